@@ -1,0 +1,34 @@
+/**
+ * Renderer registry: one renderer per format, each in reports/<format>.ts. A renderer is a pure function
+ * of the result document (plus options) to text.
+ */
+import type { ResultDocument } from '../src/engine/result.js';
+import json from './json.js';
+import console from './console.js';
+
+export interface RenderOptions {
+  /** Colour for terminal output. */
+  color?: boolean;
+  /** Directive id for evidence reports (markdown/html). */
+  directive?: string;
+  /** Inventory file path, for SARIF physical locations. */
+  inventoryFile?: string;
+  /** Reference date for due dates and expiries (YYYY-MM-DD). */
+  asOf?: string;
+}
+
+export interface Renderer {
+  format: string;
+  /** File extension used when several formats are written into a directory. */
+  extension: string;
+  description: string;
+  render(doc: ResultDocument, opts: RenderOptions): string;
+}
+
+export const RENDERERS: Record<string, Renderer> = Object.fromEntries(
+  [console, json].map((r) => [r.format, r]),
+);
+
+export function rendererFor(format: string): Renderer | undefined {
+  return RENDERERS[format];
+}

@@ -1,0 +1,140 @@
+/**
+ * zod schemas for the rules catalog (DESIGN.md §3). The catalog is data in rules/, validated at load;
+ * every entry names its sources (keys of `catalog.sources` or URLs). A fact that could not be verified
+ * carries `verified: false` and reports say so.
+ */
+import { z } from 'zod';
+import { Product } from '../facts/schema.js';
+
+const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a YYYY-MM-DD date');
+const build4 = z.string().regex(/^15\.[0-2]\.\d{1,4}\.\d{1,3}$/, 'expected a four-part 15.x build without zero padding');
+const sources = z.array(z.string().min(1)).min(1, 'every entry names at least one source');
+const cveId = z.string().regex(/^(CVE-\d{4}-\d{4,7}|ADV\d{6,8})$/, 'expected CVE-YYYY-NNNN or ADVnnnnnn');
+
+export const SourceRef = z.object({
+  title: z.string(),
+  url: z.string().optional(),
+  snapshot: z.string().optional().describe('commit or retrieval date of the copy that was read'),
+});
+
+export const CatalogMeta = z.object({
+  name: z.string(),
+  version: z.string(),
+  date,
+  description: z.string().optional(),
+  sources: z.record(z.string(), SourceRef),
+  notes: z.array(z.string()).optional(),
+});
+
+export const Esu = z.object({
+  name: z.string(),
+  start: date,
+  end: date,
+  covers: z.array(z.string()).describe('CUs covered, e.g. ["CU23"]'),
+  verified: z.boolean().default(true),
+  sources,
+});
+
+export const ProductEntry = z.object({
+  id: Product,
+  name: z.string(),
+  majorMinor: z.enum(['15.0', '15.1', '15.2']),
+  releaseDate: date,
+  mainstreamEnd: date.nullable(),
+  extendedEnd: date.nullable().describe('null when Microsoft published no end date (Modern Lifecycle)'),
+  supportedCus: z.array(z.string()).describe('CUs Microsoft still serviced at the end of support, or now'),
+  esu: z.array(Esu).default([]),
+  notes: z.array(z.string()).optional(),
+  sources,
+});
+
+export const BuildEntry = z.object({
+  build: build4,
+  product: Product,
+  cu: z.string().describe('RTM, CU1 … CU23, SP1 (= 2013 CU4)'),
+  update: z.string().nullable().describe('Update id (Mar21SU) or null for the CU itself'),
+  name: z.string(),
+  kb: z.string().regex(/^KB\d{6,7}$/).nullable(),
+  releaseDate: date.nullable(),
+  esuOnly: z.boolean().optional().describe('Distributed only to Extended Security Update customers'),
+  verified: z.boolean().default(true),
+  notes: z.array(z.string()).optional(),
+  sources,
+});
+
+export const UpdateFix = z.object({
+  product: Product,
+  cu: z.string(),
+  build: build4,
+  kb: z.string().regex(/^KB\d{6,7}$/).nullable().optional(),
+});
+
+export const UpdateEntry = z.object({
+  id: z.string().regex(/^[A-Z][a-z]{2}\d{2}(SU|HU|RU\d*)(v\d)?$/, 'expected an id such as Mar21SU, Apr25HU or Nov24SUv2'),
+  type: z.enum(['SU', 'HU', 'RU']),
+  title: z.string(),
+  releaseDate: date,
+  kbs: z.array(z.string()).default([]),
+  fixes: z.array(UpdateFix).min(1),
+  esuOnly: z.boolean().optional(),
+  /** CVEs listed as fixed by this update, in any product (the CVE entry says for which products). */
+  cves: z.array(cveId).default([]),
+  cvesVerified: z.boolean().default(true),
+  verified: z.boolean().default(true),
+  notes: z.array(z.string()).optional(),
+  sources,
+});
+
+/**
+ * A configuration that changes a CVE's state on a build. Kinds (each judged by the cve-exposure check):
+ *  - override-reopens: the update's fix is turned off by an Accepted SettingOverride (parameter=false).
+ *  - serialization-signing: needs signing of PowerShell serialization payloads enabled (2016/2019/SE
+ *    SettingOverride, 2013 registry); before the update the build alone decides.
+ *  - extended-protection: needs Extended Protection configured; on a build that cannot take EP, open by build.
+ *  - download-domains, outside-in, token-cache-module, net-framework, ad-schema, ad-acl, os-smb: closed or opened
+ *    by facts outside the build (on the server, in AD or in the OS).
+ */
+export const CveCondition = z.object({
+  kind: z.enum([
+    'override-reopens', 'serialization-signing', 'extended-protection', 'download-domains',
+    'outside-in', 'token-cache-module', 'net-framework', 'ad-schema', 'ad-acl', 'os-smb',
+  ]),
+  products: z.array(Product).optional().describe('Products the condition applies to; all affected when absent'),
+  /** override-reopens: any of these Component\\Section\\Parameter set to false re-opens the CVE. */
+  overrides: z.array(z.string()).optional(),
+  /** Build below which the condition cannot be met at all (EP support, download domains feature). */
+  minBuild: z.record(z.string(), build4).optional().describe('Per "product CU" minimal build, e.g. {"2019 CU11": "15.2.986.28"}'),
+  description: z.string(),
+  remediation: z.string().optional(),
+});
+
+export const CveEntry = z.object({
+  id: cveId,
+  title: z.string().nullable(),
+  cvss: z.number().min(0).max(10).nullable(),
+  cvssVector: z.string().nullable().optional(),
+  published: date.nullable().optional(),
+  exploited: z.boolean().describe('Exploited in the wild (KEV-listed or MSRC/CISA says so)'),
+  kev: z.object({
+    dateAdded: date,
+    dueDate: date.nullable(),
+    ransomware: z.enum(['Known', 'Unknown']).nullable().optional(),
+    verified: z.boolean().default(true),
+  }).nullable().optional(),
+  products: z.array(Product).describe('Products whose builds the catalog judges for this CVE'),
+  /** Updates that fix it; a CVE is open on a build while any of these is missing for the build's product. */
+  fixedBy: z.array(z.object({ update: z.string(), products: z.array(Product).min(1) })).default([]),
+  conditions: z.array(CveCondition).default([]),
+  advisories: z.array(z.string()).optional(),
+  verified: z.boolean().default(true),
+  notes: z.array(z.string()).optional(),
+  sources,
+});
+
+export type CatalogMeta = z.infer<typeof CatalogMeta>;
+export type ProductEntry = z.infer<typeof ProductEntry>;
+export type BuildEntry = z.infer<typeof BuildEntry>;
+export type UpdateEntry = z.infer<typeof UpdateEntry>;
+export type UpdateFix = z.infer<typeof UpdateFix>;
+export type CveEntry = z.infer<typeof CveEntry>;
+export type CveCondition = z.infer<typeof CveCondition>;

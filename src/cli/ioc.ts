@@ -1,0 +1,9 @@
+/** `exaudit ioc` (not built yet). */
+import type { Command } from 'commander';
+import { InputError } from '../util/errors.js';
+
+export function register(program: Command): Command {
+  return program.command('ioc').description('(not built yet)').allowUnknownOption().allowExcessArguments().action(() => {
+    throw new InputError('`exaudit ioc` is not built yet');
+  });
+}

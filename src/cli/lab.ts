@@ -1,0 +1,9 @@
+/** `exaudit lab` (not built yet). */
+import type { Command } from 'commander';
+import { InputError } from '../util/errors.js';
+
+export function register(program: Command): Command {
+  return program.command('lab').description('(not built yet)').allowUnknownOption().allowExcessArguments().action(() => {
+    throw new InputError('`exaudit lab` is not built yet');
+  });
+}

@@ -1,0 +1,46 @@
+/**
+ * Discovers checks: every module in checks/ (checks/*.ts under vitest, dist/checks/*.js when compiled).
+ * Adding a check is adding one file; the id must equal the file name (parity is also tested).
+ */
+import { readdirSync } from 'node:fs';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Check } from './check.js';
+import { InputError } from '../util/errors.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** src/engine -> checks ; dist/src/engine -> dist/checks */
+export const CHECKS_DIR = resolve(here, '..', '..', 'checks');
+
+export function checkFiles(dir = CHECKS_DIR): string[] {
+  const ext = extname(fileURLToPath(import.meta.url)); // .ts or .js, matching how we run
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(ext) && !f.endsWith('.d.ts') && !f.endsWith('.test' + ext) && !f.startsWith('_'))
+    .sort();
+}
+
+let cache: Check[] | undefined;
+
+export async function loadChecks(dir = CHECKS_DIR): Promise<Check[]> {
+  if (cache && dir === CHECKS_DIR) return cache;
+  const checks: Check[] = [];
+  for (const file of checkFiles(dir)) {
+    const mod = (await import(pathToFileURL(join(dir, file)).href)) as { default?: Check };
+    const check = mod.default;
+    const id = basename(file, extname(file));
+    if (!check || typeof check.evaluate !== 'function' || !check.meta) throw new Error(`checks/${file} does not default-export defineCheck(...)`);
+    if (check.meta.id !== id) throw new Error(`checks/${file} declares id "${check.meta.id}"; the id must equal the file name "${id}"`);
+    checks.push(check);
+  }
+  if (dir === CHECKS_DIR) cache = checks;
+  return checks;
+}
+
+/** Applies --checks / --skip lists; unknown ids are a usage error. */
+export function selectChecks(all: Check[], only?: string[], skip?: string[]): Check[] {
+  const ids = new Set(all.map((c) => c.meta.id));
+  for (const id of [...(only ?? []), ...(skip ?? [])]) {
+    if (!ids.has(id)) throw new InputError(`unknown check "${id}"`, `known checks: ${[...ids].join(', ')}`);
+  }
+  return all.filter((c) => (!only?.length || only.includes(c.meta.id)) && !(skip ?? []).includes(c.meta.id));
+}

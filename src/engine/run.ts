@@ -1,0 +1,151 @@
+/**
+ * Runs checks over facts and builds the result document. Pure apart from the clock readings passed in
+ * (startedAt/finishedAt come from the caller), so the same facts give the same findings and fingerprints.
+ */
+import { createHash } from 'node:crypto';
+import type { Facts } from '../facts/schema.js';
+import { factAt } from '../facts/schema.js';
+import type { Catalog } from '../catalog/catalog.js';
+import type { Check, CheckContext } from './check.js';
+import {
+  RESULT_SCHEMA_ID, RESULT_SCHEMA_VERSION, SEVERITY_ORDER, STATUS_ORDER,
+  type Finding, type ResultDocument, type Summary, type TargetResult, type TargetStatus,
+} from './result.js';
+import { TOOL_VERSION } from '../util/tool.js';
+import { errorMessage } from '../util/errors.js';
+
+/** What a collector hands to the engine for one target: facts, or why there are none. */
+export interface CollectedTarget {
+  target: string;
+  facts?: Facts;
+  /** unreachable: could not connect; error: connected but the collection failed. */
+  failure?: { status: Exclude<TargetStatus, 'assessed' | 'partial'>; error: string };
+}
+
+export interface AssessOptions {
+  catalog: Catalog;
+  checks: Check[];
+  command: string;
+  startedAt: string;
+  finishedAt?: string;
+  asOf: string;
+  argv?: string[];
+  options?: Record<string, unknown>;
+}
+
+/** Stable JSON: keys sorted, so digests and fingerprints do not depend on key order. */
+export function stableStringify(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  const obj = value as Record<string, unknown>;
+  return `{${Object.keys(obj).sort().filter((k) => obj[k] !== undefined).map((k) => `${JSON.stringify(k)}:${stableStringify(obj[k])}`).join(',')}}`;
+}
+
+export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/** Identity of a finding across runs: check, target, code and key; never the build or a time. */
+export function fingerprint(checkId: string, target: string, code: string, key = ''): string {
+  return sha256([checkId, target.toLowerCase(), code, key].join('|')).slice(0, 32);
+}
+
+export function runChecks(facts: Facts, catalog: Catalog, checks: Check[], ctx: CheckContext): Finding[] {
+  const findings: Finding[] = [];
+  const target = facts.target.name;
+  for (const check of checks) {
+    const { meta } = check;
+    const missing = meta.requires.filter((p) => factAt(facts, p) === undefined);
+    const base = { checkId: meta.id, title: meta.title, references: [...meta.references] };
+    if (missing.length) {
+      findings.push({
+        ...base, status: 'indeterminate', severity: meta.severity, code: 'missing-facts',
+        message: `Not assessed: the facts lack ${missing.join(', ')}.`, cves: [],
+        evidence: missing.map((fact) => ({ fact, observed: null, expected: 'collected' })),
+        fingerprint: fingerprint(meta.id, target, 'missing-facts'),
+      });
+      continue;
+    }
+    try {
+      for (const r of check.evaluate(facts, catalog, ctx)) {
+        findings.push({
+          ...base,
+          title: r.title ?? meta.title,
+          status: r.status,
+          severity: r.severity ?? meta.severity,
+          code: r.code,
+          message: r.message,
+          cves: r.cves ?? [],
+          evidence: r.evidence ?? [],
+          ...(r.remediation ? { remediation: r.remediation } : {}),
+          references: [...new Set([...meta.references, ...(r.references ?? [])])],
+          fingerprint: fingerprint(meta.id, target, r.code, r.key ?? ''),
+        });
+      }
+    } catch (err) {
+      findings.push({
+        ...base, status: 'error', severity: meta.severity, code: 'check-error',
+        message: `The check failed: ${errorMessage(err)}`, cves: [], evidence: [],
+        fingerprint: fingerprint(meta.id, target, 'check-error'),
+      });
+    }
+  }
+  return sortFindings(findings);
+}
+
+export function sortFindings(findings: Finding[]): Finding[] {
+  return findings.sort((a, b) =>
+    STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status)
+    || SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity)
+    || a.checkId.localeCompare(b.checkId)
+    || a.code.localeCompare(b.code)
+    || a.fingerprint.localeCompare(b.fingerprint));
+}
+
+export function assessTarget(t: CollectedTarget, opts: Pick<AssessOptions, 'catalog' | 'checks' | 'asOf'>): TargetResult {
+  if (t.failure || !t.facts) {
+    return { target: t.target, status: t.failure?.status ?? 'error', error: t.failure?.error ?? 'no facts were collected', findings: [] };
+  }
+  const findings = runChecks(t.facts, opts.catalog, opts.checks, { asOf: opts.asOf });
+  const partial = (t.facts.collectors ?? []).some((c) => (c.errors ?? []).length > 0) || (t.facts.notCollected ?? []).length > 0;
+  return {
+    target: t.target,
+    status: partial ? 'partial' : 'assessed',
+    factsDigest: sha256(stableStringify(t.facts)),
+    facts: t.facts,
+    findings,
+  };
+}
+
+export function summarize(targets: TargetResult[]): Summary {
+  const count = (keys: string[]) => keys.reduce<Record<string, number>>((m, k) => ({ ...m, [k]: (m[k] ?? 0) + 1 }), {});
+  const all = targets.flatMap((t) => t.findings);
+  return {
+    targets: targets.length,
+    targetsByStatus: count(targets.map((t) => t.status)),
+    findings: all.length,
+    byStatus: count(all.map((f) => f.status)),
+    bySeverity: count(all.filter((f) => f.status === 'fail' && !f.waived).map((f) => f.severity)),
+    waived: all.filter((f) => f.waived).length,
+  };
+}
+
+export function buildResult(targets: TargetResult[], opts: Omit<AssessOptions, 'checks'>, finishedAt: string): ResultDocument {
+  return {
+    $schema: RESULT_SCHEMA_ID,
+    schemaVersion: RESULT_SCHEMA_VERSION,
+    tool: { name: 'exaudit', version: TOOL_VERSION },
+    catalog: { version: opts.catalog.meta.version, date: opts.catalog.meta.date, sha256: opts.catalog.sha256 },
+    command: opts.command,
+    ...(opts.argv ? { argv: opts.argv } : {}),
+    startedAt: opts.startedAt,
+    finishedAt,
+    ...(opts.options ? { options: opts.options } : {}),
+    targets,
+    summary: summarize(targets),
+  };
+}
+
+/** Assesses every collected target; one bad target never stops the others. Targets keep input order. */
+export function assess(collected: CollectedTarget[], opts: AssessOptions): ResultDocument {
+  const targets = collected.map((t) => assessTarget(t, opts));
+  return buildResult(targets, opts, opts.finishedAt ?? opts.startedAt);
+}

@@ -1,0 +1,273 @@
+/**
+ * The Facts model (DESIGN.md §2): one object per server, produced by collectors, read by checks.
+ * Every group is optional; a check whose facts are missing says `indeterminate`, never guesses.
+ * Groups carry `source` (where the fact was read) so evidence can cite it. The schema accepts the
+ * shapes Windows PowerShell 5.1's ConvertTo-Json produces (numbers for enums are normalised by the
+ * collector script, not here), and rejects unknown top-level groups so typos surface.
+ */
+import { z } from 'zod';
+
+export const FACTS_SCHEMA_VERSION = '1';
+
+const source = z.string().min(1).describe('Where the fact was read, e.g. "ExSetup.exe FileVersion" or "X-OWA-Version header"');
+const isoTime = z.string().describe('ISO 8601 / RFC 3339 timestamp');
+
+export const Product = z.enum(['2013', '2016', '2019', 'SE']);
+export type Product = z.infer<typeof Product>;
+
+export const Precision = z.enum(['exact', 'cu', 'product', 'none']);
+export type Precision = z.infer<typeof Precision>;
+
+export const Transport = z.enum(['http', 'ssh', 'local', 'facts', 'healthchecker', 'lab']);
+
+/** A group that a collector tried and could not read, with why (so "missing" is never silent). */
+export const NotCollected = z.object({
+  group: z.string(),
+  reason: z.string(),
+});
+
+export const Target = z.object({
+  name: z.string().min(1).describe('Host name as given in the inventory or on the command line'),
+  address: z.string().optional(),
+  port: z.number().int().min(1).max(65535).optional(),
+  transport: Transport.optional(),
+  inventoryFile: z.string().optional().describe('Inventory file that declared this target (for SARIF locations)'),
+  inventoryLine: z.number().int().min(1).optional(),
+  tags: z.array(z.string()).optional(),
+});
+
+export const CollectorRun = z.object({
+  name: z.string(),
+  version: z.string().optional(),
+  startedAt: isoTime.optional(),
+  finishedAt: isoTime.optional(),
+  durationMs: z.number().nonnegative().optional(),
+  errors: z.array(z.object({ group: z.string(), message: z.string() })).optional(),
+});
+
+/** One build observation (several per target behind a load balancer). */
+export const BuildObservation = z.object({
+  build: z.string(),
+  precision: Precision,
+  source,
+  frontEnd: z.string().optional().describe('X-FEServer or the server name that answered'),
+  evidence: z.string().optional().describe('Raw header, path or file version as observed'),
+});
+
+export const InstalledUpdate = z.object({
+  kb: z.string().optional(),
+  name: z.string(),
+  installedOn: z.string().optional(),
+});
+
+export const Exchange = z.object({
+  product: Product.optional(),
+  build: z.string().optional().describe('Four-part build (exact), three-part (cu) or absent'),
+  precision: Precision,
+  source,
+  observations: z.array(BuildObservation).optional(),
+  roles: z.array(z.string()).optional().describe('e.g. Mailbox, ClientAccess, Edge'),
+  edge: z.boolean().optional(),
+  installPath: z.string().optional(),
+  adminDisplayVersion: z.string().optional(),
+  installedUpdates: z.array(InstalledUpdate).optional(),
+  online: z.boolean().optional().describe('Exchange Online (15.20.x) answered, not an on-premises server'),
+  notExchange: z.string().optional().describe('Reason the target is judged not to be Exchange'),
+});
+
+export const Os = z.object({
+  caption: z.string().optional(),
+  version: z.string().optional().describe('e.g. 10.0.17763'),
+  build: z.number().int().optional(),
+  ubr: z.number().int().optional(),
+  source,
+});
+
+export const ServiceState = z.object({
+  name: z.string(),
+  status: z.string().describe('Running, Stopped, …'),
+  startMode: z.string().optional().describe('Automatic, Manual, Disabled'),
+  present: z.boolean().optional(),
+});
+
+export const TokenChecking = z.enum(['None', 'Allow', 'Require']);
+
+export const VirtualDirectory = z.object({
+  site: z.string().describe('Default Web Site or Exchange Back End'),
+  path: z.string().describe('Virtual directory, e.g. OWA, EWS, Microsoft-Server-ActiveSync/Proxy'),
+  tokenChecking: TokenChecking.optional(),
+  sslFlags: z.string().optional(),
+  ipFilterAllowUnlisted: z.boolean().optional().describe('ipSecurity allowUnlisted (false = IP filter in place)'),
+});
+
+export const RewriteCondition = z.object({
+  input: z.string(),
+  pattern: z.string(),
+  negate: z.boolean().optional(),
+  ignoreCase: z.boolean().optional(),
+});
+
+export const RewriteRule = z.object({
+  name: z.string(),
+  site: z.string().optional().describe('IIS site, default "Default Web Site"'),
+  configPath: z.string().optional().describe('web.config or applicationHost.config location that defines it'),
+  enabled: z.boolean().optional(),
+  patternSyntax: z.string().optional(),
+  stopProcessing: z.boolean().optional(),
+  matchUrl: z.string().optional(),
+  conditions: z.array(RewriteCondition).default([]),
+  actionType: z.string().optional().describe('AbortRequest, CustomResponse, Rewrite, …'),
+});
+
+export const AppPool = z.object({
+  name: z.string(),
+  state: z.string().describe('Started, Stopped'),
+  autoStart: z.boolean().optional(),
+  startMode: z.string().optional(),
+});
+
+export const Iis = z.object({
+  source,
+  virtualDirectories: z.array(VirtualDirectory).optional(),
+  rewriteRules: z.array(RewriteRule).optional(),
+  rewriteRulesClearedIn: z.array(z.string()).optional().describe('Child configs (e.g. HttpProxy web.config) whose rewrite/rules has <clear/> or removes the mitigation rules'),
+  appPools: z.array(AppPool).optional(),
+  globalModules: z.array(z.object({ name: z.string(), image: z.string().optional() })).optional(),
+  urlRewriteInstalled: z.boolean().optional(),
+});
+
+export const SettingOverride = z.object({
+  name: z.string(),
+  component: z.string(),
+  section: z.string(),
+  parameters: z.array(z.string()).describe('As Exchange shows them: "Enabled=false"'),
+  status: z.string().optional().describe('Accepted, …; only Accepted overrides are effective'),
+  server: z.array(z.string()).optional(),
+});
+
+export const Eems = z.object({
+  orgEnabled: z.boolean().optional(),
+  serverEnabled: z.boolean().optional(),
+  serviceStatus: z.string().optional(),
+  serviceStartMode: z.string().optional(),
+  applied: z.array(z.string()).optional(),
+  blocked: z.array(z.string()).optional(),
+  dataCollectionEnabled: z.boolean().optional(),
+  patternServiceReachable: z.boolean().optional(),
+});
+
+export const Amsi = z.object({
+  providers: z.array(z.string()).optional().describe('Registered AMSI provider CLSIDs or names'),
+});
+
+export const DownloadDomains = z.object({
+  enabled: z.boolean().optional(),
+  externalHostName: z.string().optional(),
+  internalHostName: z.string().optional(),
+  owaExternalUrl: z.string().optional(),
+  owaInternalUrl: z.string().optional(),
+});
+
+export const Config = z.object({
+  source,
+  settingOverrides: z.array(SettingOverride).optional().describe('Absent = not collected; [] = none exist'),
+  eems: Eems.optional(),
+  amsi: Amsi.optional(),
+  /** HKLM\SOFTWARE\Microsoft\ExchangeServer\v15\Diagnostics values (serialization signing on 2013, base type check, ECC). */
+  diagnosticsRegistry: z.record(z.string(), z.union([z.number(), z.string()])).optional(),
+  /** HKLM\SYSTEM\CurrentControlSet\Control\LSA SuppressExtendedProtection; absent means 0. */
+  suppressExtendedProtection: z.number().int().optional(),
+  downloadDomains: DownloadDomains.optional(),
+  /** FIP-FS Configuration.xml contains the "|NO" OutsideIn override (re-opens ADV24199947). */
+  outsideInDisabled: z.boolean().optional(),
+  sslOffloading: z.boolean().optional(),
+  remotePowerShellNonAdminUsers: z.number().int().nonnegative().optional().describe('Count of non-admin users with RemotePowerShellEnabled'),
+});
+
+export const Hybrid = z.object({
+  source,
+  configured: z.boolean().describe('Get-HybridConfiguration returned an object, or OAuth to EXO is configured'),
+  evoStsAuthServers: z.array(z.object({
+    name: z.string(),
+    applicationIdentifier: z.string().optional(),
+    enabled: z.boolean().optional(),
+  })).optional(),
+  firstPartySpKeyCredentials: z.number().int().nonnegative().optional().describe('keyCredentials left on the shared Office 365 Exchange Online service principal (tenant side)'),
+});
+
+export const TlsInfo = z.object({
+  verified: z.boolean(),
+  insecure: z.boolean().optional().describe('--insecure was used'),
+  subject: z.string().optional(),
+  issuer: z.string().optional(),
+  altNames: z.array(z.string()).optional(),
+  validTo: z.string().optional(),
+  fingerprint256: z.string().optional(),
+  error: z.string().optional(),
+});
+
+export const HttpObservation = z.object({
+  technique: z.string().describe('x-owa-version-401, ecp-exporttool-manifest, owa-resource-path, …'),
+  method: z.string(),
+  path: z.string(),
+  status: z.number().int().optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  build: z.string().optional(),
+  precision: Precision.optional(),
+  frontEnd: z.string().optional(),
+  error: z.string().optional(),
+  durationMs: z.number().optional(),
+});
+
+export const MitigationProbe = z.object({
+  id: z.string().describe('proxylogon-cookie-rule, proxynotshell-uri-rule'),
+  method: z.string(),
+  path: z.string(),
+  sent: z.string().describe('Exactly what was sent beyond a plain GET'),
+  outcome: z.enum(['blocked', 'not-blocked', 'indeterminate']),
+  detail: z.string(),
+});
+
+export const Http = z.object({
+  baseUrl: z.string(),
+  hostHeader: z.string().optional(),
+  tls: TlsInfo.optional(),
+  observations: z.array(HttpObservation),
+  mitigationProbes: z.array(MitigationProbe).optional(),
+  behindProxy: z.boolean().optional(),
+});
+
+export const Facts = z.object({
+  schemaVersion: z.literal(FACTS_SCHEMA_VERSION).optional(),
+  target: Target,
+  collectedAt: isoTime.optional(),
+  collectors: z.array(CollectorRun).optional(),
+  notCollected: z.array(NotCollected).optional(),
+  exchange: Exchange.optional(),
+  os: Os.optional(),
+  services: z.array(ServiceState).optional(),
+  iis: Iis.optional(),
+  config: Config.optional(),
+  hybrid: Hybrid.optional(),
+  http: Http.optional(),
+}).strict().meta({ id: 'ExauditFacts', title: 'exaudit facts: what was observed about one Exchange server' });
+
+export type Facts = z.infer<typeof Facts>;
+export type FactsInput = z.input<typeof Facts>;
+export type RewriteRule = z.infer<typeof RewriteRule>;
+export type VirtualDirectory = z.infer<typeof VirtualDirectory>;
+export type SettingOverride = z.infer<typeof SettingOverride>;
+export type ServiceState = z.infer<typeof ServiceState>;
+export type HttpObservation = z.infer<typeof HttpObservation>;
+export type MitigationProbe = z.infer<typeof MitigationProbe>;
+export type BuildObservation = z.infer<typeof BuildObservation>;
+
+/** Reads a dotted path ("exchange.build") from facts; used by the engine's `requires` test. */
+export function factAt(facts: unknown, path: string): unknown {
+  let cur: unknown = facts;
+  for (const key of path.split('.')) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[key];
+  }
+  return cur;
+}

@@ -1,0 +1,38 @@
+/**
+ * Exchange build strings: parsing and numeric comparison.
+ * Accepts "15.2.1544.14", zero-padded "15.02.1544.014" (as ExSetup FileVersion and OWA show it),
+ * and three-part "15.2.1544" (CU known, SU unknown).
+ */
+export interface ParsedBuild {
+  parts: number[]; // 3 or 4 numbers
+  /** Canonical dotted form without zero padding. */
+  text: string;
+}
+
+const BUILD_RE = /^\s*v?(\d{1,2})\.(\d{1,2})\.(\d{1,5})(?:\.(\d{1,5}))?\s*$/;
+
+export function parseBuild(input: string): ParsedBuild | undefined {
+  const m = BUILD_RE.exec(input);
+  if (!m) return undefined;
+  const parts = m.slice(1).filter((p): p is string => p !== undefined).map((p) => Number.parseInt(p, 10));
+  return { parts, text: parts.join('.') };
+}
+
+/** Compares dotted builds numerically; a missing fourth part counts as 0. */
+export function compareBuilds(a: string, b: string): number {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < 4; i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d < 0 ? -1 : 1;
+  }
+  return 0;
+}
+
+export const buildGte = (a: string, b: string): boolean => compareBuilds(a, b) >= 0;
+export const buildLt = (a: string, b: string): boolean => compareBuilds(a, b) < 0;
+
+/** "15.2.1544.14" -> "15.2.1544" */
+export function cuPrefix(build: string): string {
+  return build.split('.').slice(0, 3).join('.');
+}
