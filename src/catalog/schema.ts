@@ -67,6 +67,7 @@ export const UpdateFix = z.object({
   cu: z.string(),
   build: build4,
   kb: z.string().regex(/^KB\d{6,7}$/).nullable().optional(),
+  esuOnly: z.boolean().optional().describe('Distributed only to Extended Security Update customers'),
 });
 
 export const UpdateEntry = z.object({
@@ -102,8 +103,15 @@ export const CveCondition = z.object({
   products: z.array(Product).optional().describe('Products the condition applies to; all affected when absent'),
   /** override-reopens: any of these Component\\Section\\Parameter set to false re-opens the CVE. */
   overrides: z.array(z.string()).optional(),
-  /** Build below which the condition cannot be met at all (EP support, download domains feature). */
-  minBuild: z.record(z.string(), build4).optional().describe('Per "product CU" minimal build, e.g. {"2019 CU11": "15.2.986.28"}'),
+  /**
+   * Builds that can take the closing step (EP support, download domains). A build can when it is at or above the
+   * listed build of its own CU, or on a CU newer than every listed CU of its product; otherwise the CVE is open by build.
+   */
+  requiresBuild: z.array(build4).optional(),
+  /** The condition only exists below these builds (e.g. the AD schema issue is fixed by 2016 CU21's schema). */
+  appliesBelow: z.record(z.string(), build4).optional(),
+  /** True when a default installation is exposed once the updates are in (e.g. 2013 serialization signing is off). */
+  defaultOpen: z.boolean().optional(),
   description: z.string(),
   remediation: z.string().optional(),
 });

@@ -1,0 +1,361 @@
+/**
+ * Build lookup and exposure by build (DESIGN.md §3). Pure functions of (catalog, build).
+ *
+ * An update X is applied on a build B of product P and cumulative update C when (HealthChecker's rule,
+ * CompareExchangeBuildLevel.ps1): P never received X; or B ≥ X's build on the newest CU that got X; or C got X
+ * and B ≥ X's build on C. A CU that never received X is missing it. At CU precision (three-part build) the SU
+ * level is unknown: an update whose build on C is above C's base build is `unknown`, never applied.
+ */
+import type { Catalog } from './catalog.js';
+import type { BuildEntry, CveCondition, CveEntry, UpdateEntry, UpdateFix } from './schema.js';
+import type { Facts, Product } from '../facts/schema.js';
+import { InputError } from '../util/errors.js';
+import { compareBuilds, cuPrefix, parseBuild } from '../util/version.js';
+
+export type LookupPrecision = 'exact' | 'cu' | 'product';
+
+export interface MissingUpdate {
+  id: string;
+  kb: string | null;
+  releaseDate: string;
+  /** The update's build for this CU, or null when this CU never received it (move to a newer CU). */
+  build: string | null;
+  cves: string[];
+  esuOnly: boolean;
+}
+
+export interface BuildInfo {
+  input: string;
+  build: string | null;
+  product: Product;
+  productName: string;
+  cu: string | null;
+  cuBuild: string | null;
+  update: string | null;
+  name: string;
+  releaseDate: string | null;
+  precision: LookupPrecision;
+  known: boolean;
+  /** For an unknown four-part build: the highest known build at or below it, whose level it is judged at. */
+  judgedAs: string | null;
+  supported: boolean;
+  endOfSupport: string | null;
+  /** An Extended Security Update period covering this CU on the reference date, if any. */
+  esu: { name: string; end: string } | null;
+  latestBuild: string | null;
+  missingUpdates: MissingUpdate[];
+  cves: string[];
+  conditionalCves: { id: string; kind: CveCondition['kind']; condition: string }[];
+  indeterminateCves: { id: string; reason: string }[];
+}
+
+export type UpdateState = 'applied' | 'missing' | 'unknown' | 'not-applicable';
+
+export interface CveState {
+  id: string;
+  state: 'open' | 'fixed' | 'indeterminate' | 'not-affected';
+  /** Updates whose absence opens it (state open) or whose presence is unknown (state indeterminate). */
+  missingUpdates: string[];
+  /** Configuration conditions that apply on this build (those that can close or re-open it). */
+  conditions: CveCondition[];
+  /** Why it is open or indeterminate, in words. */
+  reason?: string;
+  /** open because the default configuration is exposed once the updates are in (not by a missing update). */
+  openByDefaultConfig?: boolean;
+}
+
+const PRODUCT_NAMES: Record<Product, string> = {
+  '2013': 'Exchange 2013', '2016': 'Exchange 2016', '2019': 'Exchange 2019', SE: 'Exchange SE',
+};
+
+/** 15.0 → 2013, 15.1 → 2016, 15.2 with build ≥ 2562 → SE, other 15.2 → 2019 (HealthChecker's rule). */
+export function productOfBuild(build: string): Product | undefined {
+  const [maj, min, b] = build.split('.').map(Number);
+  if (maj !== 15) return undefined;
+  if (min === 0) return '2013';
+  if (min === 1) return '2016';
+  if (min === 2) return (b ?? 0) >= 2562 ? 'SE' : '2019';
+  return undefined;
+}
+
+function today(): string {
+  return new Date().toISOString().slice(0, 10);
+}
+
+/** Natural order of CVE ids: year, then number; ADVs last. */
+export function compareCveIds(a: string, b: string): number {
+  const pa = /^CVE-(\d+)-(\d+)$/.exec(a);
+  const pb = /^CVE-(\d+)-(\d+)$/.exec(b);
+  if (pa && pb) return Number(pa[1]) - Number(pb[1]) || Number(pa[2]) - Number(pb[2]);
+  if (pa) return -1;
+  if (pb) return 1;
+  return a.localeCompare(b);
+}
+
+function notExchangeVersion(input: string): never {
+  throw new InputError(`"${input}" is not an Exchange version`, 'give a build such as 15.2.1544.14, 15.02.1544.014 or 15.2.1544, or a name such as "Exchange 2019 CU14 Nov24SUv2"');
+}
+
+function rejectOtherFamilies(input: string, parts: number[]): void {
+  const [maj, min] = parts;
+  if (maj === 15 && min === 20) throw new InputError(`${input} is an Exchange Online build (15.20.x), not an on-premises server`, 'exaudit judges on-premises Exchange 2013, 2016, 2019 and SE');
+  if (maj === 14) throw new InputError(`${input} is Exchange 2010, which is not in the catalog`, 'Exchange 2010 is out of support since 2020-10-13; treat it as exposed and replace it');
+  if (maj === 8) throw new InputError(`${input} is Exchange 2007, which is not in the catalog`, 'Exchange 2007 is out of support since 2017-04-11; treat it as exposed and replace it');
+  notExchangeVersion(input);
+}
+
+/** The CU a build belongs to: same major.minor.build as a CU base, else the highest CU base below it. */
+export function placeOnCu(catalog: Catalog, product: Product, build: string): BuildEntry | undefined {
+  const cus = catalog.cus(product);
+  const prefix = cuPrefix(build);
+  const same = cus.find((c) => cuPrefix(c.build) === prefix);
+  if (same) return same;
+  let best: BuildEntry | undefined;
+  for (const c of cus) if (compareBuilds(c.build, build) <= 0) best = c;
+  return best ?? cus[0];
+}
+
+function buildsOnCu(catalog: Catalog, product: Product, cu: string): BuildEntry[] {
+  return catalog.builds.filter((b) => b.product === product && b.cu === cu);
+}
+
+function fixesFor(update: UpdateEntry, product: Product): UpdateFix[] {
+  return update.fixes.filter((f) => f.product === product);
+}
+
+/** HealthChecker's "is SU X applied" rule, with CU precision and product precision handled honestly. */
+export function updateState(catalog: Catalog, info: BuildInfo, updateId: string): UpdateState {
+  const update = catalog.update(updateId);
+  if (!update) return 'not-applicable';
+  const fixes = fixesFor(update, info.product);
+  if (!fixes.length) return 'not-applicable';
+  if (info.precision === 'product' || !info.build) return 'unknown';
+  const newest = fixes.reduce((a, b) => (compareBuilds(a.build, b.build) >= 0 ? a : b));
+  const own = fixes.find((f) => f.cu === info.cu);
+  if (info.precision === 'exact') {
+    if (compareBuilds(info.build, newest.build) >= 0) return 'applied';
+    if (own) return compareBuilds(info.build, own.build) >= 0 ? 'applied' : 'missing';
+    return 'missing';
+  }
+  // CU precision: only the CU's base build is certain.
+  const base = info.cuBuild ?? info.build;
+  if (compareBuilds(base, newest.build) >= 0) return 'applied';
+  if (own) return compareBuilds(base, own.build) >= 0 ? 'applied' : 'unknown';
+  return 'missing';
+}
+
+/**
+ * Can this build take a configuration step that needs one of `requiresBuild` (per-CU thresholds)?
+ * true/false, or undefined at CU precision when it depends on the SU level.
+ */
+export function canTakeStep(info: BuildInfo, requiresBuild: string[]): boolean | undefined {
+  if (!info.build || info.precision === 'product') return undefined;
+  const family = info.build.split('.').slice(0, 2).join('.');
+  const mine = requiresBuild.filter((t) => t.startsWith(family + '.'));
+  if (!mine.length) return true;
+  const same = mine.find((t) => cuPrefix(t) === cuPrefix(info.build!));
+  const probe = info.precision === 'exact' ? info.build : (info.cuBuild ?? info.build);
+  if (same) {
+    if (compareBuilds(probe, same) >= 0) return true;
+    return info.precision === 'exact' ? false : undefined;
+  }
+  const max = mine.reduce((a, b) => (compareBuilds(a, b) >= 0 ? a : b));
+  return compareBuilds(probe, max) > 0;
+}
+
+function conditionApplies(cond: CveCondition, info: BuildInfo): boolean {
+  if (cond.products && !cond.products.includes(info.product)) return false;
+  const below = cond.appliesBelow?.[info.product];
+  if (below && info.build) {
+    const probe = info.precision === 'exact' ? info.build : (info.cuBuild ?? info.build);
+    return compareBuilds(probe, below) < 0;
+  }
+  return true;
+}
+
+/** Extended Protection support of the build, from the catalog's EP condition thresholds. */
+export function epSupported(catalog: Catalog, info: BuildInfo): boolean | undefined {
+  const ep = catalog.cves.flatMap((c) => c.conditions).find((c) => c.kind === 'extended-protection' && c.requiresBuild);
+  return ep ? canTakeStep(info, ep.requiresBuild!) : undefined;
+}
+
+function cveState(catalog: Catalog, info: BuildInfo, cve: CveEntry): CveState {
+  const id = cve.id;
+  if (!cve.products.includes(info.product)) return { id, state: 'not-affected', missingUpdates: [], conditions: [] };
+  const conditions = cve.conditions.filter((c) => conditionApplies(c, info));
+  const fixes = cve.fixedBy.filter((f) => f.products.includes(info.product));
+  const missing: string[] = [];
+  const unknown: string[] = [];
+  for (const f of fixes) {
+    const s = updateState(catalog, info, f.update);
+    if (s === 'missing') missing.push(f.update);
+    else if (s === 'unknown') unknown.push(f.update);
+  }
+  if (missing.length) return { id, state: 'open', missingUpdates: missing, conditions, reason: `${missing.join(', ')} not installed` };
+  if (unknown.length) {
+    return { id, state: 'indeterminate', missingUpdates: unknown, conditions, reason: info.precision === 'product' ? 'only the product is known' : `the build is known only to the CU; ${unknown.join(', ')} may or may not be installed` };
+  }
+  if (!fixes.length && !conditions.length) return { id, state: 'not-affected', missingUpdates: [], conditions: [] };
+  for (const c of conditions) {
+    if (!c.requiresBuild) continue;
+    const can = canTakeStep(info, c.requiresBuild);
+    if (can === false) return { id, state: 'open', missingUpdates: [], conditions, reason: `this build cannot take the required step: ${c.description}` };
+    if (can === undefined) return { id, state: 'indeterminate', missingUpdates: [], conditions, reason: 'whether this build can take the required configuration step depends on its SU level' };
+  }
+  const byDefault = conditions.find((c) => c.defaultOpen);
+  if (byDefault) return { id, state: 'open', missingUpdates: [], conditions, reason: `exposed in the default configuration: ${byDefault.description}`, openByDefaultConfig: true };
+  return { id, state: 'fixed', missingUpdates: [], conditions };
+}
+
+/** State of every catalog CVE for this build, by build alone (default configuration). */
+export function cveStates(catalog: Catalog, info: BuildInfo): CveState[] {
+  return catalog.cves.map((c) => cveState(catalog, info, c)).sort((a, b) => compareCveIds(a.id, b.id));
+}
+
+function lifecycle(catalog: Catalog, product: Product, cu: string | null, asOf: string) {
+  const p = catalog.product(product);
+  const inSupport = !p.extendedEnd || asOf <= p.extendedEnd;
+  const esu = p.esu.find((e) => cu && e.covers.includes(cu) && e.start <= asOf && asOf <= e.end);
+  return {
+    supported: inSupport && (cu === null ? true : p.supportedCus.includes(cu)),
+    endOfSupport: p.extendedEnd,
+    esu: esu ? { name: esu.name, end: esu.end } : null,
+  };
+}
+
+interface Parsed { product: Product; build: string | null; precision: LookupPrecision; cu?: string; update?: string }
+
+const NAME_RE = /^(?:microsoft\s+)?(?:exchange\s+)?(?:server\s+)?(2013|2016|2019|se|subscription\s+edition)(?:\s+(rtm|sp1|cu\s*\d+))?(?:\s+([a-z]{3}\d{2}(?:su|hu)(?:v\d)?))?$/i;
+
+function parseInput(catalog: Catalog, input: string): Parsed {
+  const text = input.trim();
+  const b = parseBuild(text);
+  if (b) {
+    const product = productOfBuild(b.text);
+    if (!product) rejectOtherFamilies(text, b.parts);
+    return { product: product!, build: b.text, precision: b.parts.length === 4 ? 'exact' : 'cu' };
+  }
+  const m = NAME_RE.exec(text.replace(/\s+/g, ' '));
+  if (!m) notExchangeVersion(text);
+  const productRaw = m![1]!.toLowerCase();
+  const product: Product = productRaw.startsWith('s') ? 'SE' : (productRaw as Product);
+  const cuRaw = m![2] ? m![2].toUpperCase().replace(/\s+/g, '') : undefined;
+  const cu = cuRaw === 'SP1' && product === '2013' ? 'CU4' : cuRaw;
+  const updateRaw = m![3];
+  if (!cu) {
+    if (updateRaw) throw new InputError(`"${input}": name the CU as well, e.g. "Exchange ${product} CU14 ${updateRaw}"`);
+    return { product, build: null, precision: 'product' };
+  }
+  const base = catalog.cus(product).find((c) => c.cu === cu);
+  if (!base) {
+    throw new InputError(`${PRODUCT_NAMES[product]} has no ${cu} in the catalog`, `known: ${catalog.cus(product).map((c) => c.cu).join(', ')}`);
+  }
+  if (!updateRaw) return { product, build: cuPrefix(base.build), precision: 'cu', cu };
+  const wanted = updateRaw.slice(0, 1).toUpperCase() + updateRaw.slice(1, 3).toLowerCase() + updateRaw.slice(3, 5) + updateRaw.slice(5).replace(/^(su|hu)/i, (s) => s.toUpperCase());
+  const entry = buildsOnCu(catalog, product, cu).find((e) => e.update?.toLowerCase() === updateRaw.toLowerCase())
+    ?? catalog.update(wanted)?.fixes.filter((f) => f.product === product && f.cu === cu).map((f) => catalog.build(f.build)!)[0];
+  if (!entry) {
+    const known = buildsOnCu(catalog, product, cu).map((e) => e.update).filter(Boolean);
+    throw new InputError(`${PRODUCT_NAMES[product]} ${cu} has no update ${updateRaw} in the catalog`, known.length ? `known updates for ${cu}: ${known.join(', ')}` : `${cu} received no updates`);
+  }
+  return { product, build: entry.build, precision: 'exact', cu, update: entry.update ?? undefined };
+}
+
+export function lookupBuild(catalog: Catalog, input: string, asOf: string = today()): BuildInfo {
+  const parsed = parseInput(catalog, input);
+  return describe(catalog, input, parsed, asOf);
+}
+
+function describe(catalog: Catalog, input: string, parsed: Parsed, asOf: string): BuildInfo {
+  const { product, precision } = parsed;
+  const productName = PRODUCT_NAMES[product];
+  let cuEntry: BuildEntry | undefined;
+  let entry: BuildEntry | undefined;
+  let judgedAs: string | null = null;
+  let known = false;
+  if (parsed.build) {
+    cuEntry = placeOnCu(catalog, product, parsed.build);
+    if (precision === 'exact') {
+      entry = catalog.build(parsed.build);
+      known = !!entry;
+      if (!entry && cuEntry) {
+        const below = buildsOnCu(catalog, product, cuEntry.cu).filter((e) => compareBuilds(e.build, parsed.build!) <= 0);
+        judgedAs = below.length ? below[below.length - 1]!.build : null;
+      }
+    } else {
+      known = !!cuEntry && cuPrefix(cuEntry.build) === parsed.build;
+    }
+  } else {
+    known = true;
+  }
+  const cu = cuEntry?.cu ?? null;
+  const judged = judgedAs ? catalog.build(judgedAs) : undefined;
+  const onCu = cu ? buildsOnCu(catalog, product, cu) : [];
+  const productBuilds = catalog.builds.filter((b) => b.product === product);
+  const latest = precision === 'product' ? productBuilds[productBuilds.length - 1] : onCu[onCu.length - 1];
+  const update = entry?.update ?? null;
+  let name: string;
+  if (precision === 'product') name = productName;
+  else if (entry) name = entry.name;
+  else if (precision === 'cu') name = `${productName} ${cu ?? ''} (SU level unknown)`.replace('  ', ' ');
+  else name = `${productName} ${cu} (unknown build ${parsed.build}${judged ? `, judged as ${judged.update ?? cu} ${judged.build}` : ''})`;
+
+  const info: BuildInfo = {
+    input,
+    build: parsed.build,
+    product,
+    productName,
+    cu,
+    cuBuild: cuEntry?.build ?? null,
+    update,
+    name,
+    releaseDate: entry?.releaseDate ?? (precision === 'cu' ? cuEntry?.releaseDate ?? null : null),
+    precision,
+    known,
+    judgedAs,
+    ...lifecycle(catalog, product, cu, asOf),
+    latestBuild: latest?.build ?? null,
+    missingUpdates: [],
+    cves: [],
+    conditionalCves: [],
+    indeterminateCves: [],
+  };
+
+  for (const u of catalog.updates) {
+    if (updateState(catalog, info, u.id) !== 'missing') continue;
+    const own = u.fixes.find((f) => f.product === product && f.cu === cu);
+    info.missingUpdates.push({
+      id: u.id,
+      kb: own ? (own.kb ?? null) : null,
+      releaseDate: u.releaseDate,
+      build: own?.build ?? null,
+      cves: u.cves.filter((id) => catalog.cve(id)?.fixedBy.some((f) => f.update === u.id && f.products.includes(product))),
+      esuOnly: !!(own?.esuOnly ?? u.esuOnly),
+    });
+  }
+  for (const s of cveStates(catalog, info)) {
+    if (s.state === 'open') info.cves.push(s.id);
+    else if (s.state === 'indeterminate') info.indeterminateCves.push({ id: s.id, reason: s.reason ?? 'unknown' });
+    else if (s.state === 'fixed' && s.conditions.length) {
+      for (const c of s.conditions) info.conditionalCves.push({ id: s.id, kind: c.kind, condition: c.description });
+    }
+  }
+  return info;
+}
+
+/** BuildInfo from collected facts (exchange.build/product/precision), or undefined when nothing usable is known. */
+export function buildInfoFromFacts(catalog: Catalog, facts: Facts, asOf: string = today()): BuildInfo | undefined {
+  const ex = facts.exchange;
+  if (!ex || ex.online || ex.notExchange) return undefined;
+  const parsed = ex.build ? parseBuild(ex.build) : undefined;
+  if (parsed) {
+    const product = productOfBuild(parsed.text);
+    if (!product) return undefined;
+    // Honour a lower stated precision: a four-part string reported as CU-level is judged at CU level.
+    const precision: LookupPrecision = parsed.parts.length === 4 && ex.precision === 'exact' ? 'exact' : 'cu';
+    const build = precision === 'cu' ? cuPrefix(parsed.text) : parsed.text;
+    return describe(catalog, ex.build!, { product, build, precision }, asOf);
+  }
+  if (ex.product) return describe(catalog, `Exchange ${ex.product}`, { product: ex.product, build: null, precision: 'product' }, asOf);
+  return undefined;
+}
