@@ -2,7 +2,7 @@
  * Discovers checks: every module in checks/ (checks/*.ts under vitest, dist/checks/*.js when compiled).
  * Adding a check is adding one file; the id must equal the file name (parity is also tested).
  */
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Check } from './check.js';
@@ -14,6 +14,7 @@ export const CHECKS_DIR = resolve(here, '..', '..', 'checks');
 
 export function checkFiles(dir = CHECKS_DIR): string[] {
   const ext = extname(fileURLToPath(import.meta.url)); // .ts or .js, matching how we run
+  if (!existsSync(dir)) return [];
   return readdirSync(dir)
     .filter((f) => f.endsWith(ext) && !f.endsWith('.d.ts') && !f.endsWith('.test' + ext) && !f.startsWith('_'))
     .sort();
