@@ -97,6 +97,7 @@ export function sortFindings(findings: Finding[]): Finding[] {
     || SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity)
     || a.checkId.localeCompare(b.checkId)
     || a.code.localeCompare(b.code)
+    || a.title.localeCompare(b.title, 'en', { numeric: true })
     || a.fingerprint.localeCompare(b.fingerprint));
 }
 

@@ -1,0 +1,51 @@
+/**
+ * Helpers shared by checks (files starting with "_" are not checks). Pure: no I/O, no clock.
+ */
+import type { Facts } from '../src/facts/schema.js';
+import type { Catalog } from '../src/catalog/catalog.js';
+import { buildInfoFromFacts, type BuildInfo } from '../src/catalog/lookup.js';
+import type { CheckResult } from '../src/engine/check.js';
+import type { Severity } from '../src/engine/result.js';
+
+/** Exchange Online and non-Exchange targets are out of scope for every on-premises check. */
+export function outOfScope(facts: Facts): CheckResult | undefined {
+  const ex = facts.exchange;
+  if (ex?.online) return { status: 'not_applicable', code: 'exchange-online', message: 'The target answered as Exchange Online (15.20.x): Microsoft patches it; on-premises checks do not apply.' };
+  if (ex?.notExchange) return { status: 'not_applicable', code: 'not-exchange', message: `The target does not look like Exchange: ${ex.notExchange}.` };
+  return undefined;
+}
+
+/** The build as the catalog sees it, or an indeterminate result saying why there is none. */
+export function buildOf(facts: Facts, catalog: Catalog, asOf: string): { info: BuildInfo } | { result: CheckResult } {
+  const scope = outOfScope(facts);
+  if (scope) return { result: scope };
+  const info = buildInfoFromFacts(catalog, facts, asOf);
+  if (info) return { info };
+  const build = facts.exchange?.build;
+  return {
+    result: {
+      status: 'indeterminate',
+      code: build ? 'build-not-recognised' : 'build-unknown',
+      message: build ? `The build "${build}" is not an Exchange 2013, 2016, 2019 or SE build the catalog can judge.` : 'No Exchange build or product was collected.',
+      evidence: [{ fact: 'exchange.build', observed: build ?? null, source: facts.exchange?.source }],
+    },
+  };
+}
+
+/** CVSS base score to severity (≥9 critical, ≥7 high, ≥4 medium, else low; unknown → high). */
+export function severityFromCvss(cvss: number | null | undefined): Severity {
+  if (cvss === null || cvss === undefined) return 'high';
+  if (cvss >= 9) return 'critical';
+  if (cvss >= 7) return 'high';
+  if (cvss >= 4) return 'medium';
+  return 'low';
+}
+
+export function buildEvidence(facts: Facts, info: BuildInfo) {
+  return {
+    fact: 'exchange.build',
+    observed: info.build ?? info.productName,
+    expected: info.latestBuild ?? undefined,
+    source: `${facts.exchange?.source ?? 'unknown'} (precision ${info.precision})`,
+  };
+}
