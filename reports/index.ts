@@ -5,6 +5,9 @@
 import type { ResultDocument } from '../src/engine/result.js';
 import json from './json.js';
 import console from './console.js';
+import sarif from './sarif.js';
+import junit from './junit.js';
+import csv from './csv.js';
 
 export interface RenderOptions {
   /** Colour for terminal output. */
@@ -26,7 +29,7 @@ export interface Renderer {
 }
 
 export const RENDERERS: Record<string, Renderer> = Object.fromEntries(
-  [console, json].map((r) => [r.format, r]),
+  [console, json, sarif, junit, csv].map((r) => [r.format, r]),
 );
 
 export function rendererFor(format: string): Renderer | undefined {
