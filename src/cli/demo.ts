@@ -1,9 +1,86 @@
-/** `exaudit demo` (not built yet). */
+/**
+ * `exaudit demo`: the whole job against the embedded lab on 127.0.0.1, offline, in seconds. Starts a mixed
+ * fleet of fake Exchange HTTPS servers, scans them passively (with the mitigation probes), audits a set of
+ * saved server-side facts (the evidence snapshots `audit --save-facts` writes), merges both into one result
+ * and writes every report to ./exaudit-demo/. Leaves no process or port behind; exits with the findings' code.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { InputError } from '../util/errors.js';
+import { defaultHttpFleet, startHttpLab } from '../lab/index.js';
+import { expandTargets } from '../collect/http/targets.js';
+import { scanTarget } from '../collect/http/scan.js';
+import { loadFactsFiles } from '../collect/offline/facts-files.js';
+import { assess } from '../engine/run.js';
+import { mergeResults } from '../engine/merge.js';
+import { loadChecks } from '../engine/loader.js';
+import { getCatalog } from '../catalog/catalog.js';
+import { exitCodeFor, parseDate, today, type FailOn, FAIL_ON_VALUES } from './common.js';
+import { RENDERERS } from '../../reports/index.js';
+import { renderConsole } from '../../reports/console.js';
+import { DEFAULT_RULES_DIR, PROJECT_ROOT } from '../util/tool.js';
+import { Option } from 'commander';
+
+interface DemoOptions { output: string; asOf: string; failOn: FailOn; quiet?: boolean }
 
 export function register(program: Command): Command {
-  return program.command('demo').description('(not built yet)').allowUnknownOption().allowExcessArguments().action(() => {
-    throw new InputError('`exaudit demo` is not built yet');
-  });
+  return program.command('demo')
+    .description('run scan and audit against an embedded lab on 127.0.0.1 and write every report to ./exaudit-demo/')
+    .option('-o, --output <dir>', 'where the reports go', 'exaudit-demo')
+    .option('--as-of <date>', 'reference date for lifecycle judgements (YYYY-MM-DD)', parseDate, today())
+    .addOption(new Option('--fail-on <level>', 'exit 1 when a finding reaches this level').choices(FAIL_ON_VALUES).default('high'))
+    .option('-q, --quiet', 'print only where the reports are')
+    .addHelpText('after', `
+Nothing leaves this machine: the lab servers listen on 127.0.0.1 and stop when the demo ends.
+
+Example:
+  npx exaudit demo && open exaudit-demo/exaudit.txt`)
+    .action(async (opts: DemoOptions) => { process.exitCode = await runDemo(opts); });
+}
+
+export async function runDemo(opts: DemoOptions): Promise<number> {
+  const out = resolve(opts.output);
+  const say = (s: string) => { if (!opts.quiet) process.stderr.write(`${s}\n`); };
+  const catalog = getCatalog(DEFAULT_RULES_DIR);
+  const checks = await loadChecks();
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+
+  say('demo: starting the lab (fake Exchange HTTPS servers on 127.0.0.1)…');
+  const lab = await startHttpLab(defaultHttpFleet());
+  let scanDoc;
+  const startedAt = new Date().toISOString();
+  try {
+    const targets = expandTargets(lab.servers.map((s) => `127.0.0.1:${s.port}`));
+    say(`demo: exaudit scan ${targets.length} servers --probe mitigations`);
+    const collected = await Promise.all(targets.map((t) => scanTarget(t, { ca: lab.ca, requestTimeoutMs: 2000, targetTimeoutMs: 8000, probeMitigations: true })));
+    // Name the lab targets after their role so the reports read like a fleet.
+    collected.forEach((c, i) => {
+      const name = `${lab.servers[i]!.spec.name}.lab.test`;
+      c.target = name;
+      if (c.facts) c.facts.target = { ...c.facts.target, name };
+    });
+    scanDoc = assess(collected, { catalog, checks, command: 'scan', startedAt, finishedAt: new Date().toISOString(), asOf: opts.asOf, options: { probes: ['mitigations'] } });
+  } finally {
+    await lab.close();
+  }
+
+  const factsDir = join(PROJECT_ROOT, 'fixtures', 'demo', 'facts');
+  say(`demo: exaudit audit --facts ${factsDir}`);
+  const offline = loadFactsFiles([factsDir]);
+  const auditDoc = assess(offline.collected, { catalog, checks, command: 'audit', startedAt, finishedAt: new Date().toISOString(), asOf: opts.asOf });
+
+  const doc = mergeResults([scanDoc, auditDoc], 'demo');
+  const files: Record<string, string> = {
+    'result.json': RENDERERS['json']!.render(doc, {}),
+    'exaudit.sarif': RENDERERS['sarif']!.render(doc, {}),
+    'TEST-exaudit.xml': RENDERERS['junit']!.render(doc, {}),
+    'exaudit.csv': RENDERERS['csv']!.render(doc, {}),
+    'exaudit.txt': renderConsole(doc, false),
+  };
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(out, name), text);
+
+  if (!opts.quiet) process.stdout.write(renderConsole(doc, process.stdout.isTTY === true && !process.env['NO_COLOR']));
+  process.stdout.write(`\nReports in ${out}${out.endsWith('/') ? '' : '/'}:\n${Object.keys(files).map((f) => `  ${f}`).join('\n')}\n`);
+  return exitCodeFor(doc, opts.failOn);
 }
