@@ -4,7 +4,7 @@
  * folders advisories/, iocs/ and directives/ whose own loaders live beside their users. Nothing is fetched.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -13,7 +13,7 @@ import { DEFAULT_RULES_DIR } from '../util/tool.js';
 import { compareBuilds } from '../util/version.js';
 import type { Product } from '../facts/schema.js';
 import {
-  BuildEntry, CatalogMeta, CveEntry, ProductEntry, UpdateEntry,
+  Advisory, BuildEntry, CatalogMeta, CveEntry, ProductEntry, UpdateEntry,
 } from './schema.js';
 
 export interface Catalog {
@@ -26,7 +26,9 @@ export interface Catalog {
   builds: BuildEntry[];
   updates: UpdateEntry[];
   cves: CveEntry[];
+  advisories: Advisory[];
   product(id: Product): ProductEntry;
+  advisory(id: string): Advisory | undefined;
   update(id: string): UpdateEntry | undefined;
   cve(id: string): CveEntry | undefined;
   build(build: string): BuildEntry | undefined;
@@ -71,7 +73,7 @@ function validate<T>(schema: z.ZodType<T>, data: unknown, file: string, problems
 }
 
 /** Cross-file invariants: ids unique, references resolve, every fixed build exists, dates ordered. */
-export function crossCheck(c: Omit<Catalog, 'product' | 'update' | 'cve' | 'build' | 'cus' | 'sha256' | 'dir'>): CatalogProblem[] {
+export function crossCheck(c: Omit<Catalog, 'product' | 'update' | 'cve' | 'build' | 'cus' | 'sha256' | 'dir' | 'advisory'>): CatalogProblem[] {
   const problems: CatalogProblem[] = [];
   const dup = <T>(items: T[], key: (t: T) => string, file: string) => {
     const seen = new Set<string>();
@@ -102,6 +104,13 @@ export function crossCheck(c: Omit<Catalog, 'product' | 'update' | 'cve' | 'buil
       if (!b) problems.push({ file: 'updates.json', path: `${i}.fixes.${j}`, message: `${u.id} fixed build ${f.build} is not in builds.json` });
       else if (b.product !== f.product || b.cu !== f.cu) problems.push({ file: 'updates.json', path: `${i}.fixes.${j}`, message: `${u.id} says ${f.build} is ${f.product} ${f.cu}; builds.json says ${b.product} ${b.cu}` });
     });
+  });
+  const cveIds = new Set(c.cves.map((v) => v.id));
+  c.advisories.forEach((a) => {
+    checkSources(a.sources, `advisories/${a.id}`, 'sources');
+    for (const id of [...a.cves, ...a.mitigations.flatMap((m) => m.covers)]) {
+      if (!cveIds.has(id)) problems.push({ file: `advisories/${a.id}`, path: 'cves', message: `${id} is not in cves.json` });
+    }
   });
   c.cves.forEach((v, i) => {
     checkSources(v.sources, 'cves.json', `${i}.sources`);
@@ -149,8 +158,16 @@ export function tryLoadCatalog(dir: string = DEFAULT_RULES_DIR): { catalog?: Cat
   const builds = validate(z.array(BuildEntry), readData(dir, 'builds.json', hash, problems), 'builds.json', problems);
   const updates = validate(z.array(UpdateEntry), readData(dir, 'updates.json', hash, problems), 'updates.json', problems);
   const cves = validate(z.array(CveEntry), readData(dir, 'cves.json', hash, problems), 'cves.json', problems);
+  const advisories: Advisory[] = [];
+  const advDir = join(dir, 'advisories');
+  if (existsSync(advDir)) {
+    for (const f of readdirSync(advDir).filter((x) => /\.ya?ml$/.test(x)).sort()) {
+      const a = validate(Advisory, readData(dir, join('advisories', f), hash, problems), `advisories/${f}`, problems);
+      if (a) advisories.push(a);
+    }
+  }
   if (!meta || !products || !builds || !updates || !cves) return { problems };
-  const base = { meta, products, builds, updates, cves };
+  const base = { meta, products, builds, updates, cves, advisories };
   problems.push(...crossCheck(base));
   if (problems.length) return { problems };
 
@@ -171,6 +188,7 @@ export function tryLoadCatalog(dir: string = DEFAULT_RULES_DIR): { catalog?: Cat
       return p;
     },
     update: (id) => byUpdate.get(id),
+    advisory: (id) => advisories.find((a) => a.id === id),
     cve: (id) => byCve.get(id),
     build: (b) => byBuild.get(b),
     cus: (product) => {

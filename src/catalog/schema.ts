@@ -146,3 +146,44 @@ export type UpdateEntry = z.infer<typeof UpdateEntry>;
 export type UpdateFix = z.infer<typeof UpdateFix>;
 export type CveEntry = z.infer<typeof CveEntry>;
 export type CveCondition = z.infer<typeof CveCondition>;
+
+/** A URL-rewrite rule that counts as a mitigation (matched against facts.iis.rewriteRules). */
+export const RewriteRuleSpec = z.object({
+  name: z.string().optional().describe('Required rule name; absent = any name (HealthChecker matches ProxyNotShell rules by content)'),
+  input: z.string().optional(),
+  pattern: z.string(),
+  actions: z.array(z.string()).min(1),
+  matchUrl: z.string().optional(),
+});
+
+export const Mitigation = z.object({
+  id: z.string(),
+  title: z.string(),
+  covers: z.array(z.string()).min(1).describe('CVEs this mitigation addresses while the update is missing'),
+  doesNotCover: z.string().optional(),
+  kind: z.enum(['rewrite-rules', 'services-disabled', 'app-pools-stopped', 'eems-applied', 'remote-powershell-restricted']),
+  products: z.array(Product).optional(),
+  rules: z.array(RewriteRuleSpec).optional(),
+  /** Remote evidence: the scan probe whose "blocked" outcome shows the rewrite rules act. */
+  probe: z.string().optional(),
+  services: z.array(z.string()).optional(),
+  appPools: z.array(z.string()).optional(),
+  eemsIds: z.array(z.string()).optional(),
+  sideEffects: z.string().optional(),
+  verified: z.boolean().default(true),
+  sources,
+});
+
+export const Advisory = z.object({
+  id: z.string(),
+  title: z.string(),
+  cves: z.array(cveId).min(1),
+  published: date,
+  summary: z.string(),
+  mitigations: z.array(Mitigation).default([]),
+  references: z.array(z.string()).default([]),
+  sources,
+});
+export type Mitigation = z.infer<typeof Mitigation>;
+export type Advisory = z.infer<typeof Advisory>;
+export type RewriteRuleSpec = z.infer<typeof RewriteRuleSpec>;

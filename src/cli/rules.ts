@@ -1,8 +1,5 @@
 /** `exaudit rules list|show|validate`: read and check the catalog. Nothing is fetched at run time. */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Command } from 'commander';
-import { parse as parseYaml } from 'yaml';
 import { Option } from 'commander';
 import { tryLoadCatalog, type Catalog } from '../catalog/catalog.js';
 import { catalogFor } from './common.js';
@@ -13,28 +10,18 @@ import { compareCveIds } from '../catalog/lookup.js';
 const KINDS = ['builds', 'updates', 'cves', 'advisories', 'products'] as const;
 type Kind = (typeof KINDS)[number];
 
-/** Advisory files as listed data (their schema and evaluator live with the checks in src/catalog/advisories.ts). */
-function advisories(catalog: Catalog): { id: string; title?: string; cves?: string[] }[] {
-  const dir = join(catalog.dir, 'advisories');
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort().flatMap((f) => {
-    const doc = parseYaml(readFileSync(join(dir, f), 'utf8')) as { id?: string; title?: string; cves?: string[] } | null;
-    return doc?.id ? [{ id: doc.id, ...(doc.title ? { title: doc.title } : {}), ...(doc.cves ? { cves: doc.cves } : {}) }] : [];
-  });
-}
-
 export function listLines(catalog: Catalog, kind: Kind): string[] {
   switch (kind) {
     case 'products': return catalog.products.map((p) => `${p.id.padEnd(5)} ${p.name.padEnd(40)} extended support ends ${p.extendedEnd ?? 'not published'}`);
     case 'builds': return catalog.builds.map((b) => `${b.build.padEnd(15)} ${b.name.padEnd(36)} ${(b.kb ?? '').padEnd(10)} ${b.releaseDate ?? ''}${b.esuOnly ? '  ESU' : ''}`);
     case 'updates': return catalog.updates.map((u) => `${u.id.padEnd(10)} ${u.releaseDate}  ${u.kbs.join(',').padEnd(40)} ${String(u.fixes.length).padStart(2)} builds  ${u.cves.length} CVEs${u.verified ? '' : '  (unverified)'}`);
     case 'cves': return [...catalog.cves].sort((a, b) => compareCveIds(a.id, b.id)).map((v) => `${v.id.padEnd(16)} ${String(v.cvss ?? '-').padStart(4)}  ${v.kev ? 'KEV ' : '    '}${(v.title ?? '(no title recorded)').slice(0, 70)}`);
-    case 'advisories': return advisories(catalog).map((a) => `${a.id.padEnd(28)} ${a.title ?? ''}${a.cves ? `  (${a.cves.join(', ')})` : ''}`);
+    case 'advisories': return catalog.advisories.map((a) => `${a.id.padEnd(16)} ${a.title}  (${a.mitigations.length} interim mitigation${a.mitigations.length === 1 ? '' : 's'})`);
   }
 }
 
 export function showEntry(catalog: Catalog, id: string): unknown {
-  const hit = catalog.cve(id) ?? catalog.update(id) ?? catalog.build(id)
+  const hit = catalog.cve(id) ?? catalog.update(id) ?? catalog.build(id) ?? catalog.advisory(id)
     ?? catalog.products.find((p) => p.id === id || p.name.toLowerCase() === id.toLowerCase())
     ?? catalog.update(id.replace(/^(\w{3})(\d\d)(su|hu)/i, (_m, a: string, b: string, c: string) => a[0]!.toUpperCase() + a.slice(1).toLowerCase() + b + c.toUpperCase()))
     ?? catalog.cve(id.toUpperCase());
@@ -60,7 +47,7 @@ Examples:
       if (!KINDS.includes(k)) throw new InputError(`unknown kind "${kind}"`, `choose one of ${KINDS.join(', ')}`);
       const catalog = catalogFor(opts);
       if (opts.json) {
-        const data = k === 'advisories' ? advisories(catalog) : catalog[k];
+        const data = catalog[k];
         process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
       } else process.stdout.write(`${listLines(catalog, k).join('\n')}\n`);
     });
