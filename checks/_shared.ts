@@ -49,3 +49,18 @@ export function buildEvidence(facts: Facts, info: BuildInfo) {
     source: `${facts.exchange?.source ?? 'unknown'} (precision ${info.precision})`,
   };
 }
+
+/** HealthChecker skips these security checks on Edge Transport servers (css-exchange.md §a5). */
+export function edgeNotApplicable(facts: Facts, what: string): CheckResult | undefined {
+  if (facts.exchange?.edge || facts.exchange?.roles?.some((r) => /^edge/i.test(r))) {
+    return { status: 'not_applicable', code: 'edge-server', message: `${what} does not apply to an Edge Transport server.` };
+  }
+  return undefined;
+}
+
+/** Accepted SettingOverrides for Component\Section, with a parameter's value (case-insensitive). */
+export function overrideValues(facts: Facts, component: string, section: string, parameter: string): string[] {
+  return (facts.config?.settingOverrides ?? [])
+    .filter((o) => (o.status === undefined || /^accepted$/i.test(o.status)) && o.component.toLowerCase() === component.toLowerCase() && o.section.toLowerCase() === section.toLowerCase())
+    .flatMap((o) => o.parameters.map((p) => p.split('=')).filter(([k]) => k?.trim().toLowerCase() === parameter.toLowerCase()).map(([, v]) => (v ?? '').trim()));
+}

@@ -13,7 +13,7 @@ import { DEFAULT_RULES_DIR } from '../util/tool.js';
 import { compareBuilds } from '../util/version.js';
 import type { Product } from '../facts/schema.js';
 import {
-  Advisory, BuildEntry, CatalogMeta, CveEntry, ProductEntry, UpdateEntry,
+  Advisory, BuildEntry, CatalogMeta, CveEntry, ExtendedProtectionSpec, ProductEntry, UpdateEntry,
 } from './schema.js';
 
 export interface Catalog {
@@ -27,6 +27,7 @@ export interface Catalog {
   updates: UpdateEntry[];
   cves: CveEntry[];
   advisories: Advisory[];
+  extendedProtection?: ExtendedProtectionSpec;
   product(id: Product): ProductEntry;
   advisory(id: string): Advisory | undefined;
   update(id: string): UpdateEntry | undefined;
@@ -73,7 +74,7 @@ function validate<T>(schema: z.ZodType<T>, data: unknown, file: string, problems
 }
 
 /** Cross-file invariants: ids unique, references resolve, every fixed build exists, dates ordered. */
-export function crossCheck(c: Omit<Catalog, 'product' | 'update' | 'cve' | 'build' | 'cus' | 'sha256' | 'dir' | 'advisory'>): CatalogProblem[] {
+export function crossCheck(c: Omit<Catalog, 'product' | 'update' | 'cve' | 'build' | 'cus' | 'sha256' | 'dir' | 'advisory' | 'extendedProtection'> & { extendedProtection?: ExtendedProtectionSpec }): CatalogProblem[] {
   const problems: CatalogProblem[] = [];
   const dup = <T>(items: T[], key: (t: T) => string, file: string) => {
     const seen = new Set<string>();
@@ -166,8 +167,10 @@ export function tryLoadCatalog(dir: string = DEFAULT_RULES_DIR): { catalog?: Cat
       if (a) advisories.push(a);
     }
   }
+  const ep = existsSync(join(dir, 'extended-protection.yaml'))
+    ? validate(ExtendedProtectionSpec, readData(dir, 'extended-protection.yaml', hash, problems), 'extended-protection.yaml', problems) : undefined;
   if (!meta || !products || !builds || !updates || !cves) return { problems };
-  const base = { meta, products, builds, updates, cves, advisories };
+  const base = { meta, products, builds, updates, cves, advisories, ...(ep ? { extendedProtection: ep } : {}) };
   problems.push(...crossCheck(base));
   if (problems.length) return { problems };
 

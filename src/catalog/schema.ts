@@ -187,3 +187,18 @@ export const Advisory = z.object({
 export type Mitigation = z.infer<typeof Mitigation>;
 export type Advisory = z.infer<typeof Advisory>;
 export type RewriteRuleSpec = z.infer<typeof RewriteRuleSpec>;
+
+/** Extended Protection expectations per virtual directory (HealthChecker's table, css-exchange.md §d). */
+export const ExtendedProtectionSpec = z.object({
+  cves: z.array(cveId),
+  /** Builds from which EP is supported, per CU (same semantics as CveCondition.requiresBuild). */
+  supportedFrom: z.array(build4),
+  virtualDirectories: z.array(z.object({
+    site: z.string(),
+    path: z.string(),
+    expected: z.enum(['None', 'Allow', 'Require']),
+    notOn2013: z.boolean().optional(),
+  })),
+  sources,
+});
+export type ExtendedProtectionSpec = z.infer<typeof ExtendedProtectionSpec>;
