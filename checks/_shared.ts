@@ -32,8 +32,12 @@ export function buildOf(facts: Facts, catalog: Catalog, asOf: string): { info: B
   };
 }
 
-/** CVSS base score to severity (≥9 critical, ≥7 high, ≥4 medium, else low; unknown → high). */
-export function severityFromCvss(cvss: number | null | undefined): Severity {
+/**
+ * CVSS base score to severity (≥9 critical, ≥7 high, ≥4 medium, else low). Exploited or KEV-listed CVEs are
+ * critical whatever the score; an unknown score is high (never understated).
+ */
+export function severityFromCvss(cvss: number | null | undefined, exploited = false): Severity {
+  if (exploited) return 'critical';
   if (cvss === null || cvss === undefined) return 'high';
   if (cvss >= 9) return 'critical';
   if (cvss >= 7) return 'high';

@@ -24,7 +24,7 @@ export default defineCheck({
         code: 'update-missing',
         key: m.id,
         title: `${m.id} missing`,
-        severity: m.cves.length ? severityFromCvss(cvss < 0 ? null : cvss) : 'low' as const,
+        severity: m.cves.length ? severityFromCvss(cvss < 0 ? null : cvss, m.cves.some((id) => catalog.cve(id)?.exploited)) : 'low' as const,
         cves: m.cves,
         message: `${m.id} (${m.releaseDate}) is not installed: ${where}.${m.cves.length ? ` It fixes ${m.cves.length} CVE${m.cves.length === 1 ? '' : 's'}.` : ' Hotfix update without CVEs.'}${m.esuOnly ? ' Distributed only to Extended Security Update customers.' : ''}${catalog.update(m.id)?.verified === false ? ' (This catalog entry is not verified: see rules/updates.json.)' : ''}`,
         evidence: [buildEvidence(facts, info), { fact: 'catalog.updates', observed: m.id, expected: m.build ?? 'a newer CU', source: `rules/updates.json ${m.kb ?? ''}`.trim() }],

@@ -25,6 +25,7 @@ P.add_argument('--reference', required=True)
 P.add_argument('--gebn', required=True)
 P.add_argument('--learn', required=True)
 P.add_argument('--cve-records', required=True)
+P.add_argument('--circl', help='ms-exchange-versions-cves-dict.json at righel c5a7ccf~ 58e425c (CIRCL CVE summaries): titles only, as a fallback')
 P.add_argument('--out', required=True)
 A = P.parse_args()
 REF = Path(A.reference)
@@ -297,6 +298,14 @@ for d in DISCREPANCIES:
 
 # ---------------------------------------------------------------- CVE records (cvelistV5)
 recs = {r['id']: r for r in json.loads(Path(A.cve_records).read_text())}
+circl_titles = {}
+if A.circl:
+    for v in json.loads(Path(A.circl).read_text()).values():
+        for c in v.get('cves', []):
+            summ = (c.get('summary') or '').strip()
+            m = re.search(r"aka ['\"](.+?)['\"]", summ)
+            title = m.group(1) if m else (summ if summ.endswith('Vulnerability') and len(summ) < 120 else None)
+            if title: circl_titles[c['id']] = title
 
 # Release dates for 2018-2020 updates: learn gives only a month for many; MSRC publishes an update's CVEs on its
 # release day, so the cvelistV5 datePublic of those CVEs gives the day when it falls in that month.
@@ -449,7 +458,7 @@ for cid in sorted(cves, key=lambda x: (x[:3], x)):
     for p, uid in c['fixedBy'].items(): by_upd[uid].append(p)
     entry = {
         'id': cid,
-        'title': r.get('title'),
+        'title': r.get('title') or circl_titles.get(cid),
         'cvss': r.get('cvss'),
         'cvssVector': r.get('cvssVector'),
         'published': r.get('published'),
@@ -460,7 +469,7 @@ for cid in sorted(cves, key=lambda x: (x[:3], x)):
         'conditions': c['conditions'],
         'verified': c.get('verified', True),
         'notes': list(dict.fromkeys(c['notes'])),
-        'sources': list(dict.fromkeys(c['sources'] + (['cvelist'] if r.get('title') or r.get('cvss') is not None else []))),
+        'sources': list(dict.fromkeys(c['sources'] + (['cvelist'] if r.get('title') or r.get('cvss') is not None else []) + (['circl'] if not r.get('title') and cid in circl_titles else []))),
     }
     if cid in KEV:
         a, d, rw = KEV[cid]
