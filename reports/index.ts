@@ -8,6 +8,8 @@ import console from './console.js';
 import sarif from './sarif.js';
 import junit from './junit.js';
 import csv from './csv.js';
+import markdown from './markdown.js';
+import html from './html.js';
 
 export interface RenderOptions {
   /** Colour for terminal output. */
@@ -29,7 +31,7 @@ export interface Renderer {
 }
 
 export const RENDERERS: Record<string, Renderer> = Object.fromEntries(
-  [console, json, sarif, junit, csv].map((r) => [r.format, r]),
+  [console, json, sarif, junit, csv, markdown, html].map((r) => [r.format, r]),
 );
 
 export function rendererFor(format: string): Renderer | undefined {

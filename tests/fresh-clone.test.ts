@@ -31,6 +31,8 @@ describe.runIf(enabled)('fresh clone', () => {
     expect(readFileSync(join(out, 'TEST-exaudit.xml'), 'utf8')).toMatch(/<testsuites/);
     expect(readFileSync(join(out, 'exaudit.csv'), 'utf8')).toMatch(/^target,checkId,status/);
     expect(existsSync(join(out, 'exaudit.txt'))).toBe(true);
+    const verify = spawnSync('npx', ['exaudit', 'verify', join(out, 'evidence')], { cwd, encoding: 'utf8', timeout: 60_000 });
+    expect(verify.status, verify.stdout + verify.stderr).toBe(0);
     // The demo leaves nothing running: its lab servers are closed before it exits.
     expect(doc.targets.some((t) => t.facts?.http?.mitigationProbes?.some((p) => p.outcome === 'blocked'))).toBe(true);
   }, 900_000);

@@ -18,7 +18,8 @@ import { getCatalog } from '../catalog/catalog.js';
 import { exitCodeFor, parseDate, today, type FailOn, FAIL_ON_VALUES } from './common.js';
 import { RENDERERS } from '../../reports/index.js';
 import { renderConsole } from '../../reports/console.js';
-import { DEFAULT_RULES_DIR, PROJECT_ROOT } from '../util/tool.js';
+import { DEFAULT_RULES_DIR, PROJECT_ROOT, TOOL_VERSION } from '../util/tool.js';
+import { writeEvidence } from '../../reports/evidence.js';
 import { Option } from 'commander';
 
 interface DemoOptions { output: string; asOf: string; failOn: FailOn; quiet?: boolean }
@@ -79,8 +80,16 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     'exaudit.txt': renderConsole(doc, false),
   };
   for (const [name, text] of Object.entries(files)) writeFileSync(join(out, name), text);
+  // The evidence an agency files for ED 21-02: HTML and Markdown reports, the result, and a SHA-256 manifest.
+  const evidence = writeEvidence(join(out, 'evidence'), {
+    'ed-21-02.html': RENDERERS['html']!.render(doc, { directive: 'ed-21-02' }),
+    'ed-21-02.md': RENDERERS['markdown']!.render(doc, { directive: 'ed-21-02' }),
+    'result.json': files['result.json']!,
+  }, `exaudit ${TOOL_VERSION}`);
+  files['evidence/ (ED 21-02 HTML and Markdown, manifest.json; check with exaudit verify)'] = '';
 
   if (!opts.quiet) process.stdout.write(renderConsole(doc, process.stdout.isTTY === true && !process.env['NO_COLOR']));
+  void evidence;
   process.stdout.write(`\nReports in ${out}${out.endsWith('/') ? '' : '/'}:\n${Object.keys(files).map((f) => `  ${f}`).join('\n')}\n`);
   return exitCodeFor(doc, opts.failOn);
 }

@@ -1,9 +1,24 @@
-/** `exaudit verify` (not built yet). */
+/** `exaudit verify <dir>`: re-hash an evidence directory against its manifest and name what changed. */
 import type { Command } from 'commander';
-import { InputError } from '../util/errors.js';
+import { verifyEvidence } from '../../reports/evidence.js';
+import { EXIT } from '../util/errors.js';
 
 export function register(program: Command): Command {
-  return program.command('verify').description('(not built yet)').allowUnknownOption().allowExcessArguments().action(() => {
-    throw new InputError('`exaudit verify` is not built yet');
-  });
+  return program.command('verify')
+    .description('check an evidence directory against its manifest.json (exit 0 intact, 1 changed, 2 no manifest)')
+    .argument('<dir>', 'directory written by `exaudit report --evidence -o DIR` or `exaudit demo`')
+    .addHelpText('after', `
+Hashes catch accidental and casual changes. Record the printed manifest digest somewhere the report's author
+cannot edit (a ticket, git, WORM storage) for integrity against deliberate changes.
+
+Example:
+  exaudit verify exaudit-demo/evidence`)
+    .action((dir: string) => {
+      const r = verifyEvidence(dir);
+      for (const p of r.changed) process.stdout.write(`changed  ${p}\n`);
+      for (const p of r.missing) process.stdout.write(`missing  ${p}\n`);
+      for (const p of r.extra) process.stdout.write(`extra    ${p}\n`);
+      process.stdout.write(`${r.ok ? 'intact' : 'NOT intact'}: ${dir} (manifest sha256 ${r.manifestSha256})\n`);
+      process.exitCode = r.ok ? EXIT.OK : EXIT.FINDINGS;
+    });
 }
