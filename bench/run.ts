@@ -1,0 +1,17 @@
+/** `npm run bench [name] [-- --targets N]`: runs the benchmarks (ratios against a reference run in the same process). */
+import { runScanBench } from './scan.js';
+
+const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
+  scan: (args) => {
+    const i = args.indexOf('--targets');
+    return runScanBench(i >= 0 ? Number(args[i + 1]) : 1000);
+  },
+};
+
+const [name, ...rest] = process.argv.slice(2);
+const chosen = name && !name.startsWith('--') ? [name] : Object.keys(BENCHES);
+for (const b of chosen) {
+  const run = BENCHES[b];
+  if (!run) { process.stderr.write(`unknown bench "${b}" (have: ${Object.keys(BENCHES).join(', ')})\n`); process.exit(2); }
+  await run(name && !name.startsWith('--') ? rest : process.argv.slice(2));
+}
