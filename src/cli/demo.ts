@@ -1,7 +1,7 @@
 /**
  * `exaudit demo`: the whole job against the embedded lab on 127.0.0.1, offline, in seconds. Starts a mixed
  * fleet of fake Exchange HTTPS servers, scans them passively (with the mitigation probes), audits a set of
- * saved server-side facts (the evidence snapshots `audit --save-facts` writes), merges both into one result
+ * saved server-side facts, sweeps sample Exchange logs for compromise indicators, merges all into one result
  * and writes every report to ./exaudit-demo/. Leaves no process or port behind; exits with the findings' code.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +20,7 @@ import { RENDERERS } from '../../reports/index.js';
 import { renderConsole } from '../../reports/console.js';
 import { DEFAULT_RULES_DIR, PROJECT_ROOT, TOOL_VERSION } from '../util/tool.js';
 import { writeEvidence } from '../../reports/evidence.js';
+import { sweep } from '../ioc/sweep.js';
 import { Option } from 'commander';
 
 interface DemoOptions { output: string; asOf: string; failOn: FailOn; quiet?: boolean }
@@ -71,7 +72,11 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   const offline = loadFactsFiles([factsDir]);
   const auditDoc = assess(offline.collected, { catalog, checks, command: 'audit', startedAt, finishedAt: new Date().toISOString(), asOf: opts.asOf });
 
+  const logsDir = join(PROJECT_ROOT, 'fixtures', 'logs');
+  say(`demo: exaudit ioc ${logsDir}`);
+  const iocResult = await sweep([logsDir]);
   const doc = mergeResults([scanDoc, auditDoc], 'demo');
+  doc.ioc = { summary: iocResult.summary, hits: iocResult.hits };
   const files: Record<string, string> = {
     'result.json': RENDERERS['json']!.render(doc, {}),
     'exaudit.sarif': RENDERERS['sarif']!.render(doc, {}),
