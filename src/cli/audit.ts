@@ -4,7 +4,7 @@
  * export (--healthchecker). Gathering and judging are separate: every source yields Facts, then the checks run.
  */
 import type { Command } from 'commander';
-import { addGlobalOptions, addOutputOptions, catalogFor, finishResult, redactedArgv, setupLogging, type CommonOptions } from './common.js';
+import { addGlobalOptions, addOutputOptions, catalogFor, finishResult, splitList, redactedArgv, setupLogging, type CommonOptions } from './common.js';
 import { loadFactsFiles } from '../collect/offline/facts-files.js';
 import { assess, type CollectedTarget } from '../engine/run.js';
 import { loadChecks, selectChecks } from '../engine/loader.js';
@@ -15,8 +15,6 @@ export interface AuditOptions extends CommonOptions {
   checks?: string;
   skip?: string;
 }
-
-const list = (v?: string) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
 
 export function register(program: Command): Command {
   const cmd = program.command('audit')
@@ -38,7 +36,7 @@ export async function runAudit(opts: AuditOptions): Promise<number> {
   setupLogging(opts);
   const startedAt = new Date().toISOString();
   const catalog = catalogFor(opts);
-  const checks = selectChecks(await loadChecks(), list(opts.checks), list(opts.skip));
+  const checks = selectChecks(await loadChecks(), splitList(opts.checks), splitList(opts.skip));
   const collected: CollectedTarget[] = [];
   const problems: string[] = [];
   if (opts.facts?.length) {

@@ -53,6 +53,9 @@ export function parsePositiveInt(value: string): number {
 
 export const today = (): string => new Date().toISOString().slice(0, 10);
 
+/** "a, b" → ['a', 'b'] (for --checks / --skip); undefined when not given. */
+export const splitList = (v?: string): string[] | undefined => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
+
 /** Output options for commands that produce a result document. */
 export function addOutputOptions(cmd: Command, defaultFormat = 'console'): Command {
   return cmd

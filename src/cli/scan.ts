@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import pLimit from 'p-limit';
 import { SingleBar, Presets } from 'cli-progress';
-import { addGlobalOptions, addOutputOptions, catalogFor, finishResult, parsePositiveInt, redactedArgv, setupLogging, type CommonOptions } from './common.js';
+import { addGlobalOptions, addOutputOptions, catalogFor, finishResult, splitList, parsePositiveInt, redactedArgv, setupLogging, type CommonOptions } from './common.js';
 import { expandTargets, readTargetsFile } from '../collect/http/targets.js';
 import { scanTarget } from '../collect/http/scan.js';
 import { assess, assessTarget, type CollectedTarget } from '../engine/run.js';
@@ -26,8 +26,6 @@ export interface ScanCliOptions extends CommonOptions {
   checks?: string;
   skip?: string;
 }
-
-const list = (v?: string) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
 
 export function register(program: Command): Command {
   const cmd = program.command('scan')
@@ -69,7 +67,7 @@ export async function runScan(targetArgs: string[], opts: ScanCliOptions & { ndj
   if (opts.ca) { try { ca = readFileSync(opts.ca, 'utf8'); } catch (err) { throw new InputError(`--ca ${opts.ca}: ${(err as Error).message}`); } }
   const targets = expandTargets(inputs);
   const catalog = catalogFor(opts);
-  const checks = selectChecks(await loadChecks(), list(opts.checks), list(opts.skip));
+  const checks = selectChecks(await loadChecks(), splitList(opts.checks), splitList(opts.skip));
   const startedAt = new Date().toISOString();
   const scanOpts = {
     ...(ca ? { ca } : {}), insecure: !!opts.insecure, ...(opts.hostHeader ? { hostHeader: opts.hostHeader } : {}),
