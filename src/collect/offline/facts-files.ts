@@ -15,11 +15,22 @@ export interface OfflineLoad {
   problems: string[];
 }
 
+export const BEGIN = '<<<EXAUDIT-FACTS-BEGIN>>>';
+export const END = '<<<EXAUDIT-FACTS-END>>>';
+
+/** The collector's output carries markers (so console noise around it does no harm); plain JSON has none. */
+export function extractJson(text: string): string {
+  const t = text.replace(/^\uFEFF/, '');
+  const b = t.indexOf(BEGIN);
+  const e = t.indexOf(END);
+  return b >= 0 && e > b ? t.slice(b + BEGIN.length, e).trim() : t;
+}
+
 function expand(path: string): string[] {
   let st;
   try { st = statSync(path); } catch { throw new InputError(`${path}: no such file or directory`, 'check the path given to --facts'); }
   if (!st.isDirectory()) return [path];
-  return readdirSync(path).filter((f) => f.endsWith('.json')).sort().map((f) => join(path, f));
+  return readdirSync(path).filter((f) => f.endsWith('.json') || f.endsWith('.txt')).sort().map((f) => join(path, f));
 }
 
 export function loadFactsFiles(paths: string[]): OfflineLoad {
@@ -32,7 +43,7 @@ export function loadFactsFiles(paths: string[]): OfflineLoad {
     for (const file of files) {
       try {
         let data: unknown;
-        try { data = JSON.parse(readFileSync(file, 'utf8')); } catch (err) {
+        try { data = JSON.parse(extractJson(readFileSync(file, 'utf8'))); } catch (err) {
           throw new InputError(`${file}: not valid JSON (${(err as Error).message})`, 'facts files are JSON; see `exaudit collector` for how to produce one');
         }
         const items = Array.isArray(data) ? data : [data];
