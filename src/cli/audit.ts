@@ -4,14 +4,28 @@
  * export (--healthchecker). Gathering and judging are separate: every source yields Facts, then the checks run.
  */
 import type { Command } from 'commander';
-import { addGlobalOptions, addOutputOptions, catalogFor, finishResult, splitList, redactedArgv, setupLogging, type CommonOptions } from './common.js';
+import { addGlobalOptions, addOutputOptions, catalogFor, finishResult, parsePositiveInt, splitList, redactedArgv, setupLogging, type CommonOptions } from './common.js';
 import { loadFactsFiles } from '../collect/offline/facts-files.js';
 import { assess, type CollectedTarget } from '../engine/run.js';
 import { loadChecks, selectChecks } from '../engine/loader.js';
 import { EXIT, InputError } from '../util/errors.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import pLimit from 'p-limit';
+import { collectOverSsh, parseSshTarget } from '../collect/ssh/index.js';
 
 export interface AuditOptions extends CommonOptions {
   facts?: string[];
+  ssh?: string[];
+  identity?: string;
+  knownHosts?: string;
+  acceptNewHostKey?: boolean;
+  passwordEnv?: string;
+  concurrency?: number;
+  timeout?: number;
+  connectTimeout?: number;
+  saveFacts?: string;
   checks?: string;
   skip?: string;
 }
@@ -20,6 +34,15 @@ export function register(program: Command): Command {
   const cmd = program.command('audit')
     .description('assess Exchange servers from server-side facts: saved facts files, SSH, local PowerShell or a HealthChecker export')
     .option('--facts <paths...>', 'facts JSON files or folders of them (from --save-facts or the collector script)')
+    .option('--ssh <targets...>', 'run the read-only collector over SSH on user@host[:port] (Windows OpenSSH)')
+    .option('--identity <file>', 'SSH private key (default: the SSH agent)')
+    .option('--password-env <var>', 'read the SSH password from this environment variable (never from the command line)')
+    .option('--known-hosts <file>', 'known_hosts file for host key verification', join(homedir(), '.ssh', 'known_hosts'))
+    .option('--accept-new-host-key', 'trust and record keys of hosts not yet in known_hosts (a changed key is always refused)')
+    .option('--concurrency <n>', 'servers collected at once', parsePositiveInt, 16)
+    .option('--timeout <ms>', 'per-server command timeout', parsePositiveInt, 120_000)
+    .option('--connect-timeout <ms>', 'SSH handshake timeout', parsePositiveInt, 15_000)
+    .option('--save-facts <dir>', 'keep each server\'s facts as <dir>/<server>.json (evidence for audit --facts later)')
     .option('--checks <ids>', 'run only these checks (comma-separated)')
     .option('--skip <ids>', 'skip these checks (comma-separated)');
   addOutputOptions(cmd);
@@ -27,6 +50,7 @@ export function register(program: Command): Command {
   cmd.addHelpText('after', `
 Examples:
   exaudit audit --facts ./evidence/                      judge saved facts offline
+  exaudit audit --ssh admin@ex01.contoso.com ex02.contoso.com:2222 --identity ~/.ssh/id_ed25519 --save-facts evidence/
   exaudit audit --facts ex01.json --format json -o r.json --fail-on critical`);
   cmd.action(async (opts: AuditOptions) => { await runAudit(opts); });
   return cmd;
@@ -44,8 +68,25 @@ export async function runAudit(opts: AuditOptions): Promise<number> {
     collected.push(...r.collected);
     problems.push(...r.problems);
   }
+  if (opts.ssh?.length) {
+    const targets = opts.ssh.map(parseSshTarget);
+    const password = opts.passwordEnv ? process.env[opts.passwordEnv] : undefined;
+    if (opts.passwordEnv && password === undefined) throw new InputError(`--password-env ${opts.passwordEnv}: that environment variable is not set`);
+    const limit = pLimit(opts.concurrency ?? 16);
+    const sshOpts = {
+      ...(opts.identity ? { identity: opts.identity } : {}), ...(password ? { password } : {}),
+      knownHostsFile: opts.knownHosts!, acceptNewHostKey: !!opts.acceptNewHostKey,
+      connectTimeoutMs: opts.connectTimeout ?? 15_000, commandTimeoutMs: opts.timeout ?? 120_000,
+    };
+    const results = await Promise.all(targets.map((t) => limit(() => collectOverSsh(t, sshOpts))));
+    if (opts.saveFacts) {
+      mkdirSync(opts.saveFacts, { recursive: true });
+      for (const r of results) if (r.facts) writeFileSync(join(opts.saveFacts, `${r.target.replace(/[^A-Za-z0-9._-]/g, '_')}.json`), `${JSON.stringify(r.facts, null, 2)}\n`);
+    }
+    collected.push(...results);
+  }
   if (!collected.length && !problems.length) {
-    throw new InputError('nothing to audit', 'give --facts FILE|DIR (see exaudit audit --help)');
+    throw new InputError('nothing to audit', 'give --facts FILE|DIR or --ssh user@host (see exaudit audit --help)');
   }
   const doc = assess(collected, {
     catalog, checks, command: 'audit', startedAt, finishedAt: new Date().toISOString(), asOf: opts.asOf, argv: redactedArgv(),

@@ -1,0 +1,149 @@
+/**
+ * SSH transport: runs the read-only collector on a Windows OpenSSH server and returns its facts.
+ * The command line is a fixed, short `powershell -EncodedCommand` bootstrap that reads the script from
+ * standard input, so cmd.exe's 8,191-character limit never matters and nothing from input is put in a command.
+ * Host keys are verified against known_hosts; a new host is refused unless --accept-new-host-key, a changed
+ * key always. Connect, command and output-size limits keep one bad host from holding up a fleet.
+ */
+import { readFileSync, appendFileSync, existsSync } from 'node:fs';
+import { createHash, createHmac } from 'node:crypto';
+import { Client, type ConnectConfig } from 'ssh2';
+import { COLLECTOR_PATH } from '../../cli/collector.js';
+import { extractJson } from '../offline/facts-files.js';
+import { parseFacts } from '../../facts/validate.js';
+import type { CollectedTarget } from '../../engine/run.js';
+import { errorMessage, InputError } from '../../util/errors.js';
+import { log } from '../../util/logger.js';
+
+export interface SshTarget { user: string; host: string; port: number; name: string }
+
+export interface SshOptions {
+  identity?: string;
+  password?: string;
+  knownHostsFile: string;
+  acceptNewHostKey?: boolean;
+  connectTimeoutMs: number;
+  commandTimeoutMs: number;
+  maxOutputBytes?: number;
+}
+
+const BOOTSTRAP = '$ErrorActionPreference=\'Stop\';$s=[Console]::In.ReadToEnd();& ([scriptblock]::Create($s))';
+/** The exact command sent: the same in cmd.exe and in a PowerShell default shell. */
+export const SSH_COMMAND = `powershell -NoProfile -NonInteractive -EncodedCommand ${Buffer.from(BOOTSTRAP, 'utf16le').toString('base64')}`;
+
+export function parseSshTarget(spec: string): SshTarget {
+  const m = /^(?:([^@\s]+)@)?(\[[0-9a-f:]+\]|[^:@\s]+)(?::(\d+))?$/i.exec(spec.trim());
+  if (!m) throw new InputError(`--ssh "${spec}" is not user@host[:port]`);
+  const host = m[2]!.replace(/^\[|\]$/g, '');
+  const port = m[3] ? Number(m[3]) : 22;
+  if (!(port >= 1 && port <= 65535)) throw new InputError(`--ssh "${spec}": port must be 1-65535`);
+  return { user: m[1] ?? process.env['USER'] ?? 'administrator', host, port, name: port === 22 ? host : `${host}:${port}` };
+}
+
+const hostPattern = (host: string, port: number) => (port === 22 ? host : `[${host}]:${port}`);
+
+/** The base64 key blobs known_hosts lists for host:port (plain and hashed |1| entries). */
+export function knownKeys(file: string, host: string, port: number): string[] {
+  if (!existsSync(file)) return [];
+  const want = hostPattern(host, port);
+  const keys: string[] = [];
+  for (const line of readFileSync(file, 'utf8').split(/\r?\n/)) {
+    const parts = line.trim().split(/\s+/);
+    if (parts.length < 3 || parts[0]!.startsWith('#')) continue;
+    const [hosts, , blob] = parts as [string, string, string];
+    const match = hosts.split(',').some((h) => {
+      if (h.startsWith('|1|')) {
+        const [, , salt, mac] = h.split('|');
+        return createHmac('sha1', Buffer.from(salt!, 'base64')).update(want).digest('base64') === mac;
+      }
+      return h === want;
+    });
+    if (match) keys.push(blob);
+  }
+  return keys;
+}
+
+export const fingerprintOf = (blob: Buffer) => `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
+
+/** Collects facts from one SSH target; every failure becomes a one-line per-target error. */
+export function collectOverSsh(t: SshTarget, opts: SshOptions): Promise<CollectedTarget> {
+  return new Promise((resolve) => {
+    const conn = new Client();
+    let settled = false;
+    let hostKeyProblem: string | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const done = (r: CollectedTarget) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      conn.end();
+      conn.destroy();
+      resolve(r);
+    };
+    const fail = (status: 'unreachable' | 'error', error: string) => done({ target: t.name, failure: { status, error } });
+    conn.on('error', (err: Error & { level?: string }) => {
+      if (hostKeyProblem) return fail('error', hostKeyProblem);
+      const level = err.level ?? '';
+      if (level === 'client-authentication') return fail('error', `authentication failed for ${t.user}@${t.host}:${t.port} (check --identity or --password-env)`);
+      if (level === 'client-timeout') return fail('unreachable', `no SSH handshake within ${opts.connectTimeoutMs} ms`);
+      fail(level === 'client-socket' ? 'unreachable' : 'error', `${errorMessage(err)}`);
+    });
+    conn.on('ready', () => {
+      conn.exec(SSH_COMMAND, (err, stream) => {
+        if (err) return fail('error', `exec failed: ${errorMessage(err)}`);
+        const out: Buffer[] = [];
+        const errOut: Buffer[] = [];
+        let size = 0;
+        const limit = opts.maxOutputBytes ?? 16 * 1024 * 1024;
+        timer = setTimeout(() => { stream.close(); fail('error', `the collector did not finish within ${opts.commandTimeoutMs} ms (command timeout; raise --timeout)`); }, opts.commandTimeoutMs);
+        stream.on('data', (d: Buffer) => {
+          size += d.length;
+          if (size > limit) { stream.close(); fail('error', `the collector's output exceeded ${limit} bytes`); return; }
+          out.push(d);
+        });
+        stream.stderr.on('data', (d: Buffer) => { if (errOut.reduce((n, b) => n + b.length, 0) < 65536) errOut.push(d); });
+        stream.on('close', (code: number | null) => {
+          const text = Buffer.concat(out).toString('utf8');
+          const stderr = Buffer.concat(errOut).toString('utf8');
+          if (!text.includes('<<<EXAUDIT-FACTS-BEGIN>>>') || !text.includes('<<<EXAUDIT-FACTS-END>>>')) {
+            const why = stderr.replace(/#< CLIXML[\s\S]*$/, '').trim().split(/\r?\n/)[0] ?? '';
+            return fail('error', `no facts in the collector's output${code ? ` (exit ${code})` : ''}${why ? `: ${why.slice(0, 200)}` : ' (the connection closed early or the remote shell is not PowerShell)'}`);
+          }
+          try {
+            const facts = parseFacts(JSON.parse(extractJson(text)), `${t.name} (over SSH)`);
+            facts.target = { ...facts.target, name: t.name, address: t.host, port: t.port, transport: 'ssh' };
+            done({ target: t.name, facts });
+          } catch (e) {
+            fail('error', `the collector's output is not valid facts: ${errorMessage(e)}`);
+          }
+        });
+        stream.end(readFileSync(COLLECTOR_PATH, 'utf8'));
+      });
+    });
+    const config: ConnectConfig = {
+      host: t.host, port: t.port, username: t.user, readyTimeout: opts.connectTimeoutMs,
+      ...(opts.identity ? { privateKey: readFileSync(opts.identity) } : {}),
+      ...(opts.password ? { password: opts.password } : {}),
+      ...(!opts.identity && !opts.password && process.env['SSH_AUTH_SOCK'] ? { agent: process.env['SSH_AUTH_SOCK'] } : {}),
+      hostVerifier: (key: Buffer) => {
+        const blob = key.toString('base64');
+        const known = knownKeys(opts.knownHostsFile, t.host, t.port);
+        if (known.includes(blob)) return true;
+        if (known.length) { hostKeyProblem = `HOST KEY CHANGED for ${hostPattern(t.host, t.port)}: ${fingerprintOf(key)} is not the key in ${opts.knownHostsFile}; refusing to connect`; return false; }
+        if (opts.acceptNewHostKey) {
+          appendFileSync(opts.knownHostsFile, `${hostPattern(t.host, t.port)} ${keyType(key)} ${blob}\n`);
+          log().info({ host: t.host, fingerprint: fingerprintOf(key) }, 'accepted new host key');
+          return true;
+        }
+        hostKeyProblem = `unknown host key ${fingerprintOf(key)} for ${hostPattern(t.host, t.port)}: add it to ${opts.knownHostsFile} or pass --accept-new-host-key`;
+        return false;
+      },
+    };
+    try { conn.connect(config); } catch (err) { fail('error', errorMessage(err)); }
+  });
+}
+
+function keyType(blob: Buffer): string {
+  const len = blob.readUInt32BE(0);
+  return blob.subarray(4, 4 + len).toString('ascii');
+}
