@@ -1,7 +1,7 @@
 /**
  * `exaudit demo`: the whole job against the embedded lab on 127.0.0.1, offline, in seconds. Starts a mixed
- * fleet of fake Exchange HTTPS servers, scans them passively (with the mitigation probes), audits a set of
- * saved server-side facts, sweeps sample Exchange logs for compromise indicators, merges all into one result
+ * fleet of fake Exchange HTTPS servers, scans them passively (with the mitigation probes), audits in-process
+ * SSH servers that answer the collector (pinned host keys), sweeps sample Exchange logs for compromise indicators, merges all into one result
  * and writes every report to ./exaudit-demo/. Leaves no process or port behind; exits with the findings' code.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +20,8 @@ import { RENDERERS } from '../../reports/index.js';
 import { renderConsole } from '../../reports/console.js';
 import { DEFAULT_RULES_DIR, PROJECT_ROOT, TOOL_VERSION } from '../util/tool.js';
 import { writeEvidence } from '../../reports/evidence.js';
+import { startSshLab } from '../lab/ssh/server.js';
+import { collectOverSsh } from '../collect/ssh/index.js';
 import { sweep } from '../ioc/sweep.js';
 import { Option } from 'commander';
 
@@ -67,10 +69,24 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     await lab.close();
   }
 
+  // Server-side: in-process SSH servers that answer the collector like Windows OpenSSH would.
   const factsDir = join(PROJECT_ROOT, 'fixtures', 'demo', 'facts');
-  say(`demo: exaudit audit --facts ${factsDir}`);
   const offline = loadFactsFiles([factsDir]);
-  const auditDoc = assess(offline.collected, { catalog, checks, command: 'audit', startedAt, finishedAt: new Date().toISOString(), asOf: opts.asOf });
+  const sshLab = await startSshLab(offline.collected.map((c) => ({ name: c.target, facts: c.facts! })));
+  let auditDoc;
+  try {
+    say(`demo: exaudit audit --ssh ${sshLab.servers.length} servers (in-process SSH lab, host keys pinned)`);
+    const known = { identity: sshLab.clientKeyFile, knownHostsFile: sshLab.knownHostsFile, connectTimeoutMs: 5000, commandTimeoutMs: 10_000 };
+    const collected = await Promise.all(sshLab.servers.map(async (s) => {
+      const c = await collectOverSsh({ user: 'exaudit', host: s.host, port: s.port, name: s.name }, known);
+      c.target = s.name;
+      if (c.facts) c.facts.target = { ...c.facts.target, name: s.name };
+      return c;
+    }));
+    auditDoc = assess(collected, { catalog, checks, command: 'audit', startedAt, finishedAt: new Date().toISOString(), asOf: opts.asOf });
+  } finally {
+    await sshLab.close();
+  }
 
   const logsDir = join(PROJECT_ROOT, 'fixtures', 'logs');
   say(`demo: exaudit ioc ${logsDir}`);
