@@ -14,6 +14,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { collectOverSsh, parseSshTarget } from '../collect/ssh/index.js';
+import { inShard, parseShard, readInventory } from '../targets/inventory.js';
 
 export interface AuditOptions extends CommonOptions {
   facts?: string[];
@@ -26,6 +27,8 @@ export interface AuditOptions extends CommonOptions {
   timeout?: number;
   connectTimeout?: number;
   saveFacts?: string;
+  inventory?: string;
+  shard?: string;
   checks?: string;
   skip?: string;
 }
@@ -42,6 +45,8 @@ export function register(program: Command): Command {
     .option('--concurrency <n>', 'servers collected at once', parsePositiveInt, 16)
     .option('--timeout <ms>', 'per-server command timeout', parsePositiveInt, 120_000)
     .option('--connect-timeout <ms>', 'SSH handshake timeout', parsePositiveInt, 15_000)
+    .option('--inventory <file>', 'servers to audit over SSH: YAML, JSON or CSV with host, port, user, identity, tags')
+    .option('--shard <k/n>', 'audit only shard K of N (deterministic split of the servers, for CI matrices)')
     .option('--save-facts <dir>', 'keep each server\'s facts as <dir>/<server>.json (evidence for audit --facts later)')
     .option('--checks <ids>', 'run only these checks (comma-separated)')
     .option('--skip <ids>', 'skip these checks (comma-separated)');
@@ -68,8 +73,14 @@ export async function runAudit(opts: AuditOptions): Promise<number> {
     collected.push(...r.collected);
     problems.push(...r.problems);
   }
-  if (opts.ssh?.length) {
-    const targets = opts.ssh.map(parseSshTarget);
+  const shard = opts.shard ? parseShard(opts.shard) : undefined;
+  const inventory = opts.inventory ? readInventory(opts.inventory).filter((e) => e.transport === 'ssh') : [];
+  const sshTargets = [
+    ...(opts.ssh ?? []).map((spec) => ({ ...parseSshTarget(spec), identity: undefined as string | undefined, file: undefined as string | undefined, line: undefined as number | undefined })),
+    ...inventory.map((e) => ({ ...parseSshTarget(`${e.user ? `${e.user}@` : ''}${e.host}${e.port ? `:${e.port}` : ''}`), identity: e.identity, file: e.file, line: e.line })),
+  ].filter((t) => !shard || inShard(t.name, shard));
+  if (sshTargets.length) {
+    const targets = sshTargets;
     const password = opts.passwordEnv ? process.env[opts.passwordEnv] : undefined;
     if (opts.passwordEnv && password === undefined) throw new InputError(`--password-env ${opts.passwordEnv}: that environment variable is not set`);
     const limit = pLimit(opts.concurrency ?? 16);
@@ -78,7 +89,11 @@ export async function runAudit(opts: AuditOptions): Promise<number> {
       knownHostsFile: opts.knownHosts!, acceptNewHostKey: !!opts.acceptNewHostKey,
       connectTimeoutMs: opts.connectTimeout ?? 15_000, commandTimeoutMs: opts.timeout ?? 120_000,
     };
-    const results = await Promise.all(targets.map((t) => limit(() => collectOverSsh(t, sshOpts))));
+    const results = await Promise.all(targets.map((t) => limit(async () => {
+      const r = await collectOverSsh(t, { ...sshOpts, ...(t.identity ? { identity: t.identity } : {}) });
+      if (r.facts && t.file) r.facts.target = { ...r.facts.target, inventoryFile: t.file, inventoryLine: t.line! };
+      return r;
+    })));
     if (opts.saveFacts) {
       mkdirSync(opts.saveFacts, { recursive: true });
       for (const r of results) if (r.facts) writeFileSync(join(opts.saveFacts, `${r.target.replace(/[^A-Za-z0-9._-]/g, '_')}.json`), `${JSON.stringify(r.facts, null, 2)}\n`);
@@ -86,7 +101,8 @@ export async function runAudit(opts: AuditOptions): Promise<number> {
     collected.push(...results);
   }
   if (!collected.length && !problems.length) {
-    throw new InputError('nothing to audit', 'give --facts FILE|DIR or --ssh user@host (see exaudit audit --help)');
+    if (shard && (opts.inventory || opts.ssh)) process.stderr.write(`exaudit: shard ${opts.shard} holds no servers\n`);
+    throw new InputError('nothing to audit', 'give --facts FILE|DIR, --ssh user@host or --inventory FILE (see exaudit audit --help)');
   }
   const doc = assess(collected, {
     catalog, checks, command: 'audit', startedAt, finishedAt: new Date().toISOString(), asOf: opts.asOf, argv: redactedArgv(),

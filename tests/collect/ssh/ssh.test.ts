@@ -90,3 +90,21 @@ describe('exaudit audit --ssh', () => {
     expect(strip(offDoc)).toEqual(strip(liveDoc));
   });
 });
+
+describe('exaudit audit --inventory', () => {
+  it('audits the inventory\'s servers over SSH, records the declaring line, and shards cover the fleet once', async () => {
+    const inv = join(dir, 'fleet.yaml');
+    writeFileSync(inv, `hosts:\n  - host: 127.0.0.1\n    port: ${lab.servers[0]!.port}\n    user: admin\n  - host: 127.0.0.1\n    port: ${lab.servers[6]!.port}\n    user: admin\n`);
+    const base = ['audit', '--inventory', inv, '--identity', lab.clientKeyFile, '--known-hosts', lab.knownHostsFile, '--format', 'json', '--fail-on', 'none', '--quiet'];
+    const all = ResultDocument.parse(JSON.parse((await runCliAsync(base)).stdout));
+    expect(all.targets.map((t) => t.facts?.target.inventoryLine)).toEqual([2, 5]);
+    const parts: string[][] = [];
+    for (const shard of ['1/2', '2/2']) {
+      const r = await runCliAsync([...base, '--shard', shard]);
+      // A shard may hold no servers: then there is nothing to audit (exit 2, said on stderr).
+      parts.push(r.stdout ? ResultDocument.parse(JSON.parse(r.stdout)).targets.map((t) => t.target) : []);
+      if (!r.stdout) expect(r.stderr).toMatch(/holds no servers/);
+    }
+    expect(parts.flat().sort()).toEqual(all.targets.map((t) => t.target).sort());
+  });
+});

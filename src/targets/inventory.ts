@@ -1,0 +1,73 @@
+/**
+ * Inventory files (YAML, JSON or CSV): host, port, user, transport, identity, tags. Each entry keeps its file and
+ * line so SARIF can point at the line that declares the server. `--shard K/N` splits a fleet deterministically
+ * (by a hash of the host name), so N CI jobs or Kubernetes Indexed Job pods cover it exactly once.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { parseDocument, isMap, isSeq, LineCounter } from 'yaml';
+import { z } from 'zod';
+import { InputError } from '../util/errors.js';
+
+export const InventoryEntry = z.object({
+  host: z.string().min(1),
+  port: z.coerce.number().int().min(1).max(65535).optional(),
+  user: z.string().optional(),
+  transport: z.enum(['ssh', 'http']).default('ssh'),
+  identity: z.string().optional(),
+  tags: z.union([z.array(z.string()), z.string().transform((s) => s.split(/[;|]/).map((x) => x.trim()).filter(Boolean))]).optional(),
+}).strict();
+export type InventoryEntry = z.infer<typeof InventoryEntry> & { file: string; line: number };
+
+function fail(file: string, line: number | undefined, msg: string): never {
+  throw new InputError(`${file}${line ? `:${line}` : ''}: ${msg}`, 'an inventory entry has host and optional port, user, transport (ssh|http), identity, tags');
+}
+
+function validate(file: string, line: number, raw: unknown): InventoryEntry {
+  const r = InventoryEntry.safeParse(raw);
+  if (!r.success) { const i = r.error.issues[0]!; fail(file, line, `${i.path.join('.') || 'entry'}: ${i.message}`); }
+  return { ...r.data, file, line };
+}
+
+function parseCsv(file: string, text: string): InventoryEntry[] {
+  const lines = text.split(/\r?\n/);
+  const header = lines[0]?.split(',').map((h) => h.trim().toLowerCase());
+  if (!header?.includes('host')) fail(file, 1, 'a CSV inventory needs a header row with a "host" column');
+  return lines.slice(1).flatMap((l, i) => {
+    if (!l.trim() || l.trim().startsWith('#')) return [];
+    const cells = l.split(',').map((c) => c.trim());
+    if (cells.length !== header!.length) fail(file, i + 2, `expected ${header!.length} columns, found ${cells.length}`);
+    return [validate(file, i + 2, Object.fromEntries(header!.map((h, j) => [h, cells[j]]).filter(([, v]) => v !== '')))];
+  });
+}
+
+export function readInventory(file: string): InventoryEntry[] {
+  let text: string;
+  try { text = readFileSync(file, 'utf8'); } catch (err) { throw new InputError(`--inventory ${file}: ${(err as Error).message}`); }
+  if (/\.csv$/i.test(file)) return parseCsv(file, text);
+  // YAML is a superset of JSON: one parser, with line numbers.
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc });
+  if (doc.errors.length) fail(file, doc.errors[0]!.linePos?.[0]?.line, doc.errors[0]!.message.split('\n')[0]!);
+  let root = doc.contents;
+  if (isMap(root) && root.has('hosts')) root = root.get('hosts', true) as unknown as typeof root;
+  if (!isSeq(root)) fail(file, 1, 'expected a list of hosts (or a "hosts:" list)');
+  return root.items.map((item) => {
+    const line = item && typeof item === 'object' && 'range' in item && item.range ? lc.linePos(item.range[0]).line : 1;
+    const value = (item as { toJSON(): unknown }).toJSON();
+    return validate(file, line, typeof value === 'string' ? { host: value } : value);
+  });
+}
+
+/** "2/4" → {k: 2, n: 4}; K counts from 1. */
+export function parseShard(spec: string): { k: number; n: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(spec.trim());
+  const k = Number(m?.[1]); const n = Number(m?.[2]);
+  if (!m || n < 1 || k < 1 || k > n) throw new InputError(`--shard "${spec}" is not K/N with 1 ≤ K ≤ N`, 'for example --shard 2/4; in a Kubernetes Indexed Job use --shard $((JOB_COMPLETION_INDEX+1))/N');
+  return { k, n };
+}
+
+export function inShard(name: string, shard: { k: number; n: number }): boolean {
+  const h = createHash('sha256').update(name.toLowerCase()).digest().readUInt32BE(0);
+  return h % shard.n === shard.k - 1;
+}
