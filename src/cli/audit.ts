@@ -10,7 +10,8 @@ import { assess, type CollectedTarget } from '../engine/run.js';
 import { loadChecks, selectChecks } from '../engine/loader.js';
 import { EXIT, InputError } from '../util/errors.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { homedir, hostname } from 'node:os';
+import { LocalRunner } from '../collect/pwsh/index.js';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { collectOverSsh, parseSshTarget } from '../collect/ssh/index.js';
@@ -28,6 +29,8 @@ export interface AuditOptions extends CommonOptions {
   connectTimeout?: number;
   saveFacts?: string;
   inventory?: string;
+  local?: boolean;
+  pwsh?: boolean;
   shard?: string;
   checks?: string;
   skip?: string;
@@ -38,6 +41,8 @@ export function register(program: Command): Command {
     .description('assess Exchange servers from server-side facts: saved facts files, SSH, local PowerShell or a HealthChecker export')
     .option('--facts <paths...>', 'facts JSON files or folders of them (from --save-facts or the collector script)')
     .option('--ssh <targets...>', 'run the read-only collector over SSH on user@host[:port] (Windows OpenSSH)')
+    .option('--local', 'run the collector on this machine (the Exchange server itself) through PowerShell')
+    .option('--pwsh', 'with --local: use pwsh (PowerShell 7) instead of Windows PowerShell 5.1')
     .option('--identity <file>', 'SSH private key (default: the SSH agent)')
     .option('--password-env <var>', 'read the SSH password from this environment variable (never from the command line)')
     .option('--known-hosts <file>', 'known_hosts file for host key verification', join(homedir(), '.ssh', 'known_hosts'))
@@ -55,6 +60,7 @@ export function register(program: Command): Command {
   cmd.addHelpText('after', `
 Examples:
   exaudit audit --facts ./evidence/                      judge saved facts offline
+  exaudit audit --local                                  on the Exchange server itself
   exaudit audit --ssh admin@ex01.contoso.com ex02.contoso.com:2222 --identity ~/.ssh/id_ed25519 --save-facts evidence/
   exaudit audit --facts ex01.json --format json -o r.json --fail-on critical`);
   cmd.action(async (opts: AuditOptions) => { await runAudit(opts); });
@@ -99,6 +105,10 @@ export async function runAudit(opts: AuditOptions): Promise<number> {
       for (const r of results) if (r.facts) writeFileSync(join(opts.saveFacts, `${r.target.replace(/[^A-Za-z0-9._-]/g, '_')}.json`), `${JSON.stringify(r.facts, null, 2)}\n`);
     }
     collected.push(...results);
+  }
+  if (opts.local) {
+    const runner = new LocalRunner({ ...(opts.pwsh ? { executable: 'pwsh' as const } : {}), timeoutMs: opts.timeout ?? 120_000 });
+    try { collected.push(await runner.collect(hostname())); } finally { await runner.dispose(); }
   }
   if (!collected.length && !problems.length) {
     if (shard && (opts.inventory || opts.ssh)) process.stderr.write(`exaudit: shard ${opts.shard} holds no servers\n`);

@@ -1,0 +1,67 @@
+/**
+ * Local transport: runs the collector on this machine through node-powershell (Windows PowerShell 5.1
+ * `powershell`, or `pwsh`). The script goes in as one line that decodes a base64 scriptblock, so nothing is
+ * interpolated into a command. A shell that timed out is disposed and never reused: node-powershell keeps a
+ * timed-out command running, which poisons every later call on that shell.
+ */
+import { readFileSync } from 'node:fs';
+import { PowerShell } from 'node-powershell';
+import { COLLECTOR_PATH } from '../../cli/collector.js';
+import { extractJson } from '../offline/facts-files.js';
+import { parseFacts } from '../../facts/validate.js';
+import type { CollectedTarget } from '../../engine/run.js';
+import { errorMessage } from '../../util/errors.js';
+
+export interface LocalOptions { executable?: 'powershell' | 'pwsh'; timeoutMs: number }
+
+/** The one line sent to the shell: decode and run the shipped collector. */
+export function localCommand(): string {
+  const b64 = Buffer.from(readFileSync(COLLECTOR_PATH, 'utf8'), 'utf8').toString('base64');
+  return `& ([scriptblock]::Create([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('${b64}'))))`;
+}
+
+export class LocalRunner {
+  private shell: PowerShell | undefined;
+  constructor(private readonly opts: LocalOptions) {}
+
+  private open(): PowerShell {
+    this.shell ??= new PowerShell({
+      executable: this.opts.executable ?? (process.platform === 'win32' ? 'powershell' : 'pwsh'),
+      executableOptions: { '-NoProfile': true, '-NonInteractive': true, '-ExecutionPolicy': 'Bypass' },
+      invocationTimeout: this.opts.timeoutMs,
+      throwOnInvocationError: false,
+    } as never);
+    return this.shell;
+  }
+
+  async dispose(): Promise<void> {
+    const s = this.shell;
+    this.shell = undefined;
+    await s?.dispose().catch(() => {});
+  }
+
+  async collect(name: string): Promise<CollectedTarget> {
+    let shell: PowerShell;
+    try { shell = this.open(); } catch (err) { return { target: name, failure: { status: 'error', error: `cannot start PowerShell: ${errorMessage(err)}` } }; }
+    try {
+      const r = await shell.invoke(localCommand());
+      const out = r.raw ?? String(r.stdout ?? '');
+      if (!out.includes('<<<EXAUDIT-FACTS-BEGIN>>>')) {
+        // Without throwOnInvocationError node-powershell returns on timeout; either way this shell is done.
+        await this.dispose();
+        const timedOut = (r.duration ?? 0) >= this.opts.timeoutMs * 0.95;
+        const error = timedOut ? `the collector did not finish within ${this.opts.timeoutMs} ms; the shell was discarded`
+          : `no facts in the collector's output${r.stderr?.length ? `: ${String(r.stderr).split(/\r?\n/)[0]}` : ''}`;
+        return { target: name, failure: { status: 'error', error } };
+      }
+      const facts = parseFacts(JSON.parse(extractJson(out)), `${name} (local PowerShell)`);
+      facts.target = { ...facts.target, transport: 'local' };
+      return { target: facts.target.name, facts };
+    } catch (err) {
+      // A timed-out or broken shell is thrown away, never reused.
+      await this.dispose();
+      const msg = errorMessage(err);
+      return { target: name, failure: { status: 'error', error: msg ? `local PowerShell failed: ${msg}` : `the collector did not finish within ${this.opts.timeoutMs} ms; the shell was discarded` } };
+    }
+  }
+}
