@@ -7,12 +7,12 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import pLimit from 'p-limit';
 import { SingleBar, Presets } from 'cli-progress';
-import { addGlobalOptions, addOutputOptions, catalogFor, finishResult, splitList, parsePositiveInt, redactedArgv, setupLogging, type CommonOptions } from './common.js';
+import { addGlobalOptions, addOutputOptions, catalogFor, finishResult, meetsFailOn, splitList, parsePositiveInt, redactedArgv, setupLogging, type CommonOptions } from './common.js';
 import { expandTargets, readTargetsFile } from '../collect/http/targets.js';
 import { scanTarget } from '../collect/http/scan.js';
 import { assess, assessTarget, type CollectedTarget } from '../engine/run.js';
 import { loadChecks, selectChecks } from '../engine/loader.js';
-import { InputError } from '../util/errors.js';
+import { EXIT, InputError } from '../util/errors.js';
 
 export interface ScanCliOptions extends CommonOptions {
   targetsFile?: string;
@@ -81,12 +81,18 @@ export async function runScan(targetArgs: string[], opts: ScanCliOptions & { ndj
     try { return await scanTarget(t, scanOpts); } finally { bar?.increment(); }
   });
   if (opts.ndjson) {
-    // Stream: each target is judged and written as soon as it is done; only counts stay in memory.
+    // Stream: each target is judged and written as soon as it is done; only the exit-code flags stay in memory.
+    let failed = false; let unassessed = false;
     await Promise.all(targets.map((t) => run(t).then((c) => {
-      process.stdout.write(`${JSON.stringify(assessTarget(c, { catalog, checks, asOf: opts.asOf }))}\n`);
+      const r = assessTarget(c, { catalog, checks, asOf: opts.asOf });
+      failed ||= r.findings.some((f) => meetsFailOn(f.status, f.severity, opts.failOn));
+      unassessed ||= r.status === 'unreachable' || r.status === 'error';
+      process.stdout.write(`${JSON.stringify(r)}\n`);
     })));
     bar?.stop();
-    return 0;
+    const code = failed ? EXIT.FINDINGS : unassessed ? EXIT.UNASSESSED : EXIT.OK;
+    process.exitCode = code;
+    return code;
   }
   const collected = await Promise.all(targets.map(run));
   bar?.stop();

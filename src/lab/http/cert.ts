@@ -4,7 +4,7 @@
  * leaf signed by it (or, for the TLS fault servers, an expired, wrongly named or foreign certificate).
  * Keys live in memory only and are never written to disk.
  */
-import { createHash, createPrivateKey, generateKeyPairSync, randomBytes, sign, X509Certificate, type KeyObject } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes, sign, X509Certificate, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
 
 // ---- DER primitives ---------------------------------------------------------------------------------------
@@ -153,4 +153,3 @@ export function signedBy(cert: string, ca: string): boolean {
   return c.checkIssued(a) && c.verify(a.publicKey);
 }
 
-export { createPrivateKey };
