@@ -14,6 +14,7 @@ import { homedir, hostname } from 'node:os';
 import { LocalRunner } from '../collect/pwsh/index.js';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
+import { SingleBar, Presets } from 'cli-progress';
 import { collectOverSsh, parseSshTarget } from '../collect/ssh/index.js';
 import { inShard, parseShard, readInventory } from '../targets/inventory.js';
 
@@ -87,19 +88,25 @@ export async function runAudit(opts: AuditOptions): Promise<number> {
   ].filter((t) => !shard || inShard(t.name, shard));
   if (sshTargets.length) {
     const targets = sshTargets;
-    const password = opts.passwordEnv ? process.env[opts.passwordEnv] : undefined;
+    let password = opts.passwordEnv ? process.env[opts.passwordEnv] : undefined;
     if (opts.passwordEnv && password === undefined) throw new InputError(`--password-env ${opts.passwordEnv}: that environment variable is not set`);
+    if (!password && !opts.identity && !process.env['SSH_AUTH_SOCK'] && process.stdin.isTTY) password = await promptHidden('SSH password: ');
     const limit = pLimit(opts.concurrency ?? 16);
     const sshOpts = {
       ...(opts.identity ? { identity: opts.identity } : {}), ...(password ? { password } : {}),
       knownHostsFile: opts.knownHosts!, acceptNewHostKey: !!opts.acceptNewHostKey,
       connectTimeoutMs: opts.connectTimeout ?? 15_000, commandTimeoutMs: opts.timeout ?? 120_000,
     };
+    const bar = !opts.quiet && process.stderr.isTTY && targets.length > 1
+      ? new SingleBar({ format: 'audit {bar} {value}/{total} servers', stream: process.stderr, hideCursor: true }, Presets.shades_classic) : undefined;
+    bar?.start(targets.length, 0);
     const results = await Promise.all(targets.map((t) => limit(async () => {
       const r = await collectOverSsh(t, { ...sshOpts, ...(t.identity ? { identity: t.identity } : {}) });
+      bar?.increment();
       if (r.facts && t.file) r.facts.target = { ...r.facts.target, inventoryFile: t.file, inventoryLine: t.line! };
       return r;
     })));
+    bar?.stop();
     if (opts.saveFacts) {
       mkdirSync(opts.saveFacts, { recursive: true });
       for (const r of results) if (r.facts) writeFileSync(join(opts.saveFacts, `${r.target.replace(/[^A-Za-z0-9._-]/g, '_')}.json`), `${JSON.stringify(r.facts, null, 2)}\n`);
@@ -124,4 +131,25 @@ export async function runAudit(opts: AuditOptions): Promise<number> {
     return EXIT.USAGE;
   }
   return code;
+}
+
+/** Reads a password from the terminal without echoing it (never from argv). */
+function promptHidden(question: string): Promise<string> {
+  return new Promise((resolve) => {
+    process.stderr.write(question);
+    const stdin = process.stdin;
+    stdin.setRawMode(true);
+    stdin.resume();
+    let value = '';
+    const onData = (d: Buffer) => {
+      for (const ch of d.toString('utf8')) {
+        if (ch === '\r' || ch === '\n' || ch === '\u0004') {
+          stdin.setRawMode(false); stdin.pause(); stdin.off('data', onData); process.stderr.write('\n'); resolve(value); return;
+        }
+        if (ch === '\u0003') { stdin.setRawMode(false); process.stderr.write('\n'); process.exit(130); }
+        value = ch === '\u007f' ? value.slice(0, -1) : value + ch;
+      }
+    };
+    stdin.on('data', onData);
+  });
 }

@@ -175,7 +175,8 @@ async function collect(t: ScanTarget, opts: ScanOptions, agent: Agent, startedAt
       observations.push(observation(technique, path, r, { ...(build ? { build, precision: 'exact' as const } : {}), ...(r.headers['x-feserver'] ? { frontEnd: r.headers['x-feserver'] } : {}) }));
       if (build) builds.push({ build, precision: 'exact', source: `X-OWA-Version header on ${r.status} ${path}`, evidence: `X-OWA-Version: ${v}`, ...(r.headers['x-feserver'] ? { frontEnd: r.headers['x-feserver'] } : {}) });
       if (r.error && !r.status && observations.every((o) => o.error)) {
-        return { target: t.name, failure: { status: 'unreachable', error: `${path}: ${r.error}` } };
+        // Connected (TLS worked) but no answer in time is an error of that server, not unreachability.
+        return { target: t.name, failure: { status: /TIMEOUT/i.test(r.error) ? 'error' : 'unreachable', error: `${path}: ${r.error}` } };
       }
     }
   }
