@@ -75,3 +75,26 @@ describe('CSV', () => {
     expect(text).toMatch(/down\.contoso\.test,,unreachable/);
   });
 });
+
+describe('SARIF against the official 2.1.0 schema', () => {
+  it('validates with ajv', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const Ajv = (await import('ajv')).default;
+    const addFormats = (await import('ajv-formats')).default as unknown as (a: unknown) => void;
+    // The schema is draft-04; ajv 8 reads it once the draft-04 "id" is spelled "$id" and its $schema is dropped.
+    const { id, $schema: _draft, ...rest } = JSON.parse(readFileSync(join(import.meta.dirname, '../../fixtures/sarif/sarif-2.1.0-rtm.5.json'), 'utf8'));
+    const schema = { $id: id, ...rest };
+    // unicodeRegExp off: the schema's language pattern has a stray ']' that only non-unicode regexes accept.
+    const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false, unicodeRegExp: false });
+    addFormats(ajv);
+    const validate = ajv.compile(schema);
+    const ok = validate(JSON.parse(JSON.stringify(toSarif(doc))));
+    expect(validate.errors ?? []).toEqual([]);
+    expect(ok).toBe(true);
+    // and it would catch a bad level
+    const bad = toSarif(doc) as { runs: { results: { level: string }[] }[] };
+    bad.runs[0]!.results[0]!.level = 'bogus';
+    expect(validate(bad)).toBe(false);
+  });
+});
