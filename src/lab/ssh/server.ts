@@ -25,9 +25,21 @@ export interface SshLab {
   close(): Promise<void>;
 }
 
+/**
+ * ssh2's generateKeyPairSync('ed25519') now and then yields a private key its own parser rejects
+ * ("Malformed OpenSSH private key"); regenerate until both halves parse (bounded).
+ */
+function newKeyPair(): { private: string; public: string } {
+  for (let i = 0; i < 20; i++) {
+    const k = utils.generateKeyPairSync('ed25519');
+    if (!(utils.parseKey(k.private) instanceof Error) && !(utils.parseKey(k.public) instanceof Error)) return k;
+  }
+  throw new Error('could not generate a usable ed25519 key pair');
+}
+
 export async function startSshLab(specs: SshServerSpec[]): Promise<SshLab> {
   const dir = mkdtempSync(join(tmpdir(), 'exaudit-sshlab-'));
-  const client = utils.generateKeyPairSync('ed25519');
+  const client = newKeyPair();
   const clientPub = utils.parseKey(client.public);
   if (clientPub instanceof Error) throw clientPub;
   const clientKeyFile = join(dir, 'id_ed25519');
@@ -36,7 +48,7 @@ export async function startSshLab(specs: SshServerSpec[]): Promise<SshLab> {
   const servers: SshLab['servers'] = [];
   const closers: (() => Promise<void>)[] = [];
   for (const spec of specs) {
-    const hostKey = utils.generateKeyPairSync('ed25519');
+    const hostKey = newKeyPair();
     const conns = new Set<import('ssh2').Connection>();
     const server = new Server({ hostKeys: [hostKey.private], ident: 'OpenSSH_for_Windows_9.5' }, (c) => {
       conns.add(c);
