@@ -10,7 +10,8 @@ import type { Catalog } from './catalog.js';
 import type { BuildEntry, CveCondition, CveEntry, UpdateEntry, UpdateFix } from './schema.js';
 import type { Facts, Product } from '../facts/schema.js';
 import { InputError } from '../util/errors.js';
-import { compareBuilds, cuPrefix, parseBuild } from '../util/version.js';
+import { compareBuilds, cuPrefix, parseBuild, productOfBuild } from '../util/version.js';
+
 
 export type LookupPrecision = 'exact' | 'cu' | 'product';
 
@@ -67,16 +68,6 @@ export interface CveState {
 const PRODUCT_NAMES: Record<Product, string> = {
   '2013': 'Exchange 2013', '2016': 'Exchange 2016', '2019': 'Exchange 2019', SE: 'Exchange SE',
 };
-
-/** 15.0 → 2013, 15.1 → 2016, 15.2 with build ≥ 2562 → SE, other 15.2 → 2019 (HealthChecker's rule). */
-export function productOfBuild(build: string): Product | undefined {
-  const [maj, min, b] = build.split('.').map(Number);
-  if (maj !== 15) return undefined;
-  if (min === 0) return '2013';
-  if (min === 1) return '2016';
-  if (min === 2) return (b ?? 0) >= 2562 ? 'SE' : '2019';
-  return undefined;
-}
 
 function today(): string {
   return new Date().toISOString().slice(0, 10);

@@ -36,3 +36,13 @@ export const buildLt = (a: string, b: string): boolean => compareBuilds(a, b) < 
 export function cuPrefix(build: string): string {
   return build.split('.').slice(0, 3).join('.');
 }
+
+/** Exchange family of a build: 15.0 → 2013, 15.1 → 2016, 15.2 with build ≥ 2562 → SE, other 15.2 → 2019 (HealthChecker's rule). */
+export function productOfBuild(build: string): '2013' | '2016' | '2019' | 'SE' | undefined {
+  const [maj, min, b] = build.split('.').map(Number);
+  if (maj !== 15) return undefined;
+  if (min === 0) return '2013';
+  if (min === 1) return '2016';
+  if (min === 2) return (b ?? 0) >= 2562 ? 'SE' : '2019';
+  return undefined;
+}

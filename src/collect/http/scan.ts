@@ -10,7 +10,7 @@ import { connect as tlsConnect, type PeerCertificate } from 'node:tls';
 import { Agent, request } from 'undici';
 import type { BuildObservation, Facts, HttpObservation, MitigationProbe } from '../../facts/schema.js';
 import { errorMessage } from '../../util/errors.js';
-import { compareBuilds, parseBuild } from '../../util/version.js';
+import { compareBuilds, parseBuild, productOfBuild } from '../../util/version.js';
 import type { CollectedTarget } from '../../engine/run.js';
 import { TOOL_VERSION } from '../../util/tool.js';
 import type { ScanTarget } from './targets.js';
@@ -95,12 +95,6 @@ function tlsFacts(t: ScanTarget, opts: ScanOptions): Promise<NonNullable<Facts['
 }
 
 const isIp = (h: string) => /^[\d.]+$/.test(h) || h.includes(':');
-
-function productOf(build: string): NonNullable<Facts['exchange']>['product'] {
-  const [maj, min, b] = build.split('.').map(Number);
-  if (maj !== 15) return undefined;
-  return min === 0 ? '2013' : min === 1 ? '2016' : min === 2 ? ((b ?? 0) >= 2562 ? 'SE' : '2019') : undefined;
-}
 
 /** Reads the export-tool version from the ClickOnce manifest (the exporttool assembly, not the loader). */
 export function manifestVersion(body: string): string | undefined {
@@ -221,7 +215,7 @@ export function judge(builds: BuildObservation[], exo: boolean, looksLikeExchang
   const prefixes = new Set(exact.map((b) => b.build.split('.').slice(0, 3).join('.')));
   const inconsistent = cu.length > 0 && exact.length > 0 && !cu.some((c) => prefixes.has(c.build));
   return {
-    product: productOf(lowest.build),
+    product: productOfBuild(lowest.build),
     build: lowest.build,
     precision: inconsistent ? 'cu' : lowest.precision,
     source: inconsistent ? `inconsistent fingerprint: ${lowest.source} says ${lowest.build} but the OWA path says ${cu[0]!.build}; judged at CU level` : lowest.source,
