@@ -1,28 +1,57 @@
-/** `exaudit lab`: starts the fake Exchange fleet on 127.0.0.1 for a person to scan, until Ctrl-C. */
+/**
+ * `exaudit lab`: starts the fake Exchange fleet on 127.0.0.1 for a person to scan, prints the addresses and
+ * the CA file, and runs until Ctrl-C (SIGINT) or SIGTERM, then closes every server and removes the CA file.
+ */
 import type { Command } from 'commander';
-import { defaultHttpFleet, startHttpLab } from '../lab/index.js';
+import { InvalidArgumentError } from 'commander';
+import { defaultHttpFleet, labFleet, startHttpLab, type HttpLab } from '../lab/index.js';
 import { parsePositiveInt } from './common.js';
+
+const MAX_SERVERS = 200;
+
+function parseServers(value: string): number {
+  const n = parsePositiveInt(value);
+  if (n > MAX_SERVERS) throw new InvalidArgumentError(`expected at most ${MAX_SERVERS}`);
+  return n;
+}
+
+function describe(s: HttpLab['servers'][number]): string {
+  const sp = s.spec;
+  const what = sp.frontEnds?.length ? `load balancer: ${sp.frontEnds.map((f) => `${f.name} ${f.build}`).join(', ')}`
+    : sp.build ? sp.build : sp.kind ?? 'exchange';
+  const extra = [
+    sp.kind && sp.kind !== 'exchange' && sp.kind !== what ? sp.kind : '',
+    sp.mitigations?.proxylogon ? 'EOMT cookie rules' : '',
+    sp.mitigations?.proxynotshell ? 'EEMS M1.1 URI rule' : '',
+    sp.ecp === 'blocked' ? 'ECP blocked' : '',
+  ].filter(Boolean);
+  return `${s.url.padEnd(24)} ${s.name.padEnd(30)} ${what}${extra.length ? ` (${extra.join(', ')})` : ''}`;
+}
 
 export function register(program: Command): Command {
   return program.command('lab')
-    .description('start a lab of fake Exchange HTTPS servers on 127.0.0.1 (for trying scan), until Ctrl-C')
-    .option('--servers <n>', 'how many servers (cycles through the default mixed fleet)', parsePositiveInt)
+    .description('start fake Exchange HTTPS servers on 127.0.0.1 to try `scan` on, until Ctrl-C')
+    .option('--servers <n>', `how many servers (the default mixed fleet, cycled; 1-${MAX_SERVERS}; default: the whole fleet once)`, parseServers)
     .addHelpText('after', `
+Every server listens on 127.0.0.1 only, with a certificate from a throwaway lab CA whose file is printed.
+The fleet: Exchange 2013, 2016, 2019 and SE before and after the July 2021 SU, with and without the
+URL-rewrite mitigations, ECP blocked (CU-level only), a load-balanced pair on two builds, Exchange Online,
+a non-Exchange host, a pre-authenticating proxy and a TLS-broken host.
+
 Example:
   exaudit lab --servers 6
-  exaudit scan 127.0.0.1:PORT --ca /tmp/.../lab-ca.pem      (addresses and CA path are printed)`)
+  exaudit scan 127.0.0.1:PORT --ca /tmp/exaudit-lab-XXXX/lab-ca.pem --probe mitigations`)
     .action(async (opts: { servers?: number }) => {
-      const fleet = defaultHttpFleet();
-      const n = opts.servers ?? fleet.length;
-      const specs = Array.from({ length: n }, (_, i) => ({ ...fleet[i % fleet.length]!, name: `${fleet[i % fleet.length]!.name}${i >= fleet.length ? `-${i}` : ''}` }));
-      const lab = await startHttpLab(specs);
-      for (const s of lab.servers) process.stdout.write(`${s.url.padEnd(28)} ${s.spec.name}${s.spec.build ? ` (${s.spec.build})` : ''}\n`);
-      process.stdout.write(`\nCA: ${lab.caFile}\nscan them with: exaudit scan ${lab.servers.map((s) => `127.0.0.1:${s.port}`).join(' ')} --ca ${lab.caFile}\nCtrl-C stops the lab.\n`);
+      const lab = await startHttpLab(labFleet(opts.servers ?? defaultHttpFleet().length));
+      process.stdout.write(`${lab.servers.map(describe).join('\n')}\n\nCA certificate: ${lab.caFile}\n`
+        + `Scan them:  exaudit scan ${lab.targets().slice(0, 3).join(' ')}${lab.servers.length > 3 ? ' …' : ''} --ca ${lab.caFile} --probe mitigations\n`
+        + 'Ctrl-C stops the lab.\n');
       await new Promise<void>((resolve) => {
         const stop = () => { process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve(); };
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
       });
       await lab.close();
+      process.stderr.write('exaudit lab: stopped\n');
     });
 }

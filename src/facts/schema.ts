@@ -73,6 +73,7 @@ export const Exchange = z.object({
   installedUpdates: z.array(InstalledUpdate).optional(),
   online: z.boolean().optional().describe('Exchange Online (15.20.x) answered, not an on-premises server'),
   notExchange: z.string().optional().describe('Reason the target is judged not to be Exchange'),
+  inconsistent: z.string().optional().describe('Remote fingerprints contradict each other (spoofing, stale caches): why; the build is then not claimed'),
 });
 
 export const Os = z.object({
@@ -201,6 +202,7 @@ export const TlsInfo = z.object({
   subject: z.string().optional(),
   issuer: z.string().optional(),
   altNames: z.array(z.string()).optional(),
+  validFrom: z.string().optional(),
   validTo: z.string().optional(),
   fingerprint256: z.string().optional(),
   error: z.string().optional(),
@@ -215,6 +217,8 @@ export const HttpObservation = z.object({
   build: z.string().optional(),
   precision: Precision.optional(),
   frontEnd: z.string().optional(),
+  evidence: z.string().optional().describe('The raw text the build was read from (header, manifest element, resource path)'),
+  markers: z.array(z.string()).optional().describe('Product fingerprints seen (owa-logon-page, proxy-kemp-esp, exo-redirect, …)'),
   error: z.string().optional(),
   durationMs: z.number().optional(),
 });

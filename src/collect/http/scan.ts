@@ -1,224 +1,201 @@
 /**
- * Passive HTTPS collector (DESIGN.md §5, remote-detection.md). Sends only what a browser or mail client sends
- * without credentials, in order of precision:
- *   1. X-OWA-Version on the 401 of /autodiscover/autodiscover.xml and /EWS/Exchange.asmx (exact, July 2021 SU on)
- *   2. the ECP export-tool ClickOnce manifest (exact)
- *   3. the OWA logon page's versioned resource path (CU level only: never exact)
- * and records every observation with its evidence. It never judges: checks do.
+ * Passive HTTPS collector (DESIGN.md §5, remote-detection.md §0-§4). Per target it sends only what a browser or
+ * mail client sends without credentials, in order of precision:
+ *   1. GET /autodiscover/autodiscover.xml (sampled on fresh connections to see every front end) and
+ *      GET /EWS/Exchange.asmx: the 401 carries X-OWA-Version from the July 2021 SU on (exact);
+ *      /Microsoft-Server-ActiveSync only if neither answered 401;
+ *   2. GET /owa/ and GET /owa/auth/logon.aspx: the OWA resource folder (CU level) and product markers;
+ *   3. GET /ecp/Current/exporttool/…application, only when no exact build was read yet (exact).
+ * The certificate is read from the first connection; a separate handshake runs only to explain a target that
+ * gave no answer. Every request becomes an observation in facts.http; judge() turns them into facts.exchange. It never
+ * judges exposure: checks do. A bad server never throws out of here: it becomes a failure or a partial result.
  */
-import { connect as tlsConnect, type PeerCertificate } from 'node:tls';
-import { Agent, request } from 'undici';
-import type { BuildObservation, Facts, HttpObservation, MitigationProbe } from '../../facts/schema.js';
-import { errorMessage } from '../../util/errors.js';
-import { compareBuilds, parseBuild, productOfBuild } from '../../util/version.js';
+import pLimit from 'p-limit';
+import type { Facts, HttpObservation } from '../../facts/schema.js';
 import type { CollectedTarget } from '../../engine/run.js';
+import { errorMessage } from '../../util/errors.js';
 import { TOOL_VERSION } from '../../util/tool.js';
+import { DeadlineError, TargetClient, type Reply } from './client.js';
+import { headerVersion, manifestVersion, markersOf, owaPathVersion } from './evidence.js';
+import { judge, T1 } from './judge.js';
+import { runMitigationProbes } from './probes.js';
+import { inspectTls } from './tls.js';
 import type { ScanTarget } from './targets.js';
 
 export interface ScanOptions {
+  /** Extra trusted CA certificates (PEM text), added to the system roots. */
   ca?: string;
   insecure?: boolean;
   hostHeader?: string;
   requestTimeoutMs: number;
   targetTimeoutMs: number;
   probeMitigations?: boolean;
-  /** How many times to sample the version endpoint to see several front ends behind one name. */
+  /** Autodiscover samples on fresh connections (load balancers); default 3, only when the first one carried a version. */
   samples?: number;
 }
 
-const PATHS = {
+export const PATHS = {
   autodiscover: '/autodiscover/autodiscover.xml',
   ews: '/EWS/Exchange.asmx',
-  exporttool: '/ecp/Current/exporttool/microsoft.exchange.ediscovery.exporttool.application',
+  activesync: '/Microsoft-Server-ActiveSync',
+  owa: '/owa/',
   logon: '/owa/auth/logon.aspx',
+  exporttool: '/ecp/Current/exporttool/microsoft.exchange.ediscovery.exporttool.application',
 } as const;
 
-const KEPT_HEADERS = ['x-owa-version', 'x-feserver', 'x-calculatedbetarget', 'x-besku', 'server', 'www-authenticate', 'location', 'x-aspnet-version'];
-
-interface Reply { status?: number; headers: Record<string, string>; body: string; error?: string; durationMs: number; aborted?: boolean }
-
-function pickHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const k of KEPT_HEADERS) {
-    const v = h[k];
-    if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
-  }
-  return out;
-}
-
-async function get(agent: Agent, base: string, path: string, opts: ScanOptions, headers: Record<string, string> = {}): Promise<Reply> {
-  const started = Date.now();
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const res = await request(base + path, {
-        method: 'GET', dispatcher: agent, headersTimeout: opts.requestTimeoutMs, bodyTimeout: opts.requestTimeoutMs,
-        headers: { 'user-agent': `exaudit/${TOOL_VERSION} (passive)`, ...(opts.hostHeader ? { host: opts.hostHeader } : {}), ...headers },
-        maxRedirections: 0,
-      } as never);
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const c of res.body) {
-        size += (c as Buffer).length;
-        if (size <= 256 * 1024) chunks.push(c as Buffer); // enough for any logon page or manifest
-      }
-      return { status: res.statusCode, headers: pickHeaders(res.headers), body: Buffer.concat(chunks).toString('utf8'), durationMs: Date.now() - started };
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? '';
-      const reset = /ECONNRESET|UND_ERR_SOCKET|other side closed/i.test(`${code} ${(err as Error).message}`);
-      if (reset && attempt === 0) continue; // one retry on a reset
-      return { headers: {}, body: '', error: errorMessage(err), durationMs: Date.now() - started, aborted: reset };
+/** One reply as evidence: one observation, or two when the logon page shows both a header version and a folder. */
+export function observe(technique: string, r: Reply): HttpObservation[] {
+  const base: HttpObservation = {
+    technique, method: r.method, path: r.path,
+    ...(r.status !== undefined ? { status: r.status } : {}),
+    headers: r.headers,
+    ...(r.headers['x-feserver'] ? { frontEnd: r.headers['x-feserver'] } : {}),
+    ...(r.error ? { error: r.error } : {}),
+    durationMs: r.durationMs,
+  };
+  const markers = r.status !== undefined ? markersOf(r.status, r.headers, r.body) : [];
+  if (markers.length) base.markers = markers;
+  const withRead = (o: HttpObservation, v: { build: string; precision: HttpObservation['precision']; evidence: string } | undefined): HttpObservation =>
+    (v ? { ...o, build: v.build, precision: v.precision, evidence: v.evidence } : o);
+  const header = headerVersion(r.headers['x-owa-version']);
+  const fromHeader = header && !('invalid' in header) ? header : undefined;
+  switch (technique) {
+    case T1:
+      return [withRead(base, fromHeader)];
+    case 'ecp-exporttool-manifest':
+      return [withRead(base, r.status === 200 ? manifestVersion(r.body) : undefined)];
+    case 'owa-resource-path': {
+      const folder = r.status === 200 ? owaPathVersion(r.body) : undefined;
+      const out = [withRead(base, folder)];
+      if (fromHeader) out.push(withRead({ ...base, technique: 'x-owa-version-owa' }, fromHeader));
+      return out;
     }
+    default: // /owa/: a version header here is T5 (2007/2010, or a replayed profile)
+      return [withRead(fromHeader ? { ...base, technique: 'x-owa-version-owa' } : base, fromHeader)];
   }
-  return { headers: {}, body: '', error: 'unreachable', durationMs: Date.now() - started };
 }
 
-/** TLS facts from a separate handshake: subject, SANs, validity, fingerprint, and whether it verified. */
-function tlsFacts(t: ScanTarget, opts: ScanOptions): Promise<NonNullable<Facts['http']>['tls'] & { fatal?: string }> {
-  return new Promise((resolve) => {
-    const sock = tlsConnect({ host: t.host, port: t.port, servername: opts.hostHeader ?? (isIp(t.host) ? undefined : t.host), ca: opts.ca, rejectUnauthorized: false, timeout: opts.requestTimeoutMs } as never);
-    const done = (v: Parameters<typeof resolve>[0]) => { sock.destroy(); resolve(v); };
-    sock.once('secureConnect', () => {
-      const c = sock.getPeerCertificate() as PeerCertificate;
-      done({
-        verified: sock.authorized || !!opts.insecure,
-        ...(opts.insecure ? { insecure: true } : {}),
-        subject: String(c.subject?.CN ?? ''), issuer: String(c.issuer?.CN ?? ''),
-        altNames: c.subjectaltname ? c.subjectaltname.split(', ').map((s) => s.replace(/^(DNS|IP Address):/, '')) : [],
-        validTo: c.valid_to, fingerprint256: c.fingerprint256,
-        ...(sock.authorized ? {} : { error: String(sock.authorizationError) }),
-        ...(!sock.authorized && !opts.insecure ? { fatal: `TLS certificate not trusted (${String(sock.authorizationError)}); pass --ca FILE to trust it, or --insecure` } : {}),
-      });
-    });
-    sock.once('timeout', () => done({ verified: false, error: 'TLS handshake timed out', fatal: 'TLS handshake timed out' }));
-    sock.once('error', (err) => done({ verified: false, error: errorMessage(err), fatal: `TLS handshake failed: ${errorMessage(err)}` }));
-  });
-}
-
-const isIp = (h: string) => /^[\d.]+$/.test(h) || h.includes(':');
-
-/** Reads the export-tool version from the ClickOnce manifest (the exporttool assembly, not the loader). */
-export function manifestVersion(body: string): string | undefined {
-  const m = /name="microsoft\.exchange\.ediscovery\.exporttool"[^>]*?version="([\d.]+)"/i.exec(body)
-    ?? /version="([\d.]+)"[^>]*?name="microsoft\.exchange\.ediscovery\.exporttool"/i.exec(body);
-  return m && parseBuild(m[1]!)?.parts.length === 4 ? parseBuild(m[1]!)!.text : undefined;
-}
-
-/** Three-part build from the OWA page's resource path (/owa/auth/15.2.1544/themes/...). */
-export function owaPathVersion(body: string): string | undefined {
-  const m = /\/owa\/(?:auth\/)?(15\.\d{1,2}\.\d{1,5})\//i.exec(body);
-  return m ? parseBuild(m[1]!)?.text : undefined;
-}
-
-async function probeMitigations(agent: Agent, base: string, opts: ScanOptions): Promise<MitigationProbe[]> {
-  // Benign requests whose only property is that a URL-rewrite mitigation matches them. No SSRF shape
-  // (no "@", no Email=, no backend path), no payload, no credentials.
-  const pns = { method: 'GET', path: '/autodiscover/autodiscover.json?exaudit=powershell-rule-probe', sent: 'GET with a query string containing "autodiscover" and "powershell" and nothing else' };
-  const pl = { method: 'GET', path: '/owa/auth/logon.aspx', sent: 'GET of the OWA logon page with Cookie "X-AnonResource-Backend=exaudit-probe"; the value names no host, so an unprotected server ignores it' };
-  const out: MitigationProbe[] = [];
-  for (const [id, p, headers] of [['proxynotshell-uri-rule', pns, {}], ['proxylogon-cookie-rule', pl, { cookie: 'X-AnonResource-Backend=exaudit-probe' }]] as const) {
-    const r = await get(agent, base, p.path, { ...opts }, headers);
-    const exchangeReply = r.status !== undefined && (r.headers['x-feserver'] !== undefined || r.headers['x-owa-version'] !== undefined || r.status === 404 || r.status === 200);
-    const outcome = r.aborted || (r.error && !r.status) ? 'blocked' : exchangeReply ? 'not-blocked' : 'indeterminate';
-    out.push({
-      id, method: p.method, path: p.path, sent: p.sent, outcome,
-      detail: outcome === 'blocked' ? `connection dropped without an HTTP response (${r.error ?? 'aborted'}), as IIS AbortRequest does` : r.status !== undefined ? `HTTP ${r.status}${r.headers['x-feserver'] ? ` from ${r.headers['x-feserver']}` : ''}` : r.error ?? 'no answer',
-    });
-  }
-  return out;
-}
-
-function observation(technique: string, path: string, r: Reply, extra: Partial<HttpObservation> = {}): HttpObservation {
-  return { technique, method: 'GET', path, ...(r.status !== undefined ? { status: r.status } : {}), headers: r.headers, durationMs: r.durationMs, ...(r.error ? { error: r.error } : {}), ...extra };
-}
-
-/** Collects facts for one target. Failures become a CollectedTarget failure with a one-line reason. */
+/** Scans one target; resolves (never rejects) with facts or a one-line failure. */
 export async function scanTarget(t: ScanTarget, opts: ScanOptions): Promise<CollectedTarget> {
-  const startedAt = new Date().toISOString();
-  const agent = new Agent({ connect: { ca: opts.ca, rejectUnauthorized: !opts.insecure, servername: opts.hostHeader ?? (isIp(t.host) ? undefined : t.host), timeout: opts.requestTimeoutMs }, connections: 2, pipelining: 0 });
-  let timer: NodeJS.Timeout | undefined;
+  const ctl = new AbortController();
+  const timer = setTimeout(() => ctl.abort(new DeadlineError(opts.targetTimeoutMs)), opts.targetTimeoutMs);
   try {
-    const work = collect(t, opts, agent, startedAt);
-    const deadline = new Promise<CollectedTarget>((resolve) => {
-      timer = setTimeout(() => resolve({ target: t.name, failure: { status: 'error', error: `no complete answer within ${opts.targetTimeoutMs} ms (per-target timeout; raise --timeout)` } }), opts.targetTimeoutMs);
-    });
-    return await Promise.race([work, deadline]);
+    const startedAt = new Date().toISOString();
+    const t0 = performance.now();
+    const client = new TargetClient(t, opts, ctl.signal);
+    try {
+      return await collect(t, opts, client, ctl.signal, startedAt, t0);
+    } finally {
+      await client.close();
+    }
+  } catch (err) {
+    return { target: t.name, failure: { status: 'error', error: `scan failed: ${errorMessage(err)}` } };
   } finally {
     clearTimeout(timer);
-    await agent.destroy().catch(() => {});
   }
 }
 
-async function collect(t: ScanTarget, opts: ScanOptions, agent: Agent, startedAt: string): Promise<CollectedTarget> {
-  const tls = await tlsFacts(t, opts);
-  if (tls.fatal) {
-    return { target: t.name, failure: { status: /timed out|ECONNREFUSED|EHOSTUNREACH|ENOTFOUND/.test(tls.fatal) ? 'unreachable' : 'error', error: tls.fatal } };
-  }
-  const { fatal: _f, ...tlsInfo } = tls;
+async function collect(t: ScanTarget, opts: ScanOptions, client: TargetClient, deadline: AbortSignal, startedAt: string, t0: number): Promise<CollectedTarget> {
   const observations: HttpObservation[] = [];
-  const builds: BuildObservation[] = [];
-  const samples = Math.max(1, opts.samples ?? 3);
-  let exo = false;
-  for (const [technique, path] of [['x-owa-version-401', PATHS.autodiscover], ['x-owa-version-401', PATHS.ews]] as const) {
-    const reps = path === PATHS.autodiscover ? samples : 1;
-    for (let i = 0; i < reps; i++) {
-      const r = await get(agent, t.base, path, opts);
-      const v = r.headers['x-owa-version'];
-      const parsed = v ? parseBuild(v) : undefined;
-      if (parsed && /^15\.20\./.test(parsed.text)) exo = true;
-      const build = parsed?.parts.length === 4 && !exo ? parsed.text : undefined;
-      observations.push(observation(technique, path, r, { ...(build ? { build, precision: 'exact' as const } : {}), ...(r.headers['x-feserver'] ? { frontEnd: r.headers['x-feserver'] } : {}) }));
-      if (build) builds.push({ build, precision: 'exact', source: `X-OWA-Version header on ${r.status} ${path}`, evidence: `X-OWA-Version: ${v}`, ...(r.headers['x-feserver'] ? { frontEnd: r.headers['x-feserver'] } : {}) });
-      if (r.error && !r.status && observations.every((o) => o.error)) {
-        // Connected (TLS worked) but no answer in time is an error of that server, not unreachability.
-        return { target: t.name, failure: { status: /TIMEOUT/i.test(r.error) ? 'error' : 'unreachable', error: `${path}: ${r.error}` } };
-      }
+  const replies = new Map<string, Reply>();
+  const failed: Reply[] = [];
+  let streak = 0;
+  let stopped = false;
+  const record = (technique: string, r: Reply) => {
+    observations.push(...observe(technique, r));
+    if (!replies.has(r.path)) replies.set(r.path, r);
+    if (r.status === undefined) {
+      failed.push(r);
+      // Two requests in a row without any answer (or the deadline): stop rather than wait out every timeout.
+      if (++streak >= 2 || r.kind === 'deadline') stopped = true;
+    } else streak = 0;
+  };
+  const fetch = async (technique: string, path: string, o: { fresh?: boolean } = {}): Promise<void> => {
+    if (!stopped) record(technique, await client.get(path, o));
+  };
+
+  const first = await client.get(PATHS.autodiscover, { fresh: true });
+  if (first.status === undefined && first.kind !== 'deadline') {
+    // No answer at all: one separate handshake tells why (refused, not TLS, untrusted certificate, silent).
+    const tls = await inspectTls(t, { ...opts, timeoutMs: opts.requestTimeoutMs }, deadline);
+    if (tls.failure) {
+      const error = deadline.aborted ? `no TLS handshake within the per-target timeout of ${opts.targetTimeoutMs} ms` : tls.failure.error;
+      return { target: t.name, failure: { status: tls.failure.status, error } };
     }
   }
-  if (/calculatedbetarget/.test(JSON.stringify(observations)) && observations.some((o) => /outlook\.com$/i.test(o.headers?.['x-calculatedbetarget'] ?? ''))) exo = true;
-  const mf = await get(agent, t.base, PATHS.exporttool, opts);
-  const mv = mf.status === 200 ? manifestVersion(mf.body) : undefined;
-  observations.push(observation('ecp-exporttool-manifest', PATHS.exporttool, mf, mv ? { build: mv, precision: 'exact' } : {}));
-  if (mv && !exo) builds.push({ build: mv, precision: 'exact', source: 'ECP export-tool manifest version', evidence: `assemblyIdentity version="${mv}"`, ...(mf.headers['x-feserver'] ? { frontEnd: mf.headers['x-feserver'] } : {}) });
-  const lg = await get(agent, t.base, PATHS.logon, opts);
-  const pv = lg.status === 200 ? owaPathVersion(lg.body) : undefined;
-  const owaMarkers = /OwaPage = ASP\.auth_logon_aspx|To use Outlook, browser settings must allow scripts to run/i.test(lg.body);
-  observations.push(observation('owa-resource-path', PATHS.logon, lg, pv ? { build: pv, precision: 'cu' } : {}));
-  if (pv && !exo) builds.push({ build: pv, precision: 'cu', source: 'OWA logon page resource path', evidence: `/owa/auth/${pv}/themes/…`, ...(lg.headers['x-feserver'] ? { frontEnd: lg.headers['x-feserver'] } : {}) });
+  record(T1, first);
+  if (first.headers['x-owa-version']) {
+    // Load-balancer sampling: each sample on a new connection; the last one stays open for what follows.
+    const samples = Math.max(1, opts.samples ?? 3);
+    for (let i = 1; i < samples; i++) await fetch(T1, PATHS.autodiscover, { fresh: i < samples - 1 });
+  }
+  await fetch(T1, PATHS.ews);
+  if (!observations.some((o) => o.technique === T1 && o.status === 401)) await fetch(T1, PATHS.activesync);
+  await fetch('owa-redirect', PATHS.owa);
+  await fetch('owa-resource-path', PATHS.logon);
+  if (!observations.some((o) => o.precision === 'exact')) await fetch('ecp-exporttool-manifest', PATHS.exporttool);
 
-  const exchange = judge(builds, exo, owaMarkers || observations.some((o) => o.headers?.['x-feserver']));
-  const http: NonNullable<Facts['http']> = { baseUrl: t.base, ...(opts.hostHeader ? { hostHeader: opts.hostHeader } : {}), tls: tlsInfo, observations };
-  if (opts.probeMitigations && !exchange.online && !exchange.notExchange) http.mitigationProbes = await probeMitigations(agent, t.base, opts);
+  if (!observations.some((o) => o.status !== undefined)) {
+    const timedOut = failed.some((r) => r.kind === 'deadline');
+    const unreachable = failed.every((r) => r.kind === 'refused' || r.kind === 'dns' || r.kind === 'unreachable');
+    const firstError = failed[0];
+    return {
+      target: t.name,
+      failure: {
+        status: unreachable ? 'unreachable' : 'error',
+        error: timedOut ? `no HTTP answer within the per-target timeout of ${opts.targetTimeoutMs} ms (raise --timeout)` : `no HTTP answer: ${firstError ? `${firstError.path}: ${firstError.error}` : 'nothing was sent'}`,
+      },
+    };
+  }
+
+  const { exchange, behindProxy } = judge(observations);
+  const tls = client.certificate ?? { verified: false, ...(opts.insecure ? { insecure: true } : {}), error: 'certificate not captured' };
+  const http: NonNullable<Facts['http']> = {
+    baseUrl: t.base,
+    ...(opts.hostHeader ? { hostHeader: opts.hostHeader } : {}),
+    tls,
+    observations,
+    ...(behindProxy ? { behindProxy } : {}),
+  };
+  if (opts.probeMitigations && !stopped && !exchange.online && !exchange.notExchange) {
+    http.mitigationProbes = await runMitigationProbes(client, replies, opts.hostHeader);
+  }
+  const finishedAt = new Date().toISOString();
+  const errors = failed.map((r) => ({ group: 'http', message: `${r.method} ${r.path}: ${r.error}` }));
   const facts: Facts = {
     schemaVersion: '1',
     target: { name: t.name, address: t.host, port: t.port, transport: 'http' },
     collectedAt: startedAt,
-    collectors: [{ name: 'http', version: TOOL_VERSION, startedAt, finishedAt: new Date().toISOString() }],
+    collectors: [{ name: 'http', version: TOOL_VERSION, startedAt, finishedAt, durationMs: Math.round(performance.now() - t0), ...(errors.length ? { errors } : {}) }],
     exchange,
     http,
   };
   return { target: t.name, facts };
 }
 
-/** Chooses the build to judge: exact over CU level; several front ends → the lowest; inconsistent → flagged. */
-export function judge(builds: BuildObservation[], exo: boolean, looksLikeExchange: boolean): NonNullable<Facts['exchange']> {
-  if (exo) return { precision: 'none', source: 'X-OWA-Version 15.20.x / Exchange Online headers', online: true, observations: builds };
-  if (!builds.length) {
-    return looksLikeExchange
-      ? { precision: 'none', source: 'Exchange markers without a version (behind a proxy or hardened)', observations: [] }
-      : { precision: 'none', source: 'no Exchange endpoint answered', notExchange: 'no Exchange response on autodiscover, EWS, ECP or OWA', observations: [] };
+export interface FleetOptions extends ScanOptions {
+  concurrency: number;
+}
+
+/**
+ * Scans targets with at most `concurrency` in flight and hands each result to `onResult` as soon as it is
+ * done (completion order, with the input index). Only the in-flight targets are held in memory, so a
+ * streaming caller (ndjson) stays flat however many targets there are.
+ */
+export async function scanTargets(targets: readonly ScanTarget[], opts: FleetOptions, onResult: (c: CollectedTarget, index: number) => void | Promise<void>): Promise<void> {
+  const limit = pLimit(Math.max(1, opts.concurrency));
+  const inflight = new Set<Promise<void>>();
+  let failure: unknown;
+  for (let i = 0; i < targets.length && failure === undefined; i++) {
+    const target = targets[i]!;
+    const p: Promise<void> = limit(() => scanTarget(target, opts))
+      .then((c) => onResult(c, i))
+      .catch((err: unknown) => { failure ??= err; })
+      .finally(() => { inflight.delete(p); });
+    inflight.add(p);
+    // Queue no more than the pool can start soon: memory stays bounded by the concurrency, not the target count.
+    if (inflight.size >= opts.concurrency) await Promise.race(inflight);
   }
-  const exact = builds.filter((b) => b.precision === 'exact');
-  const cu = builds.filter((b) => b.precision === 'cu');
-  const pool = exact.length ? exact : cu;
-  const lowest = pool.reduce((a, b) => (compareBuilds(a.build, b.build) <= 0 ? a : b));
-  // Spoofing/consistency: an exact build must share its CU with the OWA path when both exist.
-  const prefixes = new Set(exact.map((b) => b.build.split('.').slice(0, 3).join('.')));
-  const inconsistent = cu.length > 0 && exact.length > 0 && !cu.some((c) => prefixes.has(c.build));
-  return {
-    product: productOfBuild(lowest.build),
-    build: lowest.build,
-    precision: inconsistent ? 'cu' : lowest.precision,
-    source: inconsistent ? `inconsistent fingerprint: ${lowest.source} says ${lowest.build} but the OWA path says ${cu[0]!.build}; judged at CU level` : lowest.source,
-    observations: builds,
-  };
+  await Promise.all(inflight);
+  if (failure !== undefined) throw failure;
 }

@@ -1,0 +1,133 @@
+/**
+ * `exaudit scan` as a user runs it: the result document (schema-valid, options recorded), ndjson streaming with a
+ * summary that equals the document's, exit codes, waivers, and one-line input errors. Servers run in this
+ * process on 127.0.0.1; the CLI is the compiled one (npm test builds it first).
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHttpLab, type HttpLab } from '../../../src/lab/index.js';
+import { runCliAsync } from '../../helpers/cli.js';
+import { ResultDocument, Summary, TargetResult } from '../../../src/engine/result.js';
+
+let lab: HttpLab;
+let dir: string;
+let doc: ResultDocument;
+let targets: string[];
+const AS_OF = ['--as-of', '2026-11-25'];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'exaudit-scan-cli-'));
+  lab = await startHttpLab([
+    { name: 'ex2016-cu21-nov21su', build: '15.1.2308.20' },
+    { name: 'ex2013-cu23-jan22su-eomt', build: '15.0.1497.28', mitigations: { proxylogon: 'abort' } },
+    { name: 'exo', kind: 'online' },
+    { name: 'web', kind: 'not-exchange' },
+    { name: 'broken', kind: 'tls-broken' },
+  ]);
+  targets = lab.targets();
+  const r = await runCliAsync(['scan', ...targets, '--ca', lab.caFile, '--probe', 'mitigations', '--format', 'json', '--fail-on', 'none', '--quiet', ...AS_OF]);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(3); // nothing at --fail-on none, but one target was not assessed
+  doc = ResultDocument.parse(JSON.parse(r.stdout));
+}, 90_000);
+afterAll(async () => { await lab?.close(); rmSync(dir, { recursive: true, force: true }); });
+
+describe('exaudit scan --format json', () => {
+  it('keeps input order, judges each target, and records the options that change what was observed', () => {
+    expect(doc.command).toBe('scan');
+    expect(doc.targets.map((t) => t.target)).toEqual(targets);
+    expect(doc.targets.map((t) => t.status)).toEqual(['assessed', 'assessed', 'assessed', 'assessed', 'error']);
+    expect(doc.options).toMatchObject({ insecure: false, probes: ['mitigations'], ca: lab.caFile, concurrency: 64, samples: 3, timeoutMs: 30_000, requestTimeoutMs: 10_000 });
+    expect(doc.targets[4]!.error).toMatch(/TLS handshake failed/);
+  });
+  it('runs the checks on the scanned facts', () => {
+    const e16 = doc.targets[0]!;
+    expect(e16.facts!.exchange).toMatchObject({ build: '15.1.2308.20', precision: 'exact', product: '2016' });
+    expect(e16.findings.find((f) => f.checkId === 'exchange-build')).toMatchObject({ status: 'pass', code: 'build-identified' });
+    const exo = doc.targets[2]!;
+    expect(exo.findings.length).toBeGreaterThan(0);
+    expect(exo.findings.every((f) => f.status === 'not_applicable')).toBe(true);
+    expect(doc.targets[3]!.findings.find((f) => f.checkId === 'exchange-build')).toMatchObject({ status: 'not_applicable', code: 'not-exchange' });
+  });
+  it('--insecure is recorded in the options and in the facts', async () => {
+    const r = await runCliAsync(['scan', targets[0]!, '--insecure', '--format', 'json', '--fail-on', 'none', ...AS_OF]);
+    expect(r.stderr).toMatch(/--insecure: TLS certificates are not verified/);
+    const d = ResultDocument.parse(JSON.parse(r.stdout));
+    expect(d.options).toMatchObject({ insecure: true });
+    expect(d.targets[0]!.facts!.http!.tls).toMatchObject({ insecure: true, verified: false });
+  });
+  it('exits 1 when findings reach --fail-on, 0 when none do', async () => {
+    expect((await runCliAsync(['scan', targets[0]!, '--ca', lab.caFile, '--format', 'json', '--quiet', ...AS_OF])).code).toBe(1);
+    expect((await runCliAsync(['scan', targets[2]!, '--ca', lab.caFile, '--format', 'json', '--quiet', ...AS_OF])).code).toBe(0);
+  });
+});
+
+describe('exaudit scan --format ndjson', () => {
+  it('streams one schema-valid target per line, then a summary equal to the document\'s', async () => {
+    const out = join(dir, 'scan.ndjson');
+    const r = await runCliAsync(['scan', ...targets, '--ca', lab.caFile, '--probe', 'mitigations', '--format', 'ndjson', '-o', out, '--fail-on', 'none', ...AS_OF]);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`exaudit: wrote ${out}\n`);
+    const lines = readFileSync(out, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toHaveLength(targets.length + 1);
+    const results = lines.slice(0, -1).map((l) => TargetResult.parse(l));
+    expect(results.map((t) => t.target).sort()).toEqual([...targets].sort());
+    const last = lines.at(-1)!;
+    expect(last).toMatchObject({ command: 'scan', options: { probes: ['mitigations'] }, tool: { name: 'exaudit' } });
+    expect(Summary.parse(last['summary'])).toEqual(doc.summary);
+  });
+  it('exits 1 on findings like the document form, and --ndjson is the same as --format ndjson', async () => {
+    const r = await runCliAsync(['scan', targets[0]!, '--ca', lab.caFile, '--ndjson', '--quiet', ...AS_OF]);
+    expect(r.code).toBe(1);
+    expect(r.stdout.trimEnd().split('\n')).toHaveLength(2);
+  });
+  it('applies waivers line by line and reports them in the summary line', async () => {
+    const w = join(dir, 'waivers.yaml');
+    writeFileSync(w, `- check: lifecycle\n  target: ${targets[0]}\n  reason: replacement planned for Q1\n  owner: mail-team\n`);
+    const r = await runCliAsync(['scan', targets[0]!, '--ca', lab.caFile, '--format', 'ndjson', '--waivers', w, '--fail-on', 'none', '--quiet', ...AS_OF]);
+    const [line, summary] = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(line.findings.filter((f: { waived?: unknown }) => f.waived).map((f: { checkId: string }) => f.checkId)).toEqual(['lifecycle']);
+    expect(summary.summary.waived).toBe(1);
+    expect(summary.waivers).toEqual([expect.objectContaining({ check: 'lifecycle', state: 'applied' })]);
+  });
+});
+
+describe('input errors: one line, exit 2, nothing scanned', () => {
+  it.each([
+    [['scan'], /no targets/],
+    [['scan', '10.0.0.0/8'], /expands to 16777214 addresses.*split it/],
+    [['scan', 'http://mail.contoso.test'], /only https/],
+    [['scan', '127.0.0.1:1', '--probe', 'exploit'], /unknown probe "exploit": the only probe is "mitigations"/],
+    [['scan', '127.0.0.1:1', '--format', 'ndjson,json'], /cannot be combined/],
+    [['scan', '127.0.0.1:1', '--ca', '/nonexistent/ca.pem'], /--ca \/nonexistent\/ca\.pem: no such file/],
+    [['scan', '127.0.0.1:1', '--timeout', 'soon'], /expected a duration/],
+    [['scan', '127.0.0.1:1', '--concurrency', '5000'], /at most 1024/],
+    [['scan', '--targets-file', '/nonexistent/hosts.txt'], /--targets-file .*: no such file/],
+    [['scan', '127.0.0.1:1', '--host-header', 'bad host'], /is not a host name/],
+  ])('%j', async (args, re) => {
+    const r = await runCliAsync(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(re);
+    expect(r.stderr.trim().split('\n').filter((l) => !/run with --help/.test(l))).toHaveLength(1);
+    expect(r.stdout).toBe('');
+  });
+  it('a --ca file that is not a certificate', async () => {
+    const f = join(dir, 'notcert.pem');
+    writeFileSync(f, 'hello');
+    const r = await runCliAsync(['scan', '127.0.0.1:1', '--ca', f]);
+    expect(r).toMatchObject({ code: 2, stderr: expect.stringMatching(/not a PEM certificate/) });
+  });
+  it('an unreachable target is reported, and the run exits 3', async () => {
+    const r = await runCliAsync(['scan', '127.0.0.1:1', '--format', 'json', '--quiet', ...AS_OF]);
+    expect(r.code).toBe(3);
+    expect(ResultDocument.parse(JSON.parse(r.stdout)).targets[0]).toMatchObject({ status: 'unreachable', error: 'connection refused' });
+  });
+  it('--help explains the passive requests, the probes and gives examples', async () => {
+    const r = await runCliAsync(['scan', '--help']);
+    expect(r.code).toBe(0);
+    for (const s of ['/autodiscover/autodiscover.xml', 'X-AnonResource-Backend=', 'exaudit-probe=powershell', '--format ndjson', 'Examples:', '--host-header']) expect(r.stdout).toContain(s);
+  });
+});

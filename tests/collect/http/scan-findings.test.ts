@@ -1,0 +1,78 @@
+/**
+ * End to end against lab servers of builds no other test uses: `exaudit scan` reports each build with the right
+ * precision, and the checks turn it into the right open, mitigated and indeterminate CVEs. Depends on the
+ * catalog (rules/) and the checks; the facts assertions do not.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHttpLab, type HttpLab } from '../../../src/lab/index.js';
+import { runCliAsync } from '../../helpers/cli.js';
+import { ResultDocument, type Finding, type TargetResult } from '../../../src/engine/result.js';
+
+let lab: HttpLab;
+const byName = new Map<string, TargetResult>();
+
+beforeAll(async () => {
+  lab = await startHttpLab([
+    { name: '2019-cu9-rtm', build: '15.2.858.5' }, // before the July 2021 SU: exact from the export-tool manifest
+    { name: '2019-cu14-cu-only', build: '15.2.1544.9', owaVersionHeader: false, ecp: 'blocked' }, // only the OWA folder
+    { name: '2016-cu23-aug22su-eems', build: '15.1.2507.12', mitigations: { proxynotshell: 'abort' } },
+    { name: '2013-cu23-dec20su-eomt', build: '15.0.1497.10', mitigations: { proxylogon: 'abort' } },
+    { name: 'se-rtm-oct25su', build: '15.2.2562.29' },
+  ]);
+  const r = await runCliAsync(['scan', ...lab.targets(), '--ca', lab.caFile, '--probe', 'mitigations', '--format', 'json', '--fail-on', 'none', '--quiet', '--as-of', '2026-11-25']);
+  expect(r.stderr).toBe('');
+  const doc = ResultDocument.parse(JSON.parse(r.stdout));
+  lab.servers.forEach((s, i) => byName.set(s.name, doc.targets[i]!));
+}, 90_000);
+afterAll(async () => { await lab?.close(); });
+
+const t = (n: string) => byName.get(n)!;
+const findings = (n: string, pred: (f: Finding) => boolean) => t(n).findings.filter(pred);
+const cves = (n: string, code: string) => new Set(findings(n, (f) => f.code === code).flatMap((f) => f.cves));
+
+describe('facts: build, precision, product', () => {
+  it.each([
+    ['2019-cu9-rtm', { build: '15.2.858.5', precision: 'exact', product: '2019' }],
+    ['2019-cu14-cu-only', { build: '15.2.1544', precision: 'cu', product: '2019' }],
+    ['2016-cu23-aug22su-eems', { build: '15.1.2507.12', precision: 'exact', product: '2016' }],
+    ['2013-cu23-dec20su-eomt', { build: '15.0.1497.10', precision: 'exact', product: '2013' }],
+    ['se-rtm-oct25su', { build: '15.2.2562.29', precision: 'exact', product: 'SE' }],
+  ])('%s', (n, want) => {
+    expect(t(n).status).toBe('assessed');
+    expect(t(n).facts!.exchange).toMatchObject(want);
+  });
+});
+
+describe('findings', () => {
+  it('2019 CU9 RTM (exact): ProxyShell open, ProxyLogon fixed by the CU', () => {
+    const open = cves('2019-cu9-rtm', 'cve-open');
+    for (const id of ['CVE-2021-34473', 'CVE-2021-34523', 'CVE-2021-31207']) expect(open.has(id), id).toBe(true);
+    expect(open.has('CVE-2021-26855')).toBe(false);
+    expect(findings('2019-cu9-rtm', (f) => f.checkId === 'proxyshell')[0]).toMatchObject({ status: 'fail' });
+    expect(cves('2019-cu9-rtm', 'cve-su-unknown').size).toBe(0);
+  });
+  it('2019 CU14 at CU precision: SU-fixed CVEs are indeterminate (cve-su-unknown), never open and never passed', () => {
+    const unknown = cves('2019-cu14-cu-only', 'cve-su-unknown');
+    expect(unknown.has('CVE-2025-53786')).toBe(true);
+    expect(cves('2019-cu14-cu-only', 'cve-open').has('CVE-2025-53786')).toBe(false);
+    expect(findings('2019-cu14-cu-only', (f) => f.checkId === 'exchange-build')[0]).toMatchObject({ status: 'indeterminate', code: 'build-cu-only' });
+    expect(findings('2019-cu14-cu-only', (f) => f.checkId === 'cve-exposure' && f.status === 'pass' && f.cves.includes('CVE-2025-53786'))).toEqual([]);
+    expect(findings('2019-cu14-cu-only', (f) => f.checkId === 'security-updates' && f.status === 'pass')).toEqual([]);
+  });
+  it('2016 CU23 Aug22SU with the EEMS URI rule: ProxyNotShell open by build, mitigated by the rule the probe saw', () => {
+    expect(cves('2016-cu23-aug22su-eems', 'cve-open').has('CVE-2022-41040')).toBe(true);
+    const pns = findings('2016-cu23-aug22su-eems', (f) => f.checkId === 'proxynotshell')[0]!;
+    expect(pns).toMatchObject({ status: 'mitigated', code: 'mitigated' });
+    expect(JSON.stringify(pns.evidence)).toMatch(/proxynotshell-uri-rule: blocked/);
+  });
+  it('2013 CU23 Dec20SU with the EOMT cookie rules: ProxyLogon open, the SSRF covered, the rest not', () => {
+    expect(cves('2013-cu23-dec20su-eomt', 'cve-open').has('CVE-2021-26855')).toBe(true);
+    const pl = findings('2013-cu23-dec20su-eomt', (f) => f.checkId === 'proxylogon')[0]!;
+    expect(pl).toMatchObject({ status: 'fail', code: 'partially-mitigated' });
+    expect(JSON.stringify(pl.evidence)).toMatch(/proxylogon-cookie-rule: blocked/);
+  });
+  it('SE RTM Oct25SU: later SUs missing are open, the old advisories are patched', () => {
+    expect(cves('se-rtm-oct25su', 'cve-open').size).toBeGreaterThan(0);
+    expect(findings('se-rtm-oct25su', (f) => f.checkId === 'proxylogon')[0]).toMatchObject({ status: 'pass', code: 'patched' });
+  });
+});
