@@ -12,7 +12,6 @@ import type { Facts, Product } from '../facts/schema.js';
 import { InputError } from '../util/errors.js';
 import { compareBuilds, cuPrefix, parseBuild, productOfBuild } from '../util/version.js';
 
-
 export type LookupPrecision = 'exact' | 'cu' | 'product';
 
 export interface MissingUpdate {

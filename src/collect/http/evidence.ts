@@ -20,16 +20,6 @@ export function isOnlineBuild(build: string): boolean {
   return maj === 15 && (min ?? 0) >= 20;
 }
 
-/** 15.0 → 2013, 15.1 → 2016, 15.2 with build ≥ 2562 → SE, other 15.2 → 2019 (HealthChecker's rule). */
-export function productOf(build: string): Product | undefined {
-  const [maj, min, b] = build.split('.').map(Number);
-  if (maj !== 15) return undefined;
-  if (min === 0) return '2013';
-  if (min === 1) return '2016';
-  if (min === 2) return (b ?? 0) >= 2562 ? 'SE' : '2019';
-  return undefined;
-}
-
 /** X-OWA-Version: four parts (zero padding allowed) is exact; anything else is not a build. */
 export function headerVersion(value: string | undefined): VersionRead | { invalid: string } | undefined {
   if (value === undefined) return undefined;

@@ -12,7 +12,8 @@
  */
 import type { BuildObservation, Facts, HttpObservation, Product } from '../../facts/schema.js';
 import { compareBuilds, cuPrefix } from '../../util/version.js';
-import { exchangeSignals, headerVersion, iisVersion, isOnlineBuild, MIN_IIS, onlineHeaders, PROXY_MARKERS, productOf } from './evidence.js';
+import { exchangeSignals, headerVersion, iisVersion, isOnlineBuild, MIN_IIS, onlineHeaders, PROXY_MARKERS } from './evidence.js';
+import { productOfBuild as productOf } from '../../util/version.js';
 
 export type Exchange = NonNullable<Facts['exchange']>;
 export const T1 = 'x-owa-version-401';

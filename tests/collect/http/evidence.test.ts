@@ -1,6 +1,6 @@
 /** Each technique's parser on its own: what counts as a build, at which precision, and what never does. */
 import { describe, expect, it } from 'vitest';
-import { headerVersion, isOnlineBuild, manifestVersion, markersOf, onlineHeaders, owaPathVersion, productOf } from '../../../src/collect/http/evidence.js';
+import { headerVersion, isOnlineBuild, manifestVersion, markersOf, onlineHeaders, owaPathVersion } from '../../../src/collect/http/evidence.js';
 import { classify, DeadlineError } from '../../../src/collect/http/client.js';
 import { opensslReason, untrustedReason } from '../../../src/collect/http/tls.js';
 
@@ -53,12 +53,6 @@ describe('OWA resource folder (T4)', () => {
     expect(owaPathVersion('see /owa/auth/logon.aspx for 15.2.1544')).toBeUndefined();
     expect(owaPathVersion('<link href="/owa/auth/15.two.x/themes/a.css">')).toBeUndefined();
   });
-});
-
-describe('product from build', () => {
-  it.each([
-    ['15.0.1497.48', '2013'], ['15.1.2507.61', '2016'], ['15.2.1748.49', '2019'], ['15.2.2561.9', '2019'], ['15.2.2562.17', 'SE'], ['15.2.858', '2019'], ['14.3.513.0', undefined], ['15.20.8606.20', undefined],
-  ])('%s → %s', (b, p) => { expect(productOf(b)).toBe(p); });
 });
 
 describe('markers (T7) and Exchange Online headers', () => {
