@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { addGlobalOptions, addOutputOptions, catalogFor, finishResult, parsePositiveInt, splitList, redactedArgv, setupLogging, type CommonOptions } from './common.js';
 import { loadFactsFiles } from '../collect/offline/facts-files.js';
+import { loadHealthCheckerFiles } from '../collect/offline/healthchecker.js';
 import { assess, type CollectedTarget } from '../engine/run.js';
 import { loadChecks, selectChecks } from '../engine/loader.js';
 import { EXIT, InputError } from '../util/errors.js';
@@ -20,6 +21,7 @@ import { inShard, parseShard, readInventory } from '../targets/inventory.js';
 
 export interface AuditOptions extends CommonOptions {
   facts?: string[];
+  healthchecker?: string[];
   ssh?: string[];
   identity?: string;
   knownHosts?: string;
@@ -41,6 +43,7 @@ export function register(program: Command): Command {
   const cmd = program.command('audit')
     .description('assess Exchange servers from server-side facts: saved facts files, SSH, local PowerShell or a HealthChecker export')
     .option('--facts <paths...>', 'facts JSON files or folders of them (from --save-facts or the collector script)')
+    .option('--healthchecker <paths...>', 'HealthChecker exports (HealthChecker-<server>-<time>.xml) or folders of them')
     .option('--ssh <targets...>', 'run the read-only collector over SSH on user@host[:port] (Windows OpenSSH)')
     .option('--local', 'run the collector on this machine (the Exchange server itself) through PowerShell')
     .option('--pwsh', 'with --local: use pwsh (PowerShell 7) instead of Windows PowerShell 5.1')
@@ -63,7 +66,13 @@ Examples:
   exaudit audit --facts ./evidence/                      judge saved facts offline
   exaudit audit --local                                  on the Exchange server itself
   exaudit audit --ssh admin@ex01.contoso.com ex02.contoso.com:2222 --identity ~/.ssh/id_ed25519 --save-facts evidence/
-  exaudit audit --facts ex01.json --format json -o r.json --fail-on critical`);
+  exaudit audit --facts ex01.json --format json -o r.json --fail-on critical
+  exaudit audit --healthchecker C:\\HealthChecker\\ --format html --directive ed-21-02 -o evidence/
+
+--healthchecker reads the XML HealthChecker.ps1 saves per server. That file keeps HealthChecker's displayed
+results, not its raw data (it is written with Export-Clixml -Depth 2): the exact build, roles, OS and the EEMS
+state come through; IIS, Extended Protection and setting-override checks stay indeterminate unless the export
+was written deeper. HealthChecker's own vulnerability list is kept in facts.healthChecker as evidence.`);
   cmd.action(async (opts: AuditOptions) => { await runAudit(opts); });
   return cmd;
 }
@@ -77,6 +86,11 @@ export async function runAudit(opts: AuditOptions): Promise<number> {
   const problems: string[] = [];
   if (opts.facts?.length) {
     const r = loadFactsFiles(opts.facts);
+    collected.push(...r.collected);
+    problems.push(...r.problems);
+  }
+  if (opts.healthchecker?.length) {
+    const r = loadHealthCheckerFiles(opts.healthchecker);
     collected.push(...r.collected);
     problems.push(...r.problems);
   }
@@ -119,7 +133,7 @@ export async function runAudit(opts: AuditOptions): Promise<number> {
   }
   if (!collected.length && !problems.length) {
     if (shard && (opts.inventory || opts.ssh)) process.stderr.write(`exaudit: shard ${opts.shard} holds no servers\n`);
-    throw new InputError('nothing to audit', 'give --facts FILE|DIR, --ssh user@host or --inventory FILE (see exaudit audit --help)');
+    throw new InputError('nothing to audit', 'give --facts FILE|DIR, --healthchecker FILE|DIR, --ssh user@host, --inventory FILE or --local (see exaudit audit --help)');
   }
   const doc = assess(collected, {
     catalog, checks, command: 'audit', startedAt, finishedAt: new Date().toISOString(), asOf: opts.asOf, argv: redactedArgv(),

@@ -241,6 +241,16 @@ export const Http = z.object({
   behindProxy: z.boolean().optional(),
 });
 
+/** What HealthChecker itself concluded, kept as evidence from an imported export; never used as exaudit's verdict. */
+export const HealthCheckerEvidence = z.object({
+  file: z.string(),
+  version: z.string().optional().describe('HealthCheckerVersion of the script that wrote the export'),
+  generatedAt: isoTime.optional(),
+  export: z.enum(['full', 'display']).describe('full: the raw data objects survived; display: only HealthChecker\'s displayed results (Export-Clixml -Depth 2)'),
+  vulnerabilities: z.array(z.string()).describe('CVE and ADV ids HealthChecker reported as "Security Vulnerability"'),
+  lines: z.array(z.object({ section: z.string(), name: z.string(), value: z.string() })).describe('HealthChecker\'s displayed results, section by section'),
+});
+
 export const Facts = z.object({
   schemaVersion: z.literal(FACTS_SCHEMA_VERSION).optional(),
   target: Target,
@@ -254,6 +264,7 @@ export const Facts = z.object({
   config: Config.optional(),
   hybrid: Hybrid.optional(),
   http: Http.optional(),
+  healthChecker: HealthCheckerEvidence.optional(),
 }).strict().meta({ id: 'ExauditFacts', title: 'exaudit facts: what was observed about one Exchange server' });
 
 export type Facts = z.infer<typeof Facts>;
