@@ -1,10 +1,15 @@
-/** `npm run bench [name] [-- --targets N]`: runs the benchmarks (ratios against a reference run in the same process). */
+/** `npm run bench [name] [-- --targets N | --gib G --fresh]`: runs the benchmarks (ratios against a reference run in the same process). */
 import { runScanBench } from './scan.js';
+import { runIocBench } from './ioc.js';
 
 const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
   scan: (args) => {
     const i = args.indexOf('--targets');
     return runScanBench(i >= 0 ? Number(args[i + 1]) : 1000);
+  },
+  ioc: async (args) => {
+    const i = args.indexOf('--gib');
+    await runIocBench({ gib: i >= 0 ? Number(args[i + 1]) : 1, fresh: args.includes('--fresh') });
   },
 };
 

@@ -11,25 +11,21 @@ import { assess, type CollectedTarget } from '../engine/run.js';
 import { loadChecks, selectChecks } from '../engine/loader.js';
 import { EXIT, InputError } from '../util/errors.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { homedir, hostname } from 'node:os';
+import { hostname } from 'node:os';
 import { LocalRunner } from '../collect/pwsh/index.js';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { SingleBar, Presets } from 'cli-progress';
 import { collectOverSsh, parseSshTarget } from '../collect/ssh/index.js';
+import { addSshOptions, sshOptionsFrom, type SshCliOptions } from './ssh-options.js';
 import { inShard, parseShard, readInventory } from '../targets/inventory.js';
 
-export interface AuditOptions extends CommonOptions {
+export interface AuditOptions extends CommonOptions, SshCliOptions {
   facts?: string[];
   healthchecker?: string[];
   ssh?: string[];
-  identity?: string;
-  knownHosts?: string;
-  acceptNewHostKey?: boolean;
-  passwordEnv?: string;
   concurrency?: number;
   timeout?: number;
-  connectTimeout?: number;
   saveFacts?: string;
   inventory?: string;
   local?: boolean;
@@ -47,18 +43,14 @@ export function register(program: Command): Command {
     .option('--ssh <targets...>', 'run the read-only collector over SSH on user@host[:port] (Windows OpenSSH)')
     .option('--local', 'run the collector on this machine (the Exchange server itself) through PowerShell')
     .option('--pwsh', 'with --local: use pwsh (PowerShell 7) instead of Windows PowerShell 5.1')
-    .option('--identity <file>', 'SSH private key (default: the SSH agent)')
-    .option('--password-env <var>', 'read the SSH password from this environment variable (never from the command line)')
-    .option('--known-hosts <file>', 'known_hosts file for host key verification', join(homedir(), '.ssh', 'known_hosts'))
-    .option('--accept-new-host-key', 'trust and record keys of hosts not yet in known_hosts (a changed key is always refused)')
     .option('--concurrency <n>', 'servers collected at once', parsePositiveInt, 16)
     .option('--timeout <ms>', 'per-server command timeout', parsePositiveInt, 120_000)
-    .option('--connect-timeout <ms>', 'SSH handshake timeout', parsePositiveInt, 15_000)
     .option('--inventory <file>', 'servers to audit over SSH: YAML, JSON or CSV with host, port, user, identity, tags')
     .option('--shard <k/n>', 'audit only shard K of N (deterministic split of the servers, for CI matrices)')
     .option('--save-facts <dir>', 'keep each server\'s facts as <dir>/<server>.json (evidence for audit --facts later)')
     .option('--checks <ids>', 'run only these checks (comma-separated)')
     .option('--skip <ids>', 'skip these checks (comma-separated)');
+  addSshOptions(cmd);
   addOutputOptions(cmd);
   addGlobalOptions(cmd);
   cmd.addHelpText('after', `
@@ -102,15 +94,8 @@ export async function runAudit(opts: AuditOptions): Promise<number> {
   ].filter((t) => !shard || inShard(t.name, shard));
   if (sshTargets.length) {
     const targets = sshTargets;
-    let password = opts.passwordEnv ? process.env[opts.passwordEnv] : undefined;
-    if (opts.passwordEnv && password === undefined) throw new InputError(`--password-env ${opts.passwordEnv}: that environment variable is not set`);
-    if (!password && !opts.identity && !process.env['SSH_AUTH_SOCK'] && process.stdin.isTTY) password = await promptHidden('SSH password: ');
     const limit = pLimit(opts.concurrency ?? 16);
-    const sshOpts = {
-      ...(opts.identity ? { identity: opts.identity } : {}), ...(password ? { password } : {}),
-      knownHostsFile: opts.knownHosts!, acceptNewHostKey: !!opts.acceptNewHostKey,
-      connectTimeoutMs: opts.connectTimeout ?? 15_000, commandTimeoutMs: opts.timeout ?? 120_000,
-    };
+    const sshOpts = await sshOptionsFrom(opts, opts.timeout ?? 120_000);
     const bar = !opts.quiet && process.stderr.isTTY && targets.length > 1
       ? new SingleBar({ format: 'audit {bar} {value}/{total} servers', stream: process.stderr, hideCursor: true }, Presets.shades_classic) : undefined;
     bar?.start(targets.length, 0);
@@ -145,25 +130,4 @@ export async function runAudit(opts: AuditOptions): Promise<number> {
     return EXIT.USAGE;
   }
   return code;
-}
-
-/** Reads a password from the terminal without echoing it (never from argv). */
-function promptHidden(question: string): Promise<string> {
-  return new Promise((resolve) => {
-    process.stderr.write(question);
-    const stdin = process.stdin;
-    stdin.setRawMode(true);
-    stdin.resume();
-    let value = '';
-    const onData = (d: Buffer) => {
-      for (const ch of d.toString('utf8')) {
-        if (ch === '\r' || ch === '\n' || ch === '\u0004') {
-          stdin.setRawMode(false); stdin.pause(); stdin.off('data', onData); process.stderr.write('\n'); resolve(value); return;
-        }
-        if (ch === '\u0003') { stdin.setRawMode(false); process.stderr.write('\n'); process.exit(130); }
-        value = ch === '\u007f' ? value.slice(0, -1) : value + ch;
-      }
-    };
-    stdin.on('data', onData);
-  });
 }

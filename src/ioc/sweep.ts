@@ -60,7 +60,7 @@ async function inPool(inputs: Input[], indicators: Indicator[], jobs: number): P
   let next = 0;
   const url = workerUrl();
   await Promise.all(Array.from({ length: jobs }, () => new Promise<void>((resolve, reject) => {
-    const w = new Worker(url, { workerData: { indicators } });
+    const w = new Worker(url, { workerData: { indicators }, execArgv: [] }); // not the parent's flags (--input-type breaks workers)
     const feed = () => {
       if (next >= order.length) { w.postMessage('stop'); return; }
       const id = order[next++]!;
@@ -106,4 +106,9 @@ export function merge(units: UnitResult[], unreadable: SweepSummary['unreadable'
   }
   summary.hits = hits.length;
   return { summary, hits };
+}
+
+/** Several sweeps as one (summaries summed, hits and unreadable inputs in the given order). */
+export function combine(results: SweepResult[]): SweepResult {
+  return merge(results.map((r) => ({ ...r.summary, hits: r.hits })));
 }

@@ -81,13 +81,7 @@ export function collectOverSsh(t: SshTarget, opts: SshOptions): Promise<Collecte
       resolve(r);
     };
     const fail = (status: 'unreachable' | 'error', error: string) => done({ target: t.name, failure: { status, error } });
-    conn.on('error', (err: Error & { level?: string }) => {
-      if (hostKeyProblem) return fail('error', hostKeyProblem);
-      const level = err.level ?? '';
-      if (level === 'client-authentication') return fail('error', `authentication failed for ${t.user}@${t.host}:${t.port} (check --identity or --password-env)`);
-      if (level === 'client-timeout') return fail('unreachable', `no SSH handshake within ${opts.connectTimeoutMs} ms`);
-      fail(level === 'client-socket' ? 'unreachable' : 'error', `${errorMessage(err)}`);
-    });
+    conn.on('error', (err: Error & { level?: string }) => { const f = sshFailure(err, t, opts, hostKeyProblem); fail(f.status, f.error); });
     conn.on('ready', () => {
       conn.exec(SSH_COMMAND, (err, stream) => {
         if (err) return fail('error', `exec failed: ${errorMessage(err)}`);
@@ -120,27 +114,44 @@ export function collectOverSsh(t: SshTarget, opts: SshOptions): Promise<Collecte
         stream.end(readFileSync(COLLECTOR_PATH, 'utf8'));
       });
     });
-    const config: ConnectConfig = {
-      host: t.host, port: t.port, username: t.user, readyTimeout: opts.connectTimeoutMs,
-      ...(opts.identity ? { privateKey: readFileSync(opts.identity) } : {}),
-      ...(opts.password ? { password: opts.password } : {}),
-      ...(!opts.identity && !opts.password && process.env['SSH_AUTH_SOCK'] ? { agent: process.env['SSH_AUTH_SOCK'] } : {}),
-      hostVerifier: (key: Buffer) => {
-        const blob = key.toString('base64');
-        const known = knownKeys(opts.knownHostsFile, t.host, t.port);
-        if (known.includes(blob)) return true;
-        if (known.length) { hostKeyProblem = `HOST KEY CHANGED for ${hostPattern(t.host, t.port)}: ${fingerprintOf(key)} is not the key in ${opts.knownHostsFile}; refusing to connect`; return false; }
-        if (opts.acceptNewHostKey) {
-          appendFileSync(opts.knownHostsFile, `${hostPattern(t.host, t.port)} ${keyType(key)} ${blob}\n`);
-          log().info({ host: t.host, fingerprint: fingerprintOf(key) }, 'accepted new host key');
-          return true;
-        }
-        hostKeyProblem = `unknown host key ${fingerprintOf(key)} for ${hostPattern(t.host, t.port)}: add it to ${opts.knownHostsFile} or pass --accept-new-host-key`;
-        return false;
-      },
-    };
+    const config = sshConnectConfig(t, opts, (problem) => { hostKeyProblem = problem; });
     try { conn.connect(config); } catch (err) { fail('error', errorMessage(err)); }
   });
+}
+
+/** Why a connection failed, as one line: the host-key verdict first, then authentication, timeout, socket. */
+export function sshFailure(err: Error & { level?: string }, t: SshTarget, opts: SshOptions, hostKeyProblem?: string): { status: 'unreachable' | 'error'; error: string } {
+  if (hostKeyProblem) return { status: 'error', error: hostKeyProblem };
+  const level = err.level ?? '';
+  if (level === 'client-authentication') return { status: 'error', error: `authentication failed for ${t.user}@${t.host}:${t.port} (check --identity or --password-env)` };
+  if (level === 'client-timeout') return { status: 'unreachable', error: `no SSH handshake within ${opts.connectTimeoutMs} ms` };
+  return { status: level === 'client-socket' ? 'unreachable' : 'error', error: errorMessage(err) };
+}
+
+/**
+ * The ssh2 connection settings every exaudit SSH use shares: key, password or agent, and a host-key check against
+ * known_hosts (a changed key is refused; an unknown one only with --accept-new-host-key, then recorded).
+ */
+export function sshConnectConfig(t: SshTarget, opts: SshOptions, onHostKeyProblem: (problem: string) => void): ConnectConfig {
+  return {
+    host: t.host, port: t.port, username: t.user, readyTimeout: opts.connectTimeoutMs,
+    ...(opts.identity ? { privateKey: readFileSync(opts.identity) } : {}),
+    ...(opts.password ? { password: opts.password } : {}),
+    ...(!opts.identity && !opts.password && process.env['SSH_AUTH_SOCK'] ? { agent: process.env['SSH_AUTH_SOCK'] } : {}),
+    hostVerifier: (key: Buffer) => {
+      const blob = key.toString('base64');
+      const known = knownKeys(opts.knownHostsFile, t.host, t.port);
+      if (known.includes(blob)) return true;
+      if (known.length) { onHostKeyProblem(`HOST KEY CHANGED for ${hostPattern(t.host, t.port)}: ${fingerprintOf(key)} is not the key in ${opts.knownHostsFile}; refusing to connect`); return false; }
+      if (opts.acceptNewHostKey) {
+        appendFileSync(opts.knownHostsFile, `${hostPattern(t.host, t.port)} ${keyType(key)} ${blob}\n`);
+        log().info({ host: t.host, fingerprint: fingerprintOf(key) }, 'accepted new host key');
+        return true;
+      }
+      onHostKeyProblem(`unknown host key ${fingerprintOf(key)} for ${hostPattern(t.host, t.port)}: add it to ${opts.knownHostsFile} or pass --accept-new-host-key`);
+      return false;
+    },
+  };
 }
 
 function keyType(blob: Buffer): string {

@@ -10,14 +10,20 @@ import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import type { Facts } from '../../facts/schema.js';
 import { SSH_COMMAND } from '../../collect/ssh/index.js';
+import { serveReadOnlySftp } from './sftp.js';
 
 const { Server, utils } = ssh2;
 
 export type SshBehaviour = 'facts' | 'hang' | 'garbage' | 'huge' | 'drop' | 'not-powershell';
-export interface SshServerSpec { name: string; facts?: Facts; behaviour?: SshBehaviour; password?: string }
+export interface SshServerSpec {
+  name: string; facts?: Facts; behaviour?: SshBehaviour; password?: string;
+  /** Serve this folder read-only over SFTP as the server's file system (for ioc --ssh). */
+  sftpRoot?: string;
+}
 
 export interface SshLab {
-  servers: { name: string; host: string; port: number; spec: SshServerSpec }[];
+  /** `sftpOps`: every SFTP request the server received, in order (proof that nothing but reads was asked). */
+  servers: { name: string; host: string; port: number; spec: SshServerSpec; sftpOps: string[] }[];
   /** known_hosts listing every lab server's key. */
   knownHostsFile: string;
   /** Private key the lab accepts (OpenSSH format). */
@@ -50,6 +56,7 @@ export async function startSshLab(specs: SshServerSpec[]): Promise<SshLab> {
   for (const spec of specs) {
     const hostKey = newKeyPair();
     const conns = new Set<import('ssh2').Connection>();
+    const sftpOps: string[] = [];
     const server = new Server({ hostKeys: [hostKey.private], ident: 'OpenSSH_for_Windows_9.5' }, (c) => {
       conns.add(c);
       c.on('error', () => {}); // a client that rejects our host key must not crash the lab
@@ -66,6 +73,10 @@ export async function startSshLab(specs: SshServerSpec[]): Promise<SshLab> {
       });
       c.on('ready', () => c.on('session', (accept) => {
         const session = accept();
+        session.on('sftp', (acceptSftp, rejectSftp) => {
+          if (!spec.sftpRoot) { rejectSftp(); return; }
+          serveReadOnlySftp(acceptSftp(), spec.sftpRoot, sftpOps);
+        });
         session.on('exec', (acceptExec, _reject, info) => {
           const stream = acceptExec();
           if (spec.behaviour === 'not-powershell' || info.command !== SSH_COMMAND) {
@@ -95,7 +106,7 @@ export async function startSshLab(specs: SshServerSpec[]): Promise<SshLab> {
     const parsed = utils.parseKey(hostKey.public);
     if (parsed instanceof Error) throw parsed;
     known.push(`[127.0.0.1]:${port} ${parsed.type} ${parsed.getPublicSSH().toString('base64')}`);
-    servers.push({ name: spec.name, host: '127.0.0.1', port, spec });
+    servers.push({ name: spec.name, host: '127.0.0.1', port, spec, sftpOps });
     closers.push(() => new Promise<void>((resolve) => { for (const c of conns) c.end(); server.close(() => resolve()); }));
   }
   const knownHostsFile = join(dir, 'known_hosts');

@@ -1,0 +1,126 @@
+/**
+ * `ioc --ssh`: sweeps an Exchange server's own log folders and web roots over SFTP (Windows OpenSSH ships the
+ * SFTP subsystem), with the same rules as a local sweep. Read-only by construction: the only SFTP requests sent
+ * are realpath, stat, opendir/readdir, open for reading, read and close; nothing runs on the server. The walk is
+ * bounded (depth, file count) and every file is streamed, so memory stays flat.
+ */
+import { Client, type SFTPWrapper } from 'ssh2';
+import type { Readable } from 'node:stream';
+import { errorMessage } from '../util/errors.js';
+import { sshConnectConfig, sshFailure, type SshOptions, type SshTarget } from '../collect/ssh/index.js';
+import type { Compiled } from './rules.js';
+import { emptyUnit, scanRemoteStream, type UnitResult } from './scan-unit.js';
+
+const V15 = '/C:/Program Files/Microsoft/Exchange Server/V15';
+/** Where Exchange keeps what the indicators read (Test-ProxyLogon's locations), on the default install path. */
+export const DEFAULT_REMOTE_PATHS = [
+  `${V15}/Logging/HttpProxy`,
+  `${V15}/Logging/ECP/Server`,
+  `${V15}/Logging/OABGeneratorLog`,
+  `${V15}/FrontEnd/HttpProxy/owa/auth`,
+  `${V15}/FrontEnd/HttpProxy/ecp/auth`,
+  '/C:/inetpub/wwwroot/aspnet_client',
+];
+
+export interface RemoteSweepOptions extends SshOptions {
+  paths?: string[];
+  maxFiles?: number;
+  maxDepth?: number;
+}
+
+export interface RemoteSweep { target: string; result?: UnitResult; failure?: { status: 'unreachable' | 'error'; error: string }; skipped: string[] }
+
+const SWEPT = /\.(log|txt|csv|xml|aspx|gz|zip)$/i;
+
+const call = <T>(fn: (cb: (err: Error | undefined | null, v: T) => void) => void): Promise<T> =>
+  new Promise((resolve, reject) => fn((err, v) => (err ? reject(err) : resolve(v))));
+
+interface SftpEntry { filename: string; attrs: { mode: number; size: number } }
+const isDir = (mode: number) => (mode & 0o170000) === 0o040000;
+
+/** Files under a remote root, depth-first in name order, within the bounds. */
+async function list(sftp: SFTPWrapper, root: string, maxDepth: number, room: () => boolean): Promise<string[]> {
+  const out: string[] = [];
+  const visit = async (dir: string, depth: number): Promise<void> => {
+    const handle = await call<Buffer>((cb) => sftp.opendir(dir, cb));
+    const entries: SftpEntry[] = [];
+    try {
+      for (;;) {
+        const batch = await new Promise<SftpEntry[] | false>((resolve, reject) => sftp.readdir(handle, (err, list) => {
+          if (err && (err as Error & { code?: number }).code === 1) resolve(false); // EOF
+          else if (err) reject(err);
+          else resolve(list as unknown as SftpEntry[]);
+        }));
+        if (!batch) break;
+        entries.push(...batch);
+      }
+    } finally {
+      await call<void>((cb) => sftp.close(handle, (err) => cb(err, undefined))).catch(() => {});
+    }
+    for (const e of entries.sort((a, b) => a.filename.localeCompare(b.filename))) {
+      if (e.filename === '.' || e.filename === '..') continue;
+      const path = `${dir}/${e.filename}`;
+      if (isDir(e.attrs.mode)) { if (depth < maxDepth) await visit(path, depth + 1); }
+      else if (SWEPT.test(e.filename) && room()) out.push(path);
+    }
+  };
+  const st = await call<{ mode: number }>((cb) => sftp.stat(root, cb));
+  if (isDir(st.mode)) await visit(root, 0);
+  else if (room()) out.push(root);
+  return out;
+}
+
+/** Sweeps one server over SFTP; a failure is that server's, never the run's. */
+export function sweepOverSsh(t: SshTarget, opts: RemoteSweepOptions, compiled: Compiled[]): Promise<RemoteSweep> {
+  return new Promise((resolve) => {
+    const conn = new Client();
+    let hostKeyProblem: string | undefined;
+    let settled = false;
+    const timer = setTimeout(() => finish({ target: t.name, failure: { status: 'error', error: `the sweep did not finish within ${opts.commandTimeoutMs} ms (raise --timeout)` }, skipped: [] }), opts.commandTimeoutMs);
+    const finish = (r: RemoteSweep) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      conn.end();
+      conn.destroy();
+      resolve(r);
+    };
+    conn.on('error', (err: Error & { level?: string }) => finish({ target: t.name, failure: sshFailure(err, t, opts, hostKeyProblem), skipped: [] }));
+    conn.on('ready', () => {
+      conn.sftp((err, sftp) => {
+        if (err) return finish({ target: t.name, failure: { status: 'error', error: `no SFTP subsystem on ${t.host}:${t.port} (${errorMessage(err)}); ioc --ssh reads the logs over SFTP` }, skipped: [] });
+        void (async () => {
+          const res = emptyUnit();
+          const skipped: string[] = [];
+          const explicit = !!opts.paths?.length;
+          const roots = explicit ? opts.paths! : DEFAULT_REMOTE_PATHS;
+          let count = 0;
+          const maxFiles = opts.maxFiles ?? 100_000;
+          const room = () => count++ < maxFiles;
+          for (const root of roots) {
+            let files: string[];
+            try {
+              files = await list(sftp, root, opts.maxDepth ?? 8, room);
+            } catch (e) {
+              // A default folder that does not exist is normal (an Edge server has no HttpProxy logs).
+              if (explicit) res.unreadable.push({ file: `${t.name}:${root}`, error: errorMessage(e) });
+              else skipped.push(root);
+              continue;
+            }
+            for (const f of files) {
+              if (settled) return;
+              let stream: Readable;
+              try { stream = sftp.createReadStream(f, { flags: 'r' }); } catch (e) { res.unreadable.push({ file: `${t.name}:${f}`, error: errorMessage(e) }); continue; }
+              const u = await scanRemoteStream(`${t.name}:${f}`, stream, compiled);
+              res.files += u.files; res.bytes += u.bytes; res.lines += u.lines; res.malformedLines += u.malformedLines;
+              res.hits.push(...u.hits); res.unreadable.push(...u.unreadable);
+            }
+          }
+          if (count > maxFiles) res.unreadable.push({ file: `${t.name}`, error: `more than ${maxFiles} files under the swept folders; the rest were not read` });
+          finish({ target: t.name, result: res, skipped });
+        })().catch((e: unknown) => finish({ target: t.name, failure: { status: 'error', error: errorMessage(e) }, skipped: [] }));
+      });
+    });
+    try { conn.connect(sshConnectConfig(t, opts, (p) => { hostKeyProblem = p; })); } catch (e) { finish({ target: t.name, failure: { status: 'error', error: errorMessage(e) }, skipped: [] }); }
+  });
+}

@@ -1,0 +1,121 @@
+/**
+ * ioc --ssh: the lab's in-process SSH server with a read-only SFTP subsystem serving a folder laid out like an
+ * Exchange server's C: drive, and Debian's OpenSSH with sftp-server in read-only mode (-R).
+ */
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSshLab, type SshLab } from '../../src/lab/ssh/server.js';
+import { sweepOverSsh } from '../../src/ioc/remote.js';
+import { compile, loadIndicators } from '../../src/ioc/rules.js';
+import { sweep } from '../../src/ioc/sweep.js';
+import { ResultDocument } from '../../src/engine/result.js';
+import { runCliAsync } from '../helpers/cli.js';
+
+const LOGS = join(import.meta.dirname, '../../fixtures/logs');
+const V15 = 'C:/Program Files/Microsoft/Exchange Server/V15';
+const compiled = loadIndicators().map(compile);
+
+/** A fake C: drive with the logs where Exchange keeps them. */
+function exchangeDrive(root: string): void {
+  cpSync(join(LOGS, 'HttpProxy'), join(root, V15, 'Logging/HttpProxy'), { recursive: true });
+  cpSync(join(LOGS, 'ECP/Server'), join(root, V15, 'Logging/ECP/Server'), { recursive: true });
+  cpSync(join(LOGS, 'OABGeneratorLog'), join(root, V15, 'Logging/OABGeneratorLog'), { recursive: true });
+  mkdirSync(join(root, V15, 'FrontEnd/HttpProxy/owa/auth'), { recursive: true });
+  cpSync(join(LOGS, 'webroot'), join(root, V15, 'FrontEnd/HttpProxy/owa/auth'), { recursive: true });
+}
+
+let lab: SshLab; let drive: string;
+beforeAll(async () => {
+  drive = mkdtempSync(join(tmpdir(), 'exaudit-drive-'));
+  exchangeDrive(drive);
+  lab = await startSshLab([{ name: 'ex01', sftpRoot: drive }, { name: 'no-sftp' }]);
+});
+afterAll(async () => { await lab?.close(); rmSync(drive, { recursive: true, force: true }); });
+
+const opts = () => ({ identity: lab.clientKeyFile, knownHostsFile: lab.knownHostsFile, connectTimeoutMs: 5000, commandTimeoutMs: 30_000 });
+const target = (i: number) => ({ user: 'admin', host: '127.0.0.1', port: lab.servers[i]!.port, name: `ex0${i + 1}` });
+const key = (h: { indicator: string; line: number; file: string }) => `${h.indicator}:${h.file.split('/').pop()}:${h.line}`;
+
+describe('ioc --ssh over SFTP (in-process server)', () => {
+  it('finds over SFTP exactly what a local sweep of the same files finds, sending only read requests', async () => {
+    const r = await sweepOverSsh(target(0), opts(), compiled);
+    expect(r.failure).toBeUndefined();
+    const local = await sweep([join(drive, V15, 'Logging'), join(drive, V15, 'FrontEnd')], { jobs: 1 });
+    expect(r.result!.hits.map(key).sort()).toEqual(local.hits.map(key).sort());
+    expect(r.result!.hits.length).toBeGreaterThan(5);
+    expect(r.result!.hits[0]!.file).toMatch(/^ex01:\/C:\/Program Files\/Microsoft\/Exchange Server\/V15\//);
+    expect(r.skipped).toEqual(['/C:/Program Files/Microsoft/Exchange Server/V15/FrontEnd/HttpProxy/ecp/auth', '/C:/inetpub/wwwroot/aspnet_client']);
+    const ops = new Set(lab.servers[0]!.sftpOps);
+    for (const op of ops) expect(['REALPATH', 'STAT', 'LSTAT', 'OPENDIR', 'READDIR', 'OPEN:r', 'READ', 'FSTAT', 'CLOSE']).toContain(op);
+    expect(ops.has('READ')).toBe(true);
+  });
+  it('an explicit --remote-path that does not exist is reported; a server without SFTP is that server\'s error', async () => {
+    const r = await sweepOverSsh(target(0), { ...opts(), paths: ['/D:/nowhere'] }, compiled);
+    expect(r.result!.unreadable).toEqual([{ file: 'ex01:/D:/nowhere', error: expect.stringMatching(/No such file/i) }]);
+    const n = await sweepOverSsh(target(1), opts(), compiled);
+    expect(n.failure!.error).toMatch(/no SFTP subsystem on 127\.0\.0\.1:\d+/);
+  });
+  it('verifies the host key', async () => {
+    const empty = join(drive, 'known_hosts_empty');
+    writeFileSync(empty, '');
+    const r = await sweepOverSsh(target(0), { ...opts(), knownHostsFile: empty }, compiled);
+    expect(r.failure!.error).toMatch(/unknown host key SHA256:.* add it to .* or pass --accept-new-host-key/);
+  });
+  it('the CLI reports hits from every server and exit 1; an unreachable server is in the result', async () => {
+    const dead = await new Promise<number>((resolve) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); }); });
+    const c = await runCliAsync(['ioc', '--ssh', `admin@127.0.0.1:${lab.servers[0]!.port}`, `admin@127.0.0.1:${dead}`, '--identity', lab.clientKeyFile, '--known-hosts', lab.knownHostsFile, '--format', 'json', '--quiet']);
+    expect(c.code).toBe(1);
+    const doc = ResultDocument.parse(JSON.parse(c.stdout));
+    expect(doc.targets.map((t) => [t.target, t.status])).toEqual([[`127.0.0.1:${lab.servers[0]!.port}`, 'assessed'], [`127.0.0.1:${dead}`, 'unreachable']]);
+    expect(doc.ioc!.hits.some((h) => h.indicator === 'proxylogon-serverinfo-anchor')).toBe(true);
+    expect(c.stderr).toMatch(/unreachable|ECONNREFUSED/);
+  });
+});
+
+const SSHD = '/usr/sbin/sshd';
+const SFTP_SERVER = ['/usr/lib/openssh/sftp-server', '/usr/libexec/openssh/sftp-server'].find((p) => existsSync(p));
+const have = existsSync(SSHD) && !!SFTP_SERVER && spawnSync('ssh-keygen', ['-?']).error === undefined;
+if (!have) console.warn('WARNING: Debian openssh-server (sshd, sftp-server) is not installed; the real OpenSSH SFTP test is skipped. .ci/run installs it.');
+
+describe.skipIf(!have)('ioc --ssh against Debian OpenSSH (sftp-server -R: read-only)', () => {
+  let dir = ''; let port = 0; let sshd: ChildProcess | undefined;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'exaudit-sftpd-'));
+    port = await new Promise<number>((resolve) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); }); });
+    const kg = (f: string) => spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, f)]);
+    kg('host_key'); kg('client_key');
+    copyFileSync(join(dir, 'client_key.pub'), join(dir, 'authorized_keys'));
+    mkdirSync(join(dir, 'logs'));
+    cpSync(join(LOGS, 'HttpProxy'), join(dir, 'logs/HttpProxy'), { recursive: true });
+    writeFileSync(join(dir, 'sshd_config'), [
+      `Port ${port}`, 'ListenAddress 127.0.0.1', `HostKey ${join(dir, 'host_key')}`, `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+      'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'UsePAM no', 'StrictModes no', `PidFile ${join(dir, 'sshd.pid')}`,
+      `Subsystem sftp ${SFTP_SERVER} -R`, 'PermitRootLogin yes', 'LogLevel ERROR',
+    ].join('\n') + '\n');
+    spawnSync('mkdir', ['-p', '/run/sshd']);
+    sshd = spawn(SSHD, ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    for (let i = 0; i < 50; i++) {
+      const up = await new Promise<boolean>((resolve) => { const c = createServer(); c.once('error', () => resolve(true)); c.listen(port, '127.0.0.1', () => c.close(() => resolve(false))); });
+      if (up) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const pub = readFileSync(join(dir, 'host_key.pub'), 'utf8').trim().split(' ');
+    writeFileSync(join(dir, 'known_hosts'), `[127.0.0.1]:${port} ${pub[0]} ${pub[1]}\n`);
+  }, 30_000);
+  afterAll(() => { sshd?.kill('SIGTERM'); if (dir) rmSync(dir, { recursive: true, force: true }); });
+
+  it('sweeps a real SFTP server\'s folder and finds what a local sweep finds', async () => {
+    const user = process.env['USER'] ?? 'root';
+    const t = { user, host: '127.0.0.1', port, name: 'real' };
+    const r = await sweepOverSsh(t, { identity: join(dir, 'client_key'), knownHostsFile: join(dir, 'known_hosts'), connectTimeoutMs: 10_000, commandTimeoutMs: 30_000, paths: [join(dir, 'logs')] }, compiled);
+    expect(r.failure).toBeUndefined();
+    const local = await sweep([join(dir, 'logs')], { jobs: 1 });
+    expect(r.result!.hits.map(key).sort()).toEqual(local.hits.map(key).sort());
+    expect(r.result!.hits.length).toBeGreaterThan(3);
+  });
+});
