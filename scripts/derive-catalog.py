@@ -6,7 +6,9 @@ This is a maintainer tool, not part of the runtime (exaudit never fetches anythi
   --gebn FILE      ExchangeBuildNumbers.csv from microsoft/Get-ExchangeBuildNumber (Microsoft's build table)
   --learn FILE     ms-exchange-unique-versions-dict.json from righel/ms-exchange-version-nse
                    (a scrape of learn.microsoft.com's build-number page: KB and date per build)
-  --cve-records F  CVE records extracted from CVEProject/cvelistV5 (title, CVSS, published, fixed versions)
+  --cve-records F  CVE records extracted from CVEProject/cvelistV5 (title, CVSS v3 base score and vector, the
+                   record's datePublished, CISA-ADP SSVC exploitation); the extract used is kept in
+                   rules/sources/cve-records.json
   --out DIR        the rules/ directory
 
 Policy, as the README's catalog notes state it:
@@ -57,6 +59,7 @@ def us_date(s):
     return f'{m.group(3)}-{int(m.group(1)):02d}-{int(m.group(2)):02d}' if m else None
 
 
+MONTH_ABBR = {m: i + 1 for i, m in enumerate(['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'])}
 MONTHS = {m: i + 1 for i, m in enumerate(['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'])}
 
 
@@ -307,24 +310,19 @@ if A.circl:
             title = m.group(1) if m else (summ if summ.endswith('Vulnerability') and len(summ) < 120 else None)
             if title: circl_titles[c['id']] = title
 
-# Release dates for 2018-2020 updates: learn gives only a month for many; MSRC publishes an update's CVEs on its
-# release day, so the cvelistV5 datePublic of those CVEs gives the day when it falls in that month.
+# Release dates for 2018-2020 updates: learn gives only a month for many. A CVE record's datePublished is when the
+# record reached the CVE list, often days or weeks after the update (CVE-2019-1084: 2019-07-29 for the July 9, 2019
+# release), so it never supplies the day: the month stays a placeholder and the update is marked unverified.
 for uid, u in updates.items():
     if u['releaseDate']: continue
     months = sorted({builds[f['build']].get('releaseMonth') for f in u['fixes'] if builds[f['build']].get('releaseMonth')})
-    pubs = sorted({(recs.get(c) or {}).get('published') for c, _ in hc_dict.get(uid, []) if (recs.get(c) or {}).get('published')})
-    if months and pubs and all(p.startswith(months[0]) for p in pubs[:1]):
-        u['releaseDate'] = pubs[0]
-        u['notes'].append(f'Release day from the MSRC publication date of its CVEs (cvelistV5); learn.microsoft.com gives {months[0]}.')
-        u['sources'].append('cvelist')
-    elif months:
+    named = re.match(r'([A-Z][a-z]{2})(\d{2})(SU|HU)', uid)
+    if not months and named and named.group(1).lower() in MONTH_ABBR:
+        months = [f'20{named.group(2)}-{MONTH_ABBR[named.group(1).lower()]:02d}']  # the month HealthChecker's name gives
+    if months:
         u['releaseDate'] = months[0] + '-01'
         u['verified'] = False
         u['notes'].append(f'Only the month ({months[0]}) is published in the sources read; the day is a placeholder.')
-    elif pubs:
-        u['releaseDate'] = pubs[0]
-        u['notes'].append('Release day from the MSRC publication date of its CVEs (cvelistV5).')
-        u['sources'].append('cvelist')
     else:
         u['releaseDate'] = None
 
