@@ -4,10 +4,10 @@
  * are realpath, stat, opendir/readdir, open for reading, read and close; nothing runs on the server. The walk is
  * bounded (depth, file count) and every file is streamed, so memory stays flat.
  */
-import { Client, type SFTPWrapper } from 'ssh2';
+import type { SFTPWrapper } from 'ssh2';
 import type { Readable } from 'node:stream';
 import { errorMessage } from '../util/errors.js';
-import { sshConnectConfig, sshFailure, type SshOptions, type SshTarget } from '../collect/ssh/index.js';
+import { withSshConnection, type SshFailure, type SshOptions, type SshTarget } from '../collect/ssh/index.js';
 import type { Compiled } from './rules.js';
 import { emptyUnit, scanRemoteStream, type UnitResult } from './scan-unit.js';
 
@@ -72,55 +72,45 @@ async function list(sftp: SFTPWrapper, root: string, maxDepth: number, room: () 
 
 /** Sweeps one server over SFTP; a failure is that server's, never the run's. */
 export function sweepOverSsh(t: SshTarget, opts: RemoteSweepOptions, compiled: Compiled[]): Promise<RemoteSweep> {
-  return new Promise((resolve) => {
-    const conn = new Client();
-    let hostKeyProblem: string | undefined;
-    let settled = false;
-    const timer = setTimeout(() => finish({ target: t.name, failure: { status: 'error', error: `the sweep did not finish within ${opts.commandTimeoutMs} ms (raise --timeout)` }, skipped: [] }), opts.commandTimeoutMs);
-    const finish = (r: RemoteSweep) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      conn.end();
-      conn.destroy();
-      resolve(r);
-    };
-    conn.on('error', (err: Error & { level?: string }) => finish({ target: t.name, failure: sshFailure(err, t, opts, hostKeyProblem), skipped: [] }));
-    conn.on('ready', () => {
-      conn.sftp((err, sftp) => {
-        if (err) return finish({ target: t.name, failure: { status: 'error', error: `no SFTP subsystem on ${t.host}:${t.port} (${errorMessage(err)}); ioc --ssh reads the logs over SFTP` }, skipped: [] });
-        void (async () => {
-          const res = emptyUnit();
-          const skipped: string[] = [];
-          const explicit = !!opts.paths?.length;
-          const roots = explicit ? opts.paths! : DEFAULT_REMOTE_PATHS;
-          let count = 0;
-          const maxFiles = opts.maxFiles ?? 100_000;
-          const room = () => count++ < maxFiles;
-          for (const root of roots) {
-            let files: string[];
-            try {
-              files = await list(sftp, root, opts.maxDepth ?? 8, room);
-            } catch (e) {
-              // A default folder that does not exist is normal (an Edge server has no HttpProxy logs).
-              if (explicit) res.unreadable.push({ file: `${t.name}:${root}`, error: errorMessage(e) });
-              else skipped.push(root);
-              continue;
-            }
-            for (const f of files) {
-              if (settled) return;
-              let stream: Readable;
-              try { stream = sftp.createReadStream(f, { flags: 'r' }); } catch (e) { res.unreadable.push({ file: `${t.name}:${f}`, error: errorMessage(e) }); continue; }
-              const u = await scanRemoteStream(`${t.name}:${f}`, stream, compiled);
-              res.files += u.files; res.bytes += u.bytes; res.lines += u.lines; res.malformedLines += u.malformedLines;
-              res.hits.push(...u.hits); res.unreadable.push(...u.unreadable);
-            }
-          }
-          if (count > maxFiles) res.unreadable.push({ file: `${t.name}`, error: `more than ${maxFiles} files under the swept folders; the rest were not read` });
-          finish({ target: t.name, result: res, skipped });
-        })().catch((e: unknown) => finish({ target: t.name, failure: { status: 'error', error: errorMessage(e) }, skipped: [] }));
-      });
+  const failed = (failure: SshFailure): RemoteSweep => ({ target: t.name, failure, skipped: [] });
+  const limit = { ms: opts.commandTimeoutMs, message: `the sweep did not finish within ${opts.commandTimeoutMs} ms (raise --timeout)` };
+  return withSshConnection(t, opts, failed, (conn, finish) => {
+    let finished = false;
+    const end = (r: RemoteSweep) => { finished = true; finish(r); };
+    conn.sftp((err, sftp) => {
+      if (err) return end(failed({ status: 'error', error: `no SFTP subsystem on ${t.host}:${t.port} (${errorMessage(err)}); ioc --ssh reads the logs over SFTP` }));
+      sweepFolders(t, opts, sftp, compiled, () => finished).then((r) => end(r), (e: unknown) => end(failed({ status: 'error', error: errorMessage(e) })));
     });
-    try { conn.connect(sshConnectConfig(t, opts, (p) => { hostKeyProblem = p; })); } catch (e) { finish({ target: t.name, failure: { status: 'error', error: errorMessage(e) }, skipped: [] }); }
-  });
+  }, limit);
+}
+
+async function sweepFolders(t: SshTarget, opts: RemoteSweepOptions, sftp: SFTPWrapper, compiled: Compiled[], stopped: () => boolean): Promise<RemoteSweep> {
+  const res = emptyUnit();
+  const skipped: string[] = [];
+  const explicit = !!opts.paths?.length;
+  const roots = explicit ? opts.paths! : DEFAULT_REMOTE_PATHS;
+  let count = 0;
+  const maxFiles = opts.maxFiles ?? 100_000;
+  const room = () => count++ < maxFiles;
+  for (const root of roots) {
+    let files: string[];
+    try {
+      files = await list(sftp, root, opts.maxDepth ?? 8, room);
+    } catch (e) {
+      // A default folder that does not exist is normal (an Edge server has no HttpProxy logs).
+      if (explicit) res.unreadable.push({ file: `${t.name}:${root}`, error: errorMessage(e) });
+      else skipped.push(root);
+      continue;
+    }
+    for (const f of files) {
+      if (stopped()) return { target: t.name, result: res, skipped };
+      let stream: Readable;
+      try { stream = sftp.createReadStream(f, { flags: 'r' }); } catch (e) { res.unreadable.push({ file: `${t.name}:${f}`, error: errorMessage(e) }); continue; }
+      const u = await scanRemoteStream(`${t.name}:${f}`, stream, compiled);
+      res.files += u.files; res.bytes += u.bytes; res.lines += u.lines; res.malformedLines += u.malformedLines;
+      res.hits.push(...u.hits); res.unreadable.push(...u.unreadable);
+    }
+  }
+  if (count > maxFiles) res.unreadable.push({ file: t.name, error: `more than ${maxFiles} files under the swept folders; the rest were not read` });
+  return { target: t.name, result: res, skipped };
 }

@@ -65,14 +65,23 @@ export function knownKeys(file: string, host: string, port: number): string[] {
 
 export const fingerprintOf = (blob: Buffer) => `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
 
-/** Collects facts from one SSH target; every failure becomes a one-line per-target error. */
-export function collectOverSsh(t: SshTarget, opts: SshOptions): Promise<CollectedTarget> {
+export type SshFailure = { status: 'unreachable' | 'error'; error: string };
+
+/**
+ * One SSH connection with exaudit's settings. `onReady` gets the connection and `finish`, which ends it once;
+ * any connection error becomes `onFailure`'s result. With `limit`, the work after the handshake is bounded too.
+ */
+export function withSshConnection<T>(
+  t: SshTarget, opts: SshOptions, onFailure: (f: SshFailure) => T,
+  onReady: (conn: Client, finish: (r: T) => void) => void,
+  limit?: { ms: number; message: string },
+): Promise<T> {
   return new Promise((resolve) => {
     const conn = new Client();
     let settled = false;
     let hostKeyProblem: string | undefined;
     let timer: NodeJS.Timeout | undefined;
-    const done = (r: CollectedTarget) => {
+    const finish = (r: T) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -80,47 +89,55 @@ export function collectOverSsh(t: SshTarget, opts: SshOptions): Promise<Collecte
       conn.destroy();
       resolve(r);
     };
-    const fail = (status: 'unreachable' | 'error', error: string) => done({ target: t.name, failure: { status, error } });
-    conn.on('error', (err: Error & { level?: string }) => { const f = sshFailure(err, t, opts, hostKeyProblem); fail(f.status, f.error); });
+    conn.on('error', (err: Error & { level?: string }) => finish(onFailure(sshFailure(err, t, opts, hostKeyProblem))));
     conn.on('ready', () => {
-      conn.exec(SSH_COMMAND, (err, stream) => {
-        if (err) return fail('error', `exec failed: ${errorMessage(err)}`);
-        const out: Buffer[] = [];
-        const errOut: Buffer[] = [];
-        let size = 0;
-        const limit = opts.maxOutputBytes ?? 16 * 1024 * 1024;
-        timer = setTimeout(() => { stream.close(); fail('error', `the collector did not finish within ${opts.commandTimeoutMs} ms (command timeout; raise --timeout)`); }, opts.commandTimeoutMs);
-        stream.on('data', (d: Buffer) => {
-          size += d.length;
-          if (size > limit) { stream.close(); fail('error', `the collector's output exceeded ${limit} bytes`); return; }
-          out.push(d);
-        });
-        stream.stderr.on('data', (d: Buffer) => { if (errOut.reduce((n, b) => n + b.length, 0) < 65536) errOut.push(d); });
-        stream.on('close', (code: number | null) => {
-          const text = Buffer.concat(out).toString('utf8');
-          const stderr = Buffer.concat(errOut).toString('utf8');
-          if (!text.includes('<<<EXAUDIT-FACTS-BEGIN>>>') || !text.includes('<<<EXAUDIT-FACTS-END>>>')) {
-            const why = stderr.replace(/#< CLIXML[\s\S]*$/, '').trim().split(/\r?\n/)[0] ?? '';
-            return fail('error', `no facts in the collector's output${code ? ` (exit ${code})` : ''}${why ? `: ${why.slice(0, 200)}` : ' (the connection closed early or the remote shell is not PowerShell)'}`);
-          }
-          try {
-            const facts = parseFacts(JSON.parse(extractJson(text)), `${t.name} (over SSH)`);
-            facts.target = { ...facts.target, name: t.name, address: t.host, port: t.port, transport: 'ssh' };
-            done({ target: t.name, facts });
-          } catch (e) {
-            fail('error', `the collector's output is not valid facts: ${errorMessage(e)}`);
-          }
-        });
-        stream.end(readFileSync(COLLECTOR_PATH, 'utf8'));
-      });
+      if (limit) timer = setTimeout(() => finish(onFailure({ status: 'error', error: limit.message })), limit.ms);
+      onReady(conn, finish);
     });
-    const config = sshConnectConfig(t, opts, (problem) => { hostKeyProblem = problem; });
-    try { conn.connect(config); } catch (err) { fail('error', errorMessage(err)); }
+    try { conn.connect(sshConnectConfig(t, opts, (problem) => { hostKeyProblem = problem; })); } catch (err) { finish(onFailure({ status: 'error', error: errorMessage(err) })); }
   });
 }
 
+/** Collects facts from one SSH target; every failure becomes a one-line per-target error. */
+export function collectOverSsh(t: SshTarget, opts: SshOptions): Promise<CollectedTarget> {
+  const failed = (failure: SshFailure): CollectedTarget => ({ target: t.name, failure });
+  const limit = { ms: opts.commandTimeoutMs, message: `the collector did not finish within ${opts.commandTimeoutMs} ms (command timeout; raise --timeout)` };
+  return withSshConnection(t, opts, failed, (conn, done) => {
+    const fail = (status: SshFailure['status'], error: string) => done(failed({ status, error }));
+    conn.exec(SSH_COMMAND, (err, stream) => {
+      if (err) return fail('error', `exec failed: ${errorMessage(err)}`);
+      const out: Buffer[] = [];
+      const errOut: Buffer[] = [];
+      let size = 0;
+      const max = opts.maxOutputBytes ?? 16 * 1024 * 1024;
+      stream.on('data', (d: Buffer) => {
+        size += d.length;
+        if (size > max) { stream.close(); fail('error', `the collector's output exceeded ${max} bytes`); return; }
+        out.push(d);
+      });
+      stream.stderr.on('data', (d: Buffer) => { if (errOut.reduce((n, b) => n + b.length, 0) < 65536) errOut.push(d); });
+      stream.on('close', (code: number | null) => {
+        const text = Buffer.concat(out).toString('utf8');
+        const stderr = Buffer.concat(errOut).toString('utf8');
+        if (!text.includes('<<<EXAUDIT-FACTS-BEGIN>>>') || !text.includes('<<<EXAUDIT-FACTS-END>>>')) {
+          const why = stderr.replace(/#< CLIXML[\s\S]*$/, '').trim().split(/\r?\n/)[0] ?? '';
+          return fail('error', `no facts in the collector's output${code ? ` (exit ${code})` : ''}${why ? `: ${why.slice(0, 200)}` : ' (the connection closed early or the remote shell is not PowerShell)'}`);
+        }
+        try {
+          const facts = parseFacts(JSON.parse(extractJson(text)), `${t.name} (over SSH)`);
+          facts.target = { ...facts.target, name: t.name, address: t.host, port: t.port, transport: 'ssh' };
+          done({ target: t.name, facts });
+        } catch (e) {
+          fail('error', `the collector's output is not valid facts: ${errorMessage(e)}`);
+        }
+      });
+      stream.end(readFileSync(COLLECTOR_PATH, 'utf8'));
+    });
+  }, limit);
+}
+
 /** Why a connection failed, as one line: the host-key verdict first, then authentication, timeout, socket. */
-export function sshFailure(err: Error & { level?: string }, t: SshTarget, opts: SshOptions, hostKeyProblem?: string): { status: 'unreachable' | 'error'; error: string } {
+export function sshFailure(err: Error & { level?: string }, t: SshTarget, opts: SshOptions, hostKeyProblem?: string): SshFailure {
   if (hostKeyProblem) return { status: 'error', error: hostKeyProblem };
   const level = err.level ?? '';
   if (level === 'client-authentication') return { status: 'error', error: `authentication failed for ${t.user}@${t.host}:${t.port} (check --identity or --password-env)` };
