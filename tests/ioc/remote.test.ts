@@ -2,9 +2,7 @@
  * ioc --ssh: the lab's in-process SSH server with a read-only SFTP subsystem serving a folder laid out like an
  * Exchange server's C: drive, and Debian's OpenSSH with sftp-server in read-only mode (-R).
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +13,7 @@ import { compile, loadIndicators } from '../../src/ioc/rules.js';
 import { sweep } from '../../src/ioc/sweep.js';
 import { ResultDocument } from '../../src/engine/result.js';
 import { runCliAsync } from '../helpers/cli.js';
+import { haveSshd, startSshd, type Sshd } from '../helpers/sshd.js';
 
 const LOGS = join(import.meta.dirname, '../../fixtures/logs');
 const V15 = 'C:/Program Files/Microsoft/Exchange Server/V15';
@@ -77,44 +76,27 @@ describe('ioc --ssh over SFTP (in-process server)', () => {
   });
 });
 
-const SSHD = '/usr/sbin/sshd';
 const SFTP_SERVER = ['/usr/lib/openssh/sftp-server', '/usr/libexec/openssh/sftp-server'].find((p) => existsSync(p));
-const have = existsSync(SSHD) && !!SFTP_SERVER && spawnSync('ssh-keygen', ['-?']).error === undefined;
+const have = haveSshd && !!SFTP_SERVER;
 if (!have) console.warn('WARNING: Debian openssh-server (sshd, sftp-server) is not installed; the real OpenSSH SFTP test is skipped. .ci/run installs it.');
 
 describe.skipIf(!have)('ioc --ssh against Debian OpenSSH (sftp-server -R: read-only)', () => {
-  let dir = ''; let port = 0; let sshd: ChildProcess | undefined;
+  let sshd: Sshd | undefined;
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'exaudit-sftpd-'));
-    port = await new Promise<number>((resolve) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); }); });
-    const kg = (f: string) => spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, f)]);
-    kg('host_key'); kg('client_key');
-    copyFileSync(join(dir, 'client_key.pub'), join(dir, 'authorized_keys'));
-    mkdirSync(join(dir, 'logs'));
-    cpSync(join(LOGS, 'HttpProxy'), join(dir, 'logs/HttpProxy'), { recursive: true });
-    writeFileSync(join(dir, 'sshd_config'), [
-      `Port ${port}`, 'ListenAddress 127.0.0.1', `HostKey ${join(dir, 'host_key')}`, `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
-      'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'UsePAM no', 'StrictModes no', `PidFile ${join(dir, 'sshd.pid')}`,
-      `Subsystem sftp ${SFTP_SERVER} -R`, 'PermitRootLogin yes', 'LogLevel ERROR',
-    ].join('\n') + '\n');
-    spawnSync('mkdir', ['-p', '/run/sshd']);
-    sshd = spawn(SSHD, ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
-    for (let i = 0; i < 50; i++) {
-      const up = await new Promise<boolean>((resolve) => { const c = createServer(); c.once('error', () => resolve(true)); c.listen(port, '127.0.0.1', () => c.close(() => resolve(false))); });
-      if (up) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const pub = readFileSync(join(dir, 'host_key.pub'), 'utf8').trim().split(' ');
-    writeFileSync(join(dir, 'known_hosts'), `[127.0.0.1]:${port} ${pub[0]} ${pub[1]}\n`);
+    sshd = await startSshd((d) => {
+      cpSync(join(LOGS, 'HttpProxy'), join(d, 'logs/HttpProxy'), { recursive: true });
+      return [`Subsystem sftp ${SFTP_SERVER} -R`];
+    });
   }, 30_000);
-  afterAll(() => { sshd?.kill('SIGTERM'); if (dir) rmSync(dir, { recursive: true, force: true }); });
+  afterAll(() => sshd?.stop());
 
   it('sweeps a real SFTP server\'s folder and finds what a local sweep finds', async () => {
     const user = process.env['USER'] ?? 'root';
-    const t = { user, host: '127.0.0.1', port, name: 'real' };
-    const r = await sweepOverSsh(t, { identity: join(dir, 'client_key'), knownHostsFile: join(dir, 'known_hosts'), connectTimeoutMs: 10_000, commandTimeoutMs: 30_000, paths: [join(dir, 'logs')] }, compiled);
+    const t = { user, host: '127.0.0.1', port: sshd!.port, name: 'real' };
+    const logs = join(sshd!.dir, 'logs');
+    const r = await sweepOverSsh(t, { identity: sshd!.clientKey, knownHostsFile: sshd!.knownHosts, connectTimeoutMs: 10_000, commandTimeoutMs: 30_000, paths: [logs] }, compiled);
     expect(r.failure).toBeUndefined();
-    const local = await sweep([join(dir, 'logs')], { jobs: 1 });
+    const local = await sweep([logs], { jobs: 1 });
     expect(r.result!.hits.map(key).sort()).toEqual(local.hits.map(key).sort());
     expect(r.result!.hits.length).toBeGreaterThan(3);
   });

@@ -2,52 +2,32 @@
  * Real OpenSSH (Debian's sshd, installed by .ci/run) on 127.0.0.1 with a fake powershell as ForceCommand:
  * key exchange, key authentication, host key pinning and the exec round trip as a real server does them.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { chmodSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SSH_COMMAND } from '../../../src/collect/ssh/index.js';
 import { runCliAsync } from '../../helpers/cli.js';
 import { ResultDocument } from '../../../src/engine/result.js';
+import { haveSshd, startSshd, type Sshd } from '../../helpers/sshd.js';
 
-const SSHD = '/usr/sbin/sshd';
-const have = existsSync(SSHD) && spawnSync('ssh-keygen', ['-?']).error === undefined;
+const have = haveSshd;
 if (!have) console.warn('WARNING: Debian openssh-server (sshd, ssh-keygen) is not installed; the real OpenSSH test is skipped. .ci/run installs it.');
 const FACTS = join(import.meta.dirname, '../../../fixtures/demo/facts/ex19-mbx01.contoso.test.json');
 
-let dir: string; let port = 0; let sshd: ChildProcess | undefined;
-const freePort = () => new Promise<number>((resolve) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); }); });
+let sshd: Sshd | undefined; let dir = ''; let port = 0;
 
 beforeAll(async () => {
   if (!have) return;
-  dir = mkdtempSync(join(tmpdir(), 'exaudit-sshd-'));
-  port = await freePort();
-  const kg = (f: string) => spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, f)]);
-  kg('host_key'); kg('client_key');
-  copyFileSync(join(dir, 'client_key.pub'), join(dir, 'authorized_keys'));
-  const fake = join(dir, 'fake-powershell.sh');
-  copyFileSync(join(import.meta.dirname, 'sshd/fake-powershell.sh'), fake);
-  chmodSync(fake, 0o755);
-  writeFileSync(join(dir, 'expected-command'), SSH_COMMAND);
-  writeFileSync(join(dir, 'sshd_config'), [
-    `Port ${port}`, 'ListenAddress 127.0.0.1', `HostKey ${join(dir, 'host_key')}`, `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
-    'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'UsePAM no', 'StrictModes no', `PidFile ${join(dir, 'sshd.pid')}`,
-    `ForceCommand ${fake}`, `SetEnv FAKE_FACTS=${FACTS}`, 'PermitRootLogin yes', 'LogLevel ERROR',
-  ].join('\n') + '\n');
-  spawnSync('mkdir', ['-p', '/run/sshd']);
-  sshd = spawn(SSHD, ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
-  // Wait (bounded) until it listens.
-  for (let i = 0; i < 50; i++) {
-    const ok = await new Promise<boolean>((resolve) => { const c = createServer(); c.once('error', () => resolve(true)); c.listen(port, '127.0.0.1', () => c.close(() => resolve(false))); });
-    if (ok) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const pub = readFileSync(join(dir, 'host_key.pub'), 'utf8').trim().split(' ');
-  writeFileSync(join(dir, 'known_hosts'), `[127.0.0.1]:${port} ${pub[0]} ${pub[1]}\n`);
+  sshd = await startSshd((d) => {
+    const fake = join(d, 'fake-powershell.sh');
+    copyFileSync(join(import.meta.dirname, 'sshd/fake-powershell.sh'), fake);
+    chmodSync(fake, 0o755);
+    writeFileSync(join(d, 'expected-command'), SSH_COMMAND);
+    return [`ForceCommand ${fake}`, `SetEnv FAKE_FACTS=${FACTS}`];
+  });
+  ({ dir, port } = sshd);
 }, 30_000);
-afterAll(() => { sshd?.kill('SIGTERM'); if (dir) rmSync(dir, { recursive: true, force: true }); });
+afterAll(() => sshd?.stop());
 
 describe.skipIf(!have)('audit --ssh against Debian OpenSSH', () => {
   it('gives the same findings as audit --facts on the facts it returned', async () => {
