@@ -97,13 +97,14 @@ class RecordScanner {
     if (line.startsWith('#Fields:')) { const h = splitCsv(line.slice(8).trim()); if (h) this.setHeader(h); return; }
     if (line.startsWith('#') || line === '') return;
     if (!this.header) { const h = splitCsv(line); if (h) this.setHeader(h); else this.res.malformedLines++; return; }
-    const quoted = line.includes('"');
-    if (!quoted && !full && this.prefilter && !line.includes('%') && !this.prefilter.test(line)) {
+    // Quoting never hides a needle, percent-encoding may: such a line is always parsed.
+    if (!full && this.prefilter && !line.includes('%') && !this.prefilter.test(line)) {
       // Cannot match any rule: only a cheap shape check (a record starts with its DateTime and has room for every
       // column). Records that can match are parsed and checked against the header's column count below.
       if (this.datedRecords && (line.length < this.header.length - 1 || !isDigit(line.charCodeAt(0)))) this.res.malformedLines++;
       return;
     }
+    const quoted = line.includes('"');
     if (!quoted && plainFieldCount(line) !== this.header.length) { this.res.malformedLines++; return; }
     const cols = quoted ? splitCsv(line) : line.split(',');
     if (!cols || cols.length !== this.header.length) { this.res.malformedLines++; return; }
