@@ -131,6 +131,13 @@ export class TargetClient {
     for (let attempt = 1; attempt <= tries; attempt++) {
       attempts = attempt;
       if (this.deadline.aborted) return this.failed(path, started, attempt - 1, classify(this.deadline.reason));
+      // The request's own timer and the target's deadline, held strongly for the whole request: Node 20's
+      // AbortSignal.any() may let a pending AbortSignal.timeout() be garbage-collected, and then it never fires
+      // (a trickling server then held a target until its deadline).
+      const abort = new AbortController();
+      const timer = setTimeout(() => abort.abort(new DOMException(`no answer within ${this.opts.requestTimeoutMs} ms`, 'TimeoutError')), this.opts.requestTimeoutMs);
+      const onDeadline = () => abort.abort(this.deadline.reason);
+      this.deadline.addEventListener('abort', onDeadline, { once: true });
       try {
         const res = await request(this.target.base + path, {
           method: 'GET',
@@ -138,7 +145,7 @@ export class TargetClient {
           headers: { ...this.baseHeaders(), ...o.headers },
           headersTimeout: this.opts.requestTimeoutMs,
           bodyTimeout: this.opts.requestTimeoutMs,
-          signal: AbortSignal.any([this.deadline, AbortSignal.timeout(this.opts.requestTimeoutMs)]),
+          signal: abort.signal,
           ...(o.fresh ? { reset: true } : {}),
         });
         const chunks: Buffer[] = [];
@@ -158,6 +165,9 @@ export class TargetClient {
         last = classify(this.deadline.aborted ? this.deadline.reason : err);
         if (last.kind === 'timeout') last = { kind: 'timeout', message: `no answer within the request timeout of ${this.opts.requestTimeoutMs} ms` };
         if (last.kind !== 'reset') break; // only a reset is retried, once
+      } finally {
+        clearTimeout(timer);
+        this.deadline.removeEventListener('abort', onDeadline);
       }
     }
     return this.failed(path, started, attempts, last);

@@ -5,6 +5,8 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { createServer } from 'node:net';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpLab, type HttpLab, type LabServerSpec } from '../../../src/lab/index.js';
 import { createLabPki } from '../../../src/lab/http/cert.js';
@@ -62,8 +64,8 @@ const facts = (name: string) => {
   return c.facts!;
 };
 const ex = (name: string) => facts(name).exchange!;
-// The per-target deadline is far above the request timeout so that a loaded CI machine never reaches it first:
-// these cases assert which request-level failure each bad server gives, and the deadline has its own test below.
+// The per-target deadline is far above the request timeout: these cases assert which request-level failure each
+// bad server gives, and the deadline has its own test below.
 const opts = (): ScanOptions => ({ ca: lab.ca, requestTimeoutMs: 1000, targetTimeoutMs: 30_000, probeMitigations: true });
 
 beforeAll(async () => {
@@ -278,6 +280,15 @@ describe('bad servers: per-target results, never a stopped scan', () => {
     expect(failure('malformed').error).toMatch(/not a valid HTTP response/);
     // Two silent requests in a row end the target early instead of waiting out every timeout.
     expect(server('hang').requests).toHaveLength(2);
+  });
+  it('the request timeout fires even when garbage collection runs meanwhile (Node 20 AbortSignal.any lost timers)', async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const timer = setInterval(gc, 50);
+    try {
+      const c = await scanTarget(target('trickle'), { ca: lab.ca, requestTimeoutMs: 1000, targetTimeoutMs: 20_000 });
+      expect(c.failure!.error).toMatch(/no answer within the request timeout of 1000 ms/);
+    } finally { clearInterval(timer); }
   });
   it('slow: within the request timeout it is assessed, beyond it it is an error', () => {
     expect(ex('slow-ok')).toMatchObject({ build: '15.2.1118.9', precision: 'exact' });
