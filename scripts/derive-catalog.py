@@ -369,6 +369,20 @@ for s in su_by_key.values():
             cves[cid]['verified'] = False
             cves[cid]['notes'].append(f'Listed for {s["su_key"]} by a single source only.')
 
+# Microsoft's own fix thresholds from a CVE record ("fixedBelow": {"2019 CU14": "15.2.1544.43", ...}) name the update
+# whose build on that CU is the threshold; through add_fix the later of the named updates wins, so a record revised to a
+# later build is never answered with an earlier "patched".
+for cid, r in recs.items():
+    for where, threshold in (r.get('fixedBelow') or {}).items():
+        product, cu = where.split(' ', 1)
+        uid = next((u['id'] for u in updates.values() for f in u['fixes'] if f['product'] == product and f['cu'] == cu and f['build'] == threshold), None)
+        if uid is None:
+            print(f'warning: {cid}: no update has build {threshold} on {where}', file=sys.stderr)
+            continue
+        add_fix(cid, uid, [product], 'cvelist')
+        note = f'cvelistV5 (Microsoft CNA record) gives the fix threshold {threshold} on {where} ({uid}).'
+        if note not in cves[cid]['notes']: cves[cid]['notes'].append(note)
+
 for cid, (uid, ovs) in hc_overrides.items():
     add_fix(cid, uid, ['2013', '2016', '2019', 'SE'], 'hc')
     cves[cid]['conditions'].append({'kind': 'override-reopens', 'overrides': ovs,
@@ -473,6 +487,10 @@ for cid in sorted(cves, key=lambda x: (x[:3], x)):
         a, d, rw = KEV[cid]
         entry['kev'] = {'dateAdded': a, 'dueDate': d, 'ransomware': rw, 'verified': True}
         entry['sources'].append('kev')
+    if cid not in KEV and r.get('kevDateAdded') and cid != 'CVE-2026-42897':
+        entry['kev'] = {'dateAdded': r['kevDateAdded'], 'dueDate': None, 'ransomware': None, 'verified': False}
+        entry['exploited'] = True
+        entry['notes'] = entry.get('notes', []) + ['KEV dateAdded from the CISA-ADP block of the cvelistV5 record; due date and ransomware use not verified.']
     if cid == 'CVE-2026-42897':
         entry['kev'] = {'dateAdded': '2026-05-15', 'dueDate': None, 'ransomware': None, 'verified': False}
         entry['exploited'] = True
