@@ -487,6 +487,11 @@ for cid in sorted(cves, key=lambda x: (x[:3], x)):
         a, d, rw = KEV[cid]
         entry['kev'] = {'dateAdded': a, 'dueDate': d, 'ransomware': rw, 'verified': True}
         entry['sources'].append('kev')
+    if entry['cvss'] is None:
+        entry['notes'] = entry.get('notes', []) + [
+            'A Microsoft advisory, not a CVE: it has no CVE record and no CVSS score.' if cid.startswith('ADV') else
+            'Its cvelistV5 record (converted from the old CVE format) carries no CVSS v3 score; none is given here.' if cid in recs else
+            'No CVE record was read for it; no CVSS score is given.']
     if cid not in KEV and r.get('kevDateAdded') and cid != 'CVE-2026-42897':
         entry['kev'] = {'dateAdded': r['kevDateAdded'], 'dueDate': None, 'ransomware': None, 'verified': False}
         entry['exploited'] = True

@@ -57,6 +57,24 @@ describe('catalog invariants', () => {
     }
   });
 
+  it('every CVE has a CVSS v3 base score that matches its vector, or says why it has none', () => {
+    let scored = 0;
+    for (const c of catalog.cves) {
+      if (c.cvss === null || c.cvss === undefined) {
+        expect((c.notes ?? []).some((n) => /CVSS/.test(n)), `${c.id} has no CVSS and no note saying why`).toBe(true);
+        continue;
+      }
+      scored++;
+      expect(c.cvss).toBeGreaterThanOrEqual(0);
+      expect(c.cvss).toBeLessThanOrEqual(10);
+      expect(c.cvssVector, c.id).toMatch(/^CVSS:3\.[01]\/AV:[NALP]\/AC:[LH]\/PR:[NLH]\/UI:[NR]\/S:[UC]\/C:[NLH]\/I:[NLH]\/A:[NLH]/);
+      expect(c.sources, c.id).toContain('cvelist');
+    }
+    expect(scored).toBeGreaterThan(100);
+    // Spot checks against Microsoft's records: ProxyLogon's SSRF and ProxyShell's elevation.
+    expect(catalog.cve('CVE-2021-26855')).toMatchObject({ cvss: 9.1, cvssVector: expect.stringMatching(/^CVSS:3\.1\/AV:N\/AC:L\/PR:N\/UI:N\/S:U\/C:H\/I:H\/A:N/) });
+    expect(catalog.cve('CVE-2021-34523')!.cvss).toBe(9);
+  });
   it('knows the anchor facts of the reference notes', () => {
     expect(catalog.update('Mar21SU')?.kbs).toContain('KB5000871');
     expect(catalog.build('15.1.1415.10')?.update).toBe('Mar21SU');
