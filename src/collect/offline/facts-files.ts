@@ -26,35 +26,45 @@ export function extractJson(text: string): string {
   return b >= 0 && e > b ? t.slice(b + BEGIN.length, e).trim() : t;
 }
 
-function expand(path: string): string[] {
-  let st;
-  try { st = statSync(path); } catch { throw new InputError(`${path}: no such file or directory`, 'check the path given to --facts'); }
-  if (!st.isDirectory()) return [path];
-  return readdirSync(path).filter((f) => f.endsWith('.json') || f.endsWith('.txt')).sort().map((f) => join(path, f));
+export interface FileSource {
+  /** The option the paths came from, for the "no such file" hint. */
+  option: string;
+  /** Which files of a folder are read. */
+  matches: (name: string) => boolean;
+  /** What a folder without any such file is told. */
+  noneInFolder: string;
 }
 
-export function loadFactsFiles(paths: string[]): OfflineLoad {
+/**
+ * Expands files and folders (a folder's matching files, in name order) and loads each with `load`; a bad path or
+ * file becomes one line in `problems` and the others still load.
+ */
+export function loadEachFile(paths: string[], source: FileSource, load: (file: string) => CollectedTarget[]): OfflineLoad {
   const collected: CollectedTarget[] = [];
   const problems: string[] = [];
   for (const p of paths) {
-    let files: string[];
-    try { files = expand(p); } catch (err) { problems.push(errorMessage(err)); continue; }
-    if (!files.length) problems.push(`${p}: no .json facts files in this folder`);
+    let st;
+    try { st = statSync(p); } catch { problems.push(new InputError(`${p}: no such file or directory`, `check the path given to ${source.option}`).line()); continue; }
+    const files = st.isDirectory() ? readdirSync(p).filter(source.matches).sort().map((f) => join(p, f)) : [p];
+    if (!files.length) problems.push(`${p}: ${source.noneInFolder}`);
     for (const file of files) {
-      try {
-        let data: unknown;
-        try { data = JSON.parse(extractJson(readFileSync(file, 'utf8'))); } catch (err) {
-          throw new InputError(`${file}: not valid JSON (${(err as Error).message})`, 'facts files are JSON; see `exaudit collector` for how to produce one');
-        }
-        const items = Array.isArray(data) ? data : [data];
-        items.forEach((item, i) => {
-          const facts = parseFacts(item, items.length > 1 ? `${file}[${i}]` : file);
-          collected.push({ target: facts.target.name, facts });
-        });
-      } catch (err) {
-        problems.push(errorMessage(err));
-      }
+      try { collected.push(...load(file)); } catch (err) { problems.push(errorMessage(err)); }
     }
   }
   return { collected, problems };
+}
+
+export function loadFactsFiles(paths: string[]): OfflineLoad {
+  const source = { option: '--facts', matches: (f: string) => f.endsWith('.json') || f.endsWith('.txt'), noneInFolder: 'no .json facts files in this folder' };
+  return loadEachFile(paths, source, (file) => {
+    let data: unknown;
+    try { data = JSON.parse(extractJson(readFileSync(file, 'utf8'))); } catch (err) {
+      throw new InputError(`${file}: not valid JSON (${(err as Error).message})`, 'facts files are JSON; see `exaudit collector` for how to produce one');
+    }
+    const items = Array.isArray(data) ? data : [data];
+    return items.map((item, i) => {
+      const facts = parseFacts(item, items.length > 1 ? `${file}[${i}]` : file);
+      return { target: facts.target.name, facts };
+    });
+  });
 }

@@ -12,15 +12,14 @@
  * checks say `indeterminate` instead of guessing. HealthChecker's own verdicts are kept as evidence in
  * `facts.healthChecker`, never used as exaudit's.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
 import { PsDictionary, PsObject, itemsOf, parseClixml, pathOf } from './clixml.js';
 import { parseFacts } from '../../facts/validate.js';
-import { InputError, errorMessage } from '../../util/errors.js';
+import { InputError } from '../../util/errors.js';
 import { parseBuild, productOfBuild } from '../../util/version.js';
-import type { CollectedTarget } from '../../engine/run.js';
 import type { FactsInput } from '../../facts/schema.js';
-import type { OfflineLoad } from './facts-files.js';
+import { loadEachFile, type OfflineLoad } from './facts-files.js';
 
 /** Largest export read: a real one is 0.5–3 MB; anything far larger is not a HealthChecker file. */
 const MAX_BYTES = 64 * 1024 * 1024;
@@ -195,34 +194,21 @@ function eemsFacts(exInfo: PsObject | undefined, root: unknown, lines: Line[]): 
   return Object.keys(out).length ? out : undefined;
 }
 
-function expand(path: string): string[] {
-  let st;
-  try { st = statSync(path); } catch { throw new InputError(`${path}: no such file or directory`, 'check the path given to --healthchecker'); }
-  if (!st.isDirectory()) return [path];
-  // HealthChecker's own file pattern, without its DC core-ratio report (Get-ExportedHealthCheckerFiles.ps1).
-  return readdirSync(path).filter((f) => /^HealthChecker-.+-.+\.xml$/i.test(f) && !/^HealthChecker-ExchangeDCCoreRatio-/i.test(f)).sort().map((f) => join(path, f));
-}
+/** HealthChecker's own file pattern, without its DC core-ratio report (Get-ExportedHealthCheckerFiles.ps1). */
+const HEALTHCHECKER_FILES = {
+  option: '--healthchecker',
+  matches: (f: string) => /^HealthChecker-.+-.+\.xml$/i.test(f) && !/^HealthChecker-ExchangeDCCoreRatio-/i.test(f),
+  noneInFolder: 'no HealthChecker-<server>-<time>.xml files in this folder',
+};
 
 /** Reads HealthChecker exports (files or folders); a bad file is a problem for that file only. */
 export function loadHealthCheckerFiles(paths: string[]): OfflineLoad {
-  const collected: CollectedTarget[] = [];
-  const problems: string[] = [];
-  for (const p of paths) {
-    let files: string[];
-    try { files = expand(p); } catch (err) { problems.push(errorMessage(err)); continue; }
-    if (!files.length) problems.push(`${p}: no HealthChecker-<server>-<time>.xml files in this folder`);
-    for (const file of files) {
-      try {
-        const size = statSync(file).size;
-        if (size > MAX_BYTES) throw new InputError(`${file}: ${size} bytes, too large for a HealthChecker export`, HINT);
-        const objects = parseClixml(readFileSync(file, 'utf8'), file);
-        if (objects.length !== 1) throw new InputError(`${file}: holds ${objects.length} objects; a HealthChecker export holds one`, HINT);
-        const facts = parseFacts(factsFromHealthChecker(objects[0], file), file);
-        collected.push({ target: facts.target.name, facts });
-      } catch (err) {
-        problems.push(errorMessage(err));
-      }
-    }
-  }
-  return { collected, problems };
+  return loadEachFile(paths, HEALTHCHECKER_FILES, (file) => {
+    const size = statSync(file).size;
+    if (size > MAX_BYTES) throw new InputError(`${file}: ${size} bytes, too large for a HealthChecker export`, HINT);
+    const objects = parseClixml(readFileSync(file, 'utf8'), file);
+    if (objects.length !== 1) throw new InputError(`${file}: holds ${objects.length} objects; a HealthChecker export holds one`, HINT);
+    const facts = parseFacts(factsFromHealthChecker(objects[0], file), file);
+    return [{ target: facts.target.name, facts }];
+  });
 }
