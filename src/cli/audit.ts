@@ -14,11 +14,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { LocalRunner } from '../collect/pwsh/index.js';
 import { join } from 'node:path';
-import pLimit from 'p-limit';
 import { SingleBar, Presets } from 'cli-progress';
-import { collectOverSsh, parseSshTarget } from '../collect/ssh/index.js';
+import { collectFleet, fleetTargets } from '../collect/ssh/fleet.js';
 import { addSshOptions, sshOptionsFrom, type SshCliOptions } from './ssh-options.js';
-import { inShard, parseShard, readInventory } from '../targets/inventory.js';
+import { parseShard, readInventory } from '../targets/inventory.js';
 
 export interface AuditOptions extends CommonOptions, SshCliOptions {
   facts?: string[];
@@ -45,9 +44,9 @@ export function register(program: Command): Command {
     .option('--pwsh', 'with --local: use pwsh (PowerShell 7) instead of Windows PowerShell 5.1')
     .option('--concurrency <n>', 'servers collected at once', parsePositiveInt, 16)
     .option('--timeout <ms>', 'per-server command timeout', parsePositiveInt, 120_000)
-    .option('--inventory <file>', 'servers to audit over SSH: YAML, JSON or CSV with host, port, user, identity, tags')
-    .option('--shard <k/n>', 'audit only shard K of N (deterministic split of the servers, for CI matrices)')
-    .option('--save-facts <dir>', 'keep each server\'s facts as <dir>/<server>.json (evidence for audit --facts later)')
+    .option('--inventory <file>', 'servers to audit over SSH: YAML, JSON or CSV with host, port, user, transport, identity, tags')
+    .option('--shard <k/n>', 'audit only shard K of N (deterministic split of the servers, for CI matrices; join with report --merge)')
+    .option('--save-facts <dir>', 'keep each collected server\'s facts (--ssh, --inventory, --local) as <dir>/<server>.json, for audit --facts later')
     .option('--checks <ids>', 'run only these checks (comma-separated)')
     .option('--skip <ids>', 'skip these checks (comma-separated)');
   addSshOptions(cmd);
@@ -58,6 +57,9 @@ Examples:
   exaudit audit --facts ./evidence/                      judge saved facts offline
   exaudit audit --local                                  on the Exchange server itself
   exaudit audit --ssh admin@ex01.contoso.com ex02.contoso.com:2222 --identity ~/.ssh/id_ed25519 --save-facts evidence/
+  EXAUDIT_PW=… exaudit audit --ssh admin@ex01.contoso.com --password-env EXAUDIT_PW
+  exaudit audit --inventory fleet.yaml --shard 2/4 --fail-on none --format json -o shard-2.json
+  exaudit report shard-*.json --merge --format sarif -o fleet.sarif
   exaudit audit --facts ex01.json --format json -o r.json --fail-on critical
   exaudit audit --healthchecker C:\\HealthChecker\\ --format html --directive ed-21-02 -o evidence/
 
@@ -87,37 +89,32 @@ export async function runAudit(opts: AuditOptions): Promise<number> {
     problems.push(...r.problems);
   }
   const shard = opts.shard ? parseShard(opts.shard) : undefined;
-  const inventory = opts.inventory ? readInventory(opts.inventory).filter((e) => e.transport === 'ssh') : [];
-  const sshTargets = [
-    ...(opts.ssh ?? []).map((spec) => ({ ...parseSshTarget(spec), identity: undefined as string | undefined, file: undefined as string | undefined, line: undefined as number | undefined })),
-    ...inventory.map((e) => ({ ...parseSshTarget(`${e.user ? `${e.user}@` : ''}${e.host}${e.port ? `:${e.port}` : ''}`), identity: e.identity, file: e.file, line: e.line })),
-  ].filter((t) => !shard || inShard(t.name, shard));
+  // Before any server is contacted: a folder that cannot be written would otherwise lose the whole run's facts.
+  if (opts.saveFacts) {
+    try { mkdirSync(opts.saveFacts, { recursive: true }); } catch (err) { throw new InputError(`--save-facts ${opts.saveFacts}: ${(err as Error).message}`, 'give a folder that can be created and written'); }
+  }
+  const inventory = opts.inventory ? readInventory(opts.inventory) : [];
+  const skipped = inventory.filter((e) => e.transport !== 'ssh');
+  if (skipped.length && !opts.quiet) process.stderr.write(`exaudit: ${opts.inventory}: ${skipped.length} entries with transport ${[...new Set(skipped.map((e) => e.transport))].join(', ')} skipped (audit collects over SSH; use exaudit scan for HTTPS)\n`);
+  const sshTargets = fleetTargets(opts.ssh ?? [], inventory, shard);
+  const live: CollectedTarget[] = [];
   if (sshTargets.length) {
-    const targets = sshTargets;
-    const limit = pLimit(opts.concurrency ?? 16);
-    const sshOpts = await sshOptionsFrom(opts, opts.timeout ?? 120_000);
-    const bar = !opts.quiet && process.stderr.isTTY && targets.length > 1
+    const sshOpts = await sshOptionsFrom(opts, opts.timeout ?? 120_000, sshTargets.every((t) => t.identity));
+    const bar = !opts.quiet && process.stderr.isTTY && sshTargets.length > 1
       ? new SingleBar({ format: 'audit {bar} {value}/{total} servers', stream: process.stderr, hideCursor: true }, Presets.shades_classic) : undefined;
-    bar?.start(targets.length, 0);
-    const results = await Promise.all(targets.map((t) => limit(async () => {
-      const r = await collectOverSsh(t, { ...sshOpts, ...(t.identity ? { identity: t.identity } : {}) });
-      bar?.increment();
-      if (r.facts && t.file) r.facts.target = { ...r.facts.target, inventoryFile: t.file, inventoryLine: t.line! };
-      return r;
-    })));
-    bar?.stop();
-    if (opts.saveFacts) {
-      mkdirSync(opts.saveFacts, { recursive: true });
-      for (const r of results) if (r.facts) writeFileSync(join(opts.saveFacts, `${r.target.replace(/[^A-Za-z0-9._-]/g, '_')}.json`), `${JSON.stringify(r.facts, null, 2)}\n`);
-    }
-    collected.push(...results);
+    bar?.start(sshTargets.length, 0);
+    try { live.push(...await collectFleet(sshTargets, sshOpts, opts.concurrency ?? 16, () => bar?.increment())); } finally { bar?.stop(); }
   }
   if (opts.local) {
     const runner = new LocalRunner({ ...(opts.pwsh ? { executable: 'pwsh' as const } : {}), timeoutMs: opts.timeout ?? 120_000 });
-    try { collected.push(await runner.collect(hostname())); } finally { await runner.dispose(); }
+    try { live.push(await runner.collect(hostname())); } finally { await runner.dispose(); }
   }
-  if (!collected.length && !problems.length) {
-    if (shard && (opts.inventory || opts.ssh)) process.stderr.write(`exaudit: shard ${opts.shard} holds no servers\n`);
+  if (opts.saveFacts) saveFacts(opts.saveFacts, live);
+  collected.push(...live);
+  // An empty shard is a normal outcome of splitting a small fleet: an empty result, so a CI matrix stays green.
+  const emptyShard = !!shard && !sshTargets.length && (!!opts.inventory || !!opts.ssh?.length);
+  if (emptyShard) process.stderr.write(`exaudit: shard ${opts.shard} holds no servers\n`);
+  if (!collected.length && !problems.length && !emptyShard) {
     throw new InputError('nothing to audit', 'give --facts FILE|DIR, --healthchecker FILE|DIR, --ssh user@host, --inventory FILE or --local (see exaudit audit --help)');
   }
   const doc = assess(collected, {
@@ -130,4 +127,17 @@ export async function runAudit(opts: AuditOptions): Promise<number> {
     return EXIT.USAGE;
   }
   return code;
+}
+
+/** Writes each collected server's facts as <dir>/<server>.json (evidence for `audit --facts` later). */
+function saveFacts(dir: string, results: CollectedTarget[]): void {
+  const used = new Set<string>();
+  for (const r of results) {
+    if (!r.facts) continue;
+    const base = r.target.replace(/[^A-Za-z0-9._-]/g, '_');
+    let name = base;
+    for (let i = 2; used.has(name.toLowerCase()); i++) name = `${base}-${i}`;
+    used.add(name.toLowerCase());
+    writeFileSync(join(dir, `${name}.json`), `${JSON.stringify(r.facts, null, 2)}\n`);
+  }
 }

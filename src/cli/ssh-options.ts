@@ -3,6 +3,7 @@
  * variable or a hidden prompt, never from argv), host-key verification and connect timeout.
  */
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parsePositiveInt } from './common.js';
@@ -26,11 +27,15 @@ export function addSshOptions(cmd: Command): Command {
     .option('--connect-timeout <ms>', 'SSH handshake timeout', parsePositiveInt, 15_000);
 }
 
-/** Resolves the options into ssh2 settings; asks for a password on the terminal only when nothing else can log in. */
-export async function sshOptionsFrom(opts: SshCliOptions, commandTimeoutMs: number): Promise<SshOptions> {
+/**
+ * Resolves the options into ssh2 settings; asks for a password on the terminal only when nothing else can log in
+ * (no --identity, no agent, no --password-env, not every target with its own identity, and a terminal to ask on).
+ */
+export async function sshOptionsFrom(opts: SshCliOptions, commandTimeoutMs: number, everyTargetHasIdentity = false): Promise<SshOptions> {
+  if (opts.identity && !existsSync(opts.identity)) throw new InputError(`--identity ${opts.identity}: no such file`, 'give the path of an SSH private key (OpenSSH or PEM format)');
   let password = opts.passwordEnv ? process.env[opts.passwordEnv] : undefined;
   if (opts.passwordEnv && password === undefined) throw new InputError(`--password-env ${opts.passwordEnv}: that environment variable is not set`);
-  if (!password && !opts.identity && !process.env['SSH_AUTH_SOCK'] && process.stdin.isTTY) password = await promptHidden('SSH password: ');
+  if (!password && !opts.identity && !everyTargetHasIdentity && !process.env['SSH_AUTH_SOCK'] && process.stdin.isTTY) password = await promptHidden('SSH password: ');
   return {
     ...(opts.identity ? { identity: opts.identity } : {}), ...(password ? { password } : {}),
     knownHostsFile: opts.knownHosts!, acceptNewHostKey: !!opts.acceptNewHostKey,

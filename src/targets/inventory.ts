@@ -5,6 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { parseDocument, isMap, isSeq, LineCounter } from 'yaml';
 import { z } from 'zod';
 import { InputError } from '../util/errors.js';
@@ -15,7 +17,7 @@ export const InventoryEntry = z.object({
   user: z.string().optional(),
   transport: z.enum(['ssh', 'http']).default('ssh'),
   identity: z.string().optional(),
-  tags: z.union([z.array(z.string()), z.string().transform((s) => s.split(/[;|]/).map((x) => x.trim()).filter(Boolean))]).optional(),
+  tags: z.union([z.array(z.string()), z.string().transform((s) => s.split(/[;|,]/).map((x) => x.trim()).filter(Boolean))]).optional(),
 }).strict();
 export type InventoryEntry = z.infer<typeof InventoryEntry> & { file: string; line: number };
 
@@ -26,16 +28,45 @@ function fail(file: string, line: number | undefined, msg: string): never {
 function validate(file: string, line: number, raw: unknown): InventoryEntry {
   const r = InventoryEntry.safeParse(raw);
   if (!r.success) { const i = r.error.issues[0]!; fail(file, line, `${i.path.join('.') || 'entry'}: ${i.message}`); }
-  return { ...r.data, file, line };
+  // An identity path is read relative to the inventory's folder (so a repository's inventory works from anywhere); ~ is the home folder.
+  const identity = r.data.identity === undefined ? undefined
+    : r.data.identity.startsWith('~/') ? join(homedir(), r.data.identity.slice(2)) : resolve(dirname(file), r.data.identity);
+  return { ...r.data, ...(identity ? { identity } : {}), file, line };
+}
+
+/** One CSV record's cells (RFC 4180: double-quoted cells may hold commas and "" for a quote). */
+export function csvCells(line: string): string[] | undefined {
+  const cells: string[] = [];
+  let i = 0;
+  for (;;) {
+    let cell = '';
+    while (line[i] === ' ' || line[i] === '\t') i++;
+    if (line[i] === '"') {
+      for (i++; ; i++) {
+        if (i >= line.length) return undefined; // unterminated quote
+        if (line[i] === '"') { if (line[i + 1] === '"') { cell += '"'; i++; } else { i++; break; } } else cell += line[i];
+      }
+      while (line[i] === ' ' || line[i] === '\t') i++;
+      if (i < line.length && line[i] !== ',') return undefined;
+    } else {
+      const end = line.indexOf(',', i);
+      cell = (end < 0 ? line.slice(i) : line.slice(i, end)).trim();
+      i = end < 0 ? line.length : end;
+    }
+    cells.push(cell);
+    if (i >= line.length) return cells;
+    i++; // the comma
+  }
 }
 
 function parseCsv(file: string, text: string): InventoryEntry[] {
   const lines = text.split(/\r?\n/);
-  const header = lines[0]?.split(',').map((h) => h.trim().toLowerCase());
+  const header = csvCells(lines[0] ?? '')?.map((h) => h.trim().toLowerCase());
   if (!header?.includes('host')) fail(file, 1, 'a CSV inventory needs a header row with a "host" column');
   return lines.slice(1).flatMap((l, i) => {
     if (!l.trim() || l.trim().startsWith('#')) return [];
-    const cells = l.split(',').map((c) => c.trim());
+    const cells = csvCells(l);
+    if (!cells) fail(file, i + 2, 'a quoted cell is not closed');
     if (cells.length !== header!.length) fail(file, i + 2, `expected ${header!.length} columns, found ${cells.length}`);
     return [validate(file, i + 2, Object.fromEntries(header!.map((h, j) => [h, cells[j]]).filter(([, v]) => v !== '')))];
   });
@@ -43,7 +74,7 @@ function parseCsv(file: string, text: string): InventoryEntry[] {
 
 export function readInventory(file: string): InventoryEntry[] {
   let text: string;
-  try { text = readFileSync(file, 'utf8'); } catch (err) { throw new InputError(`--inventory ${file}: ${(err as Error).message}`); }
+  try { text = readFileSync(file, 'utf8').replace(/^\uFEFF/, ''); } catch (err) { throw new InputError(`--inventory ${file}: ${(err as Error).message}`); }
   if (/\.csv$/i.test(file)) return parseCsv(file, text);
   // YAML is a superset of JSON: one parser, with line numbers.
   const lc = new LineCounter();

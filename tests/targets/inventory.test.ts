@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inShard, parseShard, readInventory } from '../../src/targets/inventory.js';
@@ -22,6 +22,14 @@ describe('inventory files', () => {
     const csv = readInventory(write('f.csv', 'host,port,user,tags\nex01,22,admin,prod;dmz\n\nex02,,,\n'));
     expect(csv.map((e) => [e.host, e.port, e.line])).toEqual([['ex01', 22, 2], ['ex02', undefined, 4]]);
     expect(csv[0]!.tags).toEqual(['prod', 'dmz']);
+  });
+  it('reads quoted CSV cells, a UTF-8 BOM (as Excel saves), and resolves identity paths from the inventory folder', () => {
+    const csv = readInventory(write('quoted.csv', '\uFEFFhost,port,user,identity,tags\r\n"ex01.contoso.test",22,"CONTOSO\\svc-audit",keys/ex01,"prod,dmz"\r\nex02 , , , ~/.ssh/id_ed25519 ,\r\n'));
+    expect(csv.map((e) => [e.host, e.port, e.user, e.tags])).toEqual([['ex01.contoso.test', 22, 'CONTOSO\\svc-audit', ['prod', 'dmz']], ['ex02', undefined, undefined, undefined]]);
+    expect(csv[0]!.identity).toBe(join(dir, 'keys/ex01'));
+    expect(csv[1]!.identity).toBe(join(homedir(), '.ssh/id_ed25519'));
+    expect(lineOf(() => readInventory(write('open.csv', 'host,user\n"ex01,admin\n')))).toMatch(/open\.csv:2: a quoted cell is not closed/);
+    expect(lineOf(() => readInventory(write('tport.yaml', '- { host: ex01, transport: winrm }\n')))).toMatch(/tport\.yaml:1: transport: /);
   });
   it('names the file, line and problem of a malformed inventory', () => {
     expect(lineOf(() => readInventory(write('bad.yaml', 'hosts:\n  - host: ex01\n    prot: 22\n')))).toMatch(/bad\.yaml:2: entry: /);

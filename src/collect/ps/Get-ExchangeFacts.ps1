@@ -1,9 +1,12 @@
 # Get-ExchangeFacts.ps1: the exaudit collector. Read-only: it only reads the registry, files, services and IIS
-# configuration, and writes one JSON document (exaudit facts) to standard output between marker lines.
-# Runs on Windows PowerShell 5.1 on an Exchange server; needs no Exchange cmdlets (groups that need them are
-# recorded as not collected, with why, unless the cmdlets are loaded). Each group has its own error handling.
+# configuration (and, in the Exchange Management Shell, runs Get-* cmdlets), and writes one JSON document
+# (exaudit facts) to standard output between marker lines. Nothing is written to disk or changed.
+# Runs on Windows PowerShell 5.1 on an Exchange server. Groups that need the Exchange cmdlets (setting overrides,
+# the EEMS organization and server settings, hybrid) are recorded under notCollected, with why, when the
+# cmdlets are not loaded. Every group has its own try/catch: one failing group never fails the others, and its
+# error is listed under collectors[0].errors with the group's name.
 #
-#   powershell -NoProfile -ExecutionPolicy Bypass -File Get-ExchangeFacts.ps1 > ex01.json
+#   (in the Exchange Management Shell)  .\Get-ExchangeFacts.ps1 | Out-File -Encoding utf8 ex01.json
 #   exaudit audit --facts ex01.json
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
@@ -20,12 +23,27 @@ function Add-GroupError {
     $null = $errors.Add([ordered]@{ group = $Group; message = $Message })
 }
 
-# target
-$facts.target = [ordered]@{ name = [System.Net.Dns]::GetHostEntry('').HostName; transport = 'local' }
+function Add-NotCollected {
+    param([string]$Group, [string]$Reason)
+    $null = $notCollected.Add([ordered]@{ group = $Group; reason = $Reason })
+}
 
-# exchange: ExSetup.exe file version (HealthChecker's source), install path and roles from the registry
+# Which Exchange cmdlets this session can run (loaded only in the Exchange Management Shell).
+function Test-Cmdlet {
+    param([string]$Name)
+    return ($null -ne (Get-Command -Name $Name -ErrorAction SilentlyContinue))
+}
+
+# target: the computer's DNS name (falls back to the NetBIOS name)
+$targetName = $env:COMPUTERNAME
+try { $targetName = [System.Net.Dns]::GetHostEntry('').HostName } catch { Add-GroupError -Group 'target' -Message $_.Exception.Message }
+$facts.target = [ordered]@{ name = [string]$targetName; transport = 'local' }
+
+# exchange: ExSetup.exe file version (HealthChecker's source) under the install path the registry names; roles
+# from the role keys next to it.
 try {
-    $setup = Get-ItemProperty -Path 'HKLM:\SOFTWARE\Microsoft\ExchangeServer\v15\Setup'
+    $setupKey = 'HKLM:\SOFTWARE\Microsoft\ExchangeServer\v15\Setup'
+    $setup = Get-ItemProperty -Path $setupKey
     $exsetup = Join-Path -Path $setup.MsiInstallPath -ChildPath 'bin\ExSetup.exe'
     $version = (Get-Item -Path $exsetup).VersionInfo
     $build = '{0}.{1}.{2}.{3}' -f $version.FileMajorPart, $version.FileMinorPart, $version.FileBuildPart, $version.FilePrivatePart
@@ -34,8 +52,8 @@ try {
     $facts.exchange = [ordered]@{
         build = $build
         precision = 'exact'
-        source = 'ExSetup.exe FileVersion'
-        installPath = $setup.MsiInstallPath
+        source = "ExSetup.exe FileVersion ($exsetup, install path from $setupKey MsiInstallPath)"
+        installPath = [string]$setup.MsiInstallPath
         roles = $roles
         edge = ($roles -contains 'EdgeTransport')
     }
@@ -43,16 +61,18 @@ try {
     Add-GroupError -Group 'exchange' -Message $_.Exception.Message
 }
 
-# os
+# os: build from WMI, update build revision (UBR) from the registry
 try {
     $os = Get-CimInstance -ClassName Win32_OperatingSystem
     $nt = Get-ItemProperty -Path 'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion'
-    $facts.os = [ordered]@{ caption = $os.Caption; version = $os.Version; build = [int]$os.BuildNumber; ubr = [int]$nt.UBR; source = 'Win32_OperatingSystem; CurrentVersion UBR' }
+    $facts.os = [ordered]@{ caption = [string]$os.Caption; version = [string]$os.Version; build = [int]$os.BuildNumber; source = 'Win32_OperatingSystem; HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion UBR' }
+    if ($null -ne $nt.UBR) { $facts.os.ubr = [int]$nt.UBR }
 } catch {
     Add-GroupError -Group 'os' -Message $_.Exception.Message
 }
 
-# services the advisories name (UM for CVE-2021-26857, EEMS, Managed Availability)
+# services the advisories name: Unified Messaging (CVE-2021-26857 mitigation), EEMS, Managed Availability
+$mitigationService = $null
 try {
     $services = New-Object -TypeName System.Collections.ArrayList
     foreach ($name in @('MSExchangeUM', 'MSExchangeUMCR', 'MSExchangeMitigation', 'MSExchangeHM', 'MSExchangeHMRecovery')) {
@@ -60,7 +80,9 @@ try {
         if ($null -eq $svc) {
             $null = $services.Add([ordered]@{ name = $name; status = 'Absent'; present = $false })
         } else {
-            $null = $services.Add([ordered]@{ name = $name; status = [string]$svc.Status; startMode = [string]$svc.StartType; present = $true })
+            $entry = [ordered]@{ name = $name; status = [string]$svc.Status; startMode = [string]$svc.StartType; present = $true }
+            if ($name -eq 'MSExchangeMitigation') { $mitigationService = $entry }
+            $null = $services.Add($entry)
         }
     }
     $facts.services = @($services)
@@ -68,94 +90,255 @@ try {
     Add-GroupError -Group 'services' -Message $_.Exception.Message
 }
 
-# iis: Extended Protection and SSL flags per location, URL Rewrite rules on Default Web Site, app pool state
+# iis: from applicationHost.config (Extended Protection, SSL flags and IP filtering per virtual directory, URL
+# Rewrite rules at the Default Web Site location, app pools), the Default Web Site's own web.config (URL Rewrite
+# rules), and the HttpProxy web.configs (a <clear/> or <remove/> there cancels the site's rules).
+$iis = [ordered]@{ source = 'applicationHost.config' }
+$appHost = $null
 try {
     $appHostPath = Join-Path -Path $env:windir -ChildPath 'System32\inetsrv\config\applicationHost.config'
     $appHost = [xml](Get-Content -Path $appHostPath -Raw)
+    $iis.source = $appHostPath
     $vdirs = New-Object -TypeName System.Collections.ArrayList
+    $seen = @{}
     foreach ($location in @($appHost.configuration.location)) {
+        if ($null -eq $location) { continue }
         $path = [string]$location.path
         if ($path -notmatch '^(Default Web Site|Exchange Back End)/') { continue }
         $security = $location.'system.webServer'.security
-        $token = $security.authentication.windowsAuthentication.extendedProtection.tokenChecking
-        if (-not $token) { $token = 'None' }
+        $token = 'None'
+        switch ([string]$security.authentication.windowsAuthentication.extendedProtection.tokenChecking) {
+            'Allow' { $token = 'Allow' }
+            'Require' { $token = 'Require' }
+        }
         $split = $path.Split(@('/'), 2)
-        $null = $vdirs.Add([ordered]@{ site = $split[0]; path = $split[1]; tokenChecking = [string]$token; sslFlags = [string]$security.access.sslFlags })
+        $vdir = [ordered]@{ site = $split[0]; path = $split[1]; tokenChecking = $token; sslFlags = [string]$security.access.sslFlags }
+        $allowUnlisted = [string]$security.ipSecurity.allowUnlisted
+        if ($allowUnlisted) { $vdir.ipFilterAllowUnlisted = ($allowUnlisted -ne 'false') }
+        $null = $vdirs.Add($vdir)
+        $seen[$path] = $true
     }
-    $rules = New-Object -TypeName System.Collections.ArrayList
-    $webConfig = Join-Path -Path $env:SystemDrive -ChildPath 'inetpub\wwwroot\web.config'
-    if (Test-Path -Path $webConfig) {
-        $site = [xml](Get-Content -Path $webConfig -Raw)
-        foreach ($rule in @($site.configuration.'system.webServer'.rewrite.rules.rule)) {
-            if ($null -eq $rule) { continue }
-            $conditions = @($rule.conditions.add | ForEach-Object -Process { [ordered]@{ input = [string]$_.input; pattern = [string]$_.pattern } })
-            $null = $rules.Add([ordered]@{
-                name = [string]$rule.name; site = 'Default Web Site'; configPath = $webConfig
-                enabled = ([string]$rule.enabled -ne 'false'); patternSyntax = [string]$rule.patternSyntax
-                stopProcessing = ([string]$rule.stopProcessing -eq 'true'); matchUrl = [string]$rule.match.url
-                conditions = $conditions; actionType = [string]$rule.action.type
-            })
+    # An application with no <location> of its own has the IIS default (no Extended Protection): list it too, so a
+    # missing entry is never read as "not on this server".
+    foreach ($site in @($appHost.configuration.'system.applicationHost'.sites.site)) {
+        if ($null -eq $site -or [string]$site.name -notmatch '^(Default Web Site|Exchange Back End)$') { continue }
+        foreach ($app in @($site.application)) {
+            if ($null -eq $app) { continue }
+            $appPath = [string]$app.path -replace '^/+|/+$', ''
+            if (-not $appPath -or $seen[('{0}/{1}' -f $site.name, $appPath)]) { continue }
+            $null = $vdirs.Add([ordered]@{ site = [string]$site.name; path = $appPath; tokenChecking = 'None' })
         }
     }
+    $iis.virtualDirectories = @($vdirs)
+} catch {
+    Add-GroupError -Group 'iis.virtualDirectories' -Message $_.Exception.Message
+}
+
+function Get-RewriteRules {
+    param($RulesElement, [string]$ConfigPath)
+    $found = New-Object -TypeName System.Collections.ArrayList
+    foreach ($rule in @($RulesElement.rule)) {
+        if ($null -eq $rule) { continue }
+        $conditions = New-Object -TypeName System.Collections.ArrayList
+        foreach ($condition in @($rule.conditions.add)) {
+            if ($null -eq $condition) { continue }
+            $null = $conditions.Add([ordered]@{
+                input = [string]$condition.input; pattern = [string]$condition.pattern
+                negate = ([string]$condition.negate -eq 'true'); ignoreCase = ([string]$condition.ignoreCase -ne 'false')
+            })
+        }
+        $null = $found.Add([ordered]@{
+            name = [string]$rule.name; site = 'Default Web Site'; configPath = $ConfigPath
+            enabled = ([string]$rule.enabled -ne 'false'); patternSyntax = [string]$rule.patternSyntax
+            stopProcessing = ([string]$rule.stopProcessing -eq 'true'); matchUrl = [string]$rule.match.url
+            conditions = @($conditions); actionType = [string]$rule.action.type
+        })
+    }
+    return , $found
+}
+
+try {
+    if ($null -eq $appHost) { throw 'applicationHost.config could not be read' }
+    $rules = New-Object -TypeName System.Collections.ArrayList
+    foreach ($location in @($appHost.configuration.location)) {
+        if ($null -eq $location -or [string]$location.path -ne 'Default Web Site') { continue }
+        foreach ($r in (Get-RewriteRules -RulesElement $location.'system.webServer'.rewrite.rules -ConfigPath ('{0} (location Default Web Site)' -f $appHostPath))) { $null = $rules.Add($r) }
+    }
+    # The Default Web Site's web.config is in its physical path (usually %SystemDrive%\inetpub\wwwroot).
+    $sitePath = Join-Path -Path $env:SystemDrive -ChildPath 'inetpub\wwwroot'
+    foreach ($site in @($appHost.configuration.'system.applicationHost'.sites.site)) {
+        if ($null -eq $site -or [string]$site.name -ne 'Default Web Site') { continue }
+        foreach ($app in @($site.application)) {
+            if ($null -eq $app -or [string]$app.path -ne '/') { continue }
+            foreach ($vd in @($app.virtualDirectory)) {
+                if ($null -ne $vd -and [string]$vd.path -eq '/' -and [string]$vd.physicalPath) { $sitePath = [Environment]::ExpandEnvironmentVariables([string]$vd.physicalPath) }
+            }
+        }
+    }
+    $webConfig = Join-Path -Path $sitePath -ChildPath 'web.config'
+    if (Test-Path -Path $webConfig) {
+        $siteConfig = [xml](Get-Content -Path $webConfig -Raw)
+        foreach ($r in (Get-RewriteRules -RulesElement $siteConfig.configuration.'system.webServer'.rewrite.rules -ConfigPath $webConfig)) { $null = $rules.Add($r) }
+    }
+    $iis.rewriteRules = @($rules)
+    $iis.source = '{0}; {1}' -f $appHostPath, $webConfig
+} catch {
+    Add-GroupError -Group 'iis.rewriteRules' -Message $_.Exception.Message
+}
+
+try {
     $cleared = New-Object -TypeName System.Collections.ArrayList
     if ($facts.exchange) {
         $proxyRoot = Join-Path -Path $facts.exchange.installPath -ChildPath 'FrontEnd\HttpProxy'
         if (Test-Path -Path $proxyRoot) {
             foreach ($file in @(Get-ChildItem -Path $proxyRoot -Filter 'web.config' -Recurse)) {
-                $text = Get-Content -Path $file.FullName -Raw
-                if ($text -match '<rewrite>[\s\S]*<rules>[\s\S]*<clear\s*/>') { $null = $cleared.Add($file.FullName) }
+                if ($null -eq $file) { continue }
+                $childConfig = [xml](Get-Content -Path $file.FullName -Raw)
+                $cancelling = $childConfig.SelectNodes('//system.webServer/rewrite/rules/*[self::clear or self::remove]')
+                if ($cancelling.Count -gt 0) { $null = $cleared.Add([string]$file.FullName) }
             }
         }
-    }
-    $pools = New-Object -TypeName System.Collections.ArrayList
-    foreach ($pool in @($appHost.configuration.'system.applicationHost'.applicationPools.add)) {
-        if ([string]$pool.name -notmatch '^MSExchange(ECP|OAB)AppPool$') { continue }
-        $state = 'Unknown'
-        $stateCmd = Get-Command -Name Get-WebAppPoolState -ErrorAction SilentlyContinue
-        if ($stateCmd) { $state = [string](Get-WebAppPoolState -Name $pool.name).Value }
-        $null = $pools.Add([ordered]@{ name = [string]$pool.name; state = $state; autoStart = ([string]$pool.autoStart -ne 'false') })
-    }
-    $facts.iis = [ordered]@{
-        source = 'applicationHost.config; Default Web Site web.config'
-        virtualDirectories = @($vdirs); rewriteRules = @($rules); rewriteRulesClearedIn = @($cleared); appPools = @($pools)
+        $iis.rewriteRulesClearedIn = @($cleared)
+    } else {
+        Add-NotCollected -Group 'iis.rewriteRulesClearedIn' -Reason 'the Exchange install path is unknown (see the exchange group error)'
     }
 } catch {
-    Add-GroupError -Group 'iis' -Message $_.Exception.Message
+    Add-GroupError -Group 'iis.rewriteRulesClearedIn' -Message $_.Exception.Message
 }
 
-# config: registry values, FIP-FS OutsideIn override, and setting overrides when the Exchange cmdlets are loaded
 try {
-    $config = [ordered]@{ source = 'registry; FIP-FS Configuration.xml' }
-    $diag = Get-ItemProperty -Path 'HKLM:\SOFTWARE\Microsoft\ExchangeServer\v15\Diagnostics' -ErrorAction SilentlyContinue
+    if ($null -eq $appHost) { throw 'applicationHost.config could not be read' }
+    $pools = New-Object -TypeName System.Collections.ArrayList
+    $canReadState = Test-Cmdlet -Name 'Get-WebAppPoolState'
+    foreach ($pool in @($appHost.configuration.'system.applicationHost'.applicationPools.add)) {
+        if ($null -eq $pool -or [string]$pool.name -notmatch '^MSExchange(ECP|OAB)AppPool$') { continue }
+        $state = 'Unknown'
+        if ($canReadState) {
+            try { $state = [string](Get-WebAppPoolState -Name $pool.name).Value } catch { Add-GroupError -Group 'iis.appPools' -Message $_.Exception.Message }
+        }
+        $null = $pools.Add([ordered]@{ name = [string]$pool.name; state = $state; autoStart = ([string]$pool.autoStart -ne 'false'); startMode = [string]$pool.startMode })
+    }
+    $iis.appPools = @($pools)
+    if (-not $canReadState) { Add-NotCollected -Group 'iis.appPools.state' -Reason 'Get-WebAppPoolState (WebAdministration module) is not available' }
+} catch {
+    Add-GroupError -Group 'iis.appPools' -Message $_.Exception.Message
+}
+$facts.iis = $iis
+
+# config: registry values first (no Exchange cmdlets needed), then what the cmdlets add
+$config = [ordered]@{}
+$configSources = New-Object -TypeName System.Collections.ArrayList
+try {
+    $diagKey = 'HKLM:\SOFTWARE\Microsoft\ExchangeServer\v15\Diagnostics'
+    $diag = Get-ItemProperty -Path $diagKey -ErrorAction SilentlyContinue
     $values = [ordered]@{}
     foreach ($name in @('EnableSerializationDataSigning', 'DisableBaseTypeCheckForDeserialization', 'EnableEccCertificateSupport')) {
-        if ($diag -and ($null -ne $diag.$name)) { $values[$name] = [int]$diag.$name }
+        if ($diag -and ($null -ne $diag.$name)) {
+            $value = $diag.$name
+            if ($value -is [int]) { $values[$name] = $value } else { $values[$name] = [string]$value }
+        }
     }
     $config.diagnosticsRegistry = $values
     $lsa = Get-ItemProperty -Path 'HKLM:\SYSTEM\CurrentControlSet\Control\LSA' -ErrorAction SilentlyContinue
     if ($lsa -and ($null -ne $lsa.SuppressExtendedProtection)) { $config.suppressExtendedProtection = [int]$lsa.SuppressExtendedProtection } else { $config.suppressExtendedProtection = 0 }
+    $null = $configSources.Add("registry ($diagKey; HKLM:\SYSTEM\CurrentControlSet\Control\LSA)")
+} catch {
+    Add-GroupError -Group 'config.registry' -Message $_.Exception.Message
+}
+
+try {
     $fip = Get-ItemProperty -Path 'HKLM:\SOFTWARE\Microsoft\ExchangeServer\v15\FIP-FS' -ErrorAction SilentlyContinue
     if ($fip -and $fip.DatabasePath) {
         $fipConfig = Join-Path -Path $fip.DatabasePath -ChildPath 'Configuration.xml'
-        if (Test-Path -Path $fipConfig) { $config.outsideInDisabled = -not ((Get-Content -Path $fipConfig -Raw) -match '\|NO') }
+        if (Test-Path -Path $fipConfig) {
+            $config.outsideInDisabled = -not ((Get-Content -Path $fipConfig -Raw) -match '\|NO')
+            $null = $configSources.Add($fipConfig)
+        }
     }
-    $overrideCmd = Get-Command -Name Get-SettingOverride -ErrorAction SilentlyContinue
-    if ($overrideCmd) {
-        $config.settingOverrides = @(Get-SettingOverride | ForEach-Object -Process {
-            [ordered]@{ name = [string]$_.Name; component = [string]$_.ComponentName; section = [string]$_.SectionName; parameters = @($_.Parameters | ForEach-Object -Process { [string]$_ }); status = [string]$_.Status }
-        })
-    } else {
-        $null = $notCollected.Add([ordered]@{ group = 'config.settingOverrides'; reason = 'the Exchange cmdlets are not loaded in this session (run in the Exchange Management Shell to collect them)' })
-        $null = $notCollected.Add([ordered]@{ group = 'config.eems'; reason = 'needs Get-OrganizationConfig and Get-ExchangeServer' })
-        $null = $notCollected.Add([ordered]@{ group = 'hybrid'; reason = 'needs Get-HybridConfiguration and Get-AuthServer' })
-    }
-    $facts.config = $config
 } catch {
-    Add-GroupError -Group 'config' -Message $_.Exception.Message
+    Add-GroupError -Group 'config.outsideInDisabled' -Message $_.Exception.Message
+}
+
+# AMSI: the providers (antivirus engines) Windows has registered; none registered means nothing scans
+try {
+    $amsiKey = 'HKLM:\SOFTWARE\Microsoft\AMSI\Providers'
+    $providers = @()
+    if (Test-Path -Path $amsiKey) { $providers = @(Get-ChildItem -Path $amsiKey | ForEach-Object -Process { [string]$_.PSChildName }) }
+    $config.amsi = [ordered]@{ providers = $providers }
+    $null = $configSources.Add($amsiKey)
+} catch {
+    Add-GroupError -Group 'config.amsi' -Message $_.Exception.Message
+}
+
+try {
+    if (Test-Cmdlet -Name 'Get-SettingOverride') {
+        $overrides = New-Object -TypeName System.Collections.ArrayList
+        foreach ($o in @(Get-SettingOverride)) {
+            if ($null -eq $o) { continue }
+            $parameters = @($o.Parameters | Where-Object -FilterScript { $null -ne $_ } | ForEach-Object -Process { [string]$_ })
+            $servers = @($o.Server | Where-Object -FilterScript { $null -ne $_ } | ForEach-Object -Process { [string]$_ })
+            $null = $overrides.Add([ordered]@{ name = [string]$o.Name; component = [string]$o.ComponentName; section = [string]$o.SectionName; parameters = $parameters; status = [string]$o.Status; server = $servers })
+        }
+        $config.settingOverrides = @($overrides)
+        $null = $configSources.Add('Get-SettingOverride')
+    } else {
+        Add-NotCollected -Group 'config.settingOverrides' -Reason 'Get-SettingOverride is not available: the Exchange cmdlets are not loaded in this session (run the collector in the Exchange Management Shell to collect them)'
+    }
+} catch {
+    Add-GroupError -Group 'config.settingOverrides' -Message $_.Exception.Message
+}
+
+# EEMS: the MSExchangeMitigation service here; the organization and server settings through the cmdlets
+try {
+    $eems = [ordered]@{}
+    if ($null -ne $mitigationService) { $eems.serviceStatus = $mitigationService.status; $eems.serviceStartMode = $mitigationService.startMode }
+    if ((Test-Cmdlet -Name 'Get-OrganizationConfig') -and (Test-Cmdlet -Name 'Get-ExchangeServer')) {
+        $org = Get-OrganizationConfig
+        $server = Get-ExchangeServer -Identity $env:COMPUTERNAME
+        # Absent properties (a CU before EEMS) stay absent rather than read as false.
+        if ($null -ne $org.MitigationsEnabled) { $eems.orgEnabled = [bool]$org.MitigationsEnabled }
+        if ($null -ne $server.MitigationsEnabled) { $eems.serverEnabled = [bool]$server.MitigationsEnabled }
+        if ($null -ne $server.DataCollectionEnabled) { $eems.dataCollectionEnabled = [bool]$server.DataCollectionEnabled }
+        $eems.applied = @($server.MitigationsApplied | Where-Object -FilterScript { $null -ne $_ } | ForEach-Object -Process { [string]$_ })
+        $eems.blocked = @($server.MitigationsBlocked | Where-Object -FilterScript { $null -ne $_ } | ForEach-Object -Process { [string]$_ })
+        $null = $configSources.Add('Get-OrganizationConfig; Get-ExchangeServer')
+    } else {
+        Add-NotCollected -Group 'config.eems' -Reason 'the EEMS organization and server settings need Get-OrganizationConfig and Get-ExchangeServer (Exchange Management Shell); only the MSExchangeMitigation service state was read'
+    }
+    if ($eems.Count -gt 0) { $config.eems = $eems }
+} catch {
+    Add-GroupError -Group 'config.eems' -Message $_.Exception.Message
+}
+
+if ($configSources.Count -gt 0) {
+    $config.source = ($configSources -join '; ')
+    $facts.config = $config
+}
+
+# hybrid: the hybrid configuration and the EvoSTS auth servers (the dedicated hybrid application)
+try {
+    if ((Test-Cmdlet -Name 'Get-HybridConfiguration') -and (Test-Cmdlet -Name 'Get-AuthServer')) {
+        $hybridConfig = Get-HybridConfiguration
+        $evoSts = New-Object -TypeName System.Collections.ArrayList
+        foreach ($auth in @(Get-AuthServer)) {
+            if ($null -eq $auth -or [string]$auth.Name -notlike 'EvoSts*') { continue }
+            $null = $evoSts.Add([ordered]@{ name = [string]$auth.Name; applicationIdentifier = [string]$auth.ApplicationIdentifier; enabled = [bool]$auth.Enabled })
+        }
+        $facts.hybrid = [ordered]@{
+            source = 'Get-HybridConfiguration; Get-AuthServer'
+            configured = (($null -ne $hybridConfig) -or ($evoSts.Count -gt 0))
+            evoStsAuthServers = @($evoSts)
+        }
+        Add-NotCollected -Group 'hybrid.firstPartySpKeyCredentials' -Reason 'the shared service principal is in the Microsoft Entra tenant, not visible from the server'
+    } else {
+        Add-NotCollected -Group 'hybrid' -Reason 'needs Get-HybridConfiguration and Get-AuthServer: the Exchange cmdlets are not loaded in this session (run the collector in the Exchange Management Shell)'
+    }
+} catch {
+    Add-GroupError -Group 'hybrid' -Message $_.Exception.Message
 }
 
 $facts.collectedAt = $started
-$facts.collectors = @([ordered]@{ name = 'Get-ExchangeFacts.ps1'; version = '1'; startedAt = $started; finishedAt = (Get-Date).ToUniversalTime().ToString('o'); errors = @($errors) })
+$facts.collectors = @([ordered]@{ name = 'Get-ExchangeFacts.ps1'; version = '2'; startedAt = $started; finishedAt = (Get-Date).ToUniversalTime().ToString('o'); errors = @($errors) })
 $facts.notCollected = @($notCollected)
 
 Write-Output '<<<EXAUDIT-FACTS-BEGIN>>>'

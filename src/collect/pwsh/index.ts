@@ -20,13 +20,15 @@ export function localCommand(): string {
   return `& ([scriptblock]::Create([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('${b64}'))))`;
 }
 
+const defaultExecutable = (): 'powershell' | 'pwsh' => (process.platform === 'win32' ? 'powershell' : 'pwsh');
+
 export class LocalRunner {
   private shell: PowerShell | undefined;
   constructor(private readonly opts: LocalOptions) {}
 
   private open(): PowerShell {
     this.shell ??= new PowerShell({
-      executable: this.opts.executable ?? (process.platform === 'win32' ? 'powershell' : 'pwsh'),
+      executable: this.opts.executable ?? defaultExecutable(),
       executableOptions: { '-NoProfile': true, '-NonInteractive': true, '-ExecutionPolicy': 'Bypass' },
       invocationTimeout: this.opts.timeoutMs,
       throwOnInvocationError: false,
@@ -34,10 +36,16 @@ export class LocalRunner {
     return this.shell;
   }
 
+  /** Ends the shell: SIGTERM, then SIGKILL if it has not exited within a few seconds (a hung shell may ignore TERM). */
   async dispose(): Promise<void> {
     const s = this.shell;
     this.shell = undefined;
-    await s?.dispose().catch(() => {});
+    if (!s) return;
+    let timer: NodeJS.Timeout | undefined;
+    const exited = s.dispose().then(() => true, () => true);
+    const inTime = await Promise.race([exited, new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), 3000); })]);
+    clearTimeout(timer);
+    if (!inTime) await s.dispose('SIGKILL').catch(() => {});
   }
 
   async collect(name: string): Promise<CollectedTarget> {
@@ -60,8 +68,12 @@ export class LocalRunner {
     } catch (err) {
       // A timed-out or broken shell is thrown away, never reused.
       await this.dispose();
-      const msg = errorMessage(err);
-      return { target: name, failure: { status: 'error', error: msg ? `local PowerShell failed: ${msg}` : `the collector did not finish within ${this.opts.timeoutMs} ms; the shell was discarded` } };
+      const msg = errorMessage(err).replace(/\s+/g, ' ').trim();
+      const exe = this.opts.executable ?? defaultExecutable();
+      const notFound = /ENOENT/.test(msg);
+      const error = notFound ? `cannot start ${process.env['NODE_POWERSHELL'] ?? exe}: not found (install PowerShell${exe === 'pwsh' ? ' 7' : ''}, or run --local on the Exchange server itself)`
+        : msg ? `local PowerShell failed: ${msg}` : `the collector did not finish within ${this.opts.timeoutMs} ms; the shell was discarded`;
+      return { target: name, failure: { status: 'error', error } };
     }
   }
 }

@@ -5,9 +5,10 @@
  * Host keys are verified against known_hosts; a new host is refused unless --accept-new-host-key, a changed
  * key always. Connect, command and output-size limits keep one bad host from holding up a fleet.
  */
-import { readFileSync, appendFileSync, existsSync } from 'node:fs';
+import { readFileSync, appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { createHash, createHmac } from 'node:crypto';
-import { Client, type ConnectConfig } from 'ssh2';
+import { Client, type ConnectConfig, type ServerHostKeyAlgorithm } from 'ssh2';
 import { COLLECTOR_PATH } from '../../cli/collector.js';
 import { extractJson } from '../offline/facts-files.js';
 import { parseFacts } from '../../facts/validate.js';
@@ -32,7 +33,8 @@ const BOOTSTRAP = '$ErrorActionPreference=\'Stop\';$s=[Console]::In.ReadToEnd();
 export const SSH_COMMAND = `powershell -NoProfile -NonInteractive -EncodedCommand ${Buffer.from(BOOTSTRAP, 'utf16le').toString('base64')}`;
 
 export function parseSshTarget(spec: string): SshTarget {
-  const m = /^(?:([^@\s]+)@)?(\[[0-9a-f:]+\]|[^:@\s]+)(?::(\d+))?$/i.exec(spec.trim());
+  // The last @ splits user from host: a UPN user name (svc@contoso.com@host) keeps its own @.
+  const m = /^(?:(\S+)@)?(\[[0-9a-f:]+\]|[^:@\s]+)(?::(\d+))?$/i.exec(spec.trim());
   if (!m) throw new InputError(`--ssh "${spec}" is not user@host[:port]`);
   const host = m[2]!.replace(/^\[|\]$/g, '');
   const port = m[3] ? Number(m[3]) : 22;
@@ -42,25 +44,34 @@ export function parseSshTarget(spec: string): SshTarget {
 
 const hostPattern = (host: string, port: number) => (port === 22 ? host : `[${host}]:${port}`);
 
-/** The base64 key blobs known_hosts lists for host:port (plain and hashed |1| entries). */
-export function knownKeys(file: string, host: string, port: number): string[] {
-  if (!existsSync(file)) return [];
+/** What known_hosts says about host:port: the accepted key blobs (plain and hashed |1| entries) and revoked ones. */
+export function knownHostKeys(file: string, host: string, port: number): { keys: string[]; revoked: string[] } {
+  const out = { keys: [] as string[], revoked: [] as string[] };
+  if (!existsSync(file)) return out;
   const want = hostPattern(host, port);
-  const keys: string[] = [];
   for (const line of readFileSync(file, 'utf8').split(/\r?\n/)) {
-    const parts = line.trim().split(/\s+/);
-    if (parts.length < 3 || parts[0]!.startsWith('#')) continue;
+    let parts = line.trim().split(/\s+/);
+    if (parts[0]?.startsWith('#')) continue;
+    // A marker: @revoked lists a key never to trust; @cert-authority keys sign host certificates (not used here).
+    const marker = parts[0]?.startsWith('@') ? parts[0] : undefined;
+    if (marker) parts = parts.slice(1);
+    if (parts.length < 3 || marker === '@cert-authority') continue;
     const [hosts, , blob] = parts as [string, string, string];
     const match = hosts.split(',').some((h) => {
       if (h.startsWith('|1|')) {
         const [, , salt, mac] = h.split('|');
         return createHmac('sha1', Buffer.from(salt!, 'base64')).update(want).digest('base64') === mac;
       }
-      return h === want;
+      return h === want || (marker === '@revoked' && h === '*');
     });
-    if (match) keys.push(blob);
+    if (match) (marker === '@revoked' ? out.revoked : out.keys).push(blob);
   }
-  return keys;
+  return out;
+}
+
+/** The base64 key blobs known_hosts accepts for host:port. */
+export function knownKeys(file: string, host: string, port: number): string[] {
+  return knownHostKeys(file, host, port).keys;
 }
 
 export const fingerprintOf = (blob: Buffer) => `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
@@ -119,7 +130,10 @@ export function collectOverSsh(t: SshTarget, opts: SshOptions): Promise<Collecte
       stream.on('close', (code: number | null) => {
         const text = Buffer.concat(out).toString('utf8');
         const stderr = Buffer.concat(errOut).toString('utf8');
-        if (!text.includes('<<<EXAUDIT-FACTS-BEGIN>>>') || !text.includes('<<<EXAUDIT-FACTS-END>>>')) {
+        if (text.includes('<<<EXAUDIT-FACTS-BEGIN>>>') && !text.includes('<<<EXAUDIT-FACTS-END>>>')) {
+          return fail('error', `the connection closed in the middle of the collector's output (${size} bytes received, no end marker)`);
+        }
+        if (!text.includes('<<<EXAUDIT-FACTS-BEGIN>>>')) {
           const why = stderr.replace(/#< CLIXML[\s\S]*$/, '').trim().split(/\r?\n/)[0] ?? '';
           return fail('error', `no facts in the collector's output${code ? ` (exit ${code})` : ''}${why ? `: ${why.slice(0, 200)}` : ' (the connection closed early or the remote shell is not PowerShell)'}`);
         }
@@ -150,18 +164,32 @@ export function sshFailure(err: Error & { level?: string }, t: SshTarget, opts: 
  * known_hosts (a changed key is refused; an unknown one only with --accept-new-host-key, then recorded).
  */
 export function sshConnectConfig(t: SshTarget, opts: SshOptions, onHostKeyProblem: (problem: string) => void): ConnectConfig {
+  const known = knownHostKeys(opts.knownHostsFile, t.host, t.port);
+  let privateKey: Buffer | undefined;
+  if (opts.identity) {
+    try { privateKey = readFileSync(opts.identity); } catch (err) { throw new Error(`cannot read the identity file ${opts.identity}: ${errorMessage(err)}`); }
+  }
   return {
     host: t.host, port: t.port, username: t.user, readyTimeout: opts.connectTimeoutMs,
-    ...(opts.identity ? { privateKey: readFileSync(opts.identity) } : {}),
+    ...(privateKey ? { privateKey } : {}),
     ...(opts.password ? { password: opts.password } : {}),
     ...(!opts.identity && !opts.password && process.env['SSH_AUTH_SOCK'] ? { agent: process.env['SSH_AUTH_SOCK'] } : {}),
+    // Ask first for the key types known_hosts holds (as OpenSSH does), so a server that also has another key type
+    // is not mistaken for one whose key changed.
+    ...(known.keys.length ? { algorithms: { serverHostKey: preferredHostKeyAlgorithms(known.keys) } } : {}),
     hostVerifier: (key: Buffer) => {
       const blob = key.toString('base64');
-      const known = knownKeys(opts.knownHostsFile, t.host, t.port);
-      if (known.includes(blob)) return true;
-      if (known.length) { onHostKeyProblem(`HOST KEY CHANGED for ${hostPattern(t.host, t.port)}: ${fingerprintOf(key)} is not the key in ${opts.knownHostsFile}; refusing to connect`); return false; }
+      if (known.revoked.includes(blob)) { onHostKeyProblem(`REVOKED host key ${fingerprintOf(key)} for ${hostPattern(t.host, t.port)} (marked @revoked in ${opts.knownHostsFile}); refusing to connect`); return false; }
+      if (known.keys.includes(blob)) return true;
+      if (known.keys.length) { onHostKeyProblem(`HOST KEY CHANGED for ${hostPattern(t.host, t.port)}: ${fingerprintOf(key)} is not the key in ${opts.knownHostsFile}; refusing to connect`); return false; }
       if (opts.acceptNewHostKey) {
-        appendFileSync(opts.knownHostsFile, `${hostPattern(t.host, t.port)} ${keyType(key)} ${blob}\n`);
+        try {
+          mkdirSync(dirname(opts.knownHostsFile), { recursive: true });
+          appendFileSync(opts.knownHostsFile, `${hostPattern(t.host, t.port)} ${keyType(key)} ${blob}\n`);
+        } catch (err) {
+          onHostKeyProblem(`cannot record the new host key in ${opts.knownHostsFile}: ${errorMessage(err)}`);
+          return false;
+        }
         log().info({ host: t.host, fingerprint: fingerprintOf(key) }, 'accepted new host key');
         return true;
       }
@@ -169,6 +197,15 @@ export function sshConnectConfig(t: SshTarget, opts: SshOptions, onHostKeyProble
       return false;
     },
   };
+}
+
+const HOST_KEY_ALGORITHMS: ServerHostKeyAlgorithm[] = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
+
+/** ssh2's host key algorithms with those that yield a known key type first. */
+export function preferredHostKeyAlgorithms(knownBlobs: string[]): ServerHostKeyAlgorithm[] {
+  const types = new Set<string>(knownBlobs.map((b) => { try { return keyType(Buffer.from(b, 'base64')); } catch { return ''; } }));
+  const first = HOST_KEY_ALGORITHMS.filter((a) => types.has(a) || (types.has('ssh-rsa') && a.startsWith('rsa-sha2-')));
+  return [...first, ...HOST_KEY_ALGORITHMS.filter((a) => !first.includes(a))];
 }
 
 function keyType(blob: Buffer): string {

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // A fake pwsh for node-powershell's protocol: echoes the delimiter WriteLine calls to the right stream and
 // answers the collector line with fixture facts. FAKE_PWSH_MODE: facts | hang-once (hang on the first command
-// of the first shell, marked by FAKE_PWSH_STATE) | garbage.
+// of the first shell, marked by FAKE_PWSH_STATE) | hang-once-stubborn (the same, and that shell ignores SIGTERM)
+// | garbage. Each shell appends its pid to FAKE_PWSH_PIDS when set, so a test can see that none is left running.
 import { createInterface } from 'node:readline';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 const mode = process.env.FAKE_PWSH_MODE ?? 'facts';
+if (process.env.FAKE_PWSH_PIDS) appendFileSync(process.env.FAKE_PWSH_PIDS, `${process.pid}\n`);
 const rl = createInterface({ input: process.stdin });
 let hung = false;
 rl.on('line', (line) => {
@@ -16,7 +18,12 @@ rl.on('line', (line) => {
   if (!b64) return;
   const script = Buffer.from(b64[1], 'base64').toString('utf8');
   if (!script.includes('Get-ExchangeFacts.ps1')) { process.stderr.write('unexpected script\n'); return; }
-  if (mode === 'hang-once' && !existsSync(process.env.FAKE_PWSH_STATE)) { writeFileSync(process.env.FAKE_PWSH_STATE, 'hung'); hung = true; return; }
+  if (mode.startsWith('hang-once') && !existsSync(process.env.FAKE_PWSH_STATE)) {
+    writeFileSync(process.env.FAKE_PWSH_STATE, 'hung');
+    hung = true;
+    if (mode === 'hang-once-stubborn') { process.on('SIGTERM', () => {}); setInterval(() => {}, 60_000); }
+    return;
+  }
   if (mode === 'garbage') { process.stdout.write('The term is not recognized\n'); return; }
   process.stdout.write(`<<<EXAUDIT-FACTS-BEGIN>>>\n${readFileSync(process.env.FAKE_FACTS, 'utf8').replace(/\s*\n\s*/g, ' ')}\n<<<EXAUDIT-FACTS-END>>>\n`);
 });

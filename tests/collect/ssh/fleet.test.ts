@@ -1,36 +1,66 @@
-/** A 200-target loopback fleet at concurrency 16: bad targets reported, good ones assessed, nothing leaked. */
-import { readFileSync } from 'node:fs';
+/**
+ * A 200-target loopback inventory at concurrency 16: read from a YAML inventory the way `audit --inventory` does,
+ * bad targets reported one by one, good ones collected, never more than 16 in flight, nothing leaked.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pLimit from 'p-limit';
 import { describe, expect, it } from 'vitest';
 import { startSshLab } from '../../../src/lab/ssh/server.js';
-import { collectOverSsh } from '../../../src/collect/ssh/index.js';
+import { collectFleet, fleetTargets } from '../../../src/collect/ssh/fleet.js';
+import { readInventory } from '../../../src/targets/inventory.js';
 import type { Facts } from '../../../src/facts/schema.js';
 
 const FACTS = JSON.parse(readFileSync(join(import.meta.dirname, '../../../fixtures/demo/facts/exse-mbx01.contoso.test.json'), 'utf8')) as Facts;
-const sockets = () => process.getActiveResourcesInfo().filter((r) => /TCP|Pipe|Timeout/i.test(r)).length;
+const handles = () => process.getActiveResourcesInfo().filter((r) => /TCP|Pipe|Timeout/i.test(r)).length;
+const behaviour = (i: number) => (i % 19 === 0 ? 'hang' as const : i % 23 === 0 ? 'garbage' as const : i % 29 === 0 ? 'drop' as const : 'facts' as const);
 
 describe('SSH fleet', () => {
-  it('200 targets at concurrency 16 complete with per-target errors and no leaked sockets', async () => {
-    const specs = Array.from({ length: 190 }, (_, i) => ({ name: `ex${i}`, facts: FACTS, behaviour: i % 19 === 0 ? 'hang' as const : i % 23 === 0 ? 'garbage' as const : 'facts' as const }));
-    const lab = await startSshLab(specs);
-    const before = sockets();
+  it('a 200-target inventory at concurrency 16 completes with per-target errors, at most 16 in flight, and no leaked sockets', async () => {
+    const lab = await startSshLab(Array.from({ length: 190 }, (_, i) => ({ name: `ex${i}`, facts: FACTS, behaviour: behaviour(i) })));
+    const dir = mkdtempSync(join(tmpdir(), 'exaudit-fleet-'));
+    const before = handles();
     try {
-      const targets = [
-        ...lab.servers.map((s) => ({ user: 'admin', host: s.host, port: s.port, name: s.name })),
-        ...Array.from({ length: 10 }, (_, i) => ({ user: 'admin', host: '127.0.0.1', port: 1 + i, name: `closed${i}` })),
+      // 190 lab servers and 10 closed ports, as an inventory file.
+      const lines = [
+        ...lab.servers.map((s) => `  - { host: ${s.host}, port: ${s.port}, user: admin, tags: [lab] }`),
+        ...Array.from({ length: 10 }, (_, i) => `  - { host: 127.0.0.1, port: ${1 + i}, user: admin }`),
       ];
-      const limit = pLimit(16);
-      const results = await Promise.all(targets.map((t) => limit(() => collectOverSsh(t, { identity: lab.clientKeyFile, knownHostsFile: lab.knownHostsFile, connectTimeoutMs: 5000, commandTimeoutMs: 1500 }))));
+      const inv = join(dir, 'fleet.yaml');
+      writeFileSync(inv, `hosts:\n${lines.join('\n')}\n`);
+      const targets = fleetTargets([], readInventory(inv));
+      expect(targets).toHaveLength(200);
+      const results = await collectFleet(targets, { identity: lab.clientKeyFile, knownHostsFile: lab.knownHostsFile, connectTimeoutMs: 5000, commandTimeoutMs: 1500 }, 16);
+
       expect(results).toHaveLength(200);
-      const failed = results.filter((r) => r.failure);
-      expect(failed.filter((r) => /did not finish/.test(r.failure!.error))).toHaveLength(10); // i % 19 === 0 for i < 190
-      expect(failed.filter((r) => r.target.startsWith('closed')).every((r) => r.failure!.status === 'unreachable')).toBe(true);
-      expect(results.filter((r) => r.facts)).toHaveLength(200 - failed.length);
+      expect(results.map((r) => r.target)).toEqual(targets.map((t) => t.name)); // order kept
+      const closed = new Set(Array.from({ length: 10 }, (_, i) => `127.0.0.1:${1 + i}`));
+      const expectedFailures = new Map<string, RegExp>();
+      lab.servers.forEach((s, i) => {
+        const b = behaviour(i);
+        if (b === 'hang') expectedFailures.set(`${s.host}:${s.port}`, /did not finish within 1500 ms/);
+        if (b === 'garbage') expectedFailures.set(`${s.host}:${s.port}`, /no facts in the collector's output/);
+        if (b === 'drop') expectedFailures.set(`${s.host}:${s.port}`, /closed in the middle of the collector's output/);
+      });
+      for (const r of results) {
+        const want = expectedFailures.get(r.target);
+        if (closed.has(r.target)) {
+          expect(r.failure, r.target).toMatchObject({ status: 'unreachable' });
+        } else if (want) {
+          expect(r.failure?.error, r.target).toMatch(want);
+        } else {
+          expect(r.failure, r.target).toBeUndefined();
+          expect(r.facts!.target).toMatchObject({ transport: 'ssh', inventoryFile: inv, tags: ['lab'] });
+        }
+      }
+      expect(lab.stats.maxExecsOpen).toBeLessThanOrEqual(16);
+      expect(lab.stats.maxExecsOpen).toBeGreaterThan(1);
       await new Promise((r) => setTimeout(r, 200));
-      expect(sockets()).toBeLessThanOrEqual(before);
+      expect(lab.stats.execsOpen).toBe(0);
+      expect(handles()).toBeLessThanOrEqual(before);
     } finally {
       await lab.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);
 });
