@@ -9,6 +9,16 @@ import { parseFacts } from '../../facts/validate.js';
 import { InputError, errorMessage } from '../../util/errors.js';
 import type { CollectedTarget } from '../../engine/run.js';
 
+/**
+ * Text by its byte-order mark: Windows PowerShell 5.1's `>` and Out-File write UTF-16LE with a BOM, so a facts
+ * file saved on the server by hand may be UTF-16; without a BOM it is UTF-8.
+ */
+export function decodeText(buf: Buffer): string {
+  if (buf[0] === 0xff && buf[1] === 0xfe) return buf.subarray(2).toString('utf16le');
+  if (buf[0] === 0xfe && buf[1] === 0xff) return Buffer.from(buf.subarray(2)).swap16().toString('utf16le');
+  return buf.toString('utf8').replace(/^\uFEFF/, '');
+}
+
 export interface OfflineLoad {
   collected: CollectedTarget[];
   /** One line per unusable file; the command exits 2 at the end when there are any. */
@@ -58,7 +68,7 @@ export function loadFactsFiles(paths: string[]): OfflineLoad {
   const source = { option: '--facts', matches: (f: string) => f.endsWith('.json') || f.endsWith('.txt'), noneInFolder: 'no .json facts files in this folder' };
   return loadEachFile(paths, source, (file) => {
     let data: unknown;
-    try { data = JSON.parse(extractJson(readFileSync(file, 'utf8'))); } catch (err) {
+    try { data = JSON.parse(extractJson(decodeText(readFileSync(file)))); } catch (err) {
       throw new InputError(`${file}: not valid JSON (${(err as Error).message})`, 'facts files are JSON; see `exaudit collector` for how to produce one');
     }
     const items = Array.isArray(data) ? data : [data];
