@@ -2,9 +2,9 @@
 # configuration (and, in the Exchange Management Shell, runs Get-* cmdlets), and writes one JSON document
 # (exaudit facts) to standard output between marker lines. Nothing is written to disk or changed.
 # Runs on Windows PowerShell 5.1 on an Exchange server. Groups that need the Exchange cmdlets (setting overrides,
-# the EEMS organization and server settings, hybrid) are recorded under notCollected, with why, when the
-# cmdlets are not loaded. Every group has its own try/catch: one failing group never fails the others, and its
-# error is listed under collectors[0].errors with the group's name.
+# SSL offloading, download domains, the EEMS organization and server settings, hybrid) are recorded under
+# notCollected, with why, when the cmdlets are not loaded. Every group has its own try/catch: one failing group
+# never fails the others, and its error is listed under collectors[0].errors with the group's name.
 #
 #   (in the Exchange Management Shell)  .\Get-ExchangeFacts.ps1 | Out-File -Encoding utf8 ex01.json
 #   exaudit audit --facts ex01.json
@@ -286,6 +286,32 @@ try {
     }
 } catch {
     Add-GroupError -Group 'config.settingOverrides' -Message $_.Exception.Message
+}
+
+# Client access settings the checks read: Outlook Anywhere SSL offloading (Extended Protection needs it off) and
+# the OWA download domains that close CVE-2021-1730 (organization switch plus the two host names)
+try {
+    if ((Test-Cmdlet -Name 'Get-OutlookAnywhere') -and (Test-Cmdlet -Name 'Get-OwaVirtualDirectory') -and (Test-Cmdlet -Name 'Get-OrganizationConfig')) {
+        $outlookAnywhere = @(Get-OutlookAnywhere -Server $env:COMPUTERNAME -ADPropertiesOnly)
+        if ($outlookAnywhere.Count -gt 0) { $config.sslOffloading = (@($outlookAnywhere | Where-Object -FilterScript { $_.SSLOffloading }).Count -gt 0) }
+        $owaDirs = @(Get-OwaVirtualDirectory -Server $env:COMPUTERNAME -ADPropertiesOnly)
+        $orgConfig = Get-OrganizationConfig
+        $download = [ordered]@{}
+        if ($null -ne $orgConfig.EnableDownloadDomains) { $download.enabled = [bool]$orgConfig.EnableDownloadDomains }
+        if ($owaDirs.Count -gt 0) {
+            $owaDir = $owaDirs[0]
+            if ($owaDir.ExternalDownloadHostName) { $download.externalHostName = [string]$owaDir.ExternalDownloadHostName }
+            if ($owaDir.InternalDownloadHostName) { $download.internalHostName = [string]$owaDir.InternalDownloadHostName }
+            if ($owaDir.ExternalUrl) { $download.owaExternalUrl = [string]$owaDir.ExternalUrl }
+            if ($owaDir.InternalUrl) { $download.owaInternalUrl = [string]$owaDir.InternalUrl }
+        }
+        $config.downloadDomains = $download
+        $null = $configSources.Add('Get-OutlookAnywhere; Get-OwaVirtualDirectory; Get-OrganizationConfig')
+    } else {
+        Add-NotCollected -Group 'config.clientAccess' -Reason 'SSL offloading and download domains need Get-OutlookAnywhere, Get-OwaVirtualDirectory and Get-OrganizationConfig: the Exchange cmdlets are not loaded in this session (run the collector in the Exchange Management Shell)'
+    }
+} catch {
+    Add-GroupError -Group 'config.clientAccess' -Message $_.Exception.Message
 }
 
 # EEMS: the MSExchangeMitigation service here; the organization and server settings through the cmdlets

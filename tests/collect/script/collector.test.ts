@@ -21,7 +21,7 @@ import { runCli } from '../../helpers/cli.js';
 const ALLOWED_COMMANDS = new Set([
   'Get-ItemProperty', 'Get-Item', 'Get-ChildItem', 'Get-Content', 'Get-CimInstance', 'Get-Service', 'Get-Command',
   'Get-Date', 'Get-WebAppPoolState', 'Get-SettingOverride', 'Get-OrganizationConfig', 'Get-ExchangeServer',
-  'Get-HybridConfiguration', 'Get-AuthServer', 'Test-Path', 'Join-Path', 'New-Object',
+  'Get-HybridConfiguration', 'Get-AuthServer', 'Get-OutlookAnywhere', 'Get-OwaVirtualDirectory', 'Test-Path', 'Join-Path', 'New-Object',
   'Where-Object', 'ForEach-Object', 'ConvertTo-Json', 'Write-Output',
 ].map((c) => c.toLowerCase()));
 /** .NET methods the script may call: conversions, in-memory lists, name lookups, XPath reads. */
@@ -134,6 +134,7 @@ const GROUPS: { group: string; assigns: string; reads: string[] }[] = [
   { group: 'config.outsideInDisabled', assigns: '$config.outsideInDisabled', reads: ['FIP-FS', 'Configuration.xml'] },
   { group: 'config.amsi', assigns: '$config.amsi', reads: ['HKLM:\\SOFTWARE\\Microsoft\\AMSI\\Providers'] },
   { group: 'config.settingOverrides', assigns: '$config.settingOverrides', reads: ['Get-SettingOverride', 'ComponentName', 'SectionName', 'Parameters'] },
+  { group: 'config.clientAccess', assigns: '$config.sslOffloading', reads: ['Get-OutlookAnywhere', 'SSLOffloading', 'Get-OwaVirtualDirectory', 'EnableDownloadDomains', 'ExternalDownloadHostName', 'InternalDownloadHostName', '$config.downloadDomains'] },
   { group: 'config.eems', assigns: '$config.eems', reads: ['Get-OrganizationConfig', 'Get-ExchangeServer', 'MitigationsEnabled', 'MitigationsApplied', 'MitigationsBlocked', '$mitigationService'] },
   { group: 'hybrid', assigns: '$facts.hybrid', reads: ['Get-HybridConfiguration', 'Get-AuthServer', 'EvoSts*', 'ApplicationIdentifier'] },
 ];
