@@ -34,8 +34,8 @@ export function register(program: Command): Command {
     .option('--servers <n>', `how many servers (the default mixed fleet, cycled; 1-${MAX_SERVERS}; default: the whole fleet once)`, parseServers)
     .addHelpText('after', `
 Every server listens on 127.0.0.1 only, with a certificate from a throwaway lab CA whose file is printed.
-The fleet: Exchange 2013, 2016, 2019 and SE before and after the July 2021 SU, with and without the
-URL-rewrite mitigations, ECP blocked (CU-level only), a load-balanced pair on two builds, Exchange Online,
+The fleet: Exchange 2013 before the July 2021 SU, 2016 and 2019 before and after it, SE, with and without
+the URL-rewrite mitigations, ECP blocked (CU-level only), a load-balanced pair on two builds, Exchange Online,
 a non-Exchange host, a pre-authenticating proxy and a TLS-broken host.
 
 Example:

@@ -106,7 +106,9 @@ Passive requests (always; no credentials, nothing a browser or mail client would
   GET /EWS/Exchange.asmx               the same 401 (and /Microsoft-Server-ActiveSync if neither answered 401)
   GET /owa/ and /owa/auth/logon.aspx   the OWA resource folder /owa/auth/15.x.y/: CU level only
   GET /ecp/Current/exporttool/microsoft.exchange.ediscovery.exporttool.application
-                                       the export tool's version: exact (only if no header gave it)
+                                       the export tool's version: exact (only if no header gave it, or a
+                                       front end behind a load balancer has none; then asked again on new
+                                       connections, at most --samples rounds)
 A CU-level build leaves SU-fixed CVEs indeterminate (cve-su-unknown), never passed. Exchange Online and
 non-Exchange hosts are not_applicable with the reason; contradictory fingerprints claim no build.
 
@@ -143,6 +145,12 @@ function checkHostHeader(name: string | undefined): void {
   }
 }
 
+/** A progress bar on `stream` only when it is a terminal, not --quiet, and more than one target: never in pipes or CI logs. */
+export function progressBar(stream: NodeJS.WritableStream & { isTTY?: boolean }, quiet: boolean, targets: number): SingleBar | undefined {
+  if (quiet || stream.isTTY !== true || targets < 2) return undefined;
+  return new SingleBar({ format: 'scan {bar} {value}/{total} targets, {eta_formatted} left', stream: stream as NodeJS.WritableStream, hideCursor: true, etaBuffer: 50 }, Presets.shades_classic);
+}
+
 export async function runScan(targetArgs: string[], opts: ScanCliOptions): Promise<ExitCode> {
   setupLogging(opts);
   const formats = opts.ndjson ? ['ndjson', ...(opts.format ?? [])] : (opts.format ?? []);
@@ -173,9 +181,7 @@ export async function runScan(targetArgs: string[], opts: ScanCliOptions): Promi
     concurrency: opts.concurrency, samples: opts.samples, timeoutMs: opts.timeout, requestTimeoutMs: opts.requestTimeout,
   };
   const startedAt = new Date().toISOString();
-  const bar = !opts.quiet && process.stderr.isTTY === true && targets.length > 1
-    ? new SingleBar({ format: 'scan {bar} {value}/{total} targets, {eta_formatted} left', stream: process.stderr, hideCursor: true, etaBuffer: 50 }, Presets.shades_classic)
-    : undefined;
+  const bar = progressBar(process.stderr, !!opts.quiet, targets.length);
   bar?.start(targets.length, 0);
   const done = (c: CollectedTarget) => {
     bar?.increment();

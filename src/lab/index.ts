@@ -20,7 +20,7 @@ export interface HttpLab {
   ca: string;
   /** A file holding `ca`, for `scan --ca FILE` (removed by close()). */
   caFile: string;
-  /** Every server's main address as a scan target (127.0.0.1:port). */
+  /** Every server's main address as a scan target (127.0.0.1:port, or [::1]:port). */
   targets(): string[];
   close(): Promise<void>;
 }
@@ -44,7 +44,7 @@ export async function startHttpLab(specs: LabServerSpec[]): Promise<HttpLab> {
     servers,
     ca: pki.ca.cert,
     caFile,
-    targets: () => servers.map((s) => `127.0.0.1:${s.port}`),
+    targets: () => servers.map((s) => (s.host === '::1' ? `[::1]:${s.port}` : `127.0.0.1:${s.port}`)),
     close: async () => {
       if (closed) return;
       closed = true;

@@ -3,7 +3,8 @@
  * A pure function of the observations, so it can be re-run on saved facts and tested from JSON.
  *
  * - Exact beats CU level; a three-part OWA folder never becomes exact.
- * - Behind a load balancer every (front end, build) is kept and the lowest is judged (the worst case).
+ * - Behind a load balancer every (front end, build) is kept and the lowest is judged (the worst case); a front end
+ *   that answered without any build makes the lowest unknown, so no build is claimed.
  * - Contradictions are reported, not resolved (remote-detection.md §3 "spoofable fingerprints"): a header whose
  *   CU differs from the OWA folder of the same front end, an IIS too old for the claimed family, EXO-shaped
  *   headers outside autodiscover/EWS, a version header that is not a build. The build is then not claimed.
@@ -100,6 +101,52 @@ export function contradictions(observations: HttpObservation[], cands: Candidate
   return out.filter((c) => (seen.has(c.reason) ? false : (seen.add(c.reason), true)));
 }
 
+export interface FrontEndGaps {
+  /** More than one front end answered behind this name (distinct X-FEServer, or a 401 endpoint with and without X-OWA-Version). */
+  several: boolean;
+  /** Front ends that answered but disclosed no build at all ("an unnamed front end" when they carry no X-FEServer). */
+  noBuild: string[];
+  /** Named front ends without an exact build (what more requests on new connections may still read). */
+  noExact: string[];
+}
+
+/**
+ * Which front ends behind one name the evidence does not cover. A front end that answered without a build may run
+ * anything, lower than every build seen (a rolling upgrade: it is still before the July 2021 SU), so the lowest
+ * build behind the name is then unknown. A build read without X-FEServer is not credited to any front end.
+ */
+export function frontEndGaps(observations: HttpObservation[]): FrontEndGaps {
+  const cands = candidatesOf(observations);
+  const answered = observations.filter((o) => o.status !== undefined);
+  const named = [...new Set(answered.map((o) => o.frontEnd).filter((n): n is string => !!n))];
+  const withBuild = new Set(cands.map((c) => c.frontEnd));
+  const withExact = new Set(cands.filter((c) => c.precision === 'exact').map((c) => c.frontEnd));
+  // Without names: the same 401 endpoint answered once with a version and once without one.
+  const unnamed = [...new Set(answered.filter((o) => o.technique === T1 && o.status === 401).map((o) => o.path))].some((path) => {
+    const rs = answered.filter((o) => o.technique === T1 && o.status === 401 && o.path === path && !o.frontEnd);
+    return rs.some((o) => o.build && !isOnlineBuild(o.build)) && rs.some((o) => !o.headers?.['x-owa-version']);
+  });
+  const several = named.length > 1 || unnamed;
+  return {
+    several,
+    noBuild: several ? [...named.filter((n) => !withBuild.has(n)), ...(unnamed ? ['an unnamed front end'] : [])] : [],
+    noExact: named.length > 1 ? named.filter((n) => !withExact.has(n)) : [],
+  };
+}
+
+/**
+ * Whether a CU-level read adds nothing to the exact reads: an exact read of the same CU from the same front end
+ * explains it. Behind several front ends a read without X-FEServer may come from any of them, so it is explained
+ * only when every named front end has an exact read of that CU.
+ */
+function explained(c: Candidate, exact: Candidate[], gaps: FrontEndGaps, observations: HttpObservation[]): boolean {
+  if (c.precision === 'exact') return false;
+  if (!gaps.several) return exact.some((e) => cuPrefix(e.build) === c.build);
+  if (c.frontEnd) return exact.some((e) => e.frontEnd === c.frontEnd && cuPrefix(e.build) === c.build);
+  const named = new Set(observations.map((o) => o.frontEnd).filter(Boolean));
+  return [...named].every((n) => exact.some((e) => e.frontEnd === n && cuPrefix(e.build) === c.build));
+}
+
 function commonProduct(cands: Candidate[]): Product | undefined {
   const products = new Set(cands.map((c) => productOf(c.build)));
   return products.size === 1 ? [...products][0] : undefined;
@@ -135,10 +182,24 @@ export function judge(observations: HttpObservation[]): Judgement {
     };
   }
 
+  const gaps = frontEndGaps(observations);
+  if (cands.length && gaps.noBuild.length) {
+    // A front end without any build may be the lowest: judging the others would be a false "patched".
+    const seen = [...new Set(cands.map((c) => c.build))];
+    return {
+      ...behindProxy,
+      exchange: {
+        precision: 'none',
+        source: `${gaps.noBuild.join(', ')} answered without disclosing a build while other front ends behind this name run ${seen.join(', ')}: the lowest build here is unknown`,
+        observations: distinct(cands),
+      },
+    };
+  }
+
   if (cands.length) {
     // Subsume CU reads that an exact read of the same CU explains; what is left are independent front ends.
     const exact = cands.filter((c) => c.precision === 'exact');
-    const pool = cands.filter((c) => c.precision === 'exact' || !exact.some((e) => cuPrefix(e.build) === c.build));
+    const pool = cands.filter((c) => !explained(c, exact, gaps, observations));
     const lowest = pool.reduce((a, b) => (compareBuilds(a.build, b.build) <= 0 ? a : b));
     const list = distinct(cands);
     const builds = new Set(pool.map((c) => c.build));

@@ -19,7 +19,8 @@
  *   EOMT installs both rules together, so a block is read as the cookie rules being in place; a server with
  *   only the X-BEResource rule would read as not-blocked.
  *
- * Outcome: blocked = the connection was dropped without an HTTP response, twice (IIS AbortRequest);
+ * Outcome: blocked = the connection was dropped without an HTTP response, twice, or once per front end seen behind
+ * a load balancer (IIS AbortRequest);
  * not-blocked = an ordinary Exchange answer (Exchange headers, or the same status as the passive request to
  * that page); indeterminate = anything else (a 403 without Exchange headers may be a CustomResponse rule or a
  * WAF; a timeout or TLS failure says nothing).
@@ -43,10 +44,12 @@ export const MITIGATION_PROBES: readonly ProbeSpec[] = [
 ];
 
 /** Exactly what goes on the wire for a probe (recorded in facts and shown in the README). */
-export function describeProbe(p: ProbeSpec, hostHeader?: string): string {
+export function describeProbe(p: ProbeSpec, hostHeader?: string, sends = 2): string {
   const extra = Object.entries(p.headers).map(([k, v]) => `${k === 'cookie' ? 'Cookie' : k}: ${v}`);
   return [`GET ${p.path} HTTP/1.1`, `Host: ${hostHeader ?? '<target>'}`, `User-Agent: ${USER_AGENT}`, 'Accept: */*', ...extra].join(' | ')
-    + '; no body, no credentials; sent at most twice (once more only after a dropped connection)';
+    + (sends <= 2
+      ? '; no body, no credentials; sent at most twice (once more only after a dropped connection)'
+      : `; no body, no credentials; sent at most ${sends} times, once per front end seen (again only after a dropped connection)`);
 }
 
 export function probeOutcome(r: Reply, baseline?: Reply): Pick<MitigationProbe, 'outcome' | 'detail'> {
@@ -62,11 +65,29 @@ export function probeOutcome(r: Reply, baseline?: Reply): Pick<MitigationProbe, 
   return { outcome: 'indeterminate', detail: `HTTP ${r.status} without Exchange headers: a CustomResponse rule, a WAF or another server may have answered` };
 }
 
-export async function runMitigationProbes(client: TargetClient, baselines: Map<string, Reply>, hostHeader?: string): Promise<MitigationProbe[]> {
+/** Most sends of one probe: one per front end seen behind a load balancer, never more than this. */
+export const MAX_PROBE_SENDS = 10;
+
+/**
+ * Sends each probe on a new connection until it gets an HTTP answer: twice at most for one server, or once per
+ * front end seen behind a balancer. A dropped connection carries no X-FEServer, so "blocked" needs as many drops
+ * as front ends (with round-robin balancing each new connection reaches the next one); one ordinary answer after
+ * drops means the rule is not on every front end.
+ */
+export async function runMitigationProbes(client: TargetClient, baselines: Map<string, Reply>, hostHeader?: string, frontEnds = 1): Promise<MitigationProbe[]> {
   const out: MitigationProbe[] = [];
+  const sends = Math.max(2, Math.min(frontEnds, MAX_PROBE_SENDS));
   for (const p of MITIGATION_PROBES) {
-    const r = await client.get(p.path, { headers: p.headers, fresh: true });
-    out.push({ id: p.id, method: 'GET', path: p.path, sent: describeProbe(p, hostHeader ?? new URL(client.target.base).host), ...probeOutcome(r, p.baselinePath ? baselines.get(p.baselinePath) : undefined) });
+    let r!: Reply;
+    let drops = 0;
+    for (let i = 0; i < sends; i++) {
+      r = await client.get(p.path, { headers: p.headers, fresh: true, retry: false });
+      if (r.status !== undefined || r.kind !== 'reset') break;
+      drops++;
+    }
+    const outcome = probeOutcome(r.status === undefined ? { ...r, attempts: drops } : r, p.baselinePath ? baselines.get(p.baselinePath) : undefined);
+    if (drops && r.status !== undefined) outcome.detail += `; ${drops} earlier send${drops === 1 ? ' was' : 's were'} dropped, so the rule is not on every front end behind this name`;
+    out.push({ id: p.id, method: 'GET', path: p.path, sent: describeProbe(p, hostHeader ?? new URL(client.target.base).host, sends), ...outcome });
   }
   return out;
 }

@@ -5,7 +5,8 @@
  *      GET /EWS/Exchange.asmx: the 401 carries X-OWA-Version from the July 2021 SU on (exact);
  *      /Microsoft-Server-ActiveSync only if neither answered 401;
  *   2. GET /owa/ and GET /owa/auth/logon.aspx: the OWA resource folder (CU level) and product markers;
- *   3. GET /ecp/Current/exporttool/…application, only when no exact build was read yet (exact).
+ *   3. GET /ecp/Current/exporttool/…application, only when no exact build was read yet (exact), or when a front
+ *      end behind a load balancer has none (then asked again on new connections, at most `samples` rounds).
  * The certificate is read from the first connection; a separate handshake runs only to explain a target that
  * gave no answer. Every request becomes an observation in facts.http; judge() turns them into facts.exchange. It never
  * judges exposure: checks do. A bad server never throws out of here: it becomes a failure or a partial result.
@@ -17,7 +18,7 @@ import { errorMessage } from '../../util/errors.js';
 import { TOOL_VERSION } from '../../util/tool.js';
 import { DeadlineError, TargetClient, type Reply } from './client.js';
 import { headerVersion, manifestVersion, markersOf, owaPathVersion } from './evidence.js';
-import { judge, T1 } from './judge.js';
+import { frontEndGaps, judge, T1 } from './judge.js';
 import { runMitigationProbes } from './probes.js';
 import { inspectTls } from './tls.js';
 import type { ScanTarget } from './targets.js';
@@ -124,16 +125,32 @@ async function collect(t: ScanTarget, opts: ScanOptions, client: TargetClient, d
     }
   }
   record(T1, first);
-  if (first.headers['x-owa-version']) {
-    // Load-balancer sampling: each sample on a new connection; the last one stays open for what follows.
-    const samples = Math.max(1, opts.samples ?? 3);
+  const samples = Math.max(1, opts.samples ?? 3);
+  if (first.status === 401 || first.headers['x-feserver']) {
+    // Load-balancer sampling: each sample on a new connection; the last one stays open for what follows. Also when
+    // the first answer had no version: a front end still before the July 2021 SU may share the name with newer ones.
     for (let i = 1; i < samples; i++) await fetch(T1, PATHS.autodiscover, { fresh: i < samples - 1 });
   }
   await fetch(T1, PATHS.ews);
   if (!observations.some((o) => o.technique === T1 && o.status === 401)) await fetch(T1, PATHS.activesync);
   await fetch('owa-redirect', PATHS.owa);
   await fetch('owa-resource-path', PATHS.logon);
-  if (!observations.some((o) => o.precision === 'exact')) await fetch('ecp-exporttool-manifest', PATHS.exporttool);
+  if (!observations.some((o) => o.precision === 'exact') || frontEndGaps(observations).noExact.length) {
+    await fetch('ecp-exporttool-manifest', PATHS.exporttool);
+  }
+  // Several front ends, some without an exact build: ask the same passive questions again on new connections
+  // (each lands where the balancer sends it; every answer is credited by its X-FEServer), at most --samples rounds.
+  let ecpAnswers = replies.get(PATHS.exporttool)?.status === 200;
+  for (let i = 0; i < samples && !stopped; i++) {
+    const gaps = frontEndGaps(observations);
+    if (!gaps.noExact.length || (!ecpAnswers && !gaps.noBuild.length)) break;
+    if (ecpAnswers) {
+      const r = await client.get(PATHS.exporttool, { fresh: true });
+      record('ecp-exporttool-manifest', r);
+      ecpAnswers = r.status === 200;
+    }
+    if (frontEndGaps(observations).noBuild.length) await fetch('owa-resource-path', PATHS.logon, { fresh: true });
+  }
 
   if (!observations.some((o) => o.status !== undefined)) {
     const timedOut = failed.some((r) => r.kind === 'deadline');
@@ -158,7 +175,8 @@ async function collect(t: ScanTarget, opts: ScanOptions, client: TargetClient, d
     ...(behindProxy ? { behindProxy } : {}),
   };
   if (opts.probeMitigations && !stopped && !exchange.online && !exchange.notExchange) {
-    http.mitigationProbes = await runMitigationProbes(client, replies, opts.hostHeader);
+    const frontEnds = new Set(observations.map((o) => o.frontEnd).filter(Boolean)).size;
+    http.mitigationProbes = await runMitigationProbes(client, replies, opts.hostHeader, frontEnds);
   }
   const finishedAt = new Date().toISOString();
   const errors = failed.map((r) => ({ group: 'http', message: `${r.method} ${r.path}: ${r.error}` }));

@@ -32,7 +32,7 @@ function safeDecode(s: string): string {
 }
 
 /** Returns how the rewrite rules treat the request: undefined (no rule matched) or the rule's action. */
-export function mitigationAction(spec: LabServerSpec, req: IncomingMessage): MitigationMode | undefined {
+export function mitigationAction(spec: Pick<LabServerSpec, 'mitigations'>, req: IncomingMessage): MitigationMode | undefined {
   const pns = mode(spec.mitigations?.proxynotshell);
   if (pns && PROXYNOTSHELL_URI_PATTERN.test(safeDecode(req.url ?? '/'))) return pns;
   const pl = mode(spec.mitigations?.proxylogon);
@@ -63,9 +63,9 @@ function frontEndPicker(spec: LabServerSpec): (socket: Socket) => FrontEnd {
 export function exchangeHandler(spec: LabServerSpec): Handler {
   const pick = frontEndPicker(spec);
   return (req, res) => {
-    const action = mitigationAction(spec, req);
-    if (action) return applyMitigation(action, req, res);
     const fe = pick(req.socket);
+    const action = mitigationAction({ mitigations: fe.mitigations ?? spec.mitigations }, req);
+    if (action) return applyMitigation(action, req, res);
     const legacy = fe.build.startsWith('14.') || fe.build.startsWith('8.');
     const host = req.headers.host ?? INTERNAL_IP;
     const [rawPath = '/', query = ''] = (req.url ?? '/').split('?');

@@ -1,5 +1,5 @@
 /**
- * Starts one fake server on 127.0.0.1 (ephemeral port, never another address) with the behaviour its spec
+ * Starts one fake server on 127.0.0.1 or ::1 (ephemeral port, never another address) with the behaviour its spec
  * names, plus optional alias ports that feed the same server. Every socket is tracked so close() leaves
  * nothing behind, including hanging and trickling connections.
  */
@@ -21,7 +21,8 @@ export interface ReceivedRequest {
 export interface RunningLabServer {
   name: string;
   spec: LabServerSpec;
-  host: '127.0.0.1';
+  /** 127.0.0.1, or ::1 for a spec with `listen: '::1'`. */
+  host: '127.0.0.1' | '::1';
   /** Main port. */
   port: number;
   /** Main port first, then the alias ports. */
@@ -34,7 +35,6 @@ export interface RunningLabServer {
 
 const MAX_LOGGED = 2000;
 
-const LOOPBACK = '127.0.0.1';
 
 function handlerFor(spec: LabServerSpec): Handler | undefined {
   switch (spec.kind ?? 'exchange') {
@@ -69,14 +69,15 @@ function certFor(spec: LabServerSpec, pki: LabPki) {
   }
 }
 
-function listen(server: TcpServer | HttpsServer): Promise<number> {
+function listen(server: TcpServer | HttpsServer, host: '127.0.0.1' | '::1'): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, LOOPBACK, () => { server.off('error', reject); resolve((server.address() as { port: number }).port); });
+    server.listen(0, host, () => { server.off('error', reject); resolve((server.address() as { port: number }).port); });
   });
 }
 
 export async function startLabServer(spec: LabServerSpec, pki: LabPki): Promise<RunningLabServer> {
+  const host = spec.listen ?? '127.0.0.1'; // loopback only, never another address
   const sockets = new Set<Socket>();
   const track = (s: Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); s.on('error', () => { /* clients may reset */ }); };
   const raw = rawBehaviour(spec);
@@ -99,14 +100,14 @@ export async function startLabServer(spec: LabServerSpec, pki: LabPki): Promise<
     https.on('tlsClientError', () => { /* scanners probing TLS settings */ });
     main = https;
   }
-  const port = await listen(main);
+  const port = await listen(main, host);
   // Alias ports: extra listeners handing their sockets to the main server (one behaviour, many targets).
   const aliases: TcpServer[] = [];
   const ports = [port];
   try {
     for (let i = 0; i < (spec.aliases ?? 0); i++) {
       const alias = createTcp((s) => { main.emit('connection', s); });
-      ports.push(await listen(alias));
+      ports.push(await listen(alias, host));
       aliases.push(alias);
     }
   } catch (err) {
@@ -115,7 +116,7 @@ export async function startLabServer(spec: LabServerSpec, pki: LabPki): Promise<
     throw err;
   }
   return {
-    name: spec.name, spec, host: LOOPBACK, port, ports, url: `https://${LOOPBACK}:${port}`, requests,
+    name: spec.name, spec, host, port, ports, url: `https://${host === '::1' ? '[::1]' : host}:${port}`, requests,
     close: async () => {
       for (const s of sockets) s.destroy();
       await Promise.all([main, ...aliases].map((srv) => new Promise<void>((resolve) => srv.close(() => resolve()))));

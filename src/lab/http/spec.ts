@@ -34,7 +34,12 @@ export type LabKind =
 /** How a URL-rewrite mitigation answers a matching request: AbortRequest drops the connection; custom-403 answers 403. */
 export type MitigationMode = 'abort' | 'custom-403';
 
-export interface FrontEnd { name: string; build: string }
+export interface FrontEnd {
+  name: string;
+  build: string;
+  /** This front end's URL-rewrite rules, instead of the spec's (a rule rolled out to some servers only). */
+  mitigations?: LabServerSpec['mitigations'];
+}
 
 export interface LabServerSpec {
   name: string;
@@ -59,8 +64,10 @@ export interface LabServerSpec {
   delayMs?: number;
   /** not-exchange: nginx | iis; spoof: c2-office365 | honeypot; malformed: protocol | values. */
   flavor?: string;
-  /** Extra listening ports on 127.0.0.1 with the same behaviour (many targets, few servers). */
+  /** Extra listening ports on the same loopback address with the same behaviour (many targets, few servers). */
   aliases?: number;
+  /** Loopback address to listen on (default 127.0.0.1); ::1 for IPv6 targets. */
+  listen?: '127.0.0.1' | '::1';
 }
 
 /** The July 2021 SU build per CU (first SU with X-OWA-Version on 401s; certat/msxfaq). Later CUs all send it. */

@@ -6,6 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { startHttpLab } from '../../../src/lab/index.js';
 import { runCliAsync } from '../../helpers/cli.js';
+import { scanTargets } from '../../../src/collect/http/scan.js';
+import { parseTarget } from '../../../src/collect/http/targets.js';
+import type { CollectedTarget } from '../../../src/engine/run.js';
 
 describe('scan fleet', () => {
   it('scans 500 lab targets in one run', async () => {
@@ -36,4 +39,33 @@ describe('scan fleet', () => {
       await lab.close();
     }
   }, 180_000);
+
+  it('holds no more than --concurrency targets while the consumer (the ndjson writer) is not keeping up', async () => {
+    const lab = await startHttpLab([{ name: 'many', build: '15.2.1748.42', aliases: 19 }]);
+    try {
+      const targets = lab.servers[0]!.ports.map((p) => parseTarget(`127.0.0.1:${p}`)[0]!);
+      let release!: () => void;
+      const gate = new Promise<void>((r) => { release = r; });
+      let arrived!: () => void;
+      const fourArrived = new Promise<void>((r) => { arrived = r; });
+      const seen: CollectedTarget[] = [];
+      const run = scanTargets(targets, { ca: lab.ca, requestTimeoutMs: 5000, targetTimeoutMs: 20_000, samples: 1, concurrency: 4 }, async (c) => {
+        seen.push(c);
+        if (seen.length === 4) arrived();
+        await gate; // a consumer blocked on a full output stream
+      });
+      await fourArrived;
+      // Nothing else can start until a result is consumed: exactly four targets were contacted.
+      const contacted = () => new Set(lab.servers[0]!.requests.map((r) => r.headers.host)).size;
+      expect(contacted()).toBe(4);
+      expect(seen).toHaveLength(4);
+      release();
+      await run;
+      expect(seen).toHaveLength(20);
+      expect(contacted()).toBe(20);
+      expect(seen.every((c) => c.facts?.exchange?.build === '15.2.1748.42')).toBe(true);
+    } finally {
+      await lab.close();
+    }
+  }, 60_000);
 });

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpLab, type HttpLab } from '../../../src/lab/index.js';
 import { runCliAsync } from '../../helpers/cli.js';
 import { ResultDocument, Summary, TargetResult } from '../../../src/engine/result.js';
+import { PATHS } from '../../../src/collect/http/scan.js';
 
 let lab: HttpLab;
 let dir: string;
@@ -49,7 +50,12 @@ describe('exaudit scan --format json', () => {
     const exo = doc.targets[2]!;
     expect(exo.findings.length).toBeGreaterThan(0);
     expect(exo.findings.every((f) => f.status === 'not_applicable')).toBe(true);
-    expect(doc.targets[3]!.findings.find((f) => f.checkId === 'exchange-build')).toMatchObject({ status: 'not_applicable', code: 'not-exchange' });
+    // The reason travels with the verdict: Exchange Online by its 15.20 number, not-Exchange by what answered.
+    expect(exo.findings.every((f) => /Exchange Online \(15\.20\.x\)/.test(f.message))).toBe(true);
+    const web = doc.targets[3]!;
+    expect(web.findings.length).toBeGreaterThan(0);
+    expect(web.findings.every((f) => f.status === 'not_applicable' && /no Exchange response on autodiscover, EWS or OWA/.test(f.message))).toBe(true);
+    expect(web.findings.find((f) => f.checkId === 'exchange-build')).toMatchObject({ status: 'not_applicable', code: 'not-exchange' });
   });
   it('--insecure is recorded in the options and in the facts', async () => {
     const r = await runCliAsync(['scan', targets[0]!, '--insecure', '--format', 'json', '--fail-on', 'none', ...AS_OF]);
@@ -61,6 +67,50 @@ describe('exaudit scan --format json', () => {
   it('exits 1 when findings reach --fail-on, 0 when none do', async () => {
     expect((await runCliAsync(['scan', targets[0]!, '--ca', lab.caFile, '--format', 'json', '--quiet', ...AS_OF])).code).toBe(1);
     expect((await runCliAsync(['scan', targets[2]!, '--ca', lab.caFile, '--format', 'json', '--quiet', ...AS_OF])).code).toBe(0);
+  });
+});
+
+describe('every target form, scanned for real, passive by default', () => {
+  let forms: HttpLab;
+  let r: Awaited<ReturnType<typeof runCliAsync>>;
+  let got: ResultDocument;
+  let v4: number[];
+  let v6: number;
+  beforeAll(async () => {
+    forms = await startHttpLab([
+      { name: 'v4', build: '15.1.2507.39', aliases: 2 },
+      { name: 'v6', build: '15.2.1748.24', listen: '::1' },
+    ]);
+    v4 = forms.servers[0]!.ports;
+    v6 = forms.servers[1]!.port;
+    const file = join(dir, 'targets.txt');
+    writeFileSync(file, `# estate\nhttps://127.0.0.1:${v4[1]}/\n\n[::1]:${v6}   # the IPv6 one\n`);
+    r = await runCliAsync(['scan', `localhost:${v4[0]}`, `127.0.0.1/32:${v4[2]}`, '--targets-file', file, '--ca', forms.caFile, '--format', 'json', '--fail-on', 'none', '--quiet', ...AS_OF]);
+    got = ResultDocument.parse(JSON.parse(r.stdout));
+  }, 60_000);
+  afterAll(async () => { await forms?.close(); });
+
+  it('host:port, a CIDR range, https://host:port/ and [IPv6]:port from a targets file: each one scanned and judged', () => {
+    expect(r.code).toBe(0);
+    expect(got.targets.map((t) => t.target)).toEqual([`localhost:${v4[0]}`, `127.0.0.1:${v4[2]}`, `127.0.0.1:${v4[1]}`, `[::1]:${v6}`]);
+    expect(got.targets.map((t) => [t.status, t.facts!.exchange!.build, t.facts!.exchange!.precision])).toEqual([
+      ['assessed', '15.1.2507.39', 'exact'], ['assessed', '15.1.2507.39', 'exact'], ['assessed', '15.1.2507.39', 'exact'], ['assessed', '15.2.1748.24', 'exact'],
+    ]);
+    expect(got.targets[3]!.facts!.target).toMatchObject({ address: '::1', port: v6 });
+    expect(got.targets[3]!.facts!.http!.tls).toMatchObject({ verified: true });
+  });
+  it('without --probe only the passive GETs are sent: the documented paths, no cookie, no credentials, no body', () => {
+    const passive = new Set<string>(Object.values(PATHS));
+    const sent = forms.servers.flatMap((s) => s.requests);
+    expect(sent.length).toBeGreaterThan(0);
+    for (const q of sent) {
+      expect(passive, q.url).toContain(q.url);
+      expect(q.method).toBe('GET');
+      expect(Object.keys(q.headers).sort()).toEqual(['accept', 'connection', 'host', 'user-agent']);
+      expect(q.headers['user-agent']).toMatch(/^exaudit\/\S+ \(passive Exchange scan; /);
+    }
+    expect(got.options).toMatchObject({ probes: [], insecure: false });
+    expect(got.targets.every((t) => t.facts!.http!.mitigationProbes === undefined)).toBe(true);
   });
 });
 

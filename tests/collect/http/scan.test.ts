@@ -26,6 +26,9 @@ const SPECS: LabServerSpec[] = [
   { name: 'no-version', build: '15.1.2507.6', owaVersionHeader: false, owaPathBuild: 'custom', ecp: 'blocked' },
   { name: 'e2010', build: '14.3.513.0' },
   { name: 'lb', frontEnds: [{ name: 'EXA', build: '15.2.1544.25' }, { name: 'EXB', build: '15.2.1544.27' }] },
+  // rolling SU upgrades: the first connection lands on the front end still before the July 2021 SU (no header)
+  { name: 'lb-rolling', frontEnds: [{ name: 'EXOLD', build: '15.1.2242.10' }, { name: 'EXNEW', build: '15.1.2308.20' }] },
+  { name: 'lb-rolling-cu', ecp: 'blocked', frontEnds: [{ name: 'EXOLD', build: '15.2.858.12' }, { name: 'EXNEW', build: '15.2.858.15' }] },
   // not on-premises Exchange
   { name: 'exo', kind: 'online' },
   { name: 'nginx', kind: 'not-exchange', flavor: 'nginx' },
@@ -37,6 +40,10 @@ const SPECS: LabServerSpec[] = [
   { name: 'pns-abort', build: '15.2.986.26', mitigations: { proxynotshell: 'abort' } },
   { name: 'pl-abort', build: '15.1.2176.4', mitigations: { proxylogon: 'abort' } },
   { name: 'pns-403', build: '15.2.986.26', mitigations: { proxynotshell: 'custom-403' } },
+  { name: 'lb-rule-all', build: '15.2.1118.15', mitigations: { proxynotshell: 'abort' }, frontEnds: [{ name: 'FEA', build: '15.2.1118.15' }, { name: 'FEB', build: '15.2.1118.15' }, { name: 'FEC', build: '15.2.1118.15' }] },
+  { name: 'lb-rule-partial', frontEnds: [
+    { name: 'FEA', build: '15.2.1118.15', mitigations: { proxynotshell: 'abort' } }, { name: 'FEB', build: '15.2.1118.15' },
+    { name: 'FEC', build: '15.2.1118.15', mitigations: { proxynotshell: 'abort' } }] },
   // bad servers
   { name: 'hang', kind: 'hang' },
   { name: 'tls-hang', kind: 'tls-hang' },
@@ -141,6 +148,19 @@ describe('load balancers', () => {
     expect(e.observations!.filter((o) => o.precision === 'exact').map((o) => `${o.frontEnd} ${o.build}`).sort()).toEqual(['EXA 15.2.1544.25', 'EXB 15.2.1544.27']);
     expect(e.source).toMatch(/from EXA: the lowest of 2 builds/);
   });
+  it('a front end without X-OWA-Version (before the July 2021 SU) is still sampled, read and judged', () => {
+    const e = ex('lb-rolling');
+    expect(e).toMatchObject({ build: '15.1.2242.10', precision: 'exact', product: '2016' });
+    expect(e.source).toMatch(/ECP export-tool manifest .* from EXOLD: the lowest of 2 builds/);
+    expect(e.observations!.filter((o) => o.precision === 'exact').map((o) => `${o.frontEnd} ${o.build}`).sort()).toEqual(['EXNEW 15.1.2308.20', 'EXOLD 15.1.2242.10']);
+  });
+  it('another front end\'s exact build of the same CU never stands in for one known only to the CU', () => {
+    const e = ex('lb-rolling-cu');
+    expect(e).toMatchObject({ build: '15.2.858', precision: 'cu', product: '2019' });
+    expect(e.source).toMatch(/from EXOLD: the lowest of 2 builds seen behind this name \(15\.2\.858\.15, 15\.2\.858\)/);
+    // Bounded: the extra rounds on new connections stop at --samples.
+    expect(server('lb-rolling-cu').requests.length).toBeLessThanOrEqual(3 + 1 + 1 + 1 + 1 + 3 * 2 + 2 * 2);
+  });
 });
 
 describe('not on-premises Exchange', () => {
@@ -191,6 +211,17 @@ describe('mitigation probes', () => {
     const got = server('pns-abort').requests.filter((r) => r.url.includes('exaudit-probe'));
     expect(got).toHaveLength(2);
   });
+  it('behind a balancer, blocked means dropped by every front end seen; one ordinary answer means not blocked', () => {
+    const all = facts('lb-rule-all').http!.mitigationProbes!.find((x) => x.id === 'proxynotshell-uri-rule')!;
+    expect(all).toMatchObject({ outcome: 'blocked', detail: expect.stringMatching(/on 3 attempts/), sent: expect.stringMatching(/sent at most 3 times, once per front end/) });
+    expect(server('lb-rule-all').requests.filter((r) => r.url.includes('exaudit-probe'))).toHaveLength(3);
+    const partial = facts('lb-rule-partial').http!.mitigationProbes!.find((x) => x.id === 'proxynotshell-uri-rule')!;
+    expect(partial.outcome).toBe('not-blocked');
+    const sent = server('lb-rule-partial').requests.filter((r) => r.url.includes('exaudit-probe')).length;
+    expect(sent).toBeGreaterThanOrEqual(1);
+    expect(sent).toBeLessThanOrEqual(3);
+    if (sent > 1) expect(partial.detail).toMatch(/dropped, so the rule is not on every front end/);
+  });
   it('records exactly what was sent, and the server received exactly that', () => {
     const s = server('t1-exact');
     const host = `127.0.0.1:${s.port}`;
@@ -205,6 +236,10 @@ describe('mitigation probes', () => {
     const withCookie = s.requests.filter((r) => r.headers.cookie !== undefined);
     expect(withCookie).toEqual([expect.objectContaining({ method: 'GET', url: '/owa/auth/logon.aspx' })]);
     expect(withCookie[0]!.headers.cookie).toBe('X-AnonResource-Backend=');
+    // Nothing else rides along: the headers the README lists, and the cookie on the ProxyLogon probe only.
+    expect(Object.keys(pns[0]!.headers).sort()).toEqual(['accept', 'connection', 'host', 'user-agent']);
+    expect(Object.keys(withCookie[0]!.headers).sort()).toEqual(['accept', 'connection', 'cookie', 'host', 'user-agent']);
+    expect(withCookie[0]!.headers.accept).toBe('*/*');
   });
   it('nothing sent to any server is SSRF-shaped, credentialed or has a body', () => {
     for (const s of lab.servers) {
