@@ -78,9 +78,9 @@ try {
     foreach ($name in @('MSExchangeUM', 'MSExchangeUMCR', 'MSExchangeMitigation', 'MSExchangeHM', 'MSExchangeHMRecovery')) {
         $svc = Get-Service -Name $name -ErrorAction SilentlyContinue
         if ($null -eq $svc) {
-            $null = $services.Add([ordered]@{ name = $name; status = 'Absent'; present = $false })
+            $null = $services.Add([ordered]@{ name = $name; status = 'Absent'; present = $false; source = 'Get-Service' })
         } else {
-            $entry = [ordered]@{ name = $name; status = [string]$svc.Status; startMode = [string]$svc.StartType; present = $true }
+            $entry = [ordered]@{ name = $name; status = [string]$svc.Status; startMode = [string]$svc.StartType; present = $true; source = 'Get-Service' }
             if ($name -eq 'MSExchangeMitigation') { $mitigationService = $entry }
             $null = $services.Add($entry)
         }

@@ -125,7 +125,7 @@ describe('collector script: read-only gate', () => {
 const GROUPS: { group: string; assigns: string; reads: string[] }[] = [
   { group: 'exchange', assigns: '$facts.exchange', reads: ['HKLM:\\SOFTWARE\\Microsoft\\ExchangeServer\\v15\\Setup', 'MsiInstallPath', 'bin\\ExSetup.exe', 'VersionInfo', "-like '*Role'", "'EdgeTransport'"] },
   { group: 'os', assigns: '$facts.os', reads: ['Win32_OperatingSystem', 'BuildNumber', 'Windows NT\\CurrentVersion', '$nt.UBR'] },
-  { group: 'services', assigns: '$facts.services', reads: ["'MSExchangeUM'", "'MSExchangeMitigation'", 'StartType'] },
+  { group: 'services', assigns: '$facts.services', reads: ["'MSExchangeUM'", "'MSExchangeMitigation'", 'StartType', "source = 'Get-Service'"] },
   { group: 'iis.virtualDirectories', assigns: '$iis.virtualDirectories', reads: ['applicationHost.config', 'extendedProtection.tokenChecking', 'access.sslFlags', 'ipSecurity.allowUnlisted', 'Exchange Back End', "'system.applicationHost'.sites.site"] },
   { group: 'iis.rewriteRules', assigns: '$iis.rewriteRules', reads: ['rewrite.rules', "'web.config'", 'physicalPath', "-ne 'Default Web Site'"] },
   { group: 'iis.rewriteRulesClearedIn', assigns: '$iis.rewriteRulesClearedIn', reads: ['FrontEnd\\HttpProxy', 'self::clear or self::remove'] },
