@@ -9,26 +9,47 @@ import type { Catalog } from '../src/catalog/catalog.js';
 import type { Mitigation, RewriteRuleSpec } from '../src/catalog/schema.js';
 import type { Facts, RewriteRule } from '../src/facts/schema.js';
 import type { Evidence } from '../src/engine/result.js';
-import { cveStates } from '../src/catalog/lookup.js';
-import { buildEvidence, buildOf } from './_shared.js';
+import { cveStates, type BuildInfo } from '../src/catalog/lookup.js';
+import { buildEvidence, buildOf, eemsAvailable } from './_shared.js';
 
-export type MitigationState = 'in-place' | 'absent' | 'unknown' | 'not-needed';
+/** not-needed: the attack path does not exist on the product; not-available: the product cannot take the mitigation. */
+export type MitigationState = 'in-place' | 'absent' | 'unknown' | 'not-needed' | 'not-available';
 
-const norm = (s?: string) => (s ?? '').replace(/\s+/g, '').toLowerCase();
-
-/** Does a collected rule satisfy a spec (HealthChecker's validity criteria)? */
-export function ruleMatches(rule: RewriteRule, spec: RewriteRuleSpec, ruleCount: number): boolean {
-  if (spec.name && rule.name.toLowerCase() !== spec.name.toLowerCase()) return false;
-  if (rule.enabled === false) return false;
-  if (rule.patternSyntax && /wildcard/i.test(rule.patternSyntax)) return false;
-  if (spec.matchUrl !== undefined && rule.matchUrl !== undefined && rule.matchUrl !== spec.matchUrl) return false;
-  if (!spec.actions.some((a) => a.toLowerCase() === (rule.actionType ?? '').toLowerCase())) return false;
-  if (!spec.name && rule.stopProcessing === false && ruleCount > 1) return false; // content-matched rules must stop processing
-  return rule.conditions.some((c) => !c.negate && c.pattern === spec.pattern && (spec.input === undefined || c.input === spec.input));
+/** Why a collected rule does not satisfy a spec (HealthChecker's validity criteria); empty when it does. */
+export function ruleDefects(rule: RewriteRule, spec: RewriteRuleSpec, ruleCount: number): string[] {
+  const out: string[] = [];
+  if (spec.name && rule.name.toLowerCase() !== spec.name.toLowerCase()) out.push(`named "${rule.name}", not "${spec.name}"`);
+  if (rule.enabled === false) out.push('disabled');
+  if (rule.patternSyntax && /wildcard/i.test(rule.patternSyntax)) out.push('patternSyntax Wildcard');
+  if (spec.matchUrl !== undefined && rule.matchUrl !== undefined && rule.matchUrl !== spec.matchUrl) out.push(`match url "${rule.matchUrl}", expected "${spec.matchUrl}"`);
+  if (!spec.actions.some((a) => a.toLowerCase() === (rule.actionType ?? '').toLowerCase())) out.push(`action ${rule.actionType ?? '(none)'}, expected ${spec.actions.join(' or ')}`);
+  if (!spec.name && rule.stopProcessing === false && ruleCount > 1) out.push('stopProcessing false while other rules exist'); // content-matched rules must stop processing
+  const good = rule.conditions.some((c) => !c.negate && c.pattern === spec.pattern && (spec.input === undefined || c.input === spec.input));
+  if (!good) {
+    const same = rule.conditions.find((c) => c.pattern === spec.pattern);
+    if (same?.negate) out.push('its condition is negated');
+    else if (same) out.push(`condition input ${same.input}, expected ${spec.input}`);
+    else out.push(`pattern ${rule.conditions.map((c) => `"${c.pattern}"`).join(', ') || '(none)'} is not the required "${spec.pattern}"${spec.input ? ` on ${spec.input}` : ''}`);
+  }
+  return out;
 }
 
-export function mitigationState(m: Mitigation, facts: Facts, product: string): { state: MitigationState; evidence: Evidence } {
-  if (m.products && !m.products.includes(product as never)) return { state: 'not-needed', evidence: { fact: m.id, observed: `not applicable to Exchange ${product}` } };
+/** Does a collected rule satisfy a spec? */
+export function ruleMatches(rule: RewriteRule, spec: RewriteRuleSpec, ruleCount: number): boolean {
+  return ruleDefects(rule, spec, ruleCount).length === 0;
+}
+
+/** Rules that look like attempts at the spec: same name, or conditions naming the spec pattern's words (e.g. an older pattern). */
+function candidates(rules: RewriteRule[], spec: RewriteRuleSpec): RewriteRule[] {
+  if (spec.name) return rules.filter((r) => r.name.toLowerCase() === spec.name!.toLowerCase());
+  const words = (spec.pattern.match(/[a-z]{4,}/gi) ?? []).map((w) => w.toLowerCase());
+  return rules.filter((r) => words.length > 0 && r.conditions.some((c) => words.every((w) => c.pattern.toLowerCase().includes(w))));
+}
+
+export function mitigationState(m: Mitigation, facts: Facts, info: BuildInfo): { state: MitigationState; evidence: Evidence } {
+  const product = info.product;
+  if (m.products && !m.products.includes(product)) return { state: 'not-needed', evidence: { fact: m.id, observed: `not applicable to Exchange ${product}` } };
+  if (m.kind === 'eems-applied' && eemsAvailable(info) === false) return { state: 'not-available', evidence: { fact: 'config.eems', observed: `${info.name} has no Emergency Mitigation Service (2016 CU22, 2019 CU11 and later)` } };
   switch (m.kind) {
     case 'rewrite-rules': {
       const rules = facts.iis?.rewriteRules;
@@ -37,7 +58,13 @@ export function mitigationState(m: Mitigation, facts: Facts, product: string): {
         const missing = (m.rules ?? []).filter((spec) => !site.some((r) => ruleMatches(r, spec, site.length)));
         const cleared = facts.iis?.rewriteRulesClearedIn ?? [];
         const state: MitigationState = missing.length || cleared.length ? 'absent' : 'in-place';
-        const observed = cleared.length ? `rules cancelled by <clear/>/<remove> in ${cleared.join(', ')}` : missing.length ? `missing or invalid: ${missing.map((x) => x.name ?? x.pattern).join('; ')}` : 'all rules present and valid';
+        // Say why each missing rule does not count: absent, or present with a defect (disabled, an older pattern, …).
+        const why = missing.map((spec) => {
+          const near = candidates(site, spec);
+          const label = spec.name ?? `a rule with pattern "${spec.pattern}"`;
+          return near.length ? near.map((r) => `rule "${r.name}" does not count: ${ruleDefects(r, spec, site.length).join(', ')}`).join('; ') : `${label}: not present`;
+        });
+        const observed = cleared.length ? `rules cancelled by <clear/>/<remove> in ${cleared.join(', ')}` : missing.length ? why.join('; ') : 'all rules present and valid';
         return { state, evidence: { fact: 'iis.rewriteRules', observed, expected: (m.rules ?? []).map((x) => x.name ?? x.pattern), source: facts.iis?.source } };
       }
       const probe = facts.http?.mitigationProbes?.find((p) => p.id === m.probe);
@@ -53,7 +80,12 @@ export function mitigationState(m: Mitigation, facts: Facts, product: string): {
         const s = facts.services!.find((x) => x.name.toLowerCase() === name.toLowerCase());
         return s && s.present !== false && !(/disabled/i.test(s.startMode ?? '') && /stopped/i.test(s.status));
       });
-      return { state: bad.length ? 'absent' : 'in-place', evidence: { fact: 'services', observed: bad.length ? `not disabled: ${bad.join(', ')}` : 'disabled or absent', expected: `${m.services?.join(', ')} Stopped and Disabled` } };
+      // A service missing from the list was not looked at (the collector lists absent services with present: false).
+      const unlisted = (m.services ?? []).filter((name) => !facts.services!.some((x) => x.name.toLowerCase() === name.toLowerCase()));
+      const state: MitigationState = bad.length ? 'absent' : unlisted.length ? 'unknown' : 'in-place';
+      const observed = bad.length ? `not disabled: ${bad.join(', ')}` : unlisted.length ? `not collected: ${unlisted.join(', ')}` : 'disabled or not installed';
+      const source = [...new Set(facts.services.map((x) => x.source).filter(Boolean))].join('; ') || undefined;
+      return { state, evidence: { fact: 'services', observed, expected: `${m.services?.join(', ')} Stopped and Disabled`, ...(source ? { source } : {}) } };
     }
     case 'app-pools-stopped': {
       const pools = facts.iis?.appPools;
@@ -88,10 +120,14 @@ export function evaluateAdvisory(advisoryId: string, facts: Facts, catalog: Cata
   const open = states.filter((s) => s.state === 'open').map((s) => s.id);
   const unknown = states.filter((s) => s.state === 'indeterminate').map((s) => s.id);
   const base = buildEvidence(facts, info);
-  const mits = adv.mitigations.map((m) => ({ m, ...mitigationState(m, facts, info.product) }));
+  const mits = adv.mitigations.map((m) => ({ m, ...mitigationState(m, facts, info) }));
   const missing = [...new Set(states.flatMap((s) => s.missingUpdates))];
   const remediation = missing.length ? `Install ${missing.join(', ')} (or a later CU with its latest SU).` : undefined;
-  const mitEvidence = mits.map(({ m, state, evidence }) => ({ ...evidence, fact: `mitigation ${m.id} (${state})${m.verified ? '' : ' [not verified]'}`, expected: `${evidence.expected ?? ''}${m.doesNotCover ? `; does not cover: ${m.doesNotCover}` : ''}` }));
+  const scope = (m: Mitigation) => `covers ${m.covers.join(', ')}${m.doesNotCover ? `; does not cover: ${m.doesNotCover}` : ''}`;
+  const expectedText = (e: unknown) => (e === undefined ? '' : typeof e === 'string' ? e : JSON.stringify(e));
+  const mitEvidence = mits.map(({ m, state, evidence }) => ({ ...evidence, fact: `mitigation ${m.id} (${state})${m.verified ? '' : ' [not verified]'}: ${m.title}`, expected: `${expectedText(evidence.expected)}${evidence.expected === undefined ? '' : '. '}This mitigation ${scope(m)}` }));
+  /** Each mitigation in place, with what it covers and what it leaves open (they are all partial by nature). */
+  const listInPlace = (xs: typeof mits) => xs.map((x, i) => `(${i + 1}) ${x.m.title}: ${scope(x.m)}`).join(' ');
   if (!open.length && !unknown.length) {
     const leftovers = mits.filter((x) => x.state === 'in-place' && x.m.sideEffects);
     return [{ status: 'pass', code: 'patched', message: `${info.name} has the updates that fix ${adv.cves.join(', ')}.${leftovers.length ? ` Interim mitigations are still in place and can be rolled back: ${leftovers.map((x) => x.m.sideEffects).join(' ')}` : ''}`, cves: adv.cves, evidence: [base] }];
@@ -111,7 +147,8 @@ export function evaluateAdvisory(advisoryId: string, facts: Facts, catalog: Cata
     return [{ status: 'fail', code: 'exposed', severity: 'critical', message: `${info.name} is exposed to ${open.join(', ')} (${adv.title}); no interim mitigation exists, only the update.`, cves: open, evidence: [base], ...(remediation ? { remediation } : {}) }];
   }
   if (exposed.every(covered)) {
-    return [{ status: 'mitigated', code: 'mitigated', severity: 'high', message: `${info.name} is exposed by build to ${exposed.join(', ')}, and the interim mitigations cover them: ${inPlace.map((x) => x.m.title).join('; ')}. Install the update: mitigations only block known attack paths.`, cves: exposed, evidence: [base, ...mitEvidence], ...(remediation ? { remediation } : {}) }];
+    const notNeeded = mits.filter((x) => x.state === 'not-needed');
+    return [{ status: 'mitigated', code: 'mitigated', severity: 'high', message: `${info.name} is exposed by build to ${exposed.join(', ')}; interim mitigations cover each of them, every one only in part: ${listInPlace(inPlace)}${notNeeded.length ? ` Not needed on Exchange ${info.product}: ${notNeeded.map((x) => x.m.title).join('; ')}.` : ''} Install the update: mitigations only block known attack paths.`, cves: exposed, evidence: [base, ...mitEvidence], ...(remediation ? { remediation } : {}) }];
   }
   const anyUnknown = mits.some((x) => x.state === 'unknown');
   const partial = mits.filter((x) => x.state === 'in-place');
@@ -120,7 +157,7 @@ export function evaluateAdvisory(advisoryId: string, facts: Facts, catalog: Cata
     status: 'fail',
     code: partial.length ? 'partially-mitigated' : anyUnknown ? 'exposed-mitigations-unknown' : 'exposed',
     severity: 'critical',
-    message: `${info.name} is exposed to ${exposed.join(', ')} (${adv.title}).${partial.length ? ` In place: ${partial.map((x) => `${x.m.id} (covers ${x.m.covers.join(', ')})`).join('; ')}.` : ''} Not covered: ${uncovered.join(', ')}.${anyUnknown ? ' Some mitigation facts were not collected.' : ''}`,
+    message: `${info.name} is exposed to ${exposed.join(', ')} (${adv.title}).${partial.length ? ` In place, each only in part: ${listInPlace(partial)}` : ''} Not covered: ${uncovered.join(', ')}.${anyUnknown ? ` Not collected: ${mits.filter((x) => x.state === 'unknown').map((x) => x.m.id).join(', ')}.` : ''}`,
     cves: exposed, evidence: [base, ...mitEvidence], ...(remediation ? { remediation } : {}),
   }];
 }

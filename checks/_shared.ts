@@ -6,6 +6,7 @@ import type { Catalog } from '../src/catalog/catalog.js';
 import { buildInfoFromFacts, type BuildInfo } from '../src/catalog/lookup.js';
 import type { CheckResult } from '../src/engine/check.js';
 import type { Severity } from '../src/engine/result.js';
+import { compareBuilds } from '../src/util/version.js';
 
 /** Exchange Online and non-Exchange targets are out of scope for every on-premises check. */
 export function outOfScope(facts: Facts): CheckResult | undefined {
@@ -22,14 +23,40 @@ export function buildOf(facts: Facts, catalog: Catalog, asOf: string): { info: B
   const info = buildInfoFromFacts(catalog, facts, asOf);
   if (info) return { info };
   const build = facts.exchange?.build;
+  const inconsistent = facts.exchange?.inconsistent;
+  const legacy = build ? legacyFamily(build) : undefined;
+  let code = 'build-unknown';
+  let message = 'No Exchange build or product was collected.';
+  if (legacy) { code = 'build-pre-2013'; message = `${build} is ${legacy}: out of support with no security updates, and older than every product the catalog judges (treat it as exposed).`; }
+  else if (build) { code = 'build-not-recognised'; message = `The build "${build}" is not an Exchange 2013, 2016, 2019 or SE build the catalog can judge.`; }
+  else if (inconsistent) { code = 'build-inconsistent'; message = `The build was not claimed: the observations contradict each other (${inconsistent}).`; }
   return {
     result: {
       status: 'indeterminate',
-      code: build ? 'build-not-recognised' : 'build-unknown',
-      message: build ? `The build "${build}" is not an Exchange 2013, 2016, 2019 or SE build the catalog can judge.` : 'No Exchange build or product was collected.',
+      code,
+      message,
       evidence: [{ fact: 'exchange.build', observed: build ?? null, source: facts.exchange?.source }],
     },
   };
+}
+
+/** Exchange versions before 2013 by their major version (14 = 2010, 8 = 2007, 6.5 = 2003); undefined for 15.x and non-builds. */
+export function legacyFamily(build: string): string | undefined {
+  const m = /^\s*(\d{1,2})\.(\d{1,2})\.\d+(\.\d+)?\s*$/.exec(build);
+  if (!m) return undefined;
+  const [maj, min] = [Number(m[1]), Number(m[2])];
+  if (maj === 14) return 'Exchange 2010';
+  if (maj === 8) return 'Exchange 2007';
+  if (maj === 6 && min === 5) return 'Exchange 2003';
+  return undefined;
+}
+
+/** Is this an Edge Transport server (exchange.edge, or an Edge role)? undefined when roles were not collected. */
+export function isEdge(facts: Facts): boolean | undefined {
+  const ex = facts.exchange;
+  const byRole = ex?.roles ? ex.roles.some((r) => /^edge/i.test(r)) : undefined;
+  if (ex?.edge || byRole) return true;
+  return ex?.edge ?? byRole;
 }
 
 /**
@@ -56,7 +83,7 @@ export function buildEvidence(facts: Facts, info: BuildInfo) {
 
 /** HealthChecker skips these security checks on Edge Transport servers (css-exchange.md §a5). */
 export function edgeNotApplicable(facts: Facts, what: string): CheckResult | undefined {
-  if (facts.exchange?.edge || facts.exchange?.roles?.some((r) => /^edge/i.test(r))) {
+  if (isEdge(facts)) {
     return { status: 'not_applicable', code: 'edge-server', message: `${what} does not apply to an Edge Transport server.` };
   }
   return undefined;
@@ -67,4 +94,16 @@ export function overrideValues(facts: Facts, component: string, section: string,
   return (facts.config?.settingOverrides ?? [])
     .filter((o) => (o.status === undefined || /^accepted$/i.test(o.status)) && o.component.toLowerCase() === component.toLowerCase() && o.section.toLowerCase() === section.toLowerCase())
     .flatMap((o) => o.parameters.map((p) => p.split('=')).filter(([k]) => k?.trim().toLowerCase() === parameter.toLowerCase()).map(([, v]) => (v ?? '').trim()));
+}
+
+/**
+ * The Emergency Mitigation Service exists from 2016 CU22 and 2019 CU11, and in SE (css-exchange.md §a5);
+ * undefined when only the product (2016 or 2019) is known.
+ */
+export function eemsAvailable(info: BuildInfo): boolean | undefined {
+  if (info.product === 'SE') return true;
+  if (info.product === '2013') return false;
+  const probe = info.cuBuild ?? info.build;
+  if (!probe) return undefined;
+  return compareBuilds(probe, info.product === '2016' ? '15.1.2375.7' : '15.2.986.5') >= 0;
 }

@@ -1,6 +1,6 @@
 /** Edge Transport servers: which checks do not apply (HealthChecker skips them), and that the build is judged. */
 import { defineCheck } from '../src/engine/check.js';
-import { outOfScope } from './_shared.js';
+import { isEdge, outOfScope } from './_shared.js';
 
 const SKIPPED = ['extended-protection', 'emergency-mitigation-service', 'amsi', 'serialization-signing'];
 
@@ -9,10 +9,12 @@ export default defineCheck({
   evaluate(facts) {
     const scope = outOfScope(facts);
     if (scope) return [scope];
-    const ex = facts.exchange!;
-    const edge = ex.edge ?? (ex.roles ? ex.roles.some((r) => /^edge/i.test(r)) : undefined);
-    if (edge === undefined) return [{ status: 'indeterminate', code: 'roles-unknown', message: 'The server roles were not collected.' }];
+    const edge = isEdge(facts);
+    if (edge === undefined) return [{ status: 'indeterminate', code: 'roles-unknown', message: 'The server roles were not collected, so whether the Edge Transport rules apply is unknown; the other checks judge it as a Mailbox server.', remediation: 'Collect the roles (exaudit audit --ssh/--local reads the *Role registry keys).' }];
     if (!edge) return [{ status: 'not_applicable', code: 'not-edge', message: 'Not an Edge Transport server.' }];
-    return [{ status: 'pass', code: 'edge-server', message: `Edge Transport server: the build and CVE checks apply; ${SKIPPED.join(', ')} do not (no IIS client access or Exchange cmdlets on Edge).` }];
+    return [{
+      status: 'pass', code: 'edge-server',
+      message: `Edge Transport server: the build, security-update, lifecycle, ProxyLogon/ProxyShell/ProxyNotShell-by-build and override checks apply; ${SKIPPED.join(', ')} do not, nor do the CVE judgements that depend on IIS, Extended Protection, serialization signing, download domains, OutsideIn or Active Directory (HealthChecker skips them on Edge: no client access IIS, no Exchange cmdlets).`,
+    }];
   },
 });

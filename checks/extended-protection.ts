@@ -4,8 +4,10 @@
  * support) is off. Closes CVE-2022-24516, -21979, -21980, -24477, -30134 and CVE-2024-21410.
  */
 import { defineCheck } from '../src/engine/check.js';
-import { canTakeStep } from '../src/catalog/lookup.js';
 import { buildEvidence, buildOf, edgeNotApplicable } from './_shared.js';
+import { judgeExtendedProtection } from './_ep.js';
+
+const FIX = 'Run ExchangeExtendedProtectionManagement.ps1 to configure Extended Protection (or fix the listed items).';
 
 export default defineCheck({
   meta: {
@@ -18,37 +20,23 @@ export default defineCheck({
     if (edge) return [edge];
     const r = buildOf(facts, catalog, ctx.asOf);
     if ('result' in r) return [r.result];
-    const spec = catalog.extendedProtection;
-    if (!spec) return [{ status: 'error', code: 'catalog-incomplete', message: 'The catalog has no extended-protection.yaml.' }];
     const { info } = r;
-    const cves = spec.cves;
-    const supported = canTakeStep(info, spec.supportedFrom);
-    const base = buildEvidence(facts, info);
-    if (supported === false) {
-      return [{ status: 'fail', code: 'ep-unsupported-build', cves, message: `${info.name} cannot run Extended Protection; ${cves.length} CVEs stay open until it is updated and EP is enabled.`, evidence: [base], remediation: 'Install the latest SU (EP needs 2019 CU12 Aug22SU / CU11 Aug22SU, 2016 CU23/CU22 Aug22SU, 2013 CU23 Aug22SU or later), then run ExchangeExtendedProtectionManagement.ps1.' }];
+    const ep = judgeExtendedProtection(facts, catalog, info);
+    if (!ep) return [{ status: 'error', code: 'catalog-incomplete', message: 'The catalog has no extended-protection.yaml.' }];
+    const { cves } = ep;
+    const ev = [buildEvidence(facts, info), ...ep.evidence];
+    switch (ep.state) {
+      case 'unsupported-build':
+        return [{ status: 'fail', code: 'ep-unsupported-build', cves, message: `${info.name} cannot run Extended Protection; ${cves.length} CVEs stay open until it is updated and EP is enabled.`, evidence: [buildEvidence(facts, info)], remediation: 'Install the latest SU (EP needs 2019 CU12 Aug22SU / CU11 Aug22SU, 2016 CU23/CU22 Aug22SU, 2013 CU23 Aug22SU or later), then run ExchangeExtendedProtectionManagement.ps1.' }];
+      case 'not-configured':
+        // Open either way: a build that cannot take EP, or one that can and is misconfigured.
+        return [{ status: 'fail', code: 'ep-not-configured', cves, message: `Extended Protection is not configured as required: ${ep.problems.join('; ')}.`, evidence: ev, remediation: FIX }];
+      case 'configured':
+        return [{ status: 'pass', code: 'ep-configured', cves, message: 'Extended Protection is configured on every virtual directory as Microsoft requires; SuppressExtendedProtection is 0 and SSL offloading is off.', evidence: ev }];
+      case 'unknown':
+        if (!facts.iis?.virtualDirectories) return [{ status: 'indeterminate', code: 'ep-config-unknown', cves, message: 'The IIS virtual directory configuration was not collected.', evidence: ev, remediation: 'Collect applicationHost.config (exaudit audit --ssh/--local).' }];
+        if (ep.supported === undefined) return [{ status: 'indeterminate', code: 'ep-build-unknown', cves, message: `The build is known only to the CU; whether it supports Extended Protection depends on its SU.${ep.unknown.length ? ` Not collected: ${ep.unknown.join(', ')}.` : ''}`, evidence: ev }];
+        return [{ status: 'indeterminate', code: 'ep-partly-unknown', cves, message: `No problem among what was collected, but ${ep.unknown.join(', ')} ${ep.unknown.length === 1 ? 'was' : 'were'} not collected.`, evidence: ev, remediation: 'Run the collector in the Exchange Management Shell so every Extended Protection fact is read.' }];
     }
-    const vdirs = facts.iis?.virtualDirectories;
-    if (!vdirs) return [{ status: 'indeterminate', code: 'ep-config-unknown', cves, message: 'The IIS virtual directory configuration was not collected.', evidence: [base] }];
-    const problems: string[] = [];
-    for (const want of spec.virtualDirectories) {
-      if (want.notOn2013 && info.product === '2013') continue;
-      const got = vdirs.find((v) => v.site.toLowerCase() === want.site.toLowerCase() && v.path.toLowerCase() === want.path.toLowerCase());
-      if (!got) continue; // not present on this server's roles
-      const current = got.tokenChecking ?? 'None';
-      const ewsFiltered = want.site === 'Exchange Back End' && want.path === 'EWS' && got.ipFilterAllowUnlisted === false;
-      const ok = current === want.expected || (want.expected === 'Allow' && current === 'Require') || want.expected === 'None' || ewsFiltered;
-      if (!ok) problems.push(`${want.site}/${want.path}: ${current}, expected ${want.expected}`);
-    }
-    const lsa = facts.config?.suppressExtendedProtection;
-    if (lsa !== undefined && lsa !== 0) problems.push(`LSA SuppressExtendedProtection = ${lsa}`);
-    if (facts.config?.sslOffloading) problems.push('SSL offloading is on (Extended Protection does not support it)');
-    const ev = [base, { fact: 'iis.virtualDirectories', observed: problems.length ? problems : 'as required', source: facts.iis?.source }];
-    if (supported === undefined) {
-      return [{ status: 'indeterminate', code: 'ep-build-unknown', cves, message: `The build is known only to the CU; whether it supports Extended Protection depends on its SU.${problems.length ? ` Configuration problems: ${problems.join('; ')}.` : ''}`, evidence: ev }];
-    }
-    if (problems.length) {
-      return [{ status: 'fail', code: 'ep-not-configured', cves, message: `Extended Protection is not configured as required: ${problems.join('; ')}.`, evidence: ev, remediation: 'Run ExchangeExtendedProtectionManagement.ps1 to configure Extended Protection (or fix the listed virtual directories).' }];
-    }
-    return [{ status: 'pass', code: 'ep-configured', cves, message: 'Extended Protection is configured on every virtual directory as Microsoft requires.', evidence: ev }];
   },
 });

@@ -22,6 +22,8 @@ export default defineCheck({
     const problems: string[] = [];
     const hu = updateState(catalog, info, 'Apr25HU');
     if (hu === 'missing') problems.push(`the April 2025 HU (or later) is not installed on ${info.name}`);
+    // Only 2016, 2019 and SE can take the fix; an older product in a hybrid is to be disconnected (ED 25-02 step 2).
+    if (hu === 'not-applicable' && info.product !== 'SE') problems.push(`${info.productName} cannot take the April 2025 HU (only Exchange 2016 CU23, 2019 CU14/CU15 and SE are eligible); ED 25-02 asks to disconnect it`);
     const overrides = overrideValues(facts, 'Global', 'ExchangeOnpremAsThirdPartyAppId', 'Enabled');
     if (facts.config?.settingOverrides) {
       if (overrides.filter((v) => v.toLowerCase() === 'true').length !== 1) problems.push(`expected exactly one Global\\ExchangeOnpremAsThirdPartyAppId Enabled=true override, found ${overrides.length}`);

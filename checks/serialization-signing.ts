@@ -16,6 +16,7 @@ export default defineCheck({
     if (info.product === '2013') {
       const st = updateState(catalog, info, 'Jan23SU');
       if (st === 'missing') return [{ status: 'fail', code: 'signing-unsupported-build', cves: CVES, message: 'Exchange 2013 supports serialization signing only from the January 2023 SU.', remediation: 'Install the latest Exchange 2013 SU, then set EnableSerializationDataSigning = 1.' }];
+      if (st === 'unknown') return [{ status: 'indeterminate', code: 'signing-build-unknown', cves: CVES, message: 'Whether the January 2023 SU (which adds signing to Exchange 2013) is installed is unknown at this precision.' }];
       const reg = facts.config?.diagnosticsRegistry;
       if (!reg) return [{ status: 'indeterminate', code: 'signing-unknown', cves: CVES, message: 'The Diagnostics registry key was not collected.' }];
       if (Number(reg['EnableSerializationDataSigning']) === 1) return [{ status: 'pass', code: 'signing-on', message: 'EnableSerializationDataSigning = 1.' }];

@@ -1,14 +1,25 @@
 /**
- * Terminal summary: servers worst first, each with its non-passing findings grouped by status, then a
- * one-line fleet summary. Colour only when asked (the CLI asks when stdout is a TTY).
+ * Terminal summary: servers worst first (worst status, then its worst severity, then how many), each with its
+ * non-passing findings grouped by status, then a one-line fleet summary. Colour only when asked (the CLI asks
+ * when stdout is a TTY).
  */
 import { createColors } from 'picocolors';
 import type { Renderer } from './index.js';
-import { STATUS_ORDER, type Finding, type ResultDocument, type TargetResult } from '../src/engine/result.js';
+import { SEVERITY_ORDER, STATUS_ORDER, type Finding, type ResultDocument, type TargetResult } from '../src/engine/result.js';
 
-function worstIndex(t: TargetResult): number {
-  if (t.status === 'unreachable' || t.status === 'error') return -1;
-  return Math.min(...t.findings.filter((f) => !f.waived).map((f) => STATUS_ORDER.indexOf(f.status)), STATUS_ORDER.length);
+/** How bad a server looks: its worst status, then the worst severity at that status, then how many such findings. */
+function badness(t: TargetResult): [number, number, number] {
+  if (t.status === 'unreachable' || t.status === 'error') return [-1, 0, 0];
+  const open = t.findings.filter((f) => !f.waived);
+  const status = Math.min(...open.map((f) => STATUS_ORDER.indexOf(f.status)), STATUS_ORDER.length);
+  const worst = open.filter((f) => STATUS_ORDER.indexOf(f.status) === status);
+  const severity = Math.min(...worst.map((f) => SEVERITY_ORDER.indexOf(f.severity)), SEVERITY_ORDER.length);
+  return [status, severity, -worst.filter((f) => SEVERITY_ORDER.indexOf(f.severity) === severity).length];
+}
+
+function compareTargets(a: TargetResult, b: TargetResult): number {
+  const [x, y] = [badness(a), badness(b)];
+  return x[0] - y[0] || x[1] - y[1] || x[2] - y[2] || a.target.localeCompare(b.target);
 }
 
 function describeBuild(t: TargetResult): string {
@@ -26,7 +37,7 @@ export function renderConsole(doc: ResultDocument, color: boolean): string {
     error: c.magenta, fail: c.red, indeterminate: c.yellow, mitigated: c.cyan, pass: c.green, not_applicable: c.dim,
   };
   const out: string[] = [];
-  const targets = [...doc.targets].sort((a, b) => worstIndex(a) - worstIndex(b) || a.target.localeCompare(b.target));
+  const targets = [...doc.targets].sort(compareTargets);
   for (const t of targets) {
     if (t.status === 'unreachable' || t.status === 'error') {
       out.push(`${c.bold(t.target)}  ${c.magenta(t.status.toUpperCase())}: ${t.error ?? ''}`, '');
@@ -61,7 +72,7 @@ function summaryLine(doc: ResultDocument, c: ReturnType<typeof createColors>): s
   const s = doc.summary;
   const by = (k: string) => s.byStatus[k] ?? 0;
   const unassessed = (s.targetsByStatus['unreachable'] ?? 0) + (s.targetsByStatus['error'] ?? 0);
-  const sev = Object.entries(s.bySeverity).map(([k, v]) => `${v} ${k}`).join(', ');
+  const sev = SEVERITY_ORDER.filter((k) => s.bySeverity[k]).map((k) => `${s.bySeverity[k]} ${k}`).join(', ');
   return [
     `${s.targets} target${s.targets === 1 ? '' : 's'}${unassessed ? ` (${unassessed} not assessed)` : ''}:`,
     c.red(`${by('fail')} fail${sev ? ` (${sev})` : ''}`),

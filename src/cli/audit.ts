@@ -55,6 +55,8 @@ export function register(program: Command): Command {
   cmd.addHelpText('after', `
 Examples:
   exaudit audit --facts ./evidence/                      judge saved facts offline
+  exaudit audit --facts ./evidence/ --checks lifecycle,security-updates --as-of 2026-01-10   two checks; support as of that date
+  exaudit audit --facts ex01.json --skip hybrid-app      every check but one
   exaudit audit --local                                  on the Exchange server itself
   exaudit audit --ssh admin@ex01.contoso.com ex02.contoso.com:2222 --identity ~/.ssh/id_ed25519 --save-facts evidence/
   EXAUDIT_PW=… exaudit audit --ssh admin@ex01.contoso.com --password-env EXAUDIT_PW

@@ -5,7 +5,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { Check } from './check.js';
+import { CheckMeta, type Check } from './check.js';
 import { InputError } from '../util/errors.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -30,8 +30,14 @@ export async function loadChecks(dir = CHECKS_DIR): Promise<Check[]> {
     const check = mod.default;
     const id = basename(file, extname(file));
     if (!check || typeof check.evaluate !== 'function' || !check.meta) throw new Error(`checks/${file} does not default-export defineCheck(...)`);
-    if (check.meta.id !== id) throw new Error(`checks/${file} declares id "${check.meta.id}"; the id must equal the file name "${id}"`);
-    checks.push(check);
+    // Metadata is validated here too, so a module that bypasses defineCheck cannot carry a malformed one.
+    const meta = CheckMeta.safeParse(check.meta);
+    if (!meta.success) {
+      const issue = meta.error.issues[0]!;
+      throw new Error(`checks/${file}: invalid metadata at meta.${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    }
+    if (meta.data.id !== id) throw new Error(`checks/${file} declares id "${meta.data.id}"; the id must equal the file name "${id}"`);
+    checks.push({ meta: meta.data, evaluate: check.evaluate });
   }
   if (dir === CHECKS_DIR) cache = checks;
   return checks;

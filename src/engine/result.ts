@@ -36,7 +36,7 @@ export const Finding = z.object({
   message: z.string(),
   cves: z.array(z.string()),
   evidence: z.array(Evidence),
-  remediation: z.string().optional(),
+  remediation: z.string().nullable().describe('What to do (the KB or action); null when nothing is to be done'),
   references: z.array(z.string()),
   fingerprint: z.string(),
   waived: z.object({ reason: z.string(), owner: z.string().optional(), expires: z.string().optional() }).optional(),

@@ -60,6 +60,7 @@ export function runChecks(facts: Facts, catalog: Catalog, checks: Check[], ctx: 
         ...base, status: 'indeterminate', severity: meta.severity, code: 'missing-facts',
         message: `Not assessed: the facts lack ${missing.join(', ')}.`, cves: [],
         evidence: missing.map((fact) => ({ fact, observed: null, expected: 'collected' })),
+        remediation: `Collect ${missing.join(', ')} (exaudit audit --ssh/--local, or the collector script) and run again.`,
         fingerprint: fingerprint(meta.id, target, 'missing-facts'),
       });
       continue;
@@ -75,7 +76,7 @@ export function runChecks(facts: Facts, catalog: Catalog, checks: Check[], ctx: 
           message: r.message,
           cves: r.cves ?? [],
           evidence: r.evidence ?? [],
-          ...(r.remediation ? { remediation: r.remediation } : {}),
+          remediation: r.remediation ?? null,
           references: [...new Set([...meta.references, ...(r.references ?? [])])],
           fingerprint: fingerprint(meta.id, target, r.code, r.key ?? ''),
         });
@@ -84,6 +85,7 @@ export function runChecks(facts: Facts, catalog: Catalog, checks: Check[], ctx: 
       findings.push({
         ...base, status: 'error', severity: meta.severity, code: 'check-error',
         message: `The check failed: ${errorMessage(err)}`, cves: [], evidence: [],
+        remediation: 'Report this as an exaudit bug with the facts file; the other checks and targets were assessed.',
         fingerprint: fingerprint(meta.id, target, 'check-error'),
       });
     }

@@ -6,7 +6,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { Facts } from '../facts/schema.js';
+import { FactsFile } from '../facts/schema.js';
 import { ResultDocument, RESULT_SCHEMA_ID } from './result.js';
 import { PROJECT_ROOT } from '../util/tool.js';
 
@@ -20,7 +20,7 @@ function publish(schema: z.ZodType, id: string): string {
 
 export function generatedSchemas(): Record<string, string> {
   return {
-    'facts.schema.json': publish(Facts, FACTS_SCHEMA_ID),
+    'facts.schema.json': publish(FactsFile, FACTS_SCHEMA_ID),
     'result.schema.json': publish(ResultDocument, RESULT_SCHEMA_ID),
   };
 }

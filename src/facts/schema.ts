@@ -74,7 +74,15 @@ export const Exchange = z.object({
   online: z.boolean().optional().describe('Exchange Online (15.20.x) answered, not an on-premises server'),
   notExchange: z.string().optional().describe('Reason the target is judged not to be Exchange'),
   inconsistent: z.string().optional().describe('Remote fingerprints contradict each other (spoofing, stale caches): why; the build is then not claimed'),
+  esuEnrolled: z.boolean().optional().describe('Attested enrollment in the current Extended Security Update period (Exchange 2016/2019 after 2025-10-14); no collector can read it: set it from licensing records'),
 });
+
+/**
+ * The exchange group as a facts file may give it: precision and source may be left out (a file with only
+ * target and exchange.build is valid). `parseFacts` fills them in: precision from the build's parts, source
+ * "facts file (no source given)".
+ */
+export const ExchangeInput = Exchange.extend({ precision: Precision.optional(), source: source.optional() });
 
 export const Os = z.object({
   caption: z.string().optional(),
@@ -89,6 +97,7 @@ export const ServiceState = z.object({
   status: z.string().describe('Running, Stopped, …'),
   startMode: z.string().optional().describe('Automatic, Manual, Disabled'),
   present: z.boolean().optional(),
+  source: z.string().optional().describe('Where the state was read, e.g. "Get-Service"'),
 });
 
 export const TokenChecking = z.enum(['None', 'Allow', 'Require']);
@@ -266,6 +275,10 @@ export const Facts = z.object({
   http: Http.optional(),
   healthChecker: HealthCheckerEvidence.optional(),
 }).strict().meta({ id: 'ExauditFacts', title: 'exaudit facts: what was observed about one Exchange server' });
+
+/** A facts file as people write it (published as reports/schema/facts.schema.json); parseFacts turns it into Facts. */
+export const FactsFile = Facts.extend({ exchange: ExchangeInput.optional() }).strict()
+  .meta({ id: 'ExauditFactsFile', title: 'exaudit facts file: what was observed about one Exchange server' });
 
 export type Facts = z.infer<typeof Facts>;
 export type FactsInput = z.input<typeof Facts>;

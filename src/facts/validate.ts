@@ -1,12 +1,31 @@
 /** Validates facts at the edge: one clear line naming the input, the field and the problem. */
-import { Facts } from './schema.js';
+import type { z } from 'zod';
+import { Facts, FactsFile, type Precision } from './schema.js';
 import { InputError } from '../util/errors.js';
 
-export function parseFacts(data: unknown, label: string): Facts {
-  const r = Facts.safeParse(data);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
+export const UNSTATED_SOURCE = 'facts file (no source given)';
+
+/** Precision a facts file implies when it leaves it out: four parts exact, three parts CU, else product or none. */
+function impliedPrecision(ex: { build?: string | undefined; product?: string | undefined }): Precision {
+  const parts = ex.build?.trim().split('.').length ?? 0;
+  if (parts === 4) return 'exact';
+  if (parts === 3) return 'cu';
+  return ex.product ? 'product' : 'none';
+}
+
+function problem(label: string, error: z.ZodError): InputError {
+  const issue = error.issues[0]!;
   const path = issue.path.length ? issue.path.join('.') : '(root)';
-  const more = r.error.issues.length > 1 ? ` (and ${r.error.issues.length - 1} more problems)` : '';
-  throw new InputError(`${label}: ${path}: ${issue.message}${more}`, 'fix the file or regenerate it; the schema is reports/schema/facts.schema.json');
+  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problems)` : '';
+  return new InputError(`${label}: ${path}: ${issue.message}${more}`, 'fix the file or regenerate it; the schema is reports/schema/facts.schema.json');
+}
+
+export function parseFacts(data: unknown, label: string): Facts {
+  const file = FactsFile.safeParse(data);
+  if (!file.success) throw problem(label, file.error);
+  const ex = file.data.exchange;
+  const filled = ex ? { ...file.data, exchange: { ...ex, precision: ex.precision ?? impliedPrecision(ex), source: ex.source ?? UNSTATED_SOURCE } } : file.data;
+  const r = Facts.safeParse(filled);
+  if (!r.success) throw problem(label, r.error);
+  return r.data;
 }

@@ -17,6 +17,14 @@ describe('hybrid-app', () => {
     expect(r).toMatchObject({ status: 'fail', code: 'hybrid-app-missing' });
     expect(r.message).toMatch(/April 2025 HU.*exactly one.*EvoSTS.*2 keyCredentials/);
   });
+  it('fails an Exchange 2013 server in a hybrid: it cannot take the April 2025 HU', () => {
+    const r = run(check, facts('15.0.1497.48', hybrid(ok)))[0]!;
+    expect(r).toMatchObject({ status: 'fail', code: 'hybrid-app-missing', message: expect.stringMatching(/Exchange 2013 cannot take the April 2025 HU/) });
+  });
+  it('is indeterminate when part of the hybrid facts were not collected', () => {
+    const { firstPartySpKeyCredentials: _k, ...noTenant } = ok;
+    expect(run(check, facts('15.2.1748.49', hybrid(noTenant)))[0]).toMatchObject({ status: 'indeterminate', code: 'hybrid-partly-unknown' });
+  });
   it('is not applicable without hybrid and indeterminate when not collected', () => {
     expect(run(check, facts('15.2.1748.49', { hybrid: { source: 'x', configured: false } }))[0]).toMatchObject({ status: 'not_applicable' });
     expect(run(check, facts('15.2.1748.49'))[0]).toMatchObject({ status: 'indeterminate' });

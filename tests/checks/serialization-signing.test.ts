@@ -17,5 +17,10 @@ describe('serialization-signing', () => {
   it('is indeterminate when overrides were not collected or at CU precision', () => {
     expect(run(check, facts('15.1.2507.61'))[0]).toMatchObject({ status: 'indeterminate' });
     expect(run(check, facts('15.1.2507', ov(), 'cu'))[0]).toMatchObject({ status: 'indeterminate', code: 'signing-build-unknown' });
+    // Exchange 2013 known only to the CU: the registry value means nothing without the January 2023 SU.
+    expect(run(check, facts('15.0.1497', { config: { source: 'registry', diagnosticsRegistry: { EnableSerializationDataSigning: 1 } } }, 'cu'))[0]).toMatchObject({ status: 'indeterminate', code: 'signing-build-unknown' });
+  });
+  it('an ambiguous override (several, or not true/false) is treated as disabled', () => {
+    expect(run(check, facts('15.1.2507.61', ov(['Enabled=maybe'])))[0]).toMatchObject({ status: 'fail', code: 'signing-ambiguous' });
   });
 });

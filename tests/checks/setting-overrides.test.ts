@@ -14,12 +14,14 @@ describe('setting-overrides', () => {
       { name: 'b', component: 'Data', section: 'DeserializationBinderSettings', parameters: ['LearningLocations=x'], status: 'Accepted' },
       { name: 'c', component: 'Cafe', section: 'HttpRequestFiltering', parameters: ['Enabled=false'], status: 'NotAccepted' },
     ], { DisableBaseTypeCheckForDeserialization: 1 })));
-    expect(r.find((x) => x.code === 'override-reopens-cve')?.cves).toEqual(['CVE-2024-49040']);
+    expect(r.find((x) => x.code === 'override-reopens-cve')).toMatchObject({ status: 'fail', cves: ['CVE-2024-49040'] });
+    expect(r.every((x) => x.status === 'fail')).toBe(true);
     expect(r.some((x) => x.code === 'override-disables-protection' && /Strict Mode/.test(x.message))).toBe(true);
     expect(r.some((x) => /HttpRequestFiltering/.test(x.message))).toBe(false); // not Accepted
     expect(r.some((x) => x.code === 'base-type-check-disabled')).toBe(true);
   });
-  it('is indeterminate when nothing was collected', () => {
-    expect(run(check, facts('15.2.1748.49'))[0]).toMatchObject({ status: 'indeterminate' });
+  it('is indeterminate when nothing, or only part, was collected', () => {
+    expect(run(check, facts('15.2.1748.49'))[0]).toMatchObject({ status: 'indeterminate', code: 'overrides-unknown' });
+    expect(run(check, facts('15.2.1748.49', { config: { source: 'Get-SettingOverride', settingOverrides: [] } }))[0]).toMatchObject({ status: 'indeterminate', code: 'overrides-partly-unknown' });
   });
 });

@@ -1,13 +1,17 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { CLI, runCli } from '../helpers/cli.js';
 import { ResultDocument } from '../../src/engine/result.js';
 import { exitCodeFor, meetsFailOn } from '../../src/cli/common.js';
 import { renderConsole } from '../../reports/console.js';
+import { expectValidResult } from '../engine/_result-schema.js';
 
 const FIX = join(import.meta.dirname, '../../fixtures/facts');
+const SCEN = join(import.meta.dirname, '../../fixtures/scenarios');
+const ANSI = /\x1b\[/;
 
 describe('exaudit audit --facts', () => {
   it('judges a saved facts file and writes a schema-valid result document', () => {
@@ -17,7 +21,9 @@ describe('exaudit audit --facts', () => {
       const r = runCli(['audit', '--facts', join(FIX, 'ex2019-cu14-nov24.json'), '--format', 'json', '--output', out, '--fail-on', 'none', '--as-of', '2026-11-25']);
       expect(r.stderr).toMatch(/wrote .*r\.json/);
       expect(r.code).toBe(0);
-      const doc = ResultDocument.parse(JSON.parse(readFileSync(out, 'utf8')));
+      const json = JSON.parse(readFileSync(out, 'utf8'));
+      expectValidResult(json);
+      const doc = ResultDocument.parse(json);
       expect(doc.targets).toHaveLength(1);
       expect(doc.targets[0]).toMatchObject({ target: 'ex01.contoso.test', status: 'assessed' });
       expect(doc.catalog.version).toMatch(/^\d{4}\.\d{2}\.\d{2}$/);
@@ -34,6 +40,63 @@ describe('exaudit audit --facts', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('accepts a facts file with nothing but target and exchange.build', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'exaudit-min-'));
+    try {
+      const file = join(dir, 'min.json');
+      writeFileSync(file, JSON.stringify({ target: { name: 'ex-min' }, exchange: { build: '15.2.1544.14' } }));
+      const r = runCli(['audit', '--facts', file, '--format', 'json', '--fail-on', 'none', '--as-of', '2026-11-25']);
+      expect(r.code, r.stderr).toBe(0);
+      const doc = JSON.parse(r.stdout);
+      expectValidResult(doc);
+      expect(doc.targets[0].facts.exchange).toMatchObject({ build: '15.2.1544.14', precision: 'exact', source: 'facts file (no source given)' });
+      expect(doc.targets[0].findings.find((f: { checkId: string }) => f.checkId === 'exchange-build')).toMatchObject({ status: 'pass' });
+    } finally { rmSync(dir, { recursive: true, force: true }); }
+  });
+
+  it('--checks runs only the named checks, --skip leaves them out, an unknown id is one usage line and exit 2', () => {
+    const facts = join(SCEN, 'ex2013-cu23-march2021-unpatched', 'facts.json');
+    const only = JSON.parse(runCli(['audit', '--facts', facts, '--checks', 'lifecycle,proxylogon', '--format', 'json', '--fail-on', 'none']).stdout);
+    expect([...new Set(only.targets[0].findings.map((f: { checkId: string }) => f.checkId))].sort()).toEqual(['lifecycle', 'proxylogon']);
+    const skipped = JSON.parse(runCli(['audit', '--facts', facts, '--skip', 'cve-exposure', '--format', 'json', '--fail-on', 'none']).stdout);
+    const ids = new Set(skipped.targets[0].findings.map((f: { checkId: string }) => f.checkId));
+    expect(ids.has('cve-exposure')).toBe(false);
+    expect(ids.has('proxylogon')).toBe(true);
+    const bad = runCli(['audit', '--facts', facts, '--checks', 'proxylogn']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toMatch(/unknown check "proxylogn".*proxylogon/);
+  });
+
+  it('--fail-on sets the exit code from the findings', () => {
+    const facts = join(SCEN, 'ex2013-cu23-march2021-unpatched', 'facts.json');
+    expect(runCli(['audit', '--facts', facts, '--checks', 'proxylogon', '--fail-on', 'critical', '-q']).code).toBe(1);
+    expect(runCli(['audit', '--facts', facts, '--checks', 'exchange-build', '--fail-on', 'critical', '-q']).code).toBe(0);
+    expect(runCli(['audit', '--facts', facts, '--checks', 'proxylogon', '--fail-on', 'none', '-q']).code).toBe(0);
+  });
+
+  it('console output: servers grouped, worst first, one summary line, colour only on a terminal', () => {
+    const files = ['exse-newest', 'ex2013-cu23-march2021-unpatched', 'edge-server'].map((n) => join(SCEN, n, 'facts.json'));
+    const r = runCli(['audit', '--facts', ...files, '--fail-on', 'none', '--as-of', '2026-11-25'], { env: { NO_COLOR: '' } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toMatch(ANSI); // stdout is a pipe here
+    const lines = r.stdout.trimEnd().split('\n');
+    const headers = lines.filter((l) => /^\S+\.contoso\.test {2}/.test(l)).map((l) => l.split(' ')[0]);
+    // ex13-01 has failing critical findings, edge01 fails lifecycle, exse-01 has nothing worse than indeterminate.
+    expect(headers).toEqual(['ex13-01.contoso.test', 'edge01.contoso.test', 'exse-01.contoso.test']);
+    const block = (name: string) => lines.slice(lines.findIndex((l) => l.startsWith(name)) + 1).join('\n').split(/\n\n/)[0]!;
+    expect(block('ex13-01.contoso.test')).toMatch(/^ {2}FAIL critical/);
+    expect(lines.filter((l) => /^\d+ targets?:/.test(l))).toHaveLength(1);
+    expect(lines.at(-1)).toMatch(/^3 targets: {2}\d+ fail \(\d+ critical, \d+ high.*\d+ mitigated {2}\d+ indeterminate {2}\d+ pass/);
+    // Under a pseudo-terminal (script(1)) the same run is coloured.
+    const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+    const cmd = [process.execPath, CLI, 'audit', '--facts', files[1]!, '--fail-on', 'none'].map(quote).join(' ');
+    const tty = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, NO_COLOR: '' } });
+    expect(tty.status, tty.stderr).toBe(0);
+    expect(tty.stdout).toMatch(ANSI);
+    expect(tty.stdout).toMatch(/ex13-01\.contoso\.test/);
+  });
+
   it('refuses to run with nothing to audit', () => {
     const r = runCli(['audit']);
     expect(r.code).toBe(2);
@@ -47,7 +110,7 @@ describe('exaudit audit --facts', () => {
 });
 
 const finding = (status: string, severity: string, waived = false) => ({
-  checkId: 'x', status, severity, code: 'c', title: 't', message: 'm', cves: [], evidence: [], references: [], fingerprint: 'f', ...(waived ? { waived: { reason: 'r' } } : {}),
+  checkId: 'x', status, severity, code: 'c', title: 't', message: 'm', cves: [], evidence: [], remediation: null, references: [], fingerprint: 'f', ...(waived ? { waived: { reason: 'r' } } : {}),
 });
 const doc = (findings: object[], targetStatus = 'assessed') => ResultDocument.parse({
   schemaVersion: '1.0', tool: { name: 'exaudit', version: '0' }, catalog: { version: 'v', date: '2026-01-01' }, command: 'audit',
@@ -78,5 +141,22 @@ describe('console renderer', () => {
     expect(text).toMatch(/fix: Install KB5000871/);
     expect(text).toMatch(/1 target:/);
     expect(text).not.toMatch(/\x1b\[/);
+    expect(renderConsole(d, true)).toMatch(/\x1b\[/);
+  });
+
+  it('puts unreachable servers and servers with check errors before failing ones', () => {
+    const d = ResultDocument.parse({
+      schemaVersion: '1.0', tool: { name: 'exaudit', version: '0' }, catalog: { version: 'v', date: '2026-01-01' }, command: 'audit', startedAt: 'a', finishedAt: 'b',
+      targets: [
+        { target: 'a-clean', status: 'assessed', findings: [finding('pass', 'info')] },
+        { target: 'b-failing', status: 'assessed', findings: [finding('fail', 'high')] },
+        { target: 'c-down', status: 'unreachable', error: 'connection refused', findings: [] },
+        { target: 'd-unsure', status: 'assessed', findings: [finding('indeterminate', 'low')] },
+      ],
+      summary: { targets: 4, targetsByStatus: { assessed: 3, unreachable: 1 }, findings: 3, byStatus: { pass: 1, fail: 1, indeterminate: 1 }, bySeverity: { high: 1 }, waived: 0 },
+    });
+    const order = renderConsole(d, false).split('\n').filter((l) => /^[a-d]-/.test(l)).map((l) => l.split(' ')[0]);
+    expect(order).toEqual(['c-down', 'b-failing', 'd-unsure', 'a-clean']);
+    expect(renderConsole(d, false)).toMatch(/4 targets \(1 not assessed\):/);
   });
 });
