@@ -1,12 +1,15 @@
 /**
- * CSV, one row per finding (RFC 4180: CRLF, quoted fields). Cells a spreadsheet would run as a formula
- * (starting with = + - @ tab or CR) are prefixed with ' so opening the file in Excel runs nothing.
+ * CSV, one row per finding, one per unassessed server and one per indicator hit (RFC 4180: CRLF line ends,
+ * fields with , " CR or LF quoted, " doubled). Cells a spreadsheet would run as a formula (starting with
+ * = + - @ tab or CR) are prefixed with ' so opening the file in Excel or LibreOffice runs nothing: log
+ * excerpts and server names are attacker-influenced.
  */
 import type { Renderer } from './index.js';
 import type { ResultDocument } from '../src/engine/result.js';
 import { clean } from './text.js';
+import { evidenceText } from './model.js';
 
-const COLUMNS = ['target', 'checkId', 'status', 'severity', 'code', 'cves', 'title', 'message', 'observed', 'expected', 'remediation', 'waived', 'fingerprint', 'catalogVersion', 'collectedAt'];
+export const CSV_COLUMNS = ['target', 'checkId', 'status', 'severity', 'code', 'cves', 'title', 'message', 'observed', 'expected', 'remediation', 'waived', 'fingerprint', 'catalogVersion', 'collectedAt', 'evidence'];
 
 export function csvCell(value: unknown): string {
   let s = clean(value);
@@ -14,17 +17,26 @@ export function csvCell(value: unknown): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+const text = (v: unknown) => (typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v));
+
 export function toCsv(doc: ResultDocument): string {
-  const rows = [COLUMNS.join(',')];
+  const rows: string[] = [CSV_COLUMNS.join(',')];
+  const add = (cells: unknown[]) => rows.push(cells.map(csvCell).join(','));
   for (const t of doc.targets) {
-    if (!t.findings.length) rows.push([t.target, '', t.status, '', '', '', '', t.error ?? '', '', '', '', '', '', doc.catalog.version, t.facts?.collectedAt ?? ''].map(csvCell).join(','));
+    if (!t.findings.length) add([t.target, '', t.status, '', '', '', '', t.error ?? '', '', '', '', '', '', doc.catalog.version, t.facts?.collectedAt ?? '', '']);
     for (const f of t.findings) {
       const ev = f.evidence[0];
-      rows.push([t.target, f.checkId, f.status, f.severity, f.code, f.cves.join(' '), f.title, f.message, ev?.observed, ev?.expected, f.remediation, f.waived ? f.waived.reason : '', f.fingerprint, doc.catalog.version, t.facts?.collectedAt ?? ''].map(csvCell).join(','));
+      const waived = f.waived ? `${f.waived.reason} (owner ${f.waived.owner ?? 'not given'}; ${f.waived.expires ? `until ${f.waived.expires}` : 'no expiry'})` : '';
+      add([t.target, f.checkId, f.status, f.severity, f.code, f.cves.join(' '), f.title, f.message, text(ev?.observed), text(ev?.expected), f.remediation ?? '', waived, f.fingerprint, doc.catalog.version, t.facts?.collectedAt ?? '', evidenceText(f)]);
     }
+  }
+  const servers = doc.targets.map((t) => t.target);
+  for (const h of doc.ioc?.hits ?? []) {
+    const host = servers.find((s) => h.file.startsWith(`${s}:`)) ?? '';
+    add([host, 'ioc', 'hit', h.severity, h.indicator, (h.advisory.match(/CVE-\d{4}-\d+/g) ?? []).join(' '), h.advisory, h.excerpt, `${h.file}:${h.line}`, '', '', '', '', doc.catalog.version, '', [h.timestamp && `logged ${h.timestamp}`, h.clientIp && `client ${h.clientIp}`].filter(Boolean).join('; ')]);
   }
   return `${rows.join('\r\n')}\r\n`;
 }
 
-const csv: Renderer = { format: 'csv', extension: 'csv', description: 'CSV, one row per finding (formula-injection safe)', render: toCsv };
+const csv: Renderer = { format: 'csv', extension: 'csv', description: 'CSV, one row per finding and indicator hit (formula-injection safe)', render: toCsv };
 export default csv;

@@ -3,6 +3,8 @@
  * of the result document (plus options) to text.
  */
 import type { ResultDocument } from '../src/engine/result.js';
+import type { Catalog } from '../src/catalog/catalog.js';
+import type { Directive } from './directives.js';
 import json from './json.js';
 import console from './console.js';
 import sarif from './sarif.js';
@@ -16,8 +18,14 @@ export interface RenderOptions {
   color?: boolean;
   /** Directive id for evidence reports (markdown/html). */
   directive?: string;
-  /** Inventory file path, for SARIF physical locations. */
+  /** The directive itself, when the caller resolved it (e.g. from --rules DIR); else the shipped one by id. */
+  directiveDef?: Directive;
+  /** The rules catalog, to resolve a directive's CVE lists, KEV due dates and CUs. */
+  catalog?: Catalog;
+  /** Inventory file path, for SARIF physical locations of targets whose facts do not name one. */
   inventoryFile?: string;
+  /** Line of each target in inventoryFile (lower-case target name → 1-based line). */
+  inventoryLines?: Record<string, number>;
   /** Reference date for due dates and expiries (YYYY-MM-DD). */
   asOf?: string;
 }

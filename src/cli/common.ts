@@ -2,19 +2,25 @@
  * Options and output handling shared by scan, audit, ioc, report and demo: formats and outputs, --fail-on,
  * waivers, --rules, logging. Exit codes follow DESIGN.md §6 for every command.
  */
-import { mkdirSync, writeFileSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { Command, Option, InvalidArgumentError } from 'commander';
 import type { LevelWithSilent } from 'pino';
 import { createLogger, scrubText } from '../util/logger.js';
 import { EXIT, InputError, type ExitCode } from '../util/errors.js';
 import { RENDERERS, rendererFor, type RenderOptions } from '../../reports/index.js';
-import { SEVERITY_ORDER, type ResultDocument, type Severity } from '../engine/result.js';
-import { DEFAULT_RULES_DIR } from '../util/tool.js';
+import { DIRECTIVES, resolveDirective } from '../../reports/directives.js';
+import { writeEvidence } from '../../reports/evidence.js';
+import { SEVERITY_ORDER, type ResultDocument, type Severity, type Status, type TargetResult } from '../engine/result.js';
+import { DEFAULT_RULES_DIR, TOOL_VERSION } from '../util/tool.js';
 import { getCatalog, type Catalog } from '../catalog/catalog.js';
-import { applyWaiversFile } from '../engine/waivers.js';
+import { applyWaiversFile, expireWaivers, waiverWarnings } from '../engine/waivers.js';
 
-export const FAIL_ON_VALUES = [...SEVERITY_ORDER, 'any', 'indeterminate', 'none'] as const;
+/**
+ * --fail-on: a severity (fail findings at or above it), or a status threshold: "any"/"fail" (any fail),
+ * "indeterminate" (fail, error or indeterminate), "mitigated" (those or an interim mitigation), "none".
+ */
+export const FAIL_ON_VALUES = [...SEVERITY_ORDER, 'any', 'fail', 'indeterminate', 'mitigated', 'none'] as const;
 export type FailOn = (typeof FAIL_ON_VALUES)[number];
 
 export interface CommonOptions {
@@ -40,6 +46,13 @@ export function collectFormats(value: string, previous: string[] | undefined): s
   return [...(previous ?? []), ...list];
 }
 
+/** Checked when the command line is read, so a long scan does not end on a typo (--rules DIR may add its own). */
+export function parseDirective(value: string): string {
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(value)) throw new InvalidArgumentError(`expected a directive id such as ${Object.keys(DIRECTIVES).join(', ')}`);
+  if (!DIRECTIVES[value] && !process.argv.some((a) => a === '--rules' || a.startsWith('--rules='))) throw new InvalidArgumentError(`unknown directive (choose ${Object.keys(DIRECTIVES).join(', ')})`);
+  return value;
+}
+
 export function parseDate(value: string): string {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(value))) throw new InvalidArgumentError('expected a date as YYYY-MM-DD');
   return value;
@@ -61,10 +74,10 @@ export function addOutputOptions(cmd: Command, defaultFormat = 'console'): Comma
   return cmd
     .option('-f, --format <formats>', `output format(s), comma-separated or repeated: ${Object.keys(RENDERERS).join(', ')} (default: ${defaultFormat})`, collectFormats)
     .option('-o, --output <path>', 'write to this file (one format) or directory (several formats) instead of stdout')
-    .addOption(new Option('--fail-on <level>', 'exit 1 when a finding reaches this: a severity (fail findings at or above it), "any" fail, "indeterminate" (fail or indeterminate), or "none"').choices(FAIL_ON_VALUES).default('high'))
-    .option('--waivers <file>', 'YAML waivers (fingerprint or check+target, reason, owner, expires)')
-    .option('--directive <id>', 'directive for markdown/html evidence reports (ed-21-02, ed-25-02, bod-22-01)')
-    .option('--inventory-file <path>', 'inventory path to cite in SARIF locations');
+    .addOption(new Option('--fail-on <level>', 'exit 1 when a finding reaches this: a severity (fail findings at or above it: critical, high, medium, low, info) or a status ("any"/"fail": any fail; "indeterminate": fail, error or indeterminate; "mitigated": those or an interim mitigation), or "none"').choices(FAIL_ON_VALUES).default('high'))
+    .option('--waivers <file>', 'YAML waivers (fingerprint, or check and target; reason; owner; expires)')
+    .option('--directive <id>', `directive for markdown/html evidence reports: ${Object.keys(DIRECTIVES).join(', ')} (with --output DIR: a folder with manifest.json)`, parseDirective)
+    .option('--inventory-file <path>', 'inventory path to cite in SARIF locations (each server on the line that names it)');
 }
 
 /** Options every command accepts. */
@@ -92,62 +105,109 @@ export function redactedArgv(argv: string[] = process.argv.slice(2)): string[] {
 
 /** Does this finding or hit count towards --fail-on? */
 export function meetsFailOn(status: string, severity: Severity, failOn: FailOn): boolean {
-  if (failOn === 'none') return false;
-  if (failOn === 'indeterminate') return status === 'fail' || status === 'indeterminate';
-  if (status !== 'fail') return false;
-  if (failOn === 'any') return true;
-  return SEVERITY_ORDER.indexOf(severity) <= SEVERITY_ORDER.indexOf(failOn);
+  switch (failOn) {
+    case 'none': return false;
+    case 'mitigated': return status === 'fail' || status === 'error' || status === 'indeterminate' || status === 'mitigated';
+    case 'indeterminate': return status === 'fail' || status === 'error' || status === 'indeterminate';
+    case 'any': case 'fail': return status === 'fail';
+    default: return status === 'fail' && SEVERITY_ORDER.indexOf(severity) <= SEVERITY_ORDER.indexOf(failOn);
+  }
 }
 
-/** DESIGN.md §6 exit codes from a result document. */
+/** A server counts as not assessed when it was not reached, its facts failed, or a check on it crashed. */
+export function notAssessed(t: Pick<TargetResult, 'status' | 'findings'>): boolean {
+  return t.status === 'unreachable' || t.status === 'error' || t.findings.some((f) => !f.waived && (f.status as Status) === 'error');
+}
+
+/** DESIGN.md §6 exit codes from a result document: the same rule for every command. */
 export function exitCodeFor(doc: ResultDocument, failOn: FailOn): ExitCode {
   const findings = doc.targets.flatMap((t) => t.findings).filter((f) => !f.waived);
   const hits = doc.ioc?.hits ?? [];
   if (findings.some((f) => meetsFailOn(f.status, f.severity, failOn)) || hits.some((h) => meetsFailOn('fail', h.severity, failOn))) return EXIT.FINDINGS;
-  if (doc.targets.some((t) => t.status === 'unreachable' || t.status === 'error')) return EXIT.UNASSESSED;
+  if (doc.targets.some(notAssessed)) return EXIT.UNASSESSED;
   return EXIT.OK;
 }
 
-function isDirectoryTarget(path: string, formats: string[]): boolean {
+/**
+ * Is --output a directory? With several formats always; otherwise when it exists as one, ends in a slash,
+ * or (for evidence: --directive or report --evidence) has no file extension.
+ */
+function isDirectoryTarget(path: string, formats: string[], evidence: boolean): boolean {
   if (formats.length > 1) return true;
-  try { return statSync(path).isDirectory(); } catch { return path.endsWith('/'); }
+  try { return statSync(path).isDirectory(); } catch { /* not there yet */ }
+  if (/[\\/]$/.test(path)) return true;
+  return evidence && !basename(path).includes('.');
+}
+
+/** Line of each target in an inventory file: the first line that names it (as a whole word). */
+export function inventoryLines(file: string, targets: string[]): Record<string, number> {
+  let text: string;
+  try { text = readFileSync(file, 'utf8'); } catch (err) {
+    throw new InputError(`--inventory-file ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`, 'give the inventory file that lists the servers (its path as the repository has it)');
+  }
+  const lines = text.split(/\r?\n/).map((l) => l.toLowerCase());
+  const out: Record<string, number> = {};
+  for (const t of targets) {
+    const name = t.toLowerCase();
+    const re = new RegExp(`(^|[^a-z0-9.-])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^a-z0-9-]|\\.(?![a-z0-9]))`);
+    const i = lines.findIndex((l) => re.test(l));
+    if (i >= 0) out[name] = i + 1;
+  }
+  return out;
+}
+
+export type OutputOptions = Pick<CommonOptions, 'format' | 'output' | 'directive' | 'inventoryFile' | 'asOf'> & { rules?: string; evidence?: boolean };
+
+/** Render options for a document: the directive and catalog when an evidence report needs them, inventory lines for SARIF. */
+function renderOptionsFor(doc: ResultDocument, opts: OutputOptions, formats: string[]): RenderOptions {
+  const evidenceFormats = formats.some((f) => f === 'markdown' || f === 'html');
+  const directiveDef = opts.directive ? resolveDirective(opts.directive, opts.rules) : undefined;
+  return {
+    color: !opts.output && process.stdout.isTTY === true && !process.env['NO_COLOR'],
+    ...(opts.directive ? { directive: opts.directive, directiveDef: directiveDef! } : {}),
+    ...(directiveDef && evidenceFormats ? { catalog: getCatalog(opts.rules ?? DEFAULT_RULES_DIR) } : {}),
+    ...(opts.inventoryFile ? { inventoryFile: opts.inventoryFile } : {}),
+    ...(opts.inventoryFile && formats.includes('sarif') ? { inventoryLines: inventoryLines(opts.inventoryFile, doc.targets.map((t) => t.target)) } : {}),
+    asOf: opts.asOf,
+  };
 }
 
 /**
- * Renders the document in each requested format. With no --output the single format goes to stdout;
- * with several formats --output names a directory that receives exaudit.<ext> per format.
+ * Renders the document in each requested format. With no --output the single format goes to stdout; a
+ * single format with a file --output goes to that file; otherwise --output names a directory that receives
+ * exaudit.<ext> per format plus manifest.json and SHA256SUMS (check them with `exaudit verify DIR`).
  * Returns the files written.
  */
-export function writeOutputs(doc: ResultDocument, opts: Pick<CommonOptions, 'format' | 'output' | 'directive' | 'inventoryFile' | 'asOf'>, defaultFormat = 'console'): string[] {
+export function writeOutputs(doc: ResultDocument, opts: OutputOptions, defaultFormat = 'console'): string[] {
   const formats = opts.format?.length ? [...new Set(opts.format)] : [defaultFormat];
-  const renderOpts: RenderOptions = {
-    color: !opts.output && process.stdout.isTTY === true && !process.env['NO_COLOR'],
-    ...(opts.directive ? { directive: opts.directive } : {}),
-    ...(opts.inventoryFile ? { inventoryFile: opts.inventoryFile } : {}),
-    asOf: opts.asOf,
-  };
+  const renderOpts = renderOptionsFor(doc, opts, formats);
   if (!opts.output) {
     if (formats.length > 1) throw new InputError('several formats need --output DIR', 'or ask for one format on stdout');
     process.stdout.write(rendererFor(formats[0]!)!.render(doc, renderOpts));
     return [];
   }
-  const written: string[] = [];
-  const dirMode = isDirectoryTarget(opts.output, formats);
-  for (const format of formats) {
-    const r = rendererFor(format)!;
-    const file = dirMode ? join(opts.output, `exaudit.${r.extension}`) : opts.output;
-    mkdirSync(dirMode ? opts.output : dirname(file), { recursive: true });
-    writeFileSync(file, r.render(doc, renderOpts));
-    written.push(file);
+  if (!isDirectoryTarget(opts.output, formats, !!opts.evidence || !!opts.directive)) {
+    mkdirSync(dirname(opts.output), { recursive: true });
+    writeFileSync(opts.output, rendererFor(formats[0]!)!.render(doc, renderOpts));
+    return [opts.output];
   }
-  return written;
+  const files = Object.fromEntries(formats.map((f) => { const r = rendererFor(f)!; return [`exaudit.${r.extension}`, r.render(doc, renderOpts)]; }));
+  const written = writeEvidence(opts.output, files, `exaudit ${TOOL_VERSION}`);
+  if (written.others.length) process.stderr.write(`exaudit: ${opts.output} also holds ${written.others.length} file(s) this run did not write (${written.others.slice(0, 3).join(', ')}${written.others.length > 3 ? ', …' : ''}); exaudit verify will report them as extra\n`);
+  return [...Object.keys(files), 'manifest.json', 'SHA256SUMS'].map((f) => join(opts.output!, f));
 }
 
-/** Applies waivers, writes outputs, prints where they went, and sets the exit code. */
-export function finishResult(doc: ResultDocument, opts: CommonOptions, defaultFormat = 'console'): ExitCode {
-  const final = opts.waivers ? applyWaiversFile(doc, opts.waivers, opts.asOf) : doc;
+/**
+ * Applies waivers (a --waivers file replaces any the document had; without one, waivers whose expiry has
+ * passed stop applying), writes outputs, reports expired and unused waivers, and sets the exit code.
+ */
+export function finishResult(doc: ResultDocument, opts: CommonOptions & { evidence?: boolean }, defaultFormat = 'console'): ExitCode {
+  const final = opts.waivers ? applyWaiversFile(doc, opts.waivers, opts.asOf) : expireWaivers(doc, opts.asOf);
   const files = writeOutputs(final, opts, defaultFormat);
-  if (files.length && !opts.quiet) process.stderr.write(`exaudit: wrote ${files.join(', ')}\n`);
+  if (!opts.quiet) {
+    for (const w of waiverWarnings(final)) process.stderr.write(`exaudit: ${w}\n`);
+    if (files.length) process.stderr.write(`exaudit: wrote ${files.join(', ')}\n`);
+  }
   const code = exitCodeFor(final, opts.failOn);
   process.exitCode = code;
   return code;

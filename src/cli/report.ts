@@ -1,15 +1,11 @@
 /** `exaudit report <result.json…>`: render saved results in any format, join shards (--merge), write evidence. */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { addGlobalOptions, addOutputOptions, finishResult, setupLogging, exitCodeFor, type CommonOptions } from './common.js';
+import { addGlobalOptions, addOutputOptions, finishResult, setupLogging, type CommonOptions } from './common.js';
 import { ResultDocument } from '../engine/result.js';
 import { mergeResults } from '../engine/merge.js';
-import { applyWaiversFile } from '../engine/waivers.js';
 import { InputError } from '../util/errors.js';
-import { RENDERERS } from '../../reports/index.js';
-import { writeEvidence } from '../../reports/evidence.js';
-import { DIRECTIVES } from '../../reports/directives.js';
-import { TOOL_VERSION } from '../util/tool.js';
+import { resolveDirective } from '../../reports/directives.js';
 
 export function readResult(file: string): ResultDocument {
   let data: unknown;
@@ -21,33 +17,34 @@ export function readResult(file: string): ResultDocument {
 
 export function register(program: Command): Command {
   const cmd = program.command('report')
-    .description('render saved result documents: formats, directive evidence with a SHA-256 manifest, shard merging')
+    .description('render saved result documents: any format, directive evidence with a SHA-256 manifest, shard merging')
     .argument('<results...>', 'result JSON files (from --format json)')
-    .option('--merge', 'join several results (e.g. shards of one fleet run) into one')
-    .option('--evidence', 'with --output DIR: write an evidence directory (reports + manifest.json + SHA256SUMS) for `exaudit verify`');
+    .option('--merge', 'join several results (shards of one fleet run, or an audit and an ioc sweep) into one')
+    .option('--evidence', 'treat --output as an evidence folder even for one format (reports + manifest.json + SHA256SUMS for `exaudit verify`)');
   addOutputOptions(cmd, 'console');
   addGlobalOptions(cmd);
   cmd.addHelpText('after', `
+--output DIR (several formats, an existing folder, a trailing slash, or --directive/--evidence with a name
+without an extension) writes exaudit.<ext> per format plus manifest.json and SHA256SUMS; with --directive or
+--evidence and no --format, the formats are html, markdown and json. --directive adds the directive's scope,
+each required action's status per server with the facts behind it, and what remains and by when.
+
 Examples:
   exaudit report result.json --format sarif -o exaudit.sarif
   exaudit report shard-*.json --merge --format json -o fleet.json
-  exaudit report result.json --directive ed-21-02 --format html,markdown,json --evidence -o evidence/
-  exaudit verify evidence/`);
+  exaudit report result.json --directive ed-21-02 --format html --output evidence
+  exaudit report audit.json ioc.json --merge --directive ed-21-02 --output evidence/ --as-of 2026-11-30
+  exaudit verify evidence`);
   cmd.action(async (files: string[], opts: CommonOptions & { merge?: boolean; evidence?: boolean }) => {
     setupLogging(opts);
-    if (opts.directive && !DIRECTIVES[opts.directive]) throw new InputError(`unknown directive "${opts.directive}"`, `choose ${Object.keys(DIRECTIVES).join(', ')}`);
+    if (opts.directive) resolveDirective(opts.directive, opts.rules);
+    if (opts.evidence && !opts.output) throw new InputError('--evidence needs --output DIR');
     const docs = files.map(readResult);
     if (docs.length > 1 && !opts.merge) throw new InputError('several result files need --merge');
-    let doc = docs.length > 1 ? mergeResults(docs) : docs[0]!;
-    if (!opts.evidence) { finishResult(doc, opts); return; }
-    if (!opts.output) throw new InputError('--evidence needs --output DIR');
-    if (opts.waivers) doc = applyWaiversFile(doc, opts.waivers, opts.asOf);
-    const formats = opts.format?.length ? opts.format : ['html', 'markdown', 'json'];
-    const renderOpts = { ...(opts.directive ? { directive: opts.directive } : {}), asOf: opts.asOf };
-    const out = Object.fromEntries(formats.map((f) => [`exaudit.${RENDERERS[f]!.extension}`, RENDERERS[f]!.render(doc, renderOpts)]));
-    const m = writeEvidence(opts.output, out, `exaudit ${TOOL_VERSION}`);
-    if (!opts.quiet) process.stderr.write(`exaudit: wrote ${m.files.length} files and manifest.json to ${opts.output}\n`);
-    process.exitCode = exitCodeFor(doc, opts.failOn);
+    const doc = docs.length > 1 ? mergeResults(docs) : docs[0]!;
+    const evidenceDir = !!opts.output && (!!opts.evidence || !!opts.directive);
+    const format = opts.format?.length ? opts.format : evidenceDir ? ['html', 'markdown', 'json'] : [];
+    finishResult(doc, { ...opts, format });
   });
   return cmd;
 }

@@ -10,7 +10,7 @@ import { X509Certificate } from 'node:crypto';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import {
-  addGlobalOptions, addOutputOptions, catalogFor, collectFormats, finishResult, meetsFailOn, parsePositiveInt, redactedArgv,
+  addGlobalOptions, addOutputOptions, catalogFor, collectFormats, finishResult, meetsFailOn, notAssessed, parsePositiveInt, redactedArgv,
   setupLogging, splitList, type CommonOptions,
 } from './common.js';
 import { expandTargets, readTargetsFile, type ScanTarget } from '../collect/http/targets.js';
@@ -233,7 +233,7 @@ async function streamNdjson(targets: ScanTarget[], scanOpts: FleetOptions, ctx: 
       one.waivers?.forEach((w, i) => { if (w.state === 'applied') waiverUse.add(i); });
     }
     failed ||= r.findings.some((f) => !f.waived && meetsFailOn(f.status, f.severity, ctx.failOn));
-    unassessed ||= r.status === 'unreachable' || r.status === 'error';
+    unassessed ||= notAssessed(r); // the same rule exitCodeFor applies to a whole document
     // Only counters outlive the line: the same counts summarize() gives for a whole document.
     summary.targets++;
     bump(summary.targetsByStatus, r.status);

@@ -1,7 +1,8 @@
 /**
- * Waivers: accepted risks, matched by fingerprint or by check (+ target, + code), each with a reason, an owner
- * and an expiry. A waived finding stays in the result, marked `waived`; an expired waiver no longer applies and
- * is reported, as is one that matched nothing.
+ * Waivers: accepted risks, matched by fingerprint or by check and target (optionally narrowed to a code),
+ * each with a reason, an owner and usually an expiry. A waived finding stays in the result, marked `waived`,
+ * and no longer counts for --fail-on. A waiver past its expiry no longer applies and is reported as expired;
+ * one that matched nothing is reported as unused.
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
@@ -11,52 +12,99 @@ import { summarize } from './run.js';
 import { InputError } from '../util/errors.js';
 
 const Waiver = z.object({
-  fingerprint: z.string().optional(),
-  check: z.string().optional(),
-  target: z.string().optional(),
+  fingerprint: z.string().regex(/^[0-9a-f]{8,64}$/i, 'expected the finding fingerprint (hex) from the JSON or SARIF output').optional(),
+  check: z.string().min(1).optional(),
+  target: z.string().min(1).optional().describe('server name, or "*" for every server'),
   code: z.string().optional(),
-  reason: z.string().min(3, 'give a reason'),
-  owner: z.string().optional(),
-  expires: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD').optional(),
-}).refine((w) => w.fingerprint || w.check, { message: 'a waiver needs a fingerprint or a check' });
-const WaiverFile = z.union([z.array(Waiver), z.object({ waivers: z.array(Waiver) }).transform((o) => o.waivers)]);
+  reason: z.string().trim().min(3, 'give a reason'),
+  owner: z.string().trim().min(1, 'name an owner (who accepted the risk)'),
+  expires: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD').refine((d) => !Number.isNaN(Date.parse(d)), 'not a date').optional(),
+}).strict().refine((w) => w.fingerprint || w.check, { message: 'a waiver needs a fingerprint, or a check and a target' })
+  .refine((w) => w.fingerprint || w.target, { message: 'a check waiver needs a target (a server name, or "*" for every server)', path: ['target'] });
+const WaiverList = z.array(Waiver);
 export type Waiver = z.infer<typeof Waiver>;
 
 export function loadWaivers(file: string): Waiver[] {
   let data: unknown;
   try { data = parseYaml(readFileSync(file, 'utf8')); } catch (err) {
-    throw new InputError(`--waivers ${file}: ${(err as Error).message.split('\n')[0]}`, 'the waivers file is YAML: a list of {fingerprint | check, target, reason, owner, expires}');
+    const e = err as NodeJS.ErrnoException;
+    throw new InputError(`--waivers ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message.split('\n')[0]}`, 'the waivers file is YAML: a list of {fingerprint | check + target, reason, owner, expires}');
   }
-  const r = WaiverFile.safeParse(data);
+  // Either a list, or { waivers: [...] }.
+  const list = data && typeof data === 'object' && !Array.isArray(data) && 'waivers' in data && Object.keys(data).length === 1 ? (data as { waivers: unknown }).waivers : data ?? [];
+  const r = WaiverList.safeParse(list);
   if (!r.success) {
     const i = r.error.issues[0]!;
-    throw new InputError(`--waivers ${file}: ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new InputError(`--waivers ${file}: ${i.path.join('.') || '(root)'}: ${i.message}`, 'each waiver: fingerprint, or check and target; reason; owner; expires YYYY-MM-DD');
   }
   return r.data;
 }
 
+const isExpired = (w: { expires?: string | undefined }, asOf: string) => !!w.expires && w.expires < asOf;
+
+/**
+ * Marks findings waived by these waivers (replacing any marks the document already had) and records each
+ * waiver's state. Expiry is inclusive: a waiver that expires on the --as-of date still applies that day.
+ */
 export function applyWaivers(doc: ResultDocument, waivers: Waiver[], asOf: string): ResultDocument {
   const used = new Set<number>();
   const targets = doc.targets.map((t) => ({
     ...t,
-    findings: t.findings.map((f) => {
+    findings: t.findings.map((found) => {
+      const { waived: _old, ...f } = found;
       if (f.status === 'pass' || f.status === 'not_applicable') return f;
-      const i = waivers.findIndex((w) => (!w.expires || w.expires >= asOf)
-        && (w.fingerprint ? w.fingerprint === f.fingerprint : w.check === f.checkId && (!w.target || w.target.toLowerCase() === t.target.toLowerCase()) && (!w.code || w.code === f.code)));
+      const i = waivers.findIndex((w) => !isExpired(w, asOf)
+        && (w.fingerprint
+          ? w.fingerprint.toLowerCase() === f.fingerprint.toLowerCase()
+          : w.check === f.checkId && (w.target === '*' || w.target!.toLowerCase() === t.target.toLowerCase()) && (!w.code || w.code === f.code)));
       if (i < 0) return f;
       used.add(i);
       const w = waivers[i]!;
-      return { ...f, waived: { reason: w.reason, ...(w.owner ? { owner: w.owner } : {}), ...(w.expires ? { expires: w.expires } : {}) } };
+      return { ...f, waived: { reason: w.reason, owner: w.owner, ...(w.expires ? { expires: w.expires } : {}) } };
     }),
   }));
   return {
     ...doc,
     targets,
-    waivers: waivers.map((w, i) => ({ ...w, state: w.expires && w.expires < asOf ? 'expired' as const : used.has(i) ? 'applied' as const : 'unused' as const })),
+    waivers: waivers.map((w, i) => ({ ...w, state: isExpired(w, asOf) ? 'expired' as const : used.has(i) ? 'applied' as const : 'unused' as const })),
+    summary: summarize(targets),
+  };
+}
+
+/**
+ * Re-judges the waivers a saved result already carries on a new --as-of date: marks whose expiry has passed
+ * are removed (the finding counts again) and those waivers are reported as expired.
+ */
+export function expireWaivers(doc: ResultDocument, asOf: string): ResultDocument {
+  const stale = doc.targets.some((t) => t.findings.some((f) => f.waived && isExpired(f.waived, asOf)));
+  const staleList = (doc.waivers ?? []).some((w) => w.state !== 'expired' && isExpired(w, asOf));
+  if (!stale && !staleList) return doc;
+  const targets = doc.targets.map((t) => ({
+    ...t,
+    findings: t.findings.map((f) => {
+      if (!f.waived || !isExpired(f.waived, asOf)) return f;
+      const { waived: _w, ...rest } = f;
+      return rest;
+    }),
+  }));
+  return {
+    ...doc,
+    targets,
+    ...(doc.waivers ? { waivers: doc.waivers.map((w) => (isExpired(w, asOf) ? { ...w, state: 'expired' as const } : w)) } : {}),
     summary: summarize(targets),
   };
 }
 
 export function applyWaiversFile(doc: ResultDocument, file: string, asOf: string): ResultDocument {
   return applyWaivers(doc, loadWaivers(file), asOf);
+}
+
+/** One line per waiver that needs attention (expired or unused), for stderr. */
+export function waiverWarnings(doc: ResultDocument): string[] {
+  return (doc.waivers ?? []).filter((w) => w.state !== 'applied').map((w) => {
+    const what = w.fingerprint ? `fingerprint ${w.fingerprint}` : `${w.check} on ${w.target ?? 'every server'}`;
+    return w.state === 'expired'
+      ? `waiver for ${what} (owner ${w.owner ?? 'not given'}) expired on ${w.expires}; it no longer applies`
+      : `waiver for ${w.fingerprint ? what : `${what}`} matched no open finding`;
+  });
 }
