@@ -87,7 +87,14 @@ describe('the same exit codes from every command', () => {
       const r = runCli([...args, ...bad]);
       expect(r.code, `${args[0]} ${bad.join(' ')}`).toBe(2);
       expect(r.stderr.split('\n')[0]).toContain(bad[1]);
+      expect(r.stderr.trim().split('\n'), 'one line').toHaveLength(1);
       expect(r.stdout).toBe('');
     }
+  });
+
+  it.each(['scan', 'audit', 'ioc', 'report', 'build', 'rules', 'collector', 'verify', 'demo', 'lab'])('%s: an unknown option is one line that says where the usage is, exit 2', (cmd) => {
+    const r = runCli([cmd, '--no-such-option']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([`error: unknown option '--no-such-option' (see exaudit ${cmd} --help)`]);
   });
 });
