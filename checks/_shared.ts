@@ -11,8 +11,13 @@ import { compareBuilds } from '../src/util/version.js';
 /** Exchange Online and non-Exchange targets are out of scope for every on-premises check. */
 export function outOfScope(facts: Facts): CheckResult | undefined {
   const ex = facts.exchange;
-  if (ex?.online) return { status: 'not_applicable', code: 'exchange-online', message: 'The target answered as Exchange Online (15.20.x): Microsoft patches it; on-premises checks do not apply.' };
-  if (ex?.notExchange) return { status: 'not_applicable', code: 'not-exchange', message: `The target does not look like Exchange: ${ex.notExchange}.` };
+  // The evidence says what showed it (the collector's source: header, path, status), so the reason travels with the finding.
+  const evidence = [{ fact: 'exchange.source', observed: ex?.source ?? null }];
+  if (ex?.online) {
+    const seen = ex.build ? ` (build ${ex.build})` : '';
+    return { status: 'not_applicable', code: 'exchange-online', message: `The target answered as Exchange Online${seen}: Microsoft patches it; on-premises checks do not apply.`, evidence };
+  }
+  if (ex?.notExchange) return { status: 'not_applicable', code: 'not-exchange', message: `The target does not look like Exchange: ${ex.notExchange}.`, evidence };
   return undefined;
 }
 

@@ -28,6 +28,11 @@ describe('exchange-build', () => {
   it('is not applicable to Exchange Online', () => {
     const f = facts('15.20.8000.1');
     f.exchange!.online = true;
-    expect(run(check, f)[0]).toMatchObject({ status: 'not_applicable', code: 'exchange-online' });
+    f.exchange!.source = 'X-OWA-Version 15.20.8000.1 on the 401 of /autodiscover/autodiscover.xml';
+    const r = run(check, f)[0]!;
+    expect(r).toMatchObject({ status: 'not_applicable', code: 'exchange-online' });
+    // The reason travels with the finding: the build seen and what showed it.
+    expect(r.message).toContain('15.20.8000.1');
+    expect(r.evidence).toEqual([{ fact: 'exchange.source', observed: f.exchange!.source }]);
   });
 });
