@@ -50,8 +50,9 @@ describe('exaudit scan --format json', () => {
     const exo = doc.targets[2]!;
     expect(exo.findings.length).toBeGreaterThan(0);
     expect(exo.findings.every((f) => f.status === 'not_applicable')).toBe(true);
-    // The reason travels with the verdict: Exchange Online by its 15.20 number, not-Exchange by what answered.
-    expect(exo.findings.every((f) => /Exchange Online \(15\.20\.x\)/.test(f.message))).toBe(true);
+    // The reason travels with the verdict: Exchange Online by what answered (evidence), not-Exchange likewise.
+    expect(exo.findings.every((f) => /answered as Exchange Online/.test(f.message))).toBe(true);
+    expect(exo.findings.every((f) => f.evidence.some((e) => e.fact === 'exchange.source' && /^Exchange Online: .+ on 401 \//.test(String(e.observed))))).toBe(true);
     const web = doc.targets[3]!;
     expect(web.findings.length).toBeGreaterThan(0);
     expect(web.findings.every((f) => f.status === 'not_applicable' && /no Exchange response on autodiscover, EWS or OWA/.test(f.message))).toBe(true);
