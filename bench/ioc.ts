@@ -11,13 +11,30 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export interface IocBenchArgs { gib?: number; fresh?: boolean; print?: boolean; rounds?: number }
+export interface IocBenchArgs {
+  gib?: number;
+  fresh?: boolean;
+  print?: boolean;
+  rounds?: number;
+}
 
-export interface IocRun { name: string; ms: number; mbPerSecond: number; hits: number; peakRssMiB: number }
-export interface IocBenchResult { bytes: number; files: number; runs: IocRun[]; plantedHits: number }
+export interface IocRun {
+  name: string;
+  ms: number;
+  mbPerSecond: number;
+  hits: number;
+  peakRssMiB: number;
+}
+export interface IocBenchResult {
+  bytes: number;
+  files: number;
+  runs: IocRun[];
+  plantedHits: number;
+}
 
 const FILE_BYTES = 64 * 1024 * 1024;
-const FIELDS = 'DateTime,RequestId,MajorVersion,MinorVersion,BuildVersion,RevisionVersion,ClientRequestId,Protocol,UrlHost,UrlStem,ProtocolAction,AuthenticationType,IsAuthenticated,AuthenticatedUser,Organization,AnchorMailbox,UserAgent,ClientIpAddress,ServerHostName,HttpStatus,BackEndStatus,ErrorCode,Method,ProxyAction,TargetServer,TargetServerVersion,RoutingType,RoutingHint,BackEndCookie,ServerLocatorHost,ServerLocatorLatency,RequestBytes,ResponseBytes,TargetOutstandingRequests,AuthModulePerfContext,HttpPipelineLatency,CalculateTargetBackEndLatency,GlsLatencyBreakup,TotalGlsLatency,AccountForestLatencyBreakup,TotalAccountForestLatency,ResourceForestLatencyBreakup,TotalResourceForestLatency,ADLatency,SharedCacheLatencyBreakup,TotalSharedCacheLatency,ActivityContextLifeTime,ModuleToHandlerSwitchingLatency,ClientReqStreamLatency,BackendReqInitLatency,BackendReqStreamLatency,BackendProcessingLatency,BackendRespInitLatency,BackendRespStreamLatency,ClientRespStreamLatency,KerberosAuthHeaderLatency,HandlerCompletionLatency,RequestHandlerLatency,HandlerToModuleSwitchingLatency,ProxyTime,CoreLatency,RoutingLatency,HttpProxyOverhead,TotalRequestTime,RouteRefresherLatency,UrlQuery,BackEndGenericInfo,GenericInfo,GenericErrors,EdgeTraceId,DatabaseGuid,UserADObjectGuid,PartitionEndpointLookupLatency,RoutingStatus';
+const FIELDS =
+  'DateTime,RequestId,MajorVersion,MinorVersion,BuildVersion,RevisionVersion,ClientRequestId,Protocol,UrlHost,UrlStem,ProtocolAction,AuthenticationType,IsAuthenticated,AuthenticatedUser,Organization,AnchorMailbox,UserAgent,ClientIpAddress,ServerHostName,HttpStatus,BackEndStatus,ErrorCode,Method,ProxyAction,TargetServer,TargetServerVersion,RoutingType,RoutingHint,BackEndCookie,ServerLocatorHost,ServerLocatorLatency,RequestBytes,ResponseBytes,TargetOutstandingRequests,AuthModulePerfContext,HttpPipelineLatency,CalculateTargetBackEndLatency,GlsLatencyBreakup,TotalGlsLatency,AccountForestLatencyBreakup,TotalAccountForestLatency,ResourceForestLatencyBreakup,TotalResourceForestLatency,ADLatency,SharedCacheLatencyBreakup,TotalSharedCacheLatency,ActivityContextLifeTime,ModuleToHandlerSwitchingLatency,ClientReqStreamLatency,BackendReqInitLatency,BackendReqStreamLatency,BackendProcessingLatency,BackendRespInitLatency,BackendRespStreamLatency,ClientRespStreamLatency,KerberosAuthHeaderLatency,HandlerCompletionLatency,RequestHandlerLatency,HandlerToModuleSwitchingLatency,ProxyTime,CoreLatency,RoutingLatency,HttpProxyOverhead,TotalRequestTime,RouteRefresherLatency,UrlQuery,BackEndGenericInfo,GenericInfo,GenericErrors,EdgeTraceId,DatabaseGuid,UserADObjectGuid,PartitionEndpointLookupLatency,RoutingStatus';
 const N = FIELDS.split(',').length;
 const col = (name: string) => FIELDS.split(',').indexOf(name);
 
@@ -25,24 +42,54 @@ function record(i: number, kind: 'normal' | 'anchor' | 'proxyshell' | 'notshell'
   const c: string[] = new Array<string>(N).fill('');
   const t = new Date(Date.UTC(2021, 2, 1) + i * 37).toISOString();
   c[0] = t;
-  c[col('RequestId')] = `${(i * 2654435761 >>> 0).toString(16).padStart(8, '0')}-4d2c-4e1b-9a7f-${i.toString(16).padStart(12, '0')}`;
-  c[col('MajorVersion')] = '15'; c[col('MinorVersion')] = '1'; c[col('BuildVersion')] = '2176'; c[col('RevisionVersion')] = '2';
+  c[col('RequestId')] =
+    `${((i * 2654435761) >>> 0).toString(16).padStart(8, '0')}-4d2c-4e1b-9a7f-${i.toString(16).padStart(12, '0')}`;
+  c[col('MajorVersion')] = '15';
+  c[col('MinorVersion')] = '1';
+  c[col('BuildVersion')] = '2176';
+  c[col('RevisionVersion')] = '2';
   c[col('Protocol')] = ['Owa', 'Ews', 'Mapi', 'Autodiscover', 'Ecp'][i % 5]!;
   c[col('UrlHost')] = 'mail.contoso.lab';
-  c[col('UrlStem')] = ['/owa/service.svc', '/EWS/Exchange.asmx', '/mapi/emsmdb/', '/Autodiscover/Autodiscover.xml', '/ecp/default.aspx'][i % 5]!;
-  c[col('AuthenticationType')] = 'Negotiate'; c[col('IsAuthenticated')] = 'True';
+  c[col('UrlStem')] = [
+    '/owa/service.svc',
+    '/EWS/Exchange.asmx',
+    '/mapi/emsmdb/',
+    '/Autodiscover/Autodiscover.xml',
+    '/ecp/default.aspx',
+  ][i % 5]!;
+  c[col('AuthenticationType')] = 'Negotiate';
+  c[col('IsAuthenticated')] = 'True';
   c[col('AuthenticatedUser')] = `CONTOSO\\user${i % 5000}`;
   c[col('AnchorMailbox')] = `Smtp~user${i % 5000}@contoso.lab`;
-  c[col('UserAgent')] = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML; like Gecko) Chrome/89.0 Safari/537.36';
+  c[col('UserAgent')] =
+    'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML; like Gecko) Chrome/89.0 Safari/537.36';
   c[col('ClientIpAddress')] = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
-  c[col('ServerHostName')] = 'EX01'; c[col('HttpStatus')] = '200'; c[col('BackEndStatus')] = '200'; c[col('Method')] = 'POST';
-  c[col('ProxyAction')] = 'Proxy'; c[col('TargetServer')] = 'ex02.contoso.lab'; c[col('TargetServerVersion')] = '15.01.2176.002';
-  c[col('RequestBytes')] = String(1000 + (i % 9000)); c[col('ResponseBytes')] = String(2000 + (i % 40000));
+  c[col('ServerHostName')] = 'EX01';
+  c[col('HttpStatus')] = '200';
+  c[col('BackEndStatus')] = '200';
+  c[col('Method')] = 'POST';
+  c[col('ProxyAction')] = 'Proxy';
+  c[col('TargetServer')] = 'ex02.contoso.lab';
+  c[col('TargetServerVersion')] = '15.01.2176.002';
+  c[col('RequestBytes')] = String(1000 + (i % 9000));
+  c[col('ResponseBytes')] = String(2000 + (i % 40000));
   c[col('TotalRequestTime')] = String(i % 997);
   c[col('GenericInfo')] = 'S:ServiceCommonMetadata.RequestId=;S:ServiceCommonMetadata.HttpMethod=POST';
-  if (kind === 'anchor') { c[col('AnchorMailbox')] = 'ServerInfo~a]@ex02.contoso.lab:444/ecp/DDI/DDIService.svc/SetObject?schema=ResetOABVirtualDirectory#'; c[col('AuthenticatedUser')] = ''; c[col('ClientIpAddress')] = '203.0.113.7'; }
-  if (kind === 'proxyshell') { c[col('UrlStem')] = '/autodiscover/autodiscover.json'; c[col('UrlQuery')] = '?@evil.lab/mapi/nspi/?&Email=autodiscover/autodiscover.json%3F@evil.lab'; }
-  if (kind === 'notshell') { c[col('UrlStem')] = '/autodiscover/autodiscover.json'; c[col('UrlQuery')] = '?@evil.lab/owa/&Email=autodiscover/autodiscover.json?@evil.lab&Protocol=XYZ&FooProtocol=Powershell'; }
+  if (kind === 'anchor') {
+    c[col('AnchorMailbox')] =
+      'ServerInfo~a]@ex02.contoso.lab:444/ecp/DDI/DDIService.svc/SetObject?schema=ResetOABVirtualDirectory#';
+    c[col('AuthenticatedUser')] = '';
+    c[col('ClientIpAddress')] = '203.0.113.7';
+  }
+  if (kind === 'proxyshell') {
+    c[col('UrlStem')] = '/autodiscover/autodiscover.json';
+    c[col('UrlQuery')] = '?@evil.lab/mapi/nspi/?&Email=autodiscover/autodiscover.json%3F@evil.lab';
+  }
+  if (kind === 'notshell') {
+    c[col('UrlStem')] = '/autodiscover/autodiscover.json';
+    c[col('UrlQuery')] =
+      '?@evil.lab/owa/&Email=autodiscover/autodiscover.json?@evil.lab&Protocol=XYZ&FooProtocol=Powershell';
+  }
   return c.join(',');
 }
 
@@ -53,12 +100,20 @@ async function generate(dir: string, bytes: number): Promise<number> {
   for (let f = 0; f * FILE_BYTES < bytes; f++) {
     const out = createWriteStream(join(dir, `HttpProxy_20210301${String(f).padStart(2, '0')}-1.LOG`));
     let written = 0;
-    const write = (s: string) => new Promise<void>((resolve) => { written += s.length; if (out.write(s)) resolve(); else out.once('drain', () => resolve()); });
-    await write(`#Software: Microsoft Exchange Server\r\n#Version: 15.01.2176.002\r\n#Log-type: Ecp Logs\r\n#Fields: ${FIELDS}\r\n`);
+    const write = (s: string) =>
+      new Promise<void>((resolve) => {
+        written += s.length;
+        if (out.write(s)) resolve();
+        else out.once('drain', () => resolve());
+      });
+    await write(
+      `#Software: Microsoft Exchange Server\r\n#Version: 15.01.2176.002\r\n#Log-type: Ecp Logs\r\n#Fields: ${FIELDS}\r\n`,
+    );
     while (written < FILE_BYTES) {
       let chunk = '';
       for (let k = 0; k < 500; k++, i++) {
-        const kind = i % 200_000 === 1 ? 'anchor' : i % 200_000 === 2 ? 'proxyshell' : i % 200_000 === 3 ? 'notshell' : 'normal';
+        const kind =
+          i % 200_000 === 1 ? 'anchor' : i % 200_000 === 2 ? 'proxyshell' : i % 200_000 === 3 ? 'notshell' : 'normal';
         if (kind !== 'normal') planted++;
         chunk += `${record(i, kind)}\r\n`;
       }
@@ -77,7 +132,10 @@ function sweepChild(dir: string, jobs: number): { ms: number; hits: number; maxR
     const t = performance.now();
     const r = await sweep([${JSON.stringify(dir)}], { jobs: ${jobs} });
     process.stdout.write(JSON.stringify({ ms: performance.now() - t, hits: r.hits.length, maxRssKiB: process.resourceUsage().maxRSS }));`;
-  const p = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const p = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (p.status !== 0) throw new Error(`sweep child failed: ${p.stderr}`);
   return JSON.parse(p.stdout) as { ms: number; hits: number; maxRssKiB: number };
 }
@@ -85,10 +143,15 @@ function sweepChild(dir: string, jobs: number): { ms: number; hits: number; maxR
 function rgRun(dir: string): { ms: number; hits: number; maxRssKiB: number } | undefined {
   const t = performance.now();
   // The same needles as the HttpProxy rules' prefilters: matching lines are the candidates exaudit parses.
-  const p = spawnSync('rg', ['--count', '--no-filename', '-i', '-e', 'ServerInfo~', '-e', 'autodiscover.json', dir], { encoding: 'utf8' });
+  const p = spawnSync('rg', ['--count', '--no-filename', '-i', '-e', 'ServerInfo~', '-e', 'autodiscover.json', dir], {
+    encoding: 'utf8',
+  });
   const ms = performance.now() - t;
   if (p.error) return undefined;
-  const hits = p.stdout.split('\n').filter(Boolean).reduce((n, l) => n + Number(l), 0);
+  const hits = p.stdout
+    .split('\n')
+    .filter(Boolean)
+    .reduce((n, l) => n + Number(l), 0);
   return { ms, hits, maxRssKiB: 0 };
 }
 
@@ -111,12 +174,21 @@ export async function runIocBench(args: IocBenchArgs = {}): Promise<IocBenchResu
   const total = files.reduce((n, f) => n + statSync(join(dir, f)).size, 0);
   const mb = total / 1e6;
   const runs: IocRun[] = [];
-  const add = (name: string, r: { ms: number; hits: number; maxRssKiB: number }) => runs.push({ name, ms: Math.round(r.ms), mbPerSecond: Math.round((mb / (r.ms / 1000)) * 10) / 10, hits: r.hits, peakRssMiB: Math.round(r.maxRssKiB / 1024) });
+  const add = (name: string, r: { ms: number; hits: number; maxRssKiB: number }) =>
+    runs.push({
+      name,
+      ms: Math.round(r.ms),
+      mbPerSecond: Math.round((mb / (r.ms / 1000)) * 10) / 10,
+      hits: r.hits,
+      peakRssMiB: Math.round(r.maxRssKiB / 1024),
+    });
   const jobs = availableParallelism();
   // Interleaved rounds, median time per run kind: these machines are noisy.
   const rounds = args.rounds ?? 3;
   const samples: Record<string, Array<{ ms: number; hits: number; maxRssKiB: number }>> = {};
-  const take = (name: string, r: { ms: number; hits: number; maxRssKiB: number } | undefined) => { if (r) (samples[name] ??= []).push(r); };
+  const take = (name: string, r: { ms: number; hits: number; maxRssKiB: number } | undefined) => {
+    if (r) (samples[name] ??= []).push(r);
+  };
   for (let i = 0; i < rounds; i++) {
     take(`exaudit, ${jobs} threads`, sweepChild(dir, jobs));
     take('exaudit, 1 thread', sweepChild(dir, 1));
@@ -128,10 +200,17 @@ export async function runIocBench(args: IocBenchArgs = {}): Promise<IocBenchResu
   }
   const result = { bytes: total, files: files.length, runs, plantedHits: planted };
   if (args.print !== false) {
-    const lines = [`ioc bench: ${(total / 1024 ** 3).toFixed(2)} GiB of generated HttpProxy logs in ${files.length} files (${dir}), ${planted} planted hits; median of ${rounds} interleaved rounds`];
-    for (const r of runs) lines.push(`  ${r.name.padEnd(24)} ${String(r.ms).padStart(7)} ms  ${String(r.mbPerSecond).padStart(7)} MB/s  ${String(r.hits).padStart(5)} ${r.name.startsWith('ripgrep') ? 'matching lines' : 'hits'}${r.peakRssMiB ? `  peak RSS ${r.peakRssMiB} MiB` : ''}`);
+    const lines = [
+      `ioc bench: ${(total / 1024 ** 3).toFixed(2)} GiB of generated HttpProxy logs in ${files.length} files (${dir}), ${planted} planted hits; median of ${rounds} interleaved rounds`,
+    ];
+    for (const r of runs)
+      lines.push(
+        `  ${r.name.padEnd(24)} ${String(r.ms).padStart(7)} ms  ${String(r.mbPerSecond).padStart(7)} MB/s  ${String(r.hits).padStart(5)} ${r.name.startsWith('ripgrep') ? 'matching lines' : 'hits'}${r.peakRssMiB ? `  peak RSS ${r.peakRssMiB} MiB` : ''}`,
+      );
     const [multi, single, ref] = runs;
-    lines.push(`  ratio: ${multi!.name} is ${(single!.ms / multi!.ms).toFixed(2)}× one thread${ref ? ` and takes ${(multi!.ms / ref.ms).toFixed(2)}× ripgrep's time` : ' (ripgrep not installed: no reference)'}`);
+    lines.push(
+      `  ratio: ${multi!.name} is ${(single!.ms / multi!.ms).toFixed(2)}× one thread${ref ? ` and takes ${(multi!.ms / ref.ms).toFixed(2)}× ripgrep's time` : ' (ripgrep not installed: no reference)'}`,
+    );
     process.stdout.write(`${lines.join('\n')}\n`);
   }
   return result;

@@ -17,6 +17,9 @@ const [name, ...rest] = process.argv.slice(2);
 const chosen = name && !name.startsWith('--') ? [name] : Object.keys(BENCHES);
 for (const b of chosen) {
   const run = BENCHES[b];
-  if (!run) { process.stderr.write(`unknown bench "${b}" (have: ${Object.keys(BENCHES).join(', ')})\n`); process.exit(2); }
+  if (!run) {
+    process.stderr.write(`unknown bench "${b}" (have: ${Object.keys(BENCHES).join(', ')})\n`);
+    process.exit(2);
+  }
   await run(name && !name.startsWith('--') ? rest : process.argv.slice(2));
 }

@@ -44,16 +44,29 @@ async function measure(targets: ReturnType<typeof parseTarget>, opts: FleetOptio
   global.gc?.();
   let rss = process.memoryUsage().rss;
   let heap = process.memoryUsage().heapUsed;
-  const sample = () => { const m = process.memoryUsage(); rss = Math.max(rss, m.rss); heap = Math.max(heap, m.heapUsed); };
+  const sample = () => {
+    const m = process.memoryUsage();
+    rss = Math.max(rss, m.rss);
+    heap = Math.max(heap, m.heapUsed);
+  };
   const timer = setInterval(sample, 25);
   let exact = 0;
   const t0 = performance.now();
-  await scanTargets(targets, opts, (c) => { if (c.facts?.exchange?.precision === 'exact') exact++; });
+  await scanTargets(targets, opts, (c) => {
+    if (c.facts?.exchange?.precision === 'exact') exact++;
+  });
   const ms = performance.now() - t0;
   clearInterval(timer);
   sample();
   const mib = (n: number) => Math.round((n / 1048576) * 10) / 10;
-  return { concurrency: opts.concurrency, ms: Math.round(ms), targetsPerSecond: Math.round((targets.length / (ms / 1000)) * 10) / 10, exact, peakRssMiB: mib(rss), peakHeapMiB: mib(heap) };
+  return {
+    concurrency: opts.concurrency,
+    ms: Math.round(ms),
+    targetsPerSecond: Math.round((targets.length / (ms / 1000)) * 10) / 10,
+    exact,
+    peakRssMiB: mib(rss),
+    peakHeapMiB: mib(heap),
+  };
 }
 
 /** Runs the benchmark and returns the numbers (runScanBench prints them). */
@@ -62,26 +75,40 @@ export async function measureScanBench(args: ScanBenchArgs | number = {}): Promi
   const n = Math.max(1, Math.min(a.targets ?? 1000, 20_000));
   const concurrency = a.concurrency ?? 64;
   const servers = Math.max(1, Math.ceil(n / PORTS_PER_SERVER));
-  const lab = await startHttpLab(Array.from({ length: servers }, (_, i) => ({ name: `bench-${i}`, build: BUILDS[i % BUILDS.length]!, aliases: PORTS_PER_SERVER - 1 })));
+  const lab = await startHttpLab(
+    Array.from({ length: servers }, (_, i) => ({
+      name: `bench-${i}`,
+      build: BUILDS[i % BUILDS.length]!,
+      aliases: PORTS_PER_SERVER - 1,
+    })),
+  );
   try {
-    const targets = lab.servers.flatMap((s) => s.ports).slice(0, n).map((p) => parseTarget(`127.0.0.1:${p}`)[0]!);
+    const targets = lab.servers
+      .flatMap((s) => s.ports)
+      .slice(0, n)
+      .map((p) => parseTarget(`127.0.0.1:${p}`)[0]!);
     const base = { ca: lab.ca, requestTimeoutMs: 10_000, targetTimeoutMs: 60_000, samples: 3 };
     // One-by-one first, so the concurrent run cannot profit from a warmer process than its reference.
     const oneByOne = await measure(targets, { ...base, concurrency: 1 });
     const concurrent = await measure(targets, { ...base, concurrency });
     const result: ScanBenchResult = {
-      targets: n, concurrent, oneByOne,
+      targets: n,
+      concurrent,
+      oneByOne,
       speedup: Math.round((concurrent.targetsPerSecond / oneByOne.targetsPerSecond) * 100) / 100,
       memoryRatio: Math.round((concurrent.peakRssMiB / oneByOne.peakRssMiB) * 100) / 100,
     };
     if (a.print !== false) {
-      const line = (label: string, r: ScanRun) => `  ${label.padEnd(26)} ${String(r.ms).padStart(7)} ms  ${String(r.targetsPerSecond).padStart(7)} targets/s  peak RSS ${r.peakRssMiB} MiB, heap ${r.peakHeapMiB} MiB  (${r.exact}/${n} exact builds)`;
-      process.stdout.write([
-        `scan bench: ${n} lab targets on 127.0.0.1 (${servers} servers × up to ${PORTS_PER_SERVER} ports), passive requests, 3 samples`,
-        line(`concurrency ${concurrency}`, concurrent),
-        line('one by one (reference)', oneByOne),
-        `  ratio: ${result.speedup}× the targets per second of one-by-one; ${result.memoryRatio}× its peak RSS`,
-      ].join('\n') + '\n');
+      const line = (label: string, r: ScanRun) =>
+        `  ${label.padEnd(26)} ${String(r.ms).padStart(7)} ms  ${String(r.targetsPerSecond).padStart(7)} targets/s  peak RSS ${r.peakRssMiB} MiB, heap ${r.peakHeapMiB} MiB  (${r.exact}/${n} exact builds)`;
+      process.stdout.write(
+        [
+          `scan bench: ${n} lab targets on 127.0.0.1 (${servers} servers × up to ${PORTS_PER_SERVER} ports), passive requests, 3 samples`,
+          line(`concurrency ${concurrency}`, concurrent),
+          line('one by one (reference)', oneByOne),
+          `  ratio: ${result.speedup}× the targets per second of one-by-one; ${result.memoryRatio}× its peak RSS`,
+        ].join('\n') + '\n',
+      );
     }
     return result;
   } finally {

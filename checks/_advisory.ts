@@ -18,18 +18,27 @@ export type MitigationState = 'in-place' | 'absent' | 'unknown' | 'not-needed' |
 /** Why a collected rule does not satisfy a spec (HealthChecker's validity criteria); empty when it does. */
 export function ruleDefects(rule: RewriteRule, spec: RewriteRuleSpec, ruleCount: number): string[] {
   const out: string[] = [];
-  if (spec.name && rule.name.toLowerCase() !== spec.name.toLowerCase()) out.push(`named "${rule.name}", not "${spec.name}"`);
+  if (spec.name && rule.name.toLowerCase() !== spec.name.toLowerCase())
+    out.push(`named "${rule.name}", not "${spec.name}"`);
   if (rule.enabled === false) out.push('disabled');
   if (rule.patternSyntax && /wildcard/i.test(rule.patternSyntax)) out.push('patternSyntax Wildcard');
-  if (spec.matchUrl !== undefined && rule.matchUrl !== undefined && rule.matchUrl !== spec.matchUrl) out.push(`match url "${rule.matchUrl}", expected "${spec.matchUrl}"`);
-  if (!spec.actions.some((a) => a.toLowerCase() === (rule.actionType ?? '').toLowerCase())) out.push(`action ${rule.actionType ?? '(none)'}, expected ${spec.actions.join(' or ')}`);
-  if (!spec.name && rule.stopProcessing === false && ruleCount > 1) out.push('stopProcessing false while other rules exist'); // content-matched rules must stop processing
-  const good = rule.conditions.some((c) => !c.negate && c.pattern === spec.pattern && (spec.input === undefined || c.input === spec.input));
+  if (spec.matchUrl !== undefined && rule.matchUrl !== undefined && rule.matchUrl !== spec.matchUrl)
+    out.push(`match url "${rule.matchUrl}", expected "${spec.matchUrl}"`);
+  if (!spec.actions.some((a) => a.toLowerCase() === (rule.actionType ?? '').toLowerCase()))
+    out.push(`action ${rule.actionType ?? '(none)'}, expected ${spec.actions.join(' or ')}`);
+  if (!spec.name && rule.stopProcessing === false && ruleCount > 1)
+    out.push('stopProcessing false while other rules exist'); // content-matched rules must stop processing
+  const good = rule.conditions.some(
+    (c) => !c.negate && c.pattern === spec.pattern && (spec.input === undefined || c.input === spec.input),
+  );
   if (!good) {
     const same = rule.conditions.find((c) => c.pattern === spec.pattern);
     if (same?.negate) out.push('its condition is negated');
     else if (same) out.push(`condition input ${same.input}, expected ${spec.input}`);
-    else out.push(`pattern ${rule.conditions.map((c) => `"${c.pattern}"`).join(', ') || '(none)'} is not the required "${spec.pattern}"${spec.input ? ` on ${spec.input}` : ''}`);
+    else
+      out.push(
+        `pattern ${rule.conditions.map((c) => `"${c.pattern}"`).join(', ') || '(none)'} is not the required "${spec.pattern}"${spec.input ? ` on ${spec.input}` : ''}`,
+      );
   }
   return out;
 }
@@ -43,13 +52,27 @@ export function ruleMatches(rule: RewriteRule, spec: RewriteRuleSpec, ruleCount:
 function candidates(rules: RewriteRule[], spec: RewriteRuleSpec): RewriteRule[] {
   if (spec.name) return rules.filter((r) => r.name.toLowerCase() === spec.name!.toLowerCase());
   const words = (spec.pattern.match(/[a-z]{4,}/gi) ?? []).map((w) => w.toLowerCase());
-  return rules.filter((r) => words.length > 0 && r.conditions.some((c) => words.every((w) => c.pattern.toLowerCase().includes(w))));
+  return rules.filter(
+    (r) => words.length > 0 && r.conditions.some((c) => words.every((w) => c.pattern.toLowerCase().includes(w))),
+  );
 }
 
-export function mitigationState(m: Mitigation, facts: Facts, info: BuildInfo): { state: MitigationState; evidence: Evidence } {
+export function mitigationState(
+  m: Mitigation,
+  facts: Facts,
+  info: BuildInfo,
+): { state: MitigationState; evidence: Evidence } {
   const product = info.product;
-  if (m.products && !m.products.includes(product)) return { state: 'not-needed', evidence: { fact: m.id, observed: `not applicable to Exchange ${product}` } };
-  if (m.kind === 'eems-applied' && eemsAvailable(info) === false) return { state: 'not-available', evidence: { fact: 'config.eems', observed: `${info.name} has no Emergency Mitigation Service (2016 CU22, 2019 CU11 and later)` } };
+  if (m.products && !m.products.includes(product))
+    return { state: 'not-needed', evidence: { fact: m.id, observed: `not applicable to Exchange ${product}` } };
+  if (m.kind === 'eems-applied' && eemsAvailable(info) === false)
+    return {
+      state: 'not-available',
+      evidence: {
+        fact: 'config.eems',
+        observed: `${info.name} has no Emergency Mitigation Service (2016 CU22, 2019 CU11 and later)`,
+      },
+    };
   switch (m.kind) {
     case 'rewrite-rules': {
       const rules = facts.iis?.rewriteRules;
@@ -62,57 +85,122 @@ export function mitigationState(m: Mitigation, facts: Facts, info: BuildInfo): {
         const why = missing.map((spec) => {
           const near = candidates(site, spec);
           const label = spec.name ?? `a rule with pattern "${spec.pattern}"`;
-          return near.length ? near.map((r) => `rule "${r.name}" does not count: ${ruleDefects(r, spec, site.length).join(', ')}`).join('; ') : `${label}: not present`;
+          return near.length
+            ? near
+                .map((r) => `rule "${r.name}" does not count: ${ruleDefects(r, spec, site.length).join(', ')}`)
+                .join('; ')
+            : `${label}: not present`;
         });
-        const observed = cleared.length ? `rules cancelled by <clear/>/<remove> in ${cleared.join(', ')}` : missing.length ? why.join('; ') : 'all rules present and valid';
-        return { state, evidence: { fact: 'iis.rewriteRules', observed, expected: (m.rules ?? []).map((x) => x.name ?? x.pattern), source: facts.iis?.source } };
+        const observed = cleared.length
+          ? `rules cancelled by <clear/>/<remove> in ${cleared.join(', ')}`
+          : missing.length
+            ? why.join('; ')
+            : 'all rules present and valid';
+        return {
+          state,
+          evidence: {
+            fact: 'iis.rewriteRules',
+            observed,
+            expected: (m.rules ?? []).map((x) => x.name ?? x.pattern),
+            source: facts.iis?.source,
+          },
+        };
       }
       const probe = facts.http?.mitigationProbes?.find((p) => p.id === m.probe);
       if (probe) {
-        const state: MitigationState = probe.outcome === 'blocked' ? 'in-place' : probe.outcome === 'not-blocked' ? 'absent' : 'unknown';
-        return { state, evidence: { fact: 'http.mitigationProbes', observed: `${probe.id}: ${probe.outcome} (${probe.detail})`, source: `${probe.method} ${probe.path}` } };
+        const state: MitigationState =
+          probe.outcome === 'blocked' ? 'in-place' : probe.outcome === 'not-blocked' ? 'absent' : 'unknown';
+        return {
+          state,
+          evidence: {
+            fact: 'http.mitigationProbes',
+            observed: `${probe.id}: ${probe.outcome} (${probe.detail})`,
+            source: `${probe.method} ${probe.path}`,
+          },
+        };
       }
       return { state: 'unknown', evidence: { fact: 'iis.rewriteRules', observed: null, expected: 'collected' } };
     }
     case 'services-disabled': {
-      if (!facts.services) return { state: 'unknown', evidence: { fact: 'services', observed: null, expected: 'collected' } };
+      if (!facts.services)
+        return { state: 'unknown', evidence: { fact: 'services', observed: null, expected: 'collected' } };
       const bad = (m.services ?? []).filter((name) => {
         const s = facts.services!.find((x) => x.name.toLowerCase() === name.toLowerCase());
         return s && s.present !== false && !(/disabled/i.test(s.startMode ?? '') && /stopped/i.test(s.status));
       });
       // A service missing from the list was not looked at (the collector lists absent services with present: false).
-      const unlisted = (m.services ?? []).filter((name) => !facts.services!.some((x) => x.name.toLowerCase() === name.toLowerCase()));
+      const unlisted = (m.services ?? []).filter(
+        (name) => !facts.services!.some((x) => x.name.toLowerCase() === name.toLowerCase()),
+      );
       const state: MitigationState = bad.length ? 'absent' : unlisted.length ? 'unknown' : 'in-place';
-      const observed = bad.length ? `not disabled: ${bad.join(', ')}` : unlisted.length ? `not collected: ${unlisted.join(', ')}` : 'disabled or not installed';
+      const observed = bad.length
+        ? `not disabled: ${bad.join(', ')}`
+        : unlisted.length
+          ? `not collected: ${unlisted.join(', ')}`
+          : 'disabled or not installed';
       const source = [...new Set(facts.services.map((x) => x.source).filter(Boolean))].join('; ') || undefined;
-      return { state, evidence: { fact: 'services', observed, expected: `${m.services?.join(', ')} Stopped and Disabled`, ...(source ? { source } : {}) } };
+      return {
+        state,
+        evidence: {
+          fact: 'services',
+          observed,
+          expected: `${m.services?.join(', ')} Stopped and Disabled`,
+          ...(source ? { source } : {}),
+        },
+      };
     }
     case 'app-pools-stopped': {
       const pools = facts.iis?.appPools;
-      if (!pools) return { state: 'unknown', evidence: { fact: 'iis.appPools', observed: null, expected: 'collected' } };
+      if (!pools)
+        return { state: 'unknown', evidence: { fact: 'iis.appPools', observed: null, expected: 'collected' } };
       const bad = (m.appPools ?? []).filter((name) => {
         const p = pools.find((x) => x.name.toLowerCase() === name.toLowerCase());
         return !p || !/stopped/i.test(p.state) || p.autoStart === true;
       });
-      return { state: bad.length ? 'absent' : 'in-place', evidence: { fact: 'iis.appPools', observed: bad.length ? `running: ${bad.join(', ')}` : 'stopped', expected: `${m.appPools?.join(', ')} stopped, autoStart false`, source: facts.iis?.source } };
+      return {
+        state: bad.length ? 'absent' : 'in-place',
+        evidence: {
+          fact: 'iis.appPools',
+          observed: bad.length ? `running: ${bad.join(', ')}` : 'stopped',
+          expected: `${m.appPools?.join(', ')} stopped, autoStart false`,
+          source: facts.iis?.source,
+        },
+      };
     }
     case 'eems-applied': {
       const applied = facts.config?.eems?.applied;
-      if (!applied) return { state: 'unknown', evidence: { fact: 'config.eems.applied', observed: null, expected: 'collected' } };
+      if (!applied)
+        return { state: 'unknown', evidence: { fact: 'config.eems.applied', observed: null, expected: 'collected' } };
       const hit = applied.some((id) => (m.eemsIds ?? []).includes(id));
-      return { state: hit ? 'in-place' : 'absent', evidence: { fact: 'config.eems.applied', observed: applied, expected: m.eemsIds, source: facts.config?.source } };
+      return {
+        state: hit ? 'in-place' : 'absent',
+        evidence: { fact: 'config.eems.applied', observed: applied, expected: m.eemsIds, source: facts.config?.source },
+      };
     }
     case 'remote-powershell-restricted': {
       const n = facts.config?.remotePowerShellNonAdminUsers;
-      if (n === undefined) return { state: 'unknown', evidence: { fact: 'config.remotePowerShellNonAdminUsers', observed: null, expected: 'collected' } };
-      return { state: n === 0 ? 'in-place' : 'absent', evidence: { fact: 'config.remotePowerShellNonAdminUsers', observed: n, expected: 0, source: facts.config?.source } };
+      if (n === undefined)
+        return {
+          state: 'unknown',
+          evidence: { fact: 'config.remotePowerShellNonAdminUsers', observed: null, expected: 'collected' },
+        };
+      return {
+        state: n === 0 ? 'in-place' : 'absent',
+        evidence: {
+          fact: 'config.remotePowerShellNonAdminUsers',
+          observed: n,
+          expected: 0,
+          source: facts.config?.source,
+        },
+      };
     }
   }
 }
 
 export function evaluateAdvisory(advisoryId: string, facts: Facts, catalog: Catalog, asOf: string): CheckResult[] {
   const adv = catalog.advisory(advisoryId);
-  if (!adv) return [{ status: 'error', code: 'advisory-missing', message: `The catalog has no advisory ${advisoryId}.` }];
+  if (!adv)
+    return [{ status: 'error', code: 'advisory-missing', message: `The catalog has no advisory ${advisoryId}.` }];
   const r = buildOf(facts, catalog, asOf);
   if ('result' in r) return [r.result];
   const { info } = r;
@@ -123,41 +211,97 @@ export function evaluateAdvisory(advisoryId: string, facts: Facts, catalog: Cata
   const mits = adv.mitigations.map((m) => ({ m, ...mitigationState(m, facts, info) }));
   const missing = [...new Set(states.flatMap((s) => s.missingUpdates))];
   const remediation = missing.length ? `Install ${missing.join(', ')} (or a later CU with its latest SU).` : undefined;
-  const scope = (m: Mitigation) => `covers ${m.covers.join(', ')}${m.doesNotCover ? `; does not cover: ${m.doesNotCover}` : ''}`;
+  const scope = (m: Mitigation) =>
+    `covers ${m.covers.join(', ')}${m.doesNotCover ? `; does not cover: ${m.doesNotCover}` : ''}`;
   const expectedText = (e: unknown) => (e === undefined ? '' : typeof e === 'string' ? e : JSON.stringify(e));
-  const mitEvidence = mits.map(({ m, state, evidence }) => ({ ...evidence, fact: `mitigation ${m.id} (${state})${m.verified ? '' : ' [not verified]'}: ${m.title}`, expected: `${expectedText(evidence.expected)}${evidence.expected === undefined ? '' : '. '}This mitigation ${scope(m)}` }));
+  const mitEvidence = mits.map(({ m, state, evidence }) => ({
+    ...evidence,
+    fact: `mitigation ${m.id} (${state})${m.verified ? '' : ' [not verified]'}: ${m.title}`,
+    expected: `${expectedText(evidence.expected)}${evidence.expected === undefined ? '' : '. '}This mitigation ${scope(m)}`,
+  }));
   /** Each mitigation in place, with what it covers and what it leaves open (they are all partial by nature). */
   const listInPlace = (xs: typeof mits) => xs.map((x, i) => `(${i + 1}) ${x.m.title}: ${scope(x.m)}`).join(' ');
   if (!open.length && !unknown.length) {
     const leftovers = mits.filter((x) => x.state === 'in-place' && x.m.sideEffects);
-    return [{ status: 'pass', code: 'patched', message: `${info.name} has the updates that fix ${adv.cves.join(', ')}.${leftovers.length ? ` Interim mitigations are still in place and can be rolled back: ${leftovers.map((x) => x.m.sideEffects).join(' ')}` : ''}`, cves: adv.cves, evidence: [base] }];
+    return [
+      {
+        status: 'pass',
+        code: 'patched',
+        message: `${info.name} has the updates that fix ${adv.cves.join(', ')}.${leftovers.length ? ` Interim mitigations are still in place and can be rolled back: ${leftovers.map((x) => x.m.sideEffects).join(' ')}` : ''}`,
+        cves: adv.cves,
+        evidence: [base],
+      },
+    ];
   }
   // Covered: a mitigation for it is in place, or every mitigation for it is not needed on this product
   // (2019 has no Unified Messaging, so the UM path of CVE-2021-26857 does not exist there).
   const covered = (id: string) => {
     const relevant = mits.filter((x) => x.m.covers.includes(id));
-    return relevant.some((x) => x.state === 'in-place') || (relevant.length > 0 && relevant.every((x) => x.state === 'not-needed'));
+    return (
+      relevant.some((x) => x.state === 'in-place') ||
+      (relevant.length > 0 && relevant.every((x) => x.state === 'not-needed'))
+    );
   };
   const inPlace = mits.filter((x) => x.state === 'in-place');
   const exposed = [...open, ...unknown];
   if (unknown.length && !open.length) {
-    return [{ status: 'indeterminate', code: 'su-unknown', message: `${info.name}: the build is known only to the CU; whether the updates for ${unknown.join(', ')} are installed is unknown.${mits.length ? ` Interim mitigations: ${mits.map((x) => `${x.m.id} ${x.state}`).join(', ')}.` : ''}`, cves: unknown, evidence: [base, ...mitEvidence], ...(remediation ? { remediation } : {}) }];
+    return [
+      {
+        status: 'indeterminate',
+        code: 'su-unknown',
+        message: `${info.name}: the build is known only to the CU; whether the updates for ${unknown.join(', ')} are installed is unknown.${mits.length ? ` Interim mitigations: ${mits.map((x) => `${x.m.id} ${x.state}`).join(', ')}.` : ''}`,
+        cves: unknown,
+        evidence: [base, ...mitEvidence],
+        ...(remediation ? { remediation } : {}),
+      },
+    ];
   }
   if (!adv.mitigations.length) {
-    return [{ status: 'fail', code: 'exposed', severity: 'critical', message: `${info.name} is exposed to ${open.join(', ')} (${adv.title}); no interim mitigation exists, only the update.`, cves: open, evidence: [base], ...(remediation ? { remediation } : {}) }];
+    return [
+      {
+        status: 'fail',
+        code: 'exposed',
+        severity: 'critical',
+        message: `${info.name} is exposed to ${open.join(', ')} (${adv.title}); no interim mitigation exists, only the update.`,
+        cves: open,
+        evidence: [base],
+        ...(remediation ? { remediation } : {}),
+      },
+    ];
   }
   if (exposed.every(covered)) {
     const notNeeded = mits.filter((x) => x.state === 'not-needed');
-    return [{ status: 'mitigated', code: 'mitigated', severity: 'high', message: `${info.name} is exposed by build to ${exposed.join(', ')}; interim mitigations cover each of them, every one only in part: ${listInPlace(inPlace)}${notNeeded.length ? ` Not needed on Exchange ${info.product}: ${notNeeded.map((x) => x.m.title).join('; ')}.` : ''} Install the update: mitigations only block known attack paths.`, cves: exposed, evidence: [base, ...mitEvidence], ...(remediation ? { remediation } : {}) }];
+    return [
+      {
+        status: 'mitigated',
+        code: 'mitigated',
+        severity: 'high',
+        message: `${info.name} is exposed by build to ${exposed.join(', ')}; interim mitigations cover each of them, every one only in part: ${listInPlace(inPlace)}${notNeeded.length ? ` Not needed on Exchange ${info.product}: ${notNeeded.map((x) => x.m.title).join('; ')}.` : ''} Install the update: mitigations only block known attack paths.`,
+        cves: exposed,
+        evidence: [base, ...mitEvidence],
+        ...(remediation ? { remediation } : {}),
+      },
+    ];
   }
   const anyUnknown = mits.some((x) => x.state === 'unknown');
   const partial = mits.filter((x) => x.state === 'in-place');
   const uncovered = exposed.filter((id) => !covered(id));
-  return [{
-    status: 'fail',
-    code: partial.length ? 'partially-mitigated' : anyUnknown ? 'exposed-mitigations-unknown' : 'exposed',
-    severity: 'critical',
-    message: `${info.name} is exposed to ${exposed.join(', ')} (${adv.title}).${partial.length ? ` In place, each only in part: ${listInPlace(partial)}` : ''} Not covered: ${uncovered.join(', ')}.${anyUnknown ? ` Not collected: ${mits.filter((x) => x.state === 'unknown').map((x) => x.m.id).join(', ')}.` : ''}`,
-    cves: exposed, evidence: [base, ...mitEvidence], ...(remediation ? { remediation } : {}),
-  }];
+  return [
+    {
+      status: 'fail',
+      code: partial.length ? 'partially-mitigated' : anyUnknown ? 'exposed-mitigations-unknown' : 'exposed',
+      severity: 'critical',
+      message: `${info.name} is exposed to ${exposed.join(', ')} (${adv.title}).${partial.length ? ` In place, each only in part: ${listInPlace(partial)}` : ''} Not covered: ${uncovered.join(', ')}.${
+        anyUnknown
+          ? ` Not collected: ${mits
+              .filter((x) => x.state === 'unknown')
+              .map((x) => x.m.id)
+              .join(', ')}.`
+          : ''
+      }`,
+      cves: exposed,
+      evidence: [base, ...mitEvidence],
+      ...(remediation ? { remediation } : {}),
+    },
+  ];
 }

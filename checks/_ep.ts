@@ -34,12 +34,19 @@ export function judgeExtendedProtection(facts: Facts, catalog: Catalog, info: Bu
     let seen = 0;
     for (const want of spec.virtualDirectories) {
       if (want.notOn2013 && info.product === '2013') continue;
-      const got = vdirs.find((v) => v.site.toLowerCase() === want.site.toLowerCase() && v.path.toLowerCase() === want.path.toLowerCase());
+      const got = vdirs.find(
+        (v) => v.site.toLowerCase() === want.site.toLowerCase() && v.path.toLowerCase() === want.path.toLowerCase(),
+      );
       if (!got) continue; // the collector lists every vdir the server has; an absent one does not exist on its roles
       seen++;
       const current = got.tokenChecking ?? 'None';
-      const ewsFiltered = want.site === 'Exchange Back End' && want.path === 'EWS' && got.ipFilterAllowUnlisted === false;
-      const ok = current === want.expected || (want.expected === 'Allow' && current === 'Require') || want.expected === 'None' || ewsFiltered;
+      const ewsFiltered =
+        want.site === 'Exchange Back End' && want.path === 'EWS' && got.ipFilterAllowUnlisted === false;
+      const ok =
+        current === want.expected ||
+        (want.expected === 'Allow' && current === 'Require') ||
+        want.expected === 'None' ||
+        ewsFiltered;
       if (!ok) problems.push(`${want.site}/${want.path}: ${current}, expected ${want.expected}`);
     }
     // An empty or foreign list proves nothing: it must not read as "every vdir is fine".
@@ -51,11 +58,21 @@ export function judgeExtendedProtection(facts: Facts, catalog: Catalog, info: Bu
   const offload = facts.config?.sslOffloading;
   if (offload === undefined) unknown.push('config.sslOffloading (Outlook Anywhere SSL offloading)');
   else if (offload) problems.push('SSL offloading is on (Extended Protection does not support it)');
-  const state: EpJudgement['state'] = supported === false ? 'unsupported-build'
-    : problems.length ? 'not-configured'
-      : unknown.length || supported === undefined ? 'unknown' : 'configured';
+  const state: EpJudgement['state'] =
+    supported === false
+      ? 'unsupported-build'
+      : problems.length
+        ? 'not-configured'
+        : unknown.length || supported === undefined
+          ? 'unknown'
+          : 'configured';
   const evidence: Evidence[] = [
-    { fact: 'iis.virtualDirectories', observed: vdirs ? (problems.length ? problems : 'as required') : null, expected: 'tokenChecking per rules/extended-protection.yaml', source: facts.iis?.source },
+    {
+      fact: 'iis.virtualDirectories',
+      observed: vdirs ? (problems.length ? problems : 'as required') : null,
+      expected: 'tokenChecking per rules/extended-protection.yaml',
+      source: facts.iis?.source,
+    },
     { fact: 'config.suppressExtendedProtection', observed: lsa ?? null, expected: 0, source: facts.config?.source },
     { fact: 'config.sslOffloading', observed: offload ?? null, expected: false, source: facts.config?.source },
   ];

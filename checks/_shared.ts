@@ -15,9 +15,20 @@ export function outOfScope(facts: Facts): CheckResult | undefined {
   const evidence = [{ fact: 'exchange.source', observed: ex?.source ?? null }];
   if (ex?.online) {
     const seen = ex.build ? ` (build ${ex.build})` : '';
-    return { status: 'not_applicable', code: 'exchange-online', message: `The target answered as Exchange Online${seen}: Microsoft patches it; on-premises checks do not apply.`, evidence };
+    return {
+      status: 'not_applicable',
+      code: 'exchange-online',
+      message: `The target answered as Exchange Online${seen}: Microsoft patches it; on-premises checks do not apply.`,
+      evidence,
+    };
   }
-  if (ex?.notExchange) return { status: 'not_applicable', code: 'not-exchange', message: `The target does not look like Exchange: ${ex.notExchange}.`, evidence };
+  if (ex?.notExchange)
+    return {
+      status: 'not_applicable',
+      code: 'not-exchange',
+      message: `The target does not look like Exchange: ${ex.notExchange}.`,
+      evidence,
+    };
   return undefined;
 }
 
@@ -32,9 +43,16 @@ export function buildOf(facts: Facts, catalog: Catalog, asOf: string): { info: B
   const legacy = build ? legacyFamily(build) : undefined;
   let code = 'build-unknown';
   let message = 'No Exchange build or product was collected.';
-  if (legacy) { code = 'build-pre-2013'; message = `${build} is ${legacy}: out of support with no security updates, and older than every product the catalog judges (treat it as exposed).`; }
-  else if (build) { code = 'build-not-recognised'; message = `The build "${build}" is not an Exchange 2013, 2016, 2019 or SE build the catalog can judge.`; }
-  else if (inconsistent) { code = 'build-inconsistent'; message = `The build was not claimed: the observations contradict each other (${inconsistent}).`; }
+  if (legacy) {
+    code = 'build-pre-2013';
+    message = `${build} is ${legacy}: out of support with no security updates, and older than every product the catalog judges (treat it as exposed).`;
+  } else if (build) {
+    code = 'build-not-recognised';
+    message = `The build "${build}" is not an Exchange 2013, 2016, 2019 or SE build the catalog can judge.`;
+  } else if (inconsistent) {
+    code = 'build-inconsistent';
+    message = `The build was not claimed: the observations contradict each other (${inconsistent}).`;
+  }
   return {
     result: {
       status: 'indeterminate',
@@ -89,7 +107,11 @@ export function buildEvidence(facts: Facts, info: BuildInfo) {
 /** HealthChecker skips these security checks on Edge Transport servers (css-exchange.md §a5). */
 export function edgeNotApplicable(facts: Facts, what: string): CheckResult | undefined {
   if (isEdge(facts)) {
-    return { status: 'not_applicable', code: 'edge-server', message: `${what} does not apply to an Edge Transport server.` };
+    return {
+      status: 'not_applicable',
+      code: 'edge-server',
+      message: `${what} does not apply to an Edge Transport server.`,
+    };
   }
   return undefined;
 }
@@ -97,8 +119,18 @@ export function edgeNotApplicable(facts: Facts, what: string): CheckResult | und
 /** Accepted SettingOverrides for Component\Section, with a parameter's value (case-insensitive). */
 export function overrideValues(facts: Facts, component: string, section: string, parameter: string): string[] {
   return (facts.config?.settingOverrides ?? [])
-    .filter((o) => (o.status === undefined || /^accepted$/i.test(o.status)) && o.component.toLowerCase() === component.toLowerCase() && o.section.toLowerCase() === section.toLowerCase())
-    .flatMap((o) => o.parameters.map((p) => p.split('=')).filter(([k]) => k?.trim().toLowerCase() === parameter.toLowerCase()).map(([, v]) => (v ?? '').trim()));
+    .filter(
+      (o) =>
+        (o.status === undefined || /^accepted$/i.test(o.status)) &&
+        o.component.toLowerCase() === component.toLowerCase() &&
+        o.section.toLowerCase() === section.toLowerCase(),
+    )
+    .flatMap((o) =>
+      o.parameters
+        .map((p) => p.split('='))
+        .filter(([k]) => k?.trim().toLowerCase() === parameter.toLowerCase())
+        .map(([, v]) => (v ?? '').trim()),
+    );
 }
 
 /**

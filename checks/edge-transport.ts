@@ -10,11 +10,23 @@ export default defineCheck({
     const scope = outOfScope(facts);
     if (scope) return [scope];
     const edge = isEdge(facts);
-    if (edge === undefined) return [{ status: 'indeterminate', code: 'roles-unknown', message: 'The server roles were not collected, so whether the Edge Transport rules apply is unknown; the other checks judge it as a Mailbox server.', remediation: 'Collect the roles (exaudit audit --ssh/--local reads the *Role registry keys).' }];
+    if (edge === undefined)
+      return [
+        {
+          status: 'indeterminate',
+          code: 'roles-unknown',
+          message:
+            'The server roles were not collected, so whether the Edge Transport rules apply is unknown; the other checks judge it as a Mailbox server.',
+          remediation: 'Collect the roles (exaudit audit --ssh/--local reads the *Role registry keys).',
+        },
+      ];
     if (!edge) return [{ status: 'not_applicable', code: 'not-edge', message: 'Not an Edge Transport server.' }];
-    return [{
-      status: 'pass', code: 'edge-server',
-      message: `Edge Transport server: the build, security-update, lifecycle, ProxyLogon/ProxyShell/ProxyNotShell-by-build and override checks apply; ${SKIPPED.join(', ')} do not, nor do the CVE judgements that depend on IIS, Extended Protection, serialization signing, download domains, OutsideIn or Active Directory (HealthChecker skips them on Edge: no client access IIS, no Exchange cmdlets).`,
-    }];
+    return [
+      {
+        status: 'pass',
+        code: 'edge-server',
+        message: `Edge Transport server: the build, security-update, lifecycle, ProxyLogon/ProxyShell/ProxyNotShell-by-build and override checks apply; ${SKIPPED.join(', ')} do not, nor do the CVE judgements that depend on IIS, Extended Protection, serialization signing, download domains, OutsideIn or Active Directory (HealthChecker skips them on Edge: no client access IIS, no Exchange cmdlets).`,
+      },
+    ];
   },
 });

@@ -11,9 +11,14 @@ const FIX = 'Run ExchangeExtendedProtectionManagement.ps1 to configure Extended 
 
 export default defineCheck({
   meta: {
-    id: 'extended-protection', title: 'Extended Protection configured', severity: 'high', requires: ['exchange'],
+    id: 'extended-protection',
+    title: 'Extended Protection configured',
+    severity: 'high',
+    requires: ['exchange'],
     directives: ['bod-22-01'],
-    references: ['https://learn.microsoft.com/exchange/plan-and-deploy/post-installation-tasks/security-best-practices/exchange-extended-protection'],
+    references: [
+      'https://learn.microsoft.com/exchange/plan-and-deploy/post-installation-tasks/security-best-practices/exchange-extended-protection',
+    ],
   },
   evaluate(facts, catalog, ctx) {
     const edge = edgeNotApplicable(facts, 'Extended Protection');
@@ -22,21 +27,79 @@ export default defineCheck({
     if ('result' in r) return [r.result];
     const { info } = r;
     const ep = judgeExtendedProtection(facts, catalog, info);
-    if (!ep) return [{ status: 'error', code: 'catalog-incomplete', message: 'The catalog has no extended-protection.yaml.' }];
+    if (!ep)
+      return [{ status: 'error', code: 'catalog-incomplete', message: 'The catalog has no extended-protection.yaml.' }];
     const { cves } = ep;
     const ev = [buildEvidence(facts, info), ...ep.evidence];
     switch (ep.state) {
       case 'unsupported-build':
-        return [{ status: 'fail', code: 'ep-unsupported-build', cves, message: `${info.name} cannot run Extended Protection; ${cves.length} CVEs stay open until it is updated and EP is enabled.`, evidence: [buildEvidence(facts, info)], remediation: 'Install the latest SU (EP needs 2019 CU12 Aug22SU / CU11 Aug22SU, 2016 CU23/CU22 Aug22SU, 2013 CU23 Aug22SU or later), then run ExchangeExtendedProtectionManagement.ps1.' }];
+        return [
+          {
+            status: 'fail',
+            code: 'ep-unsupported-build',
+            cves,
+            message: `${info.name} cannot run Extended Protection; ${cves.length} CVEs stay open until it is updated and EP is enabled.`,
+            evidence: [buildEvidence(facts, info)],
+            remediation:
+              'Install the latest SU (EP needs 2019 CU12 Aug22SU / CU11 Aug22SU, 2016 CU23/CU22 Aug22SU, 2013 CU23 Aug22SU or later), then run ExchangeExtendedProtectionManagement.ps1.',
+          },
+        ];
       case 'not-configured':
         // Open either way: a build that cannot take EP, or one that can and is misconfigured.
-        return [{ status: 'fail', code: 'ep-not-configured', cves, message: `Extended Protection is not configured as required: ${ep.problems.join('; ')}.`, evidence: ev, remediation: FIX }];
+        return [
+          {
+            status: 'fail',
+            code: 'ep-not-configured',
+            cves,
+            message: `Extended Protection is not configured as required: ${ep.problems.join('; ')}.`,
+            evidence: ev,
+            remediation: FIX,
+          },
+        ];
       case 'configured':
-        return [{ status: 'pass', code: 'ep-configured', cves, message: 'Extended Protection is configured on every virtual directory as Microsoft requires; SuppressExtendedProtection is 0 and SSL offloading is off.', evidence: ev }];
+        return [
+          {
+            status: 'pass',
+            code: 'ep-configured',
+            cves,
+            message:
+              'Extended Protection is configured on every virtual directory as Microsoft requires; SuppressExtendedProtection is 0 and SSL offloading is off.',
+            evidence: ev,
+          },
+        ];
       case 'unknown':
-        if (!facts.iis?.virtualDirectories) return [{ status: 'indeterminate', code: 'ep-config-unknown', cves, message: 'The IIS virtual directory configuration was not collected.', evidence: ev, remediation: 'Collect applicationHost.config (exaudit audit --ssh/--local).' }];
-        if (ep.supported === undefined) return [{ status: 'indeterminate', code: 'ep-build-unknown', cves, message: `The build is known only to the CU; whether it supports Extended Protection depends on its SU.${ep.unknown.length ? ` Not collected: ${ep.unknown.join(', ')}.` : ''}`, evidence: ev }];
-        return [{ status: 'indeterminate', code: 'ep-partly-unknown', cves, message: `No problem among what was collected, but ${ep.unknown.join(', ')} ${ep.unknown.length === 1 ? 'was' : 'were'} not collected.`, evidence: ev, remediation: 'Run the collector in the Exchange Management Shell so every Extended Protection fact is read.' }];
+        if (!facts.iis?.virtualDirectories)
+          return [
+            {
+              status: 'indeterminate',
+              code: 'ep-config-unknown',
+              cves,
+              message: 'The IIS virtual directory configuration was not collected.',
+              evidence: ev,
+              remediation: 'Collect applicationHost.config (exaudit audit --ssh/--local).',
+            },
+          ];
+        if (ep.supported === undefined)
+          return [
+            {
+              status: 'indeterminate',
+              code: 'ep-build-unknown',
+              cves,
+              message: `The build is known only to the CU; whether it supports Extended Protection depends on its SU.${ep.unknown.length ? ` Not collected: ${ep.unknown.join(', ')}.` : ''}`,
+              evidence: ev,
+            },
+          ];
+        return [
+          {
+            status: 'indeterminate',
+            code: 'ep-partly-unknown',
+            cves,
+            message: `No problem among what was collected, but ${ep.unknown.join(', ')} ${ep.unknown.length === 1 ? 'was' : 'were'} not collected.`,
+            evidence: ev,
+            remediation:
+              'Run the collector in the Exchange Management Shell so every Extended Protection fact is read.',
+          },
+        ];
     }
   },
 });

@@ -29,20 +29,35 @@ function esuJudgement(facts: Facts, catalog: Catalog, info: BuildInfo, asOf: str
   const installed = esuUpdatesInstalled(catalog, info, period.start, asOf);
   const ev = [
     buildEvidence(facts, info),
-    { fact: 'lifecycle.esu', observed: { period: period.name, start: period.start, end: period.end, covers: period.covers, asOf }, source: 'rules/products.yaml' },
-    { fact: 'exchange.esuEnrolled', observed: attested ?? null, expected: true, source: attested === undefined ? undefined : 'attested in the facts' },
+    {
+      fact: 'lifecycle.esu',
+      observed: { period: period.name, start: period.start, end: period.end, covers: period.covers, asOf },
+      source: 'rules/products.yaml',
+    },
+    {
+      fact: 'exchange.esuEnrolled',
+      observed: attested ?? null,
+      expected: true,
+      source: attested === undefined ? undefined : 'attested in the facts',
+    },
     { fact: 'ESU-only updates of this period installed', observed: installed, source: facts.exchange?.source },
   ];
   if (attested !== false && (attested || installed.length)) {
-    const how = installed.length ? `it runs ${installed.join(', ')}, distributed only to ESU customers` : 'enrollment is attested in the facts (exchange.esuEnrolled)';
+    const how = installed.length
+      ? `it runs ${installed.join(', ')}, distributed only to ESU customers`
+      : 'enrollment is attested in the facts (exchange.esuEnrolled)';
     return {
-      status: 'pass', code: 'esu-covered', severity: 'info',
+      status: 'pass',
+      code: 'esu-covered',
+      severity: 'info',
       message: `${product.name} left extended support on ${product.extendedEnd}; ${period.name} covers ${info.cu} until ${period.end}${unverified} and this server is enrolled: ${how}. ESU brings security updates only and ends on ${period.end}: plan the move to Exchange SE.`,
       evidence: ev,
     };
   }
   return {
-    status: 'fail', code: 'out-of-support', severity: 'high',
+    status: 'fail',
+    code: 'out-of-support',
+    severity: 'high',
     message: `${product.name} left extended support on ${product.extendedEnd}. ${period.name} covers ${info.cu} until ${period.end}${unverified}, but nothing shows this server is enrolled: ${attested === false ? 'the facts say it is not' : 'no ESU-only update of this period is installed and enrollment is not attested'}.`,
     evidence: ev,
     remediation: `Move to Exchange Server SE. If the organisation is enrolled in ${period.name}, install its updates (or record exchange.esuEnrolled: true in the facts).`,
@@ -62,35 +77,78 @@ export default defineCheck({
     const r = buildOf(facts, catalog, ctx.asOf);
     if ('result' in r) {
       if (r.result.code === 'build-pre-2013') {
-        return [{ ...r.result, status: 'fail', code: 'out-of-support', severity: 'high', remediation: 'Replace it with a supported version (Exchange Server SE).' }];
+        return [
+          {
+            ...r.result,
+            status: 'fail',
+            code: 'out-of-support',
+            severity: 'high',
+            remediation: 'Replace it with a supported version (Exchange Server SE).',
+          },
+        ];
       }
       return [r.result];
     }
     const { info } = r;
     const product = catalog.product(info.product);
-    const ev = [buildEvidence(facts, info), { fact: 'lifecycle', observed: { extendedEnd: product.extendedEnd, supportedCus: product.supportedCus, asOf: ctx.asOf }, source: 'rules/products.yaml' }];
+    const ev = [
+      buildEvidence(facts, info),
+      {
+        fact: 'lifecycle',
+        observed: { extendedEnd: product.extendedEnd, supportedCus: product.supportedCus, asOf: ctx.asOf },
+        source: 'rules/products.yaml',
+      },
+    ];
     const pastEnd = product.extendedEnd !== null && ctx.asOf > product.extendedEnd;
     if (pastEnd) {
       const esu = esuJudgement(facts, catalog, info, ctx.asOf);
       if (esu) return [esu];
       const last = product.esu.filter((e) => info.cu && e.covers.includes(info.cu) && e.end < ctx.asOf).at(-1);
-      return [{
-        status: 'fail', code: 'out-of-support', severity: 'high',
-        message: `${product.name} left extended support on ${product.extendedEnd}; it receives no public security updates.${last ? ` The last ESU period for ${info.cu} (${last.name}) ended on ${last.end}.` : ''}`,
-        evidence: ev, remediation: 'Move to Exchange Server Subscription Edition (SE), or disconnect the server (CISA ED 25-02 step 2).',
-      }];
+      return [
+        {
+          status: 'fail',
+          code: 'out-of-support',
+          severity: 'high',
+          message: `${product.name} left extended support on ${product.extendedEnd}; it receives no public security updates.${last ? ` The last ESU period for ${info.cu} (${last.name}) ended on ${last.end}.` : ''}`,
+          evidence: ev,
+          remediation:
+            'Move to Exchange Server Subscription Edition (SE), or disconnect the server (CISA ED 25-02 step 2).',
+        },
+      ];
     }
     if (info.cu && !product.supportedCus.includes(info.cu)) {
-      return [{
-        status: 'fail', code: 'cu-not-supported', severity: 'high',
-        message: `${info.productName} ${info.cu} is not a supported CU (supported: ${product.supportedCus.join(', ')}); it gets no security updates.`,
-        evidence: ev, remediation: `Install ${product.supportedCus.at(-1)} and its latest security update.`,
-      }];
+      return [
+        {
+          status: 'fail',
+          code: 'cu-not-supported',
+          severity: 'high',
+          message: `${info.productName} ${info.cu} is not a supported CU (supported: ${product.supportedCus.join(', ')}); it gets no security updates.`,
+          evidence: ev,
+          remediation: `Install ${product.supportedCus.at(-1)} and its latest security update.`,
+        },
+      ];
     }
     if (info.precision === 'product') {
-      return [{ status: 'indeterminate', code: 'cu-unknown', message: `${product.name} is in support, but the CU is unknown.`, evidence: ev, remediation: `Collect the exact build; only ${product.supportedCus.join(', ')} are supported.` }];
+      return [
+        {
+          status: 'indeterminate',
+          code: 'cu-unknown',
+          message: `${product.name} is in support, but the CU is unknown.`,
+          evidence: ev,
+          remediation: `Collect the exact build; only ${product.supportedCus.join(', ')} are supported.`,
+        },
+      ];
     }
-    const until = product.extendedEnd ? `until ${product.extendedEnd}` : 'under the Modern Lifecycle policy (no end date published)';
-    return [{ status: 'pass', code: 'supported', message: `${info.productName} ${info.cu} is supported ${until}.`, evidence: ev }];
+    const until = product.extendedEnd
+      ? `until ${product.extendedEnd}`
+      : 'under the Modern Lifecycle policy (no end date published)';
+    return [
+      {
+        status: 'pass',
+        code: 'supported',
+        message: `${info.productName} ${info.cu} is supported ${until}.`,
+        evidence: ev,
+      },
+    ];
   },
 });

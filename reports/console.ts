@@ -5,7 +5,13 @@
  */
 import { createColors } from 'picocolors';
 import type { Renderer } from './index.js';
-import { SEVERITY_ORDER, STATUS_ORDER, type Finding, type ResultDocument, type TargetResult } from '../src/engine/result.js';
+import {
+  SEVERITY_ORDER,
+  STATUS_ORDER,
+  type Finding,
+  type ResultDocument,
+  type TargetResult,
+} from '../src/engine/result.js';
 
 /** How bad a server looks: its worst status, then the worst severity at that status, then how many such findings. */
 function badness(t: TargetResult): [number, number, number] {
@@ -34,7 +40,12 @@ function describeBuild(t: TargetResult): string {
 export function renderConsole(doc: ResultDocument, color: boolean): string {
   const c = createColors(color);
   const paint: Record<Finding['status'], (s: string) => string> = {
-    error: c.magenta, fail: c.red, indeterminate: c.yellow, mitigated: c.cyan, pass: c.green, not_applicable: c.dim,
+    error: c.magenta,
+    fail: c.red,
+    indeterminate: c.yellow,
+    mitigated: c.cyan,
+    pass: c.green,
+    not_applicable: c.dim,
   };
   const out: string[] = [];
   const targets = [...doc.targets].sort(compareTargets);
@@ -43,7 +54,9 @@ export function renderConsole(doc: ResultDocument, color: boolean): string {
       out.push(`${c.bold(t.target)}  ${c.magenta(t.status.toUpperCase())}: ${t.error ?? ''}`, '');
       continue;
     }
-    out.push(`${c.bold(t.target)}  ${c.dim(describeBuild(t))}${t.status === 'partial' ? c.yellow('  [partial facts]') : ''}`);
+    out.push(
+      `${c.bold(t.target)}  ${c.dim(describeBuild(t))}${t.status === 'partial' ? c.yellow('  [partial facts]') : ''}`,
+    );
     const shown = t.findings.filter((f) => f.status !== 'pass' && f.status !== 'not_applicable');
     for (const f of shown) {
       const tag = f.waived ? c.dim('WAIVED') : paint[f.status](f.status.toUpperCase());
@@ -57,9 +70,13 @@ export function renderConsole(doc: ResultDocument, color: boolean): string {
   }
   if (doc.ioc) {
     const s = doc.ioc.summary;
-    out.push(`${c.bold('Compromise sweep')}  ${s.files} files, ${s.lines} lines, ${s.malformedLines} malformed, ${s.hits} hits`);
+    out.push(
+      `${c.bold('Compromise sweep')}  ${s.files} files, ${s.lines} lines, ${s.malformedLines} malformed, ${s.hits} hits`,
+    );
     for (const h of doc.ioc.hits.slice(0, 50)) {
-      out.push(`  ${c.red(h.severity.toUpperCase())}  ${h.indicator} (${h.advisory})  ${h.file}:${h.line}${h.clientIp ? `  from ${h.clientIp}` : ''}`);
+      out.push(
+        `  ${c.red(h.severity.toUpperCase())}  ${h.indicator} (${h.advisory})  ${h.file}:${h.line}${h.clientIp ? `  from ${h.clientIp}` : ''}`,
+      );
     }
     if (doc.ioc.hits.length > 50) out.push(c.dim(`  … ${doc.ioc.hits.length - 50} more hits in the JSON output`));
     out.push('');
@@ -72,16 +89,20 @@ function summaryLine(doc: ResultDocument, c: ReturnType<typeof createColors>): s
   const s = doc.summary;
   const by = (k: string) => s.byStatus[k] ?? 0;
   const unassessed = (s.targetsByStatus['unreachable'] ?? 0) + (s.targetsByStatus['error'] ?? 0);
-  const sev = SEVERITY_ORDER.filter((k) => s.bySeverity[k]).map((k) => `${s.bySeverity[k]} ${k}`).join(', ');
-  return [
-    `${s.targets} target${s.targets === 1 ? '' : 's'}${unassessed ? ` (${unassessed} not assessed)` : ''}:`,
-    c.red(`${by('fail')} fail${sev ? ` (${sev})` : ''}`),
-    c.cyan(`${by('mitigated')} mitigated`),
-    c.yellow(`${by('indeterminate')} indeterminate`),
-    c.green(`${by('pass')} pass`),
-    ...(by('error') ? [c.magenta(`${by('error')} check errors`)] : []),
-    ...(s.waived ? [`${s.waived} waived`] : []),
-  ].join('  ') + c.dim(`  · catalog ${doc.catalog.version}`);
+  const sev = SEVERITY_ORDER.filter((k) => s.bySeverity[k])
+    .map((k) => `${s.bySeverity[k]} ${k}`)
+    .join(', ');
+  return (
+    [
+      `${s.targets} target${s.targets === 1 ? '' : 's'}${unassessed ? ` (${unassessed} not assessed)` : ''}:`,
+      c.red(`${by('fail')} fail${sev ? ` (${sev})` : ''}`),
+      c.cyan(`${by('mitigated')} mitigated`),
+      c.yellow(`${by('indeterminate')} indeterminate`),
+      c.green(`${by('pass')} pass`),
+      ...(by('error') ? [c.magenta(`${by('error')} check errors`)] : []),
+      ...(s.waived ? [`${s.waived} waived`] : []),
+    ].join('  ') + c.dim(`  · catalog ${doc.catalog.version}`)
+  );
 }
 
 const consoleRenderer: Renderer = {

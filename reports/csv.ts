@@ -9,7 +9,24 @@ import type { ResultDocument } from '../src/engine/result.js';
 import { clean } from './text.js';
 import { evidenceText } from './model.js';
 
-export const CSV_COLUMNS = ['target', 'checkId', 'status', 'severity', 'code', 'cves', 'title', 'message', 'observed', 'expected', 'remediation', 'waived', 'fingerprint', 'catalogVersion', 'collectedAt', 'evidence'];
+export const CSV_COLUMNS = [
+  'target',
+  'checkId',
+  'status',
+  'severity',
+  'code',
+  'cves',
+  'title',
+  'message',
+  'observed',
+  'expected',
+  'remediation',
+  'waived',
+  'fingerprint',
+  'catalogVersion',
+  'collectedAt',
+  'evidence',
+];
 
 export function csvCell(value: unknown): string {
   let s = clean(value);
@@ -23,20 +40,79 @@ export function toCsv(doc: ResultDocument): string {
   const rows: string[] = [CSV_COLUMNS.join(',')];
   const add = (cells: unknown[]) => rows.push(cells.map(csvCell).join(','));
   for (const t of doc.targets) {
-    if (!t.findings.length) add([t.target, '', t.status, '', '', '', '', t.error ?? '', '', '', '', '', '', doc.catalog.version, t.facts?.collectedAt ?? '', '']);
+    if (!t.findings.length)
+      add([
+        t.target,
+        '',
+        t.status,
+        '',
+        '',
+        '',
+        '',
+        t.error ?? '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        doc.catalog.version,
+        t.facts?.collectedAt ?? '',
+        '',
+      ]);
     for (const f of t.findings) {
       const ev = f.evidence[0];
-      const waived = f.waived ? `${f.waived.reason} (owner ${f.waived.owner ?? 'not given'}; ${f.waived.expires ? `until ${f.waived.expires}` : 'no expiry'})` : '';
-      add([t.target, f.checkId, f.status, f.severity, f.code, f.cves.join(' '), f.title, f.message, text(ev?.observed), text(ev?.expected), f.remediation ?? '', waived, f.fingerprint, doc.catalog.version, t.facts?.collectedAt ?? '', evidenceText(f)]);
+      const waived = f.waived
+        ? `${f.waived.reason} (owner ${f.waived.owner ?? 'not given'}; ${f.waived.expires ? `until ${f.waived.expires}` : 'no expiry'})`
+        : '';
+      add([
+        t.target,
+        f.checkId,
+        f.status,
+        f.severity,
+        f.code,
+        f.cves.join(' '),
+        f.title,
+        f.message,
+        text(ev?.observed),
+        text(ev?.expected),
+        f.remediation ?? '',
+        waived,
+        f.fingerprint,
+        doc.catalog.version,
+        t.facts?.collectedAt ?? '',
+        evidenceText(f),
+      ]);
     }
   }
   const servers = doc.targets.map((t) => t.target);
   for (const h of doc.ioc?.hits ?? []) {
     const host = servers.find((s) => h.file.startsWith(`${s}:`)) ?? '';
-    add([host, 'ioc', 'hit', h.severity, h.indicator, (h.advisory.match(/CVE-\d{4}-\d+/g) ?? []).join(' '), h.advisory, h.excerpt, `${h.file}:${h.line}`, '', '', '', '', doc.catalog.version, '', [h.timestamp && `logged ${h.timestamp}`, h.clientIp && `client ${h.clientIp}`].filter(Boolean).join('; ')]);
+    add([
+      host,
+      'ioc',
+      'hit',
+      h.severity,
+      h.indicator,
+      (h.advisory.match(/CVE-\d{4}-\d+/g) ?? []).join(' '),
+      h.advisory,
+      h.excerpt,
+      `${h.file}:${h.line}`,
+      '',
+      '',
+      '',
+      '',
+      doc.catalog.version,
+      '',
+      [h.timestamp && `logged ${h.timestamp}`, h.clientIp && `client ${h.clientIp}`].filter(Boolean).join('; '),
+    ]);
   }
   return `${rows.join('\r\n')}\r\n`;
 }
 
-const csv: Renderer = { format: 'csv', extension: 'csv', description: 'CSV, one row per finding and indicator hit (formula-injection safe)', render: toCsv };
+const csv: Renderer = {
+  format: 'csv',
+  extension: 'csv',
+  description: 'CSV, one row per finding and indicator hit (formula-injection safe)',
+  render: toCsv,
+};
 export default csv;

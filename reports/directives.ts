@@ -22,58 +22,79 @@ const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD');
 
 const EvidenceRule = z.union([
   z.string().transform((check) => ({ check })),
-  z.object({
-    check: z.string(),
-    /** Only findings about these CVEs. */
-    cves: z.array(z.string().regex(/^(CVE-\d{4}-\d{4,}|ADV\d+)$/)).optional(),
-    /** Only findings about these catalog updates or the CVEs they fix. */
-    updates: z.array(z.string()).optional(),
-    /** Only findings about CVEs listed in CISA KEV (per the catalog). */
-    kev: z.boolean().optional(),
-    codes: z.array(z.string()).optional(),
-  }).strict(),
+  z
+    .object({
+      check: z.string(),
+      /** Only findings about these CVEs. */
+      cves: z.array(z.string().regex(/^(CVE-\d{4}-\d{4,}|ADV\d+)$/)).optional(),
+      /** Only findings about these catalog updates or the CVEs they fix. */
+      updates: z.array(z.string()).optional(),
+      /** Only findings about CVEs listed in CISA KEV (per the catalog). */
+      kev: z.boolean().optional(),
+      codes: z.array(z.string()).optional(),
+    })
+    .strict(),
 ]);
 export type EvidenceRule = z.infer<typeof EvidenceRule>;
 
-export const DirectiveAction = z.object({
-  id: z.string().regex(/^[a-z0-9-]+$/),
-  ref: z.string(),
-  title: z.string(),
-  requires: z.string(),
-  due: date.optional(),
-  dueText: z.string().optional(),
-  evidence: z.array(EvidenceRule).default([]),
-  /** The server's CU must be one of these (per product; "*" = any) for the named update. */
-  eligible: z.object({ update: z.string(), cus: z.record(z.string(), z.array(z.string()).min(1)) }).strict().optional(),
-  /** sweep: hits mean not met; trigger: hits mean the action is required. */
-  ioc: z.enum(['sweep', 'trigger']).optional(),
-  /** The action is not applicable on a server where this check is not_applicable (e.g. hybrid-app). */
-  appliesIf: z.string().optional(),
-  /** What the agency attests by hand. */
-  manual: z.string().optional(),
-  /** The limits of the automated evidence. */
-  note: z.string().optional(),
-}).strict();
+export const DirectiveAction = z
+  .object({
+    id: z.string().regex(/^[a-z0-9-]+$/),
+    ref: z.string(),
+    title: z.string(),
+    requires: z.string(),
+    due: date.optional(),
+    dueText: z.string().optional(),
+    evidence: z.array(EvidenceRule).default([]),
+    /** The server's CU must be one of these (per product; "*" = any) for the named update. */
+    eligible: z
+      .object({ update: z.string(), cus: z.record(z.string(), z.array(z.string()).min(1)) })
+      .strict()
+      .optional(),
+    /** sweep: hits mean not met; trigger: hits mean the action is required. */
+    ioc: z.enum(['sweep', 'trigger']).optional(),
+    /** The action is not applicable on a server where this check is not_applicable (e.g. hybrid-app). */
+    appliesIf: z.string().optional(),
+    /** What the agency attests by hand. */
+    manual: z.string().optional(),
+    /** The limits of the automated evidence. */
+    note: z.string().optional(),
+  })
+  .strict();
 export type DirectiveAction = z.infer<typeof DirectiveAction>;
 
-export const Directive = z.object({
-  id: z.string(), title: z.string(), issued: date, source: z.string().url(), sources: z.array(z.string()),
-  verified: z.boolean().default(true),
-  scope: z.string(),
-  actions: z.array(DirectiveAction).min(1),
-}).strict();
+export const Directive = z
+  .object({
+    id: z.string(),
+    title: z.string(),
+    issued: date,
+    source: z.string().url(),
+    sources: z.array(z.string()),
+    verified: z.boolean().default(true),
+    scope: z.string(),
+    actions: z.array(DirectiveAction).min(1),
+  })
+  .strict();
 export type Directive = z.infer<typeof Directive>;
 
 export function loadDirectives(dir = join(DEFAULT_RULES_DIR, 'directives')): Record<string, Directive> {
   if (!existsSync(dir)) return {};
-  return Object.fromEntries(readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort().map((f) => {
-    const r = Directive.safeParse(parseYaml(readFileSync(join(dir, f), 'utf8')));
-    if (!r.success) {
-      const i = r.error.issues[0]!;
-      throw new InputError(`${join(dir, f)}: ${i.path.join('.') || '(root)'}: ${i.message}`, 'fix the directive file');
-    }
-    return [r.data.id, r.data];
-  }));
+  return Object.fromEntries(
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.yaml'))
+      .sort()
+      .map((f) => {
+        const r = Directive.safeParse(parseYaml(readFileSync(join(dir, f), 'utf8')));
+        if (!r.success) {
+          const i = r.error.issues[0]!;
+          throw new InputError(
+            `${join(dir, f)}: ${i.path.join('.') || '(root)'}: ${i.message}`,
+            'fix the directive file',
+          );
+        }
+        return [r.data.id, r.data];
+      }),
+  );
 }
 
 export const DIRECTIVES = loadDirectives();
@@ -88,13 +109,27 @@ export function resolveDirective(id: string, rulesDir?: string): Directive {
 }
 
 export const ACTION_STATUSES = [
-  'not met', 'action required', 'waived', 'not assessed', 'indeterminate', 'mitigated (interim)', 'needs attestation', 'met', 'not applicable',
+  'not met',
+  'action required',
+  'waived',
+  'not assessed',
+  'indeterminate',
+  'mitigated (interim)',
+  'needs attestation',
+  'met',
+  'not applicable',
 ] as const;
 export type ActionStatus = (typeof ACTION_STATUSES)[number];
-const worst = (list: ActionStatus[]): ActionStatus => list.reduce((a, b) => (ACTION_STATUSES.indexOf(b) < ACTION_STATUSES.indexOf(a) ? b : a), 'not applicable');
+const worst = (list: ActionStatus[]): ActionStatus =>
+  list.reduce((a, b) => (ACTION_STATUSES.indexOf(b) < ACTION_STATUSES.indexOf(a) ? b : a), 'not applicable');
 
 /** One fact behind a status, with where it came from. */
-export interface EvidenceFact { fact: string; observed: string; expected?: string; source?: string }
+export interface EvidenceFact {
+  fact: string;
+  observed: string;
+  expected?: string;
+  source?: string;
+}
 
 export interface ActionRow {
   actionId: string;
@@ -114,18 +149,33 @@ export interface ActionRow {
   kevDue: { cve: string; due: string | null }[];
 }
 
-interface Part { status: ActionStatus; summary: string; facts: EvidenceFact[]; todo: string[]; findings: Finding[] }
+interface Part {
+  status: ActionStatus;
+  summary: string;
+  facts: EvidenceFact[];
+  todo: string[];
+  findings: Finding[];
+}
 
-const text = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v));
+const text = (v: unknown): string =>
+  typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v);
 
 function factsOf(findings: Finding[]): EvidenceFact[] {
   const seen = new Set<string>();
   const out: EvidenceFact[] = [];
   for (const f of findings) {
     for (const e of f.evidence) {
-      const item: EvidenceFact = { fact: e.fact, observed: clean(text(e.observed)), ...(e.expected !== undefined ? { expected: clean(text(e.expected)) } : {}), ...(e.source ? { source: e.source } : {}) };
+      const item: EvidenceFact = {
+        fact: e.fact,
+        observed: clean(text(e.observed)),
+        ...(e.expected !== undefined ? { expected: clean(text(e.expected)) } : {}),
+        ...(e.source ? { source: e.source } : {}),
+      };
       const key = JSON.stringify(item);
-      if (!seen.has(key)) { seen.add(key); out.push(item); }
+      if (!seen.has(key)) {
+        seen.add(key);
+        out.push(item);
+      }
     }
   }
   return out;
@@ -135,11 +185,19 @@ function factsOf(findings: Finding[]): EvidenceFact[] {
 function buildFact(t: TargetResult): EvidenceFact[] {
   const ex = t.facts?.exchange;
   if (!ex?.build && !ex?.product) return [];
-  return [{ fact: 'exchange.build', observed: ex.build ?? `Exchange ${ex.product}`, source: `${ex.source ?? 'unknown source'} (precision ${ex.precision})` }];
+  return [
+    {
+      fact: 'exchange.build',
+      observed: ex.build ?? `Exchange ${ex.product}`,
+      source: `${ex.source ?? 'unknown source'} (precision ${ex.precision})`,
+    },
+  ];
 }
 
 function updateIdsOf(f: Finding): string[] {
-  return f.evidence.filter((e) => e.fact === 'catalog.updates' && typeof e.observed === 'string').map((e) => e.observed as string);
+  return f.evidence
+    .filter((e) => e.fact === 'catalog.updates' && typeof e.observed === 'string')
+    .map((e) => e.observed as string);
 }
 
 function cveSetFor(rule: EvidenceRule, catalog?: Catalog): Set<string> | undefined | 'no-catalog' {
@@ -157,13 +215,40 @@ function cveSetFor(rule: EvidenceRule, catalog?: Catalog): Set<string> | undefin
 function evaluateRule(t: TargetResult, rule: EvidenceRule, catalog?: Catalog): Part {
   const r = rule as { check: string; cves?: string[]; updates?: string[]; kev?: boolean; codes?: string[] };
   const all = t.findings.filter((f) => f.checkId === r.check);
-  const scope = [r.cves?.join(', '), r.updates?.length ? `the CVEs fixed by ${r.updates.join(', ')}` : '', r.kev ? 'KEV-listed CVEs' : ''].filter(Boolean).join('; ');
+  const scope = [
+    r.cves?.join(', '),
+    r.updates?.length ? `the CVEs fixed by ${r.updates.join(', ')}` : '',
+    r.kev ? 'KEV-listed CVEs' : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
   const labelBase = `${r.check}${scope ? ` (${scope})` : ''}`;
-  if (!all.length) return { status: 'not assessed', summary: `${labelBase}: the check was not run on this server.`, facts: [], todo: [`Run exaudit with the ${r.check} check.`], findings: [] };
+  if (!all.length)
+    return {
+      status: 'not assessed',
+      summary: `${labelBase}: the check was not run on this server.`,
+      facts: [],
+      todo: [`Run exaudit with the ${r.check} check.`],
+      findings: [],
+    };
   const errors = all.filter((f) => f.status === 'error');
-  if (errors.length) return { status: 'not assessed', summary: `${labelBase}: ${errors[0]!.message}`, facts: [], todo: [errors[0]!.remediation ?? 'Report the check error.'], findings: errors };
+  if (errors.length)
+    return {
+      status: 'not assessed',
+      summary: `${labelBase}: ${errors[0]!.message}`,
+      facts: [],
+      todo: [errors[0]!.remediation ?? 'Report the check error.'],
+      findings: errors,
+    };
   const cves = cveSetFor(rule, catalog);
-  if (cves === 'no-catalog') return { status: 'indeterminate', summary: `${labelBase}: resolving the CVE list needs the rules catalog.`, facts: [], todo: ['Render the report with exaudit (it loads the catalog).'], findings: [] };
+  if (cves === 'no-catalog')
+    return {
+      status: 'indeterminate',
+      summary: `${labelBase}: resolving the CVE list needs the rules catalog.`,
+      facts: [],
+      todo: ['Render the report with exaudit (it loads the catalog).'],
+      findings: [],
+    };
   const updates = new Set(r.updates ?? []);
   const relevant = all.filter((f) => {
     if (r.codes && !r.codes.includes(f.code)) return false;
@@ -178,61 +263,198 @@ function evaluateRule(t: TargetResult, rule: EvidenceRule, catalog?: Catalog): P
   const waived = relevant.filter((f) => f.waived && f.status !== 'pass' && f.status !== 'not_applicable');
   const unknown = relevant.filter((f) => !f.waived && f.status === 'indeterminate');
   const mitigated = relevant.filter((f) => !f.waived && f.status === 'mitigated');
-  const shown = open.length ? open : waived.length ? waived : unknown.length ? unknown : mitigated.length ? mitigated : relevant;
-  const msgs = (fs: Finding[]) => fs.slice(0, 4).map((f) => f.message).join(' ') + (fs.length > 4 ? ` (and ${fs.length - 4} more)` : '');
-  const todo = [...new Set(shown.filter((f) => f.status !== 'pass' && f.status !== 'not_applicable').map((f) => f.remediation).filter((x): x is string => !!x))];
-  if (!todo.length && unknown.length && !open.length && !waived.length) todo.push('Collect what the findings name as not collected (exaudit audit --ssh or --local) and run again.');
+  const shown = open.length
+    ? open
+    : waived.length
+      ? waived
+      : unknown.length
+        ? unknown
+        : mitigated.length
+          ? mitigated
+          : relevant;
+  const msgs = (fs: Finding[]) =>
+    fs
+      .slice(0, 4)
+      .map((f) => f.message)
+      .join(' ') + (fs.length > 4 ? ` (and ${fs.length - 4} more)` : '');
+  const todo = [
+    ...new Set(
+      shown
+        .filter((f) => f.status !== 'pass' && f.status !== 'not_applicable')
+        .map((f) => f.remediation)
+        .filter((x): x is string => !!x),
+    ),
+  ];
+  if (!todo.length && unknown.length && !open.length && !waived.length)
+    todo.push('Collect what the findings name as not collected (exaudit audit --ssh or --local) and run again.');
   const involved = cves ? [...new Set(relevant.flatMap((f) => f.cves).filter((c) => cves.has(c)))] : [];
   const label = `${labelBase}${involved.length ? ` [involved here: ${involved.slice(0, 8).join(', ')}${involved.length > 8 ? ', …' : ''}]` : ''}`;
   const facts = [...buildFact(t), ...factsOf(shown.slice(0, 6))];
   if (open.length) return { status: 'not met', summary: `${label}: ${msgs(open)}`, facts, todo, findings: open };
-  if (waived.length) return { status: 'waived', summary: `${label}: ${msgs(waived)} Waived: ${waived.map((f) => `${f.waived!.reason} (owner ${f.waived!.owner ?? 'not given'}, until ${f.waived!.expires ?? 'no expiry'})`).join('; ')}.`, facts, todo: [...todo, ...waived.map((f) => `Waiver${f.waived!.expires ? ` expires ${f.waived!.expires}` : ' has no expiry'}: remediate or renew it.`)], findings: waived };
-  if (unknown.length) return { status: 'indeterminate', summary: `${label}: ${msgs(unknown)}`, facts, todo, findings: unknown };
-  if (mitigated.length) return { status: 'mitigated (interim)', summary: `${label}: ${msgs(mitigated)}`, facts, todo, findings: mitigated };
-  if (relevant.length && relevant.every((f) => f.status === 'not_applicable')) return { status: 'not applicable', summary: `${label}: ${msgs(relevant)}`, facts, todo: [], findings: relevant };
+  if (waived.length)
+    return {
+      status: 'waived',
+      summary: `${label}: ${msgs(waived)} Waived: ${waived.map((f) => `${f.waived!.reason} (owner ${f.waived!.owner ?? 'not given'}, until ${f.waived!.expires ?? 'no expiry'})`).join('; ')}.`,
+      facts,
+      todo: [
+        ...todo,
+        ...waived.map(
+          (f) =>
+            `Waiver${f.waived!.expires ? ` expires ${f.waived!.expires}` : ' has no expiry'}: remediate or renew it.`,
+        ),
+      ],
+      findings: waived,
+    };
+  if (unknown.length)
+    return { status: 'indeterminate', summary: `${label}: ${msgs(unknown)}`, facts, todo, findings: unknown };
+  if (mitigated.length)
+    return { status: 'mitigated (interim)', summary: `${label}: ${msgs(mitigated)}`, facts, todo, findings: mitigated };
+  if (relevant.length && relevant.every((f) => f.status === 'not_applicable'))
+    return { status: 'not applicable', summary: `${label}: ${msgs(relevant)}`, facts, todo: [], findings: relevant };
   const passed = relevant.filter((f) => f.status === 'pass');
   const summary = cves
     ? `${label}: none is open on this server${passed.length ? ` (${msgs(passed)})` : ''}.`
     : `${label}: ${msgs(passed.length ? passed : relevant)}`;
-  return { status: 'met', summary, facts: [...buildFact(t), ...factsOf(passed.slice(0, 3))], todo: [], findings: passed };
+  return {
+    status: 'met',
+    summary,
+    facts: [...buildFact(t), ...factsOf(passed.slice(0, 3))],
+    todo: [],
+    findings: passed,
+  };
 }
 
-function evaluateEligibility(t: TargetResult, e: NonNullable<DirectiveAction['eligible']>, asOf: string, catalog?: Catalog): Part {
-  const allowed = Object.entries(e.cus).map(([p, cus]) => `${p === 'SE' ? 'Exchange SE' : `Exchange ${p}`} ${cus.includes('*') ? '(any)' : cus.join('/')}`).join(', ');
-  const none = (status: ActionStatus, summary: string, todo: string[] = []): Part => ({ status, summary, facts: buildFact(t), todo, findings: [] });
+function evaluateEligibility(
+  t: TargetResult,
+  e: NonNullable<DirectiveAction['eligible']>,
+  asOf: string,
+  catalog?: Catalog,
+): Part {
+  const allowed = Object.entries(e.cus)
+    .map(([p, cus]) => `${p === 'SE' ? 'Exchange SE' : `Exchange ${p}`} ${cus.includes('*') ? '(any)' : cus.join('/')}`)
+    .join(', ');
+  const none = (status: ActionStatus, summary: string, todo: string[] = []): Part => ({
+    status,
+    summary,
+    facts: buildFact(t),
+    todo,
+    findings: [],
+  });
   if (!t.facts) return none('not assessed', 'No facts were collected.');
   if (!catalog) return none('indeterminate', 'Resolving the CU needs the rules catalog.');
   const info = buildInfoFromFacts(catalog, t.facts, asOf);
-  if (!info) return none('indeterminate', 'The Exchange build is not known, so the CU is not either.', ['Collect the ExSetup.exe file version (exaudit audit).']);
+  if (!info)
+    return none('indeterminate', 'The Exchange build is not known, so the CU is not either.', [
+      'Collect the ExSetup.exe file version (exaudit audit).',
+    ]);
   const facts = [...buildFact(t), { fact: 'exchange.cu', observed: info.name, source: 'rules/builds.json' }];
   const cus = e.cus[info.product];
-  if (!cus) return { status: 'not met', summary: `${info.productName} cannot take ${e.update} (eligible: ${allowed}).`, facts, todo: [`Move to a version that can take ${e.update} (${allowed}), or disconnect the server.`], findings: [] };
-  if (cus.includes('*')) return { status: 'met', summary: `${info.productName} is eligible for ${e.update}.`, facts, todo: [], findings: [] };
-  if (!info.cu) return { status: 'indeterminate', summary: `${info.productName}: the CU is not known (eligible: ${allowed}).`, facts, todo: ['Collect the exact build (exaudit audit).'], findings: [] };
+  if (!cus)
+    return {
+      status: 'not met',
+      summary: `${info.productName} cannot take ${e.update} (eligible: ${allowed}).`,
+      facts,
+      todo: [`Move to a version that can take ${e.update} (${allowed}), or disconnect the server.`],
+      findings: [],
+    };
+  if (cus.includes('*'))
+    return {
+      status: 'met',
+      summary: `${info.productName} is eligible for ${e.update}.`,
+      facts,
+      todo: [],
+      findings: [],
+    };
+  if (!info.cu)
+    return {
+      status: 'indeterminate',
+      summary: `${info.productName}: the CU is not known (eligible: ${allowed}).`,
+      facts,
+      todo: ['Collect the exact build (exaudit audit).'],
+      findings: [],
+    };
   return cus.includes(info.cu)
-    ? { status: 'met', summary: `${info.productName} ${info.cu} is eligible for ${e.update}.`, facts, todo: [], findings: [] }
-    : { status: 'not met', summary: `${info.productName} ${info.cu} cannot take ${e.update} (eligible: ${allowed}).`, facts, todo: [`Install ${info.productName} ${cus.at(-1)} and ${e.update} or later, or disconnect the server.`], findings: [] };
+    ? {
+        status: 'met',
+        summary: `${info.productName} ${info.cu} is eligible for ${e.update}.`,
+        facts,
+        todo: [],
+        findings: [],
+      }
+    : {
+        status: 'not met',
+        summary: `${info.productName} ${info.cu} cannot take ${e.update} (eligible: ${allowed}).`,
+        facts,
+        todo: [`Install ${info.productName} ${cus.at(-1)} and ${e.update} or later, or disconnect the server.`],
+        findings: [],
+      };
 }
 
 function evaluateIoc(doc: ResultDocument, t: TargetResult, kind: 'sweep' | 'trigger'): Part {
-  if (!doc.ioc) return { status: 'needs attestation', summary: 'No indicator sweep is part of this result (run exaudit ioc and join it with report --merge).', facts: [], todo: [], findings: [] };
+  if (!doc.ioc)
+    return {
+      status: 'needs attestation',
+      summary: 'No indicator sweep is part of this result (run exaudit ioc and join it with report --merge).',
+      facts: [],
+      todo: [],
+      findings: [],
+    };
   const servers = doc.targets.map((x) => x.target);
   const attributed = (file: string) => servers.find((s) => file.startsWith(`${s}:`));
-  const hits = doc.ioc.hits.filter((h) => { const s = attributed(h.file); return s === undefined || s === t.target; });
+  const hits = doc.ioc.hits.filter((h) => {
+    const s = attributed(h.file);
+    return s === undefined || s === t.target;
+  });
   const s = doc.ioc.summary;
-  const swept: EvidenceFact = { fact: 'ioc.sweep', observed: `${s.files} files, ${s.lines} lines, ${s.hits} hits${s.unreadable?.length ? `, ${s.unreadable.length} unreadable` : ''}`, source: 'exaudit ioc' };
-  if (!hits.length) return { status: 'met', summary: `exaudit ioc found no indicator (${swept.observed}).`, facts: [swept], todo: [], findings: [] };
-  const facts = [swept, ...hits.slice(0, 5).map((h) => ({ fact: `ioc.${h.indicator}`, observed: `${h.file}:${h.line}${h.timestamp ? ` at ${h.timestamp}` : ''}`, source: h.advisory }))];
+  const swept: EvidenceFact = {
+    fact: 'ioc.sweep',
+    observed: `${s.files} files, ${s.lines} lines, ${s.hits} hits${s.unreadable?.length ? `, ${s.unreadable.length} unreadable` : ''}`,
+    source: 'exaudit ioc',
+  };
+  if (!hits.length)
+    return {
+      status: 'met',
+      summary: `exaudit ioc found no indicator (${swept.observed}).`,
+      facts: [swept],
+      todo: [],
+      findings: [],
+    };
+  const facts = [
+    swept,
+    ...hits
+      .slice(0, 5)
+      .map((h) => ({
+        fact: `ioc.${h.indicator}`,
+        observed: `${h.file}:${h.line}${h.timestamp ? ` at ${h.timestamp}` : ''}`,
+        source: h.advisory,
+      })),
+  ];
   const summary = `exaudit ioc found ${hits.length} indicator hit${hits.length === 1 ? '' : 's'} (${[...new Set(hits.map((h) => h.advisory))].join(', ')})${hits.some((h) => !attributed(h.file)) ? '; hits from local paths are not attributed to one server' : ''}.`;
   return kind === 'sweep'
-    ? { status: 'not met', summary, facts, todo: ['Treat the hits as a compromise: report them to CISA as an incident and follow Action 3.'], findings: [] }
-    : { status: 'action required', summary, facts, todo: ['Indicators were found: this action applies.'], findings: [] };
+    ? {
+        status: 'not met',
+        summary,
+        facts,
+        todo: ['Treat the hits as a compromise: report them to CISA as an incident and follow Action 3.'],
+        findings: [],
+      }
+    : {
+        status: 'action required',
+        summary,
+        facts,
+        todo: ['Indicators were found: this action applies.'],
+        findings: [],
+      };
 }
 
 function kevDue(findings: Finding[], catalog?: Catalog): ActionRow['kevDue'] {
   if (!catalog) return [];
   const out = new Map<string, string | null>();
-  for (const f of findings) for (const id of f.cves) { const k = catalog.cve(id)?.kev; if (k) out.set(id, k.dueDate); }
+  for (const f of findings)
+    for (const id of f.cves) {
+      const k = catalog.cve(id)?.kev;
+      if (k) out.set(id, k.dueDate);
+    }
   return [...out].map(([cve, due]) => ({ cve, due }));
 }
 
@@ -247,28 +469,60 @@ function mergeFacts(facts: EvidenceFact[]): EvidenceFact[] {
   return [...out.values()];
 }
 
-export interface StatusOptions { catalog?: Catalog; asOf?: string }
+export interface StatusOptions {
+  catalog?: Catalog;
+  asOf?: string;
+}
 
 export function directiveStatus(doc: ResultDocument, d: Directive, opts: StatusOptions = {}): ActionRow[] {
   const asOf = opts.asOf ?? new Date().toISOString().slice(0, 10);
   const rows: ActionRow[] = [];
   for (const a of d.actions) {
     for (const t of doc.targets) {
-      const base = { actionId: a.id, ref: a.ref, action: a.title, ...(a.due ? { due: a.due } : {}), ...(a.dueText ? { dueText: a.dueText } : {}), target: t.target, ...(t.facts?.collectedAt ? { collectedAt: t.facts.collectedAt } : {}) };
+      const base = {
+        actionId: a.id,
+        ref: a.ref,
+        action: a.title,
+        ...(a.due ? { due: a.due } : {}),
+        ...(a.dueText ? { dueText: a.dueText } : {}),
+        target: t.target,
+        ...(t.facts?.collectedAt ? { collectedAt: t.facts.collectedAt } : {}),
+      };
       const automated = a.evidence.length > 0 || !!a.eligible || !!a.ioc;
       if (!automated) {
         const { collectedAt: _c, ...plain } = base;
-        rows.push({ ...plain, status: 'needs attestation', summary: a.manual ?? 'Attested by the agency.', facts: [], todo: [a.manual ?? 'Attest this action.'], kevDue: [] });
+        rows.push({
+          ...plain,
+          status: 'needs attestation',
+          summary: a.manual ?? 'Attested by the agency.',
+          facts: [],
+          todo: [a.manual ?? 'Attest this action.'],
+          kevDue: [],
+        });
         continue;
       }
       if (t.status === 'unreachable' || t.status === 'error') {
-        rows.push({ ...base, status: 'not assessed', summary: `The server was not assessed: ${t.error ?? t.status}.`, facts: [], todo: [`Reach the server and run exaudit again (${t.error ?? t.status}).`], kevDue: [] });
+        rows.push({
+          ...base,
+          status: 'not assessed',
+          summary: `The server was not assessed: ${t.error ?? t.status}.`,
+          facts: [],
+          todo: [`Reach the server and run exaudit again (${t.error ?? t.status}).`],
+          kevDue: [],
+        });
         continue;
       }
       if (a.appliesIf) {
         const gate = t.findings.filter((f) => f.checkId === a.appliesIf);
         if (gate.length && gate.every((f) => f.status === 'not_applicable')) {
-          rows.push({ ...base, status: 'not applicable', summary: gate.map((f) => f.message).join(' '), facts: factsOf(gate), todo: [], kevDue: [] });
+          rows.push({
+            ...base,
+            status: 'not applicable',
+            summary: gate.map((f) => f.message).join(' '),
+            facts: factsOf(gate),
+            todo: [],
+            kevDue: [],
+          });
           continue;
         }
       }
@@ -283,7 +537,8 @@ export function directiveStatus(doc: ResultDocument, d: Directive, opts: StatusO
       if (a.manual && status !== 'met') todo.push(a.manual);
       const failing = parts.filter((p) => p.status === 'not met').flatMap((p) => p.findings);
       rows.push({
-        ...base, status,
+        ...base,
+        status,
         summary: parts.map((p) => p.summary).join(' '),
         facts: mergeFacts(parts.flatMap((p) => p.facts)),
         todo,
@@ -295,7 +550,12 @@ export function directiveStatus(doc: ResultDocument, d: Directive, opts: StatusO
 }
 
 /** What is left to do: rows that are not met (or not known to be), grouped where servers share the same to-do. */
-export interface Remaining { row: ActionRow; targets: string[]; by?: string; overdue: boolean }
+export interface Remaining {
+  row: ActionRow;
+  targets: string[];
+  by?: string;
+  overdue: boolean;
+}
 
 export function remainingWork(rows: ActionRow[], asOf: string): Remaining[] {
   const groups = new Map<string, Remaining>();
@@ -303,11 +563,21 @@ export function remainingWork(rows: ActionRow[], asOf: string): Remaining[] {
     if (row.status === 'met' || row.status === 'not applicable') continue;
     const key = JSON.stringify([row.actionId, row.status, row.todo, row.kevDue]);
     const had = groups.get(key);
-    if (had) { had.targets.push(row.target); continue; }
+    if (had) {
+      had.targets.push(row.target);
+      continue;
+    }
     // The directive's own date first; KEV due dates where the directive sets none (BOD 22-01).
-    const kev = row.kevDue.map((k) => k.due).filter((x): x is string => !!x).sort();
+    const kev = row.kevDue
+      .map((k) => k.due)
+      .filter((x): x is string => !!x)
+      .sort();
     const by = row.due ?? kev[0];
     groups.set(key, { row, targets: [row.target], ...(by ? { by } : {}), overdue: !!by && by < asOf });
   }
-  return [...groups.values()].sort((a, b) => ACTION_STATUSES.indexOf(a.row.status) - ACTION_STATUSES.indexOf(b.row.status) || (a.by ?? '9999').localeCompare(b.by ?? '9999'));
+  return [...groups.values()].sort(
+    (a, b) =>
+      ACTION_STATUSES.indexOf(a.row.status) - ACTION_STATUSES.indexOf(b.row.status) ||
+      (a.by ?? '9999').localeCompare(b.by ?? '9999'),
+  );
 }

@@ -10,8 +10,16 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { InputError } from '../src/util/errors.js';
 
-export interface ManifestEntry { path: string; sha256: string; bytes: number }
-export interface Manifest { tool: string; createdAt: string; files: ManifestEntry[] }
+export interface ManifestEntry {
+  path: string;
+  sha256: string;
+  bytes: number;
+}
+export interface Manifest {
+  tool: string;
+  createdAt: string;
+  files: ManifestEntry[];
+}
 
 export const MANIFEST = 'manifest.json';
 export const SUMS = 'SHA256SUMS';
@@ -20,10 +28,13 @@ export const sha256hex = (buf: Buffer | string): string => createHash('sha256').
 
 /** Every file under dir, as forward-slash relative paths, except the manifest and the sums file. */
 function listFiles(dir: string, base = dir): string[] {
-  return readdirSync(dir).flatMap((f) => {
-    const p = join(dir, f);
-    return statSync(p).isDirectory() ? listFiles(p, base) : [relative(base, p).split(sep).join('/')];
-  }).filter((p) => p !== MANIFEST && p !== SUMS).sort();
+  return readdirSync(dir)
+    .flatMap((f) => {
+      const p = join(dir, f);
+      return statSync(p).isDirectory() ? listFiles(p, base) : [relative(base, p).split(sep).join('/')];
+    })
+    .filter((p) => p !== MANIFEST && p !== SUMS)
+    .sort();
 }
 
 function sumsText(entries: ManifestEntry[], manifestRaw: Buffer): string {
@@ -42,7 +53,8 @@ export function writeEvidence(dir: string, files: Record<string, string | Buffer
   const entries: ManifestEntry[] = [];
   for (const [name, content] of Object.entries(files)) {
     const path = name.split(sep).join('/');
-    if (!safePath(path) || path === MANIFEST || path === SUMS) throw new InputError(`cannot write evidence file "${name}"`);
+    if (!safePath(path) || path === MANIFEST || path === SUMS)
+      throw new InputError(`cannot write evidence file "${name}"`);
     const buf = Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8');
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), buf);
@@ -59,7 +71,9 @@ export function writeEvidence(dir: string, files: Record<string, string | Buffer
 
 /** A manifest path must stay inside the folder. */
 function safePath(p: string): boolean {
-  return p.length > 0 && !isAbsolute(p) && !/^[A-Za-z]:/.test(p) && !p.split(/[\\/]/).some((s) => s === '..' || s === '');
+  return (
+    p.length > 0 && !isAbsolute(p) && !/^[A-Za-z]:/.test(p) && !p.split(/[\\/]/).some((s) => s === '..' || s === '')
+  );
 }
 
 export interface VerifyResult {
@@ -74,14 +88,32 @@ export interface VerifyResult {
 
 export function verifyEvidence(dir: string): VerifyResult {
   const mpath = join(dir, MANIFEST);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InputError(`${dir}: not a directory`, 'give the folder written by `exaudit report --output DIR`');
-  if (!existsSync(mpath)) throw new InputError(`${dir}: no ${MANIFEST}`, 'verify a directory written by `exaudit report --output DIR` or `exaudit demo`');
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new InputError(`${dir}: not a directory`, 'give the folder written by `exaudit report --output DIR`');
+  if (!existsSync(mpath))
+    throw new InputError(
+      `${dir}: no ${MANIFEST}`,
+      'verify a directory written by `exaudit report --output DIR` or `exaudit demo`',
+    );
   const raw = readFileSync(mpath);
-  const result: VerifyResult = { ok: false, changed: [], missing: [], extra: [], problems: [], manifestSha256: sha256hex(raw) };
+  const result: VerifyResult = {
+    ok: false,
+    changed: [],
+    missing: [],
+    extra: [],
+    problems: [],
+    manifestSha256: sha256hex(raw),
+  };
   let manifest: Manifest;
   try {
     manifest = JSON.parse(raw.toString('utf8')) as Manifest;
-    if (!Array.isArray(manifest.files) || !manifest.files.every((f) => typeof f?.path === 'string' && typeof f.sha256 === 'string' && typeof f.bytes === 'number')) throw new Error('no valid files list');
+    if (
+      !Array.isArray(manifest.files) ||
+      !manifest.files.every(
+        (f) => typeof f?.path === 'string' && typeof f.sha256 === 'string' && typeof f.bytes === 'number',
+      )
+    )
+      throw new Error('no valid files list');
   } catch (err) {
     result.changed.push(MANIFEST);
     result.problems.push(`${MANIFEST} is not a valid manifest (${(err as Error).message})`);
@@ -89,30 +121,51 @@ export function verifyEvidence(dir: string): VerifyResult {
   }
   const listed = new Map<string, ManifestEntry>();
   for (const f of manifest.files) {
-    if (!safePath(f.path)) { result.problems.push(`${MANIFEST} lists a path outside the folder: ${f.path}`); continue; }
+    if (!safePath(f.path)) {
+      result.problems.push(`${MANIFEST} lists a path outside the folder: ${f.path}`);
+      continue;
+    }
     listed.set(f.path, f);
   }
   // SHA256SUMS is a second copy of every digest: when the manifest and the file disagree, it tells which changed.
   const sumsPath = join(dir, SUMS);
   const sums = existsSync(sumsPath) ? readFileSync(sumsPath, 'utf8') : undefined;
   if (sums === undefined) result.missing.push(SUMS);
-  const sumsOf = new Map((sums ?? '').split('\n').filter(Boolean).map((l) => [l.slice(66), l.slice(0, 64)] as const));
+  const sumsOf = new Map(
+    (sums ?? '')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => [l.slice(66), l.slice(0, 64)] as const),
+  );
   let manifestEdited = false;
-  let sumsEdited = sums !== undefined && (sums.split('\n').filter(Boolean).some((l) => !/^[0-9a-f]{64}  \S/.test(l)) || sumsOf.size !== listed.size + 1);
+  let sumsEdited =
+    sums !== undefined &&
+    (sums
+      .split('\n')
+      .filter(Boolean)
+      .some((l) => !/^[0-9a-f]{64}  \S/.test(l)) ||
+      sumsOf.size !== listed.size + 1);
   const present = new Set(listFiles(dir));
   for (const [p, e] of listed) {
     const second = sumsOf.get(p);
     if (!present.has(p)) {
       // A path that SHA256SUMS does not know either was written into the manifest, not removed from the folder.
       if (sums !== undefined && second === undefined) manifestEdited = true;
-      else { result.missing.push(p); if (sums !== undefined && second !== e.sha256) sumsEdited = true; }
+      else {
+        result.missing.push(p);
+        if (sums !== undefined && second !== e.sha256) sumsEdited = true;
+      }
       continue;
     }
     const buf = readFileSync(join(dir, p));
     const actual = sha256hex(buf);
     const fileOk = buf.length === e.bytes && actual === e.sha256;
-    if (fileOk) { if (sums !== undefined && second !== actual) sumsEdited = true; continue; }
-    if (sums !== undefined && second === actual) manifestEdited = true; // the file still matches its other digest
+    if (fileOk) {
+      if (sums !== undefined && second !== actual) sumsEdited = true;
+      continue;
+    }
+    if (sums !== undefined && second === actual)
+      manifestEdited = true; // the file still matches its other digest
     else result.changed.push(p);
   }
   result.extra = [...present].filter((p) => !listed.has(p));

@@ -15,7 +15,8 @@ type Case = Record<string, unknown>;
 /** Unique case names: check + CVE or code, then the title, then the fingerprint when still ambiguous. */
 function caseNames(findings: Finding[]): string[] {
   const base = findings.map((f) => `${f.checkId} ${f.cves.length === 1 ? f.cves[0] : f.code}`);
-  const count = (list: string[]) => list.reduce<Map<string, number>>((m, n) => m.set(n, (m.get(n) ?? 0) + 1), new Map());
+  const count = (list: string[]) =>
+    list.reduce<Map<string, number>>((m, n) => m.set(n, (m.get(n) ?? 0) + 1), new Map());
   const c1 = count(base);
   const second = base.map((n, i) => (c1.get(n)! > 1 ? `${n} (${findings[i]!.title})` : n));
   const c2 = count(second);
@@ -41,16 +42,51 @@ export function toJunit(doc: ResultDocument): string {
     const names = caseNames(t.findings);
     const cases: Case[] = t.findings.map((f, i) => {
       const tc: Case = { '@_classname': clean(t.target), '@_name': clean(names[i]), '@_time': '0' };
-      const detail = clean([f.message, f.remediation && `Fix: ${f.remediation}`, ...f.evidence.map((e) => `${e.fact}: ${clean(typeof e.observed === 'string' ? e.observed : JSON.stringify(e.observed ?? null))}${e.source ? ` [${e.source}]` : ''}`)].filter(Boolean).join('\n'));
-      if (f.waived) tc['skipped'] = { '@_message': clean(`waived (${f.status}): ${f.waived.reason}; owner ${f.waived.owner ?? 'not given'}; ${f.waived.expires ? `until ${f.waived.expires}` : 'no expiry'}`), '#text': detail };
-      else if (f.status === 'fail') tc['failure'] = { '@_message': clean(f.message), '@_type': f.severity, '#text': detail };
-      else if (f.status === 'error') tc['error'] = { '@_message': clean(f.message), '@_type': 'check-error', '#text': detail };
-      else if (f.status === 'indeterminate' || f.status === 'not_applicable') tc['skipped'] = { '@_message': clean(`${f.status}: ${f.message}`), '#text': detail };
+      const detail = clean(
+        [
+          f.message,
+          f.remediation && `Fix: ${f.remediation}`,
+          ...f.evidence.map(
+            (e) =>
+              `${e.fact}: ${clean(typeof e.observed === 'string' ? e.observed : JSON.stringify(e.observed ?? null))}${e.source ? ` [${e.source}]` : ''}`,
+          ),
+        ]
+          .filter(Boolean)
+          .join('\n'),
+      );
+      if (f.waived)
+        tc['skipped'] = {
+          '@_message': clean(
+            `waived (${f.status}): ${f.waived.reason}; owner ${f.waived.owner ?? 'not given'}; ${f.waived.expires ? `until ${f.waived.expires}` : 'no expiry'}`,
+          ),
+          '#text': detail,
+        };
+      else if (f.status === 'fail')
+        tc['failure'] = { '@_message': clean(f.message), '@_type': f.severity, '#text': detail };
+      else if (f.status === 'error')
+        tc['error'] = { '@_message': clean(f.message), '@_type': 'check-error', '#text': detail };
+      else if (f.status === 'indeterminate' || f.status === 'not_applicable')
+        tc['skipped'] = { '@_message': clean(`${f.status}: ${f.message}`), '#text': detail };
       else if (f.status === 'mitigated') tc['system-out'] = clean(`mitigated (interim): ${detail}`);
       return tc;
     });
-    if (t.status === 'unreachable' || t.status === 'error') cases.push({ '@_classname': t.target, '@_name': 'collection', '@_time': '0', error: { '@_message': clean(t.error ?? t.status), '@_type': t.status, '#text': clean(t.error ?? t.status) } });
-    return suite(t.target, doc.startedAt, [['catalog.version', doc.catalog.version], ['target.status', t.status], ...(t.facts?.exchange?.build ? [['exchange.build', t.facts.exchange.build] as [string, string]] : [])], cases);
+    if (t.status === 'unreachable' || t.status === 'error')
+      cases.push({
+        '@_classname': t.target,
+        '@_name': 'collection',
+        '@_time': '0',
+        error: { '@_message': clean(t.error ?? t.status), '@_type': t.status, '#text': clean(t.error ?? t.status) },
+      });
+    return suite(
+      t.target,
+      doc.startedAt,
+      [
+        ['catalog.version', doc.catalog.version],
+        ['target.status', t.status],
+        ...(t.facts?.exchange?.build ? [['exchange.build', t.facts.exchange.build] as [string, string]] : []),
+      ],
+      cases,
+    );
   });
   if (doc.ioc) {
     const seen = new Map<string, number>();
@@ -59,18 +95,66 @@ export function toJunit(doc: ResultDocument): string {
       const n = (seen.get(name) ?? 0) + 1;
       seen.set(name, n);
       if (n > 1) name = `${name} #${n}`;
-      return { '@_classname': 'ioc', '@_name': clean(name), '@_time': '0', failure: { '@_message': clean(`${h.advisory}: ${h.indicator}`), '@_type': h.severity, '#text': clean(`${h.file}:${h.line}${h.timestamp ? ` at ${h.timestamp}` : ''}${h.clientIp ? ` from ${h.clientIp}` : ''}\n${h.excerpt}`) } };
+      return {
+        '@_classname': 'ioc',
+        '@_name': clean(name),
+        '@_time': '0',
+        failure: {
+          '@_message': clean(`${h.advisory}: ${h.indicator}`),
+          '@_type': h.severity,
+          '#text': clean(
+            `${h.file}:${h.line}${h.timestamp ? ` at ${h.timestamp}` : ''}${h.clientIp ? ` from ${h.clientIp}` : ''}\n${h.excerpt}`,
+          ),
+        },
+      };
     });
     const s = doc.ioc.summary;
     // A sweep with no hits is one passing case, so the suite shows that it ran.
-    if (!cases.length) cases.push({ '@_classname': 'ioc', '@_name': 'no indicator found', '@_time': '0', 'system-out': `${s.files} files, ${s.lines} lines swept` });
-    suites.push(suite('ioc', doc.startedAt, [['catalog.version', doc.catalog.version], ['ioc.files', String(s.files)], ['ioc.lines', String(s.lines)]], cases));
+    if (!cases.length)
+      cases.push({
+        '@_classname': 'ioc',
+        '@_name': 'no indicator found',
+        '@_time': '0',
+        'system-out': `${s.files} files, ${s.lines} lines swept`,
+      });
+    suites.push(
+      suite(
+        'ioc',
+        doc.startedAt,
+        [
+          ['catalog.version', doc.catalog.version],
+          ['ioc.files', String(s.files)],
+          ['ioc.lines', String(s.lines)],
+        ],
+        cases,
+      ),
+    );
   }
   const total = (k: '@_tests' | '@_failures' | '@_errors' | '@_skipped') => suites.reduce((n, x) => n + x[k], 0);
-  const builder = new XMLBuilder({ ignoreAttributes: false, format: true, suppressEmptyNode: true, processEntities: true });
-  const xml = builder.build({ testsuites: { '@_name': `exaudit ${doc.command}`, '@_tests': total('@_tests'), '@_failures': total('@_failures'), '@_errors': total('@_errors'), '@_skipped': total('@_skipped'), '@_time': '0', testsuite: suites } });
+  const builder = new XMLBuilder({
+    ignoreAttributes: false,
+    format: true,
+    suppressEmptyNode: true,
+    processEntities: true,
+  });
+  const xml = builder.build({
+    testsuites: {
+      '@_name': `exaudit ${doc.command}`,
+      '@_tests': total('@_tests'),
+      '@_failures': total('@_failures'),
+      '@_errors': total('@_errors'),
+      '@_skipped': total('@_skipped'),
+      '@_time': '0',
+      testsuite: suites,
+    },
+  });
   return `<?xml version="1.0" encoding="UTF-8"?>\n${xml}`;
 }
 
-const junit: Renderer = { format: 'junit', extension: 'junit.xml', description: 'JUnit XML: a suite per server, a case per check result', render: toJunit };
+const junit: Renderer = {
+  format: 'junit',
+  extension: 'junit.xml',
+  description: 'JUnit XML: a suite per server, a case per check result',
+  render: toJunit,
+};
 export default junit;

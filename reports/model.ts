@@ -5,14 +5,29 @@
  */
 import type { RenderOptions } from './index.js';
 import type { Finding, IocHit, ResultDocument } from '../src/engine/result.js';
-import { directiveStatus, remainingWork, resolveDirective, type ActionRow, type Directive, type Remaining } from './directives.js';
+import {
+  directiveStatus,
+  remainingWork,
+  resolveDirective,
+  type ActionRow,
+  type Directive,
+  type Remaining,
+} from './directives.js';
 import { clean } from './text.js';
 import { getCatalog } from '../src/catalog/catalog.js';
 import { DEFAULT_RULES_DIR } from '../src/util/tool.js';
 
 export interface ServerLine {
-  target: string; status: string; error?: string; product?: string; build?: string; precision?: string; source?: string;
-  collectedAt?: string; collectors?: string; digest?: string;
+  target: string;
+  status: string;
+  error?: string;
+  product?: string;
+  build?: string;
+  precision?: string;
+  source?: string;
+  collectedAt?: string;
+  collectors?: string;
+  digest?: string;
 }
 
 export interface ReportModel {
@@ -45,11 +60,16 @@ export function waiverText(f: Finding): string {
 }
 
 export function evidenceText(f: Finding): string {
-  return f.evidence.map((e) => {
-    const obs = clean(typeof e.observed === 'string' ? e.observed : JSON.stringify(e.observed ?? null));
-    const exp = e.expected === undefined ? '' : ` (expected ${clean(typeof e.expected === 'string' ? e.expected : JSON.stringify(e.expected))})`;
-    return `${e.fact}: ${obs}${exp}${e.source ? ` [${e.source}]` : ''}`;
-  }).join('; ');
+  return f.evidence
+    .map((e) => {
+      const obs = clean(typeof e.observed === 'string' ? e.observed : JSON.stringify(e.observed ?? null));
+      const exp =
+        e.expected === undefined
+          ? ''
+          : ` (expected ${clean(typeof e.expected === 'string' ? e.expected : JSON.stringify(e.expected))})`;
+      return `${e.fact}: ${obs}${exp}${e.source ? ` [${e.source}]` : ''}`;
+    })
+    .join('; ');
 }
 
 export function buildModel(doc: ResultDocument, opts: RenderOptions): ReportModel {
@@ -57,11 +77,20 @@ export function buildModel(doc: ResultDocument, opts: RenderOptions): ReportMode
   const directive = opts.directive ? (opts.directiveDef ?? resolveDirective(opts.directive)) : undefined;
   // A directive's CVE lists, KEV dates and CUs come from the catalog: the shipped one unless the caller gave one.
   let catalog = opts.catalog;
-  if (directive && !catalog) { try { catalog = getCatalog(DEFAULT_RULES_DIR); } catch { /* said in the notes below */ } }
+  if (directive && !catalog) {
+    try {
+      catalog = getCatalog(DEFAULT_RULES_DIR);
+    } catch {
+      /* said in the notes below */
+    }
+  }
   const rows = directive ? directiveStatus(doc, directive, { ...(catalog ? { catalog } : {}), asOf }) : [];
   const meta: [string, string][] = [
     ['Tool', `exaudit ${doc.tool.version}`],
-    ['Catalog', `${doc.catalog.version} (${doc.catalog.date})${doc.catalog.sha256 ? `, sha256 ${doc.catalog.sha256}` : ''}`],
+    [
+      'Catalog',
+      `${doc.catalog.version} (${doc.catalog.date})${doc.catalog.sha256 ? `, sha256 ${doc.catalog.sha256}` : ''}`,
+    ],
     ['Run', `${doc.command}, ${doc.startedAt} to ${doc.finishedAt}`],
     ...(doc.argv?.length ? [['Command line (redacted)', `exaudit ${doc.argv.join(' ')}`] as [string, string]] : []),
     ['Judged as of', asOf],
@@ -69,19 +98,35 @@ export function buildModel(doc: ResultDocument, opts: RenderOptions): ReportMode
   const notes: string[] = [];
   if (directive) {
     meta.push(['Directive', `${directive.title}, issued ${directive.issued}; ${directive.source}`]);
-    if (!directive.verified) notes.push(`The required actions of ${directive.id.toUpperCase().replace('-', ' ')} come from secondary reporting; the directive's own text could not be read in full. Check them against CISA's page before filing.`);
-    if (catalog && catalog.meta.version !== doc.catalog.version) notes.push(`Directive CVE lists were resolved with catalog ${catalog.meta.version}; the findings were judged with catalog ${doc.catalog.version}.`);
-    if (!catalog) notes.push('The rules catalog could not be loaded: actions that need CVE lists or CUs are indeterminate.');
+    if (!directive.verified)
+      notes.push(
+        `The required actions of ${directive.id.toUpperCase().replace('-', ' ')} come from secondary reporting; the directive's own text could not be read in full. Check them against CISA's page before filing.`,
+      );
+    if (catalog && catalog.meta.version !== doc.catalog.version)
+      notes.push(
+        `Directive CVE lists were resolved with catalog ${catalog.meta.version}; the findings were judged with catalog ${doc.catalog.version}.`,
+      );
+    if (!catalog)
+      notes.push('The rules catalog could not be loaded: actions that need CVE lists or CUs are indeterminate.');
   }
   const unverified = doc.targets.flatMap((t) => t.findings).filter((f) => /not verified/.test(f.message)).length;
   if (unverified) notes.push(`${unverified} finding(s) rest on catalog facts marked unverified (see rules/).`);
   const servers: ServerLine[] = doc.targets.map((t) => {
     const ex = t.facts?.exchange;
     return {
-      target: t.target, status: t.status, ...(t.error ? { error: t.error } : {}),
-      ...(ex?.product ? { product: ex.product } : {}), ...(ex?.build ? { build: ex.build } : {}), ...(ex?.precision ? { precision: ex.precision } : {}), ...(ex?.source ? { source: ex.source } : {}),
+      target: t.target,
+      status: t.status,
+      ...(t.error ? { error: t.error } : {}),
+      ...(ex?.product ? { product: ex.product } : {}),
+      ...(ex?.build ? { build: ex.build } : {}),
+      ...(ex?.precision ? { precision: ex.precision } : {}),
+      ...(ex?.source ? { source: ex.source } : {}),
       ...(t.facts?.collectedAt ? { collectedAt: t.facts.collectedAt } : {}),
-      ...(t.facts?.collectors?.length ? { collectors: t.facts.collectors.map((c) => `${c.name}${c.version ? ` ${c.version}` : ''}`).join(', ') } : t.facts?.target.transport ? { collectors: t.facts.target.transport } : {}),
+      ...(t.facts?.collectors?.length
+        ? { collectors: t.facts.collectors.map((c) => `${c.name}${c.version ? ` ${c.version}` : ''}`).join(', ') }
+        : t.facts?.target.transport
+          ? { collectors: t.facts.target.transport }
+          : {}),
       ...(t.factsDigest ? { digest: t.factsDigest } : {}),
     };
   });
@@ -96,7 +141,15 @@ export function buildModel(doc: ResultDocument, opts: RenderOptions): ReportMode
     remaining: remainingWork(rows, asOf),
     findings: doc.targets.map((t) => ({ target: t.target, findings: t.findings.filter(isOpen) })),
     waivers: doc.waivers ?? [],
-    ...(doc.ioc ? { ioc: { summary: doc.ioc.summary, hits: doc.ioc.hits.slice(0, MAX_HITS), shown: Math.min(MAX_HITS, doc.ioc.hits.length) } } : {}),
+    ...(doc.ioc
+      ? {
+          ioc: {
+            summary: doc.ioc.summary,
+            hits: doc.ioc.hits.slice(0, MAX_HITS),
+            shown: Math.min(MAX_HITS, doc.ioc.hits.length),
+          },
+        }
+      : {}),
     notes,
   };
 }
@@ -106,7 +159,11 @@ export function dueText(r: { due?: string; dueText?: string }): string {
 }
 
 export function remainingBy(x: Remaining): string {
-  const kev = x.row.kevDue.length ? ` (KEV: ${x.row.kevDue.map((k) => `${k.cve} ${k.due ?? 'no due date in the catalog'}`).join(', ')})` : '';
-  const by = x.by ? `${x.by}${x.row.dueText && x.by === x.row.due ? ` ${x.row.dueText}` : ''}${x.overdue ? ', overdue' : ''}` : 'no date set by the directive';
+  const kev = x.row.kevDue.length
+    ? ` (KEV: ${x.row.kevDue.map((k) => `${k.cve} ${k.due ?? 'no due date in the catalog'}`).join(', ')})`
+    : '';
+  const by = x.by
+    ? `${x.by}${x.row.dueText && x.by === x.row.due ? ` ${x.row.dueText}` : ''}${x.overdue ? ', overdue' : ''}`
+    : 'no date set by the directive';
   return `${by}${kev}`;
 }

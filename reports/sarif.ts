@@ -13,8 +13,20 @@ import type { Renderer, RenderOptions } from './index.js';
 import type { Finding, IocHit, ResultDocument, Severity, TargetResult } from '../src/engine/result.js';
 import { clean } from './text.js';
 
-const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { critical: 'error', high: 'error', medium: 'warning', low: 'note', info: 'note' };
-const SECURITY_SEVERITY: Record<Severity, string> = { critical: '9.5', high: '8.0', medium: '5.5', low: '3.0', info: '0.0' };
+const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = {
+  critical: 'error',
+  high: 'error',
+  medium: 'warning',
+  low: 'note',
+  info: 'note',
+};
+const SECURITY_SEVERITY: Record<Severity, string> = {
+  critical: '9.5',
+  high: '8.0',
+  medium: '5.5',
+  low: '3.0',
+  info: '0.0',
+};
 const INFORMATION_URI = 'https://github.com/exaudit/exaudit';
 /** Used when a check names no reference: the README's table of checks. */
 const CHECKS_HELP = `${INFORMATION_URI}#checks`;
@@ -30,7 +42,9 @@ function levelOf(f: Finding): Level {
 }
 
 function ruleIdOf(f: Finding): string {
-  return (f.code === 'cve-open' || f.code === 'cve-su-unknown') && f.cves[0] ? `${f.checkId}/${f.cves[0]}` : `${f.checkId}/${f.code}`;
+  return (f.code === 'cve-open' || f.code === 'cve-su-unknown') && f.cves[0]
+    ? `${f.checkId}/${f.cves[0]}`
+    : `${f.checkId}/${f.code}`;
 }
 
 const camel = (id: string) => id.replace(/[^A-Za-z0-9]+(.)/g, (_m, c: string) => c.toUpperCase());
@@ -38,7 +52,11 @@ const camel = (id: string) => id.replace(/[^A-Za-z0-9]+(.)/g, (_m, c: string) =>
 /** A SARIF artifact URI from a path: repo-relative paths stay relative, absolute ones become file: URIs. */
 export function artifactUri(path: string): string {
   const p = path.replace(/\\/g, '/');
-  const enc = (s: string) => s.split('/').map((seg) => encodeURIComponent(seg)).join('/');
+  const enc = (s: string) =>
+    s
+      .split('/')
+      .map((seg) => encodeURIComponent(seg))
+      .join('/');
   if (/^[A-Za-z]:\//.test(p)) return `file:///${p.slice(0, 2)}${enc(p.slice(2))}`;
   if (p.startsWith('/')) return `file://${enc(p)}`;
   return enc(p.replace(/^\.\//, ''));
@@ -50,7 +68,10 @@ function hostLocation(t: TargetResult, opts: RenderOptions) {
   const file = inv ?? (opts.inventoryFile && line ? opts.inventoryFile : undefined);
   const physical = file
     ? { artifactLocation: { uri: artifactUri(file) }, region: { startLine: line ?? 1 } }
-    : { artifactLocation: { uri: `exchange/${encodeURIComponent(t.target.replace(/[^A-Za-z0-9._-]/g, '_'))}` }, region: { startLine: 1 } };
+    : {
+        artifactLocation: { uri: `exchange/${encodeURIComponent(t.target.replace(/[^A-Za-z0-9._-]/g, '_'))}` },
+        region: { startLine: 1 },
+      };
   return { physicalLocation: physical, logicalLocations: [{ name: t.target, kind: 'module' }] };
 }
 
@@ -58,32 +79,73 @@ function hostLocation(t: TargetResult, opts: RenderOptions) {
 function hitLocation(h: IocHit, servers: string[]) {
   const host = servers.find((s) => h.file.startsWith(`${s}:`));
   const path = host ? h.file.slice(host.length + 1) : h.file;
-  const uri = host || /^[A-Za-z]:[\\/]/.test(path) || path.includes('!/')
-    ? `ioc/${host ? `${encodeURIComponent(host)}/` : ''}${path.replace(/\\/g, '/').replace(/^([A-Za-z]):/, '$1').split('/').filter(Boolean).map(encodeURIComponent).join('/')}`
-    : artifactUri(path);
-  return { physicalLocation: { artifactLocation: { uri }, region: { startLine: Math.max(1, h.line) } }, logicalLocations: [{ name: host ?? path, kind: host ? 'module' : 'resource' }] };
+  const uri =
+    host || /^[A-Za-z]:[\\/]/.test(path) || path.includes('!/')
+      ? `ioc/${host ? `${encodeURIComponent(host)}/` : ''}${path
+          .replace(/\\/g, '/')
+          .replace(/^([A-Za-z]):/, '$1')
+          .split('/')
+          .filter(Boolean)
+          .map(encodeURIComponent)
+          .join('/')}`
+      : artifactUri(path);
+  return {
+    physicalLocation: { artifactLocation: { uri }, region: { startLine: Math.max(1, h.line) } },
+    logicalLocations: [{ name: host ?? path, kind: host ? 'module' : 'resource' }],
+  };
 }
 
-interface RuleDraft { id: string; title: string; cves: Set<string>; fixes: Set<string>; helpUri?: string; severity: Severity; levels: Set<Level>; checkId: string; code: string }
+interface RuleDraft {
+  id: string;
+  title: string;
+  cves: Set<string>;
+  fixes: Set<string>;
+  helpUri?: string;
+  severity: Severity;
+  levels: Set<Level>;
+  checkId: string;
+  code: string;
+}
 
-const worseSeverity = (a: Severity, b: Severity): Severity => (['critical', 'high', 'medium', 'low', 'info'].indexOf(a) <= ['critical', 'high', 'medium', 'low', 'info'].indexOf(b) ? a : b);
+const worseSeverity = (a: Severity, b: Severity): Severity =>
+  ['critical', 'high', 'medium', 'low', 'info'].indexOf(a) <= ['critical', 'high', 'medium', 'low', 'info'].indexOf(b)
+    ? a
+    : b;
 
 function ruleHelp(r: RuleDraft): { text: string; markdown: string } {
   const what = `exaudit check "${r.checkId}", result "${r.code}": ${r.title}${r.cves.size ? ` (${[...r.cves].join(', ')})` : ''}.`;
-  const why = 'Each result names the server, what was observed and where that came from; the JSON result has the full evidence.';
+  const why =
+    'Each result names the server, what was observed and where that came from; the JSON result has the full evidence.';
   const fixes = [...r.fixes].slice(0, 12);
   const more = r.fixes.size > fixes.length ? `\n(and ${r.fixes.size - fixes.length} more)` : '';
   return {
-    text: clean(`${what} ${why}${fixes.length ? `\nRemediation seen in this run:\n${fixes.map((f) => `- ${f}`).join('\n')}${more}` : ''}`),
-    markdown: clean(`**${what}**\n\n${why}${fixes.length ? `\n\nRemediation seen in this run:\n\n${fixes.map((f) => `- ${f.replace(/([\\`*_[\]<>])/g, '\\$1')}`).join('\n')}${more}` : ''}`),
+    text: clean(
+      `${what} ${why}${fixes.length ? `\nRemediation seen in this run:\n${fixes.map((f) => `- ${f}`).join('\n')}${more}` : ''}`,
+    ),
+    markdown: clean(
+      `**${what}**\n\n${why}${fixes.length ? `\n\nRemediation seen in this run:\n\n${fixes.map((f) => `- ${f.replace(/([\\`*_[\]<>])/g, '\\$1')}`).join('\n')}${more}` : ''}`,
+    ),
   };
 }
 
 export function toSarif(doc: ResultDocument, opts: RenderOptions = {}): object {
   const drafts = new Map<string, RuleDraft>();
-  const results: { ruleId: string; level: Level; message: { text: string }; locations: object[]; partialFingerprints: Record<string, string>; properties: object }[] = [];
+  const results: {
+    ruleId: string;
+    level: Level;
+    message: { text: string };
+    locations: object[];
+    partialFingerprints: Record<string, string>;
+    properties: object;
+  }[] = [];
   const draft = (id: string, init: Omit<RuleDraft, 'id' | 'cves' | 'fixes' | 'levels'>, level: Level) => {
-    const r = drafts.get(id) ?? { id, ...init, cves: new Set<string>(), fixes: new Set<string>(), levels: new Set<Level>() };
+    const r = drafts.get(id) ?? {
+      id,
+      ...init,
+      cves: new Set<string>(),
+      fixes: new Set<string>(),
+      levels: new Set<Level>(),
+    };
     r.severity = worseSeverity(r.severity, init.severity);
     r.levels.add(level);
     r.helpUri ??= init.helpUri;
@@ -93,11 +155,30 @@ export function toSarif(doc: ResultDocument, opts: RenderOptions = {}): object {
   for (const t of doc.targets) {
     if (t.status === 'unreachable' || t.status === 'error') {
       const id = `collection/${t.status}`;
-      draft(id, { title: t.status === 'unreachable' ? 'Server could not be reached' : 'Facts could not be collected', severity: 'medium', checkId: 'collection', code: t.status, helpUri: CHECKS_HELP }, 'warning')
-        .fixes.add('Reach the server (network, credentials, host key) and run exaudit again; until then nothing is known about it.');
+      draft(
+        id,
+        {
+          title: t.status === 'unreachable' ? 'Server could not be reached' : 'Facts could not be collected',
+          severity: 'medium',
+          checkId: 'collection',
+          code: t.status,
+          helpUri: CHECKS_HELP,
+        },
+        'warning',
+      ).fixes.add(
+        'Reach the server (network, credentials, host key) and run exaudit again; until then nothing is known about it.',
+      );
       results.push({
-        ruleId: id, level: 'warning', message: { text: clean(`${t.target}: not assessed (${t.status}): ${t.error ?? 'no facts'}`) }, locations: [hostLocation(t, opts)],
-        partialFingerprints: { 'exauditFinding/v1': createHash('sha256').update(`collection|${t.target.toLowerCase()}`).digest('hex').slice(0, 32) },
+        ruleId: id,
+        level: 'warning',
+        message: { text: clean(`${t.target}: not assessed (${t.status}): ${t.error ?? 'no facts'}`) },
+        locations: [hostLocation(t, opts)],
+        partialFingerprints: {
+          'exauditFinding/v1': createHash('sha256')
+            .update(`collection|${t.target.toLowerCase()}`)
+            .digest('hex')
+            .slice(0, 32),
+        },
         properties: { status: t.status, target: t.target },
       });
     }
@@ -106,11 +187,22 @@ export function toSarif(doc: ResultDocument, opts: RenderOptions = {}): object {
       const id = ruleIdOf(f);
       const level = levelOf(f);
       const cveRef = f.cves.length === 1 ? f.references.find((u) => u.endsWith(`/${f.cves[0]}`)) : undefined;
-      const r = draft(id, { title: f.code === 'cve-open' || f.code === 'cve-su-unknown' ? (f.cves[0] ?? f.title) : f.title, severity: f.severity, checkId: f.checkId, code: f.code, helpUri: cveRef ?? f.references[0] ?? CHECKS_HELP }, level);
+      const r = draft(
+        id,
+        {
+          title: f.code === 'cve-open' || f.code === 'cve-su-unknown' ? (f.cves[0] ?? f.title) : f.title,
+          severity: f.severity,
+          checkId: f.checkId,
+          code: f.code,
+          helpUri: cveRef ?? f.references[0] ?? CHECKS_HELP,
+        },
+        level,
+      );
       for (const c of f.cves) r.cves.add(c);
       if (f.remediation) r.fixes.add(f.remediation);
       results.push({
-        ruleId: id, level,
+        ruleId: id,
+        level,
         message: { text: clean(`${t.target}: ${f.message}`) },
         locations: [hostLocation(t, opts)],
         partialFingerprints: { 'exauditFinding/v1': f.fingerprint },
@@ -122,13 +214,34 @@ export function toSarif(doc: ResultDocument, opts: RenderOptions = {}): object {
   for (const h of doc.ioc?.hits ?? []) {
     const id = `ioc/${h.indicator}`;
     const level = LEVEL[h.severity];
-    draft(id, { title: `Indicator of compromise: ${h.indicator} (${h.advisory})`, severity: h.severity, checkId: 'ioc', code: h.indicator, helpUri: CHECKS_HELP }, level)
-      .fixes.add('Treat as a possible compromise: preserve the logs, investigate the server, and report it (CISA ED 21-02 Actions 3-4).');
+    draft(
+      id,
+      {
+        title: `Indicator of compromise: ${h.indicator} (${h.advisory})`,
+        severity: h.severity,
+        checkId: 'ioc',
+        code: h.indicator,
+        helpUri: CHECKS_HELP,
+      },
+      level,
+    ).fixes.add(
+      'Treat as a possible compromise: preserve the logs, investigate the server, and report it (CISA ED 21-02 Actions 3-4).',
+    );
     results.push({
-      ruleId: id, level,
-      message: { text: clean(`${h.file}:${h.line}: ${h.advisory} indicator ${h.indicator}${h.timestamp ? ` at ${h.timestamp}` : ''}${h.clientIp ? ` from ${h.clientIp}` : ''}: ${h.excerpt.slice(0, 300)}`) },
+      ruleId: id,
+      level,
+      message: {
+        text: clean(
+          `${h.file}:${h.line}: ${h.advisory} indicator ${h.indicator}${h.timestamp ? ` at ${h.timestamp}` : ''}${h.clientIp ? ` from ${h.clientIp}` : ''}: ${h.excerpt.slice(0, 300)}`,
+        ),
+      },
       locations: [hitLocation(h, servers)],
-      partialFingerprints: { 'exauditFinding/v1': createHash('sha256').update(`ioc|${h.indicator}|${h.file}|${h.line}`).digest('hex').slice(0, 32) },
+      partialFingerprints: {
+        'exauditFinding/v1': createHash('sha256')
+          .update(`ioc|${h.indicator}|${h.file}|${h.line}`)
+          .digest('hex')
+          .slice(0, 32),
+      },
       properties: { indicator: h.indicator, advisory: h.advisory, file: h.file, line: h.line, severity: h.severity },
     });
   }
@@ -150,18 +263,24 @@ export function toSarif(doc: ResultDocument, opts: RenderOptions = {}): object {
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
-    runs: [{
-      tool: { driver: { name: 'exaudit', semanticVersion: doc.tool.version, informationUri: INFORMATION_URI, rules } },
-      automationDetails: { id: `exaudit/${doc.command}/` },
-      invocations: [{ executionSuccessful: true, startTimeUtc: doc.startedAt, endTimeUtc: doc.finishedAt }],
-      properties: { catalogVersion: doc.catalog.version, waived: doc.summary.waived },
-      results: results.map((r) => ({ ...r, ruleIndex: ids.indexOf(r.ruleId) })),
-    }],
+    runs: [
+      {
+        tool: {
+          driver: { name: 'exaudit', semanticVersion: doc.tool.version, informationUri: INFORMATION_URI, rules },
+        },
+        automationDetails: { id: `exaudit/${doc.command}/` },
+        invocations: [{ executionSuccessful: true, startTimeUtc: doc.startedAt, endTimeUtc: doc.finishedAt }],
+        properties: { catalogVersion: doc.catalog.version, waived: doc.summary.waived },
+        results: results.map((r) => ({ ...r, ruleIndex: ids.indexOf(r.ruleId) })),
+      },
+    ],
   };
 }
 
 const sarif: Renderer = {
-  format: 'sarif', extension: 'sarif', description: 'SARIF 2.1.0 for GitHub code scanning',
+  format: 'sarif',
+  extension: 'sarif',
+  description: 'SARIF 2.1.0 for GitHub code scanning',
   render: (doc, opts) => `${JSON.stringify(toSarif(doc, opts), null, 2)}\n`,
 };
 export default sarif;

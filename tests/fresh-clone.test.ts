@@ -18,9 +18,18 @@ describe.runIf(enabled)('fresh clone', () => {
   it('npm install && npx exaudit demo works and writes valid reports', () => {
     execFileSync('git', ['clone', '--quiet', repo, join(dir, 'exaudit')], { stdio: 'pipe' });
     const cwd = join(dir, 'exaudit');
-    const install = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { cwd, encoding: 'utf8', timeout: 600_000 });
+    const install = spawnSync('npm', ['install', '--no-audit', '--no-fund'], {
+      cwd,
+      encoding: 'utf8',
+      timeout: 600_000,
+    });
     expect(install.status, install.stderr).toBe(0);
-    const demo = spawnSync('npx', ['exaudit', 'demo'], { cwd, encoding: 'utf8', timeout: 300_000, env: { ...process.env, NO_COLOR: '1' } });
+    const demo = spawnSync('npx', ['exaudit', 'demo'], {
+      cwd,
+      encoding: 'utf8',
+      timeout: 300_000,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     // The lab fleet has vulnerable servers, so the demo exits 1 (findings at or above --fail-on).
     expect([0, 1], demo.stderr).toContain(demo.status);
     expect(demo.stdout).toMatch(/exaudit-demo/);
@@ -31,7 +40,11 @@ describe.runIf(enabled)('fresh clone', () => {
     expect(readFileSync(join(out, 'TEST-exaudit.xml'), 'utf8')).toMatch(/<testsuites/);
     expect(readFileSync(join(out, 'exaudit.csv'), 'utf8')).toMatch(/^target,checkId,status/);
     expect(existsSync(join(out, 'exaudit.txt'))).toBe(true);
-    const verify = spawnSync('npx', ['exaudit', 'verify', join(out, 'evidence')], { cwd, encoding: 'utf8', timeout: 60_000 });
+    const verify = spawnSync('npx', ['exaudit', 'verify', join(out, 'evidence')], {
+      cwd,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(verify.status, verify.stdout + verify.stderr).toBe(0);
     // The demo leaves nothing running: its lab servers are closed before it exits.
     expect(doc.targets.some((t) => t.facts?.http?.mitigationProbes?.some((p) => p.outcome === 'blocked'))).toBe(true);

@@ -13,7 +13,13 @@ import { DEFAULT_RULES_DIR } from '../util/tool.js';
 import { compareBuilds } from '../util/version.js';
 import type { Product } from '../facts/schema.js';
 import {
-  Advisory, BuildEntry, CatalogMeta, CveEntry, ExtendedProtectionSpec, ProductEntry, UpdateEntry,
+  Advisory,
+  BuildEntry,
+  CatalogMeta,
+  CveEntry,
+  ExtendedProtectionSpec,
+  ProductEntry,
+  UpdateEntry,
 } from './schema.js';
 
 export interface Catalog {
@@ -38,12 +44,20 @@ export interface Catalog {
 }
 
 /** One validation problem, as `rules validate` prints it. */
-export interface CatalogProblem { file: string; path: string; message: string }
+export interface CatalogProblem {
+  file: string;
+  path: string;
+  message: string;
+}
 
 export class CatalogValidationError extends CatalogError {
   constructor(readonly problems: CatalogProblem[]) {
     const first = problems[0];
-    super(first ? `catalog invalid: ${first.file}: ${first.path}: ${first.message}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}` : 'catalog invalid');
+    super(
+      first
+        ? `catalog invalid: ${first.file}: ${first.path}: ${first.message}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`
+        : 'catalog invalid',
+    );
   }
 }
 
@@ -74,7 +88,12 @@ function validate<T>(schema: z.ZodType<T>, data: unknown, file: string, problems
 }
 
 /** Cross-file invariants: ids unique, references resolve, every fixed build exists, dates ordered. */
-export function crossCheck(c: Omit<Catalog, 'product' | 'update' | 'cve' | 'build' | 'cus' | 'sha256' | 'dir' | 'advisory' | 'extendedProtection'> & { extendedProtection?: ExtendedProtectionSpec }): CatalogProblem[] {
+export function crossCheck(
+  c: Omit<
+    Catalog,
+    'product' | 'update' | 'cve' | 'build' | 'cus' | 'sha256' | 'dir' | 'advisory' | 'extendedProtection'
+  > & { extendedProtection?: ExtendedProtectionSpec },
+): CatalogProblem[] {
   const problems: CatalogProblem[] = [];
   const dup = <T>(items: T[], key: (t: T) => string, file: string) => {
     const seen = new Set<string>();
@@ -91,7 +110,8 @@ export function crossCheck(c: Omit<Catalog, 'product' | 'update' | 'cve' | 'buil
   const sourceKeys = new Set(Object.keys(c.meta.sources));
   const checkSources = (srcs: string[], file: string, path: string) => {
     for (const s of srcs) {
-      if (!sourceKeys.has(s) && !/^https?:\/\//.test(s)) problems.push({ file, path, message: `unknown source "${s}" (add it to catalog.yaml sources or use a URL)` });
+      if (!sourceKeys.has(s) && !/^https?:\/\//.test(s))
+        problems.push({ file, path, message: `unknown source "${s}" (add it to catalog.yaml sources or use a URL)` });
     }
   };
   const builds = new Map(c.builds.map((b) => [b.build, b]));
@@ -102,24 +122,47 @@ export function crossCheck(c: Omit<Catalog, 'product' | 'update' | 'cve' | 'buil
     checkSources(u.sources, 'updates.json', `${i}.sources`);
     u.fixes.forEach((f, j) => {
       const b = builds.get(f.build);
-      if (!b) problems.push({ file: 'updates.json', path: `${i}.fixes.${j}`, message: `${u.id} fixed build ${f.build} is not in builds.json` });
-      else if (b.product !== f.product || b.cu !== f.cu) problems.push({ file: 'updates.json', path: `${i}.fixes.${j}`, message: `${u.id} says ${f.build} is ${f.product} ${f.cu}; builds.json says ${b.product} ${b.cu}` });
+      if (!b)
+        problems.push({
+          file: 'updates.json',
+          path: `${i}.fixes.${j}`,
+          message: `${u.id} fixed build ${f.build} is not in builds.json`,
+        });
+      else if (b.product !== f.product || b.cu !== f.cu)
+        problems.push({
+          file: 'updates.json',
+          path: `${i}.fixes.${j}`,
+          message: `${u.id} says ${f.build} is ${f.product} ${f.cu}; builds.json says ${b.product} ${b.cu}`,
+        });
     });
   });
   const cveIds = new Set(c.cves.map((v) => v.id));
   c.advisories.forEach((a) => {
     checkSources(a.sources, `advisories/${a.id}`, 'sources');
     for (const id of [...a.cves, ...a.mitigations.flatMap((m) => m.covers)]) {
-      if (!cveIds.has(id)) problems.push({ file: `advisories/${a.id}`, path: 'cves', message: `${id} is not in cves.json` });
+      if (!cveIds.has(id))
+        problems.push({ file: `advisories/${a.id}`, path: 'cves', message: `${id} is not in cves.json` });
     }
   });
   c.cves.forEach((v, i) => {
     checkSources(v.sources, 'cves.json', `${i}.sources`);
     for (const fb of v.fixedBy) {
       const u = updates.get(fb.update);
-      if (!u) { problems.push({ file: 'cves.json', path: `${i}.fixedBy`, message: `${v.id} names unknown update ${fb.update}` }); continue; }
+      if (!u) {
+        problems.push({
+          file: 'cves.json',
+          path: `${i}.fixedBy`,
+          message: `${v.id} names unknown update ${fb.update}`,
+        });
+        continue;
+      }
       for (const p of fb.products) {
-        if (!u.fixes.some((f) => f.product === p)) problems.push({ file: 'cves.json', path: `${i}.fixedBy`, message: `${v.id}: ${fb.update} has no fixed build for Exchange ${p}` });
+        if (!u.fixes.some((f) => f.product === p))
+          problems.push({
+            file: 'cves.json',
+            path: `${i}.fixedBy`,
+            message: `${v.id}: ${fb.update} has no fixed build for Exchange ${p}`,
+          });
       }
     }
   });
@@ -133,10 +176,15 @@ export function crossCheck(c: Omit<Catalog, 'product' | 'update' | 'cve' | 'buil
     const dated = list.filter((b) => b.releaseDate).sort((a, b) => compareBuilds(a.build, b.build));
     for (let i = 1; i < dated.length; i++) {
       if (dated[i]!.releaseDate! < dated[i - 1]!.releaseDate!) {
-        problems.push({ file: 'builds.json', path: dated[i]!.build, message: `${cu}: ${dated[i]!.build} (${dated[i]!.releaseDate}) is dated before ${dated[i - 1]!.build} (${dated[i - 1]!.releaseDate})` });
+        problems.push({
+          file: 'builds.json',
+          path: dated[i]!.build,
+          message: `${cu}: ${dated[i]!.build} (${dated[i]!.releaseDate}) is dated before ${dated[i - 1]!.build} (${dated[i - 1]!.releaseDate})`,
+        });
       }
     }
-    if (!list.some((b) => b.update === null)) problems.push({ file: 'builds.json', path: cu, message: `${cu} has updates but no CU base build` });
+    if (!list.some((b) => b.update === null))
+      problems.push({ file: 'builds.json', path: cu, message: `${cu} has updates but no CU base build` });
   }
   return problems;
 }
@@ -151,31 +199,59 @@ export function loadCatalog(dir: string = DEFAULT_RULES_DIR): Catalog {
 export function tryLoadCatalog(dir: string = DEFAULT_RULES_DIR): { catalog?: Catalog; problems: CatalogProblem[] } {
   const problems: CatalogProblem[] = [];
   if (!existsSync(dir)) {
-    return { problems: [{ file: dir, path: '(dir)', message: 'catalog directory not found; pass --rules DIR pointing at a rules/ folder' }] };
+    return {
+      problems: [
+        {
+          file: dir,
+          path: '(dir)',
+          message: 'catalog directory not found; pass --rules DIR pointing at a rules/ folder',
+        },
+      ],
+    };
   }
   const hash = createHash('sha256');
   const meta = validate(CatalogMeta, readData(dir, 'catalog.yaml', hash, problems), 'catalog.yaml', problems);
-  const products = validate(z.array(ProductEntry), readData(dir, 'products.yaml', hash, problems), 'products.yaml', problems);
+  const products = validate(
+    z.array(ProductEntry),
+    readData(dir, 'products.yaml', hash, problems),
+    'products.yaml',
+    problems,
+  );
   const builds = validate(z.array(BuildEntry), readData(dir, 'builds.json', hash, problems), 'builds.json', problems);
-  const updates = validate(z.array(UpdateEntry), readData(dir, 'updates.json', hash, problems), 'updates.json', problems);
+  const updates = validate(
+    z.array(UpdateEntry),
+    readData(dir, 'updates.json', hash, problems),
+    'updates.json',
+    problems,
+  );
   const cves = validate(z.array(CveEntry), readData(dir, 'cves.json', hash, problems), 'cves.json', problems);
   const advisories: Advisory[] = [];
   const advDir = join(dir, 'advisories');
   if (existsSync(advDir)) {
-    for (const f of readdirSync(advDir).filter((x) => /\.ya?ml$/.test(x)).sort()) {
+    for (const f of readdirSync(advDir)
+      .filter((x) => /\.ya?ml$/.test(x))
+      .sort()) {
       const a = validate(Advisory, readData(dir, join('advisories', f), hash, problems), `advisories/${f}`, problems);
       if (a) advisories.push(a);
     }
   }
   const ep = existsSync(join(dir, 'extended-protection.yaml'))
-    ? validate(ExtendedProtectionSpec, readData(dir, 'extended-protection.yaml', hash, problems), 'extended-protection.yaml', problems) : undefined;
+    ? validate(
+        ExtendedProtectionSpec,
+        readData(dir, 'extended-protection.yaml', hash, problems),
+        'extended-protection.yaml',
+        problems,
+      )
+    : undefined;
   if (!meta || !products || !builds || !updates || !cves) return { problems };
   const base = { meta, products, builds, updates, cves, advisories, ...(ep ? { extendedProtection: ep } : {}) };
   problems.push(...crossCheck(base));
   if (problems.length) return { problems };
 
   const productOrder: Product[] = ['2013', '2016', '2019', 'SE'];
-  builds.sort((a, b) => productOrder.indexOf(a.product) - productOrder.indexOf(b.product) || compareBuilds(a.build, b.build));
+  builds.sort(
+    (a, b) => productOrder.indexOf(a.product) - productOrder.indexOf(b.product) || compareBuilds(a.build, b.build),
+  );
   const byBuild = new Map(builds.map((b) => [b.build, b]));
   const byUpdate = new Map(updates.map((u) => [u.id, u]));
   const byCve = new Map(cves.map((v) => [v.id, v]));

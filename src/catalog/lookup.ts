@@ -65,7 +65,10 @@ export interface CveState {
 }
 
 const PRODUCT_NAMES: Record<Product, string> = {
-  '2013': 'Exchange 2013', '2016': 'Exchange 2016', '2019': 'Exchange 2019', SE: 'Exchange SE',
+  '2013': 'Exchange 2013',
+  '2016': 'Exchange 2016',
+  '2019': 'Exchange 2019',
+  SE: 'Exchange SE',
 };
 
 function today(): string {
@@ -83,14 +86,29 @@ export function compareCveIds(a: string, b: string): number {
 }
 
 function notExchangeVersion(input: string): never {
-  throw new InputError(`"${input}" is not an Exchange version`, 'give a build such as 15.2.1544.14, 15.02.1544.014 or 15.2.1544, or a name such as "Exchange 2019 CU14 Nov24SUv2"');
+  throw new InputError(
+    `"${input}" is not an Exchange version`,
+    'give a build such as 15.2.1544.14, 15.02.1544.014 or 15.2.1544, or a name such as "Exchange 2019 CU14 Nov24SUv2"',
+  );
 }
 
 function rejectOtherFamilies(input: string, parts: number[]): void {
   const [maj, min] = parts;
-  if (maj === 15 && min === 20) throw new InputError(`${input} is an Exchange Online build (15.20.x), not an on-premises server`, 'exaudit judges on-premises Exchange 2013, 2016, 2019 and SE');
-  if (maj === 14) throw new InputError(`${input} is Exchange 2010, which is not in the catalog`, 'Exchange 2010 is out of support since 2020-10-13; treat it as exposed and replace it');
-  if (maj === 8) throw new InputError(`${input} is Exchange 2007, which is not in the catalog`, 'Exchange 2007 is out of support since 2017-04-11; treat it as exposed and replace it');
+  if (maj === 15 && min === 20)
+    throw new InputError(
+      `${input} is an Exchange Online build (15.20.x), not an on-premises server`,
+      'exaudit judges on-premises Exchange 2013, 2016, 2019 and SE',
+    );
+  if (maj === 14)
+    throw new InputError(
+      `${input} is Exchange 2010, which is not in the catalog`,
+      'Exchange 2010 is out of support since 2020-10-13; treat it as exposed and replace it',
+    );
+  if (maj === 8)
+    throw new InputError(
+      `${input} is Exchange 2007, which is not in the catalog`,
+      'Exchange 2007 is out of support since 2017-04-11; treat it as exposed and replace it',
+    );
   notExchangeVersion(input);
 }
 
@@ -181,19 +199,51 @@ function cveState(catalog: Catalog, info: BuildInfo, cve: CveEntry): CveState {
     if (s === 'missing') missing.push(f.update);
     else if (s === 'unknown') unknown.push(f.update);
   }
-  if (missing.length) return { id, state: 'open', missingUpdates: missing, conditions, reason: `${missing.join(', ')} not installed` };
+  if (missing.length)
+    return { id, state: 'open', missingUpdates: missing, conditions, reason: `${missing.join(', ')} not installed` };
   if (unknown.length) {
-    return { id, state: 'indeterminate', missingUpdates: unknown, conditions, reason: info.precision === 'product' ? 'only the product is known' : `the build is known only to the CU; ${unknown.join(', ')} may or may not be installed` };
+    return {
+      id,
+      state: 'indeterminate',
+      missingUpdates: unknown,
+      conditions,
+      reason:
+        info.precision === 'product'
+          ? 'only the product is known'
+          : `the build is known only to the CU; ${unknown.join(', ')} may or may not be installed`,
+    };
   }
   if (!fixes.length && !conditions.length) return { id, state: 'not-affected', missingUpdates: [], conditions: [] };
   for (const c of conditions) {
     if (!c.requiresBuild) continue;
     const can = canTakeStep(info, c.requiresBuild);
-    if (can === false) return { id, state: 'open', missingUpdates: [], conditions, reason: `this build cannot take the required step: ${c.description}` };
-    if (can === undefined) return { id, state: 'indeterminate', missingUpdates: [], conditions, reason: 'whether this build can take the required configuration step depends on its SU level' };
+    if (can === false)
+      return {
+        id,
+        state: 'open',
+        missingUpdates: [],
+        conditions,
+        reason: `this build cannot take the required step: ${c.description}`,
+      };
+    if (can === undefined)
+      return {
+        id,
+        state: 'indeterminate',
+        missingUpdates: [],
+        conditions,
+        reason: 'whether this build can take the required configuration step depends on its SU level',
+      };
   }
   const byDefault = conditions.find((c) => c.defaultOpen);
-  if (byDefault) return { id, state: 'open', missingUpdates: [], conditions, reason: `exposed in the default configuration: ${byDefault.description}`, openByDefaultConfig: true };
+  if (byDefault)
+    return {
+      id,
+      state: 'open',
+      missingUpdates: [],
+      conditions,
+      reason: `exposed in the default configuration: ${byDefault.description}`,
+      openByDefaultConfig: true,
+    };
   return { id, state: 'fixed', missingUpdates: [], conditions };
 }
 
@@ -213,9 +263,16 @@ function lifecycle(catalog: Catalog, product: Product, cu: string | null, asOf: 
   };
 }
 
-interface Parsed { product: Product; build: string | null; precision: LookupPrecision; cu?: string; update?: string }
+interface Parsed {
+  product: Product;
+  build: string | null;
+  precision: LookupPrecision;
+  cu?: string;
+  update?: string;
+}
 
-const NAME_RE = /^(?:microsoft\s+)?(?:exchange\s+)?(?:server\s+)?(2013|2016|2019|se|subscription\s+edition)(?:\s+(rtm|sp1|cu\s*\d+))?(?:\s+([a-z]{3}\d{2}(?:su|hu)(?:v\d)?))?$/i;
+const NAME_RE =
+  /^(?:microsoft\s+)?(?:exchange\s+)?(?:server\s+)?(2013|2016|2019|se|subscription\s+edition)(?:\s+(rtm|sp1|cu\s*\d+))?(?:\s+([a-z]{3}\d{2}(?:su|hu)(?:v\d)?))?$/i;
 
 function parseInput(catalog: Catalog, input: string): Parsed {
   const text = input.trim();
@@ -233,20 +290,40 @@ function parseInput(catalog: Catalog, input: string): Parsed {
   const cu = cuRaw === 'SP1' && product === '2013' ? 'CU4' : cuRaw;
   const updateRaw = m![3];
   if (!cu) {
-    if (updateRaw) throw new InputError(`"${input}": name the CU as well, e.g. "Exchange ${product} CU14 ${updateRaw}"`);
+    if (updateRaw)
+      throw new InputError(`"${input}": name the CU as well, e.g. "Exchange ${product} CU14 ${updateRaw}"`);
     return { product, build: null, precision: 'product' };
   }
   const base = catalog.cus(product).find((c) => c.cu === cu);
   if (!base) {
-    throw new InputError(`${PRODUCT_NAMES[product]} has no ${cu} in the catalog`, `known: ${catalog.cus(product).map((c) => c.cu).join(', ')}`);
+    throw new InputError(
+      `${PRODUCT_NAMES[product]} has no ${cu} in the catalog`,
+      `known: ${catalog
+        .cus(product)
+        .map((c) => c.cu)
+        .join(', ')}`,
+    );
   }
   if (!updateRaw) return { product, build: cuPrefix(base.build), precision: 'cu', cu };
-  const wanted = updateRaw.slice(0, 1).toUpperCase() + updateRaw.slice(1, 3).toLowerCase() + updateRaw.slice(3, 5) + updateRaw.slice(5).replace(/^(su|hu)/i, (s) => s.toUpperCase());
-  const entry = buildsOnCu(catalog, product, cu).find((e) => e.update?.toLowerCase() === updateRaw.toLowerCase())
-    ?? catalog.update(wanted)?.fixes.filter((f) => f.product === product && f.cu === cu).map((f) => catalog.build(f.build)!)[0];
+  const wanted =
+    updateRaw.slice(0, 1).toUpperCase() +
+    updateRaw.slice(1, 3).toLowerCase() +
+    updateRaw.slice(3, 5) +
+    updateRaw.slice(5).replace(/^(su|hu)/i, (s) => s.toUpperCase());
+  const entry =
+    buildsOnCu(catalog, product, cu).find((e) => e.update?.toLowerCase() === updateRaw.toLowerCase()) ??
+    catalog
+      .update(wanted)
+      ?.fixes.filter((f) => f.product === product && f.cu === cu)
+      .map((f) => catalog.build(f.build)!)[0];
   if (!entry) {
-    const known = buildsOnCu(catalog, product, cu).map((e) => e.update).filter(Boolean);
-    throw new InputError(`${PRODUCT_NAMES[product]} ${cu} has no update ${updateRaw} in the catalog`, known.length ? `known updates for ${cu}: ${known.join(', ')}` : `${cu} received no updates`);
+    const known = buildsOnCu(catalog, product, cu)
+      .map((e) => e.update)
+      .filter(Boolean);
+    throw new InputError(
+      `${PRODUCT_NAMES[product]} ${cu} has no update ${updateRaw} in the catalog`,
+      known.length ? `known updates for ${cu}: ${known.join(', ')}` : `${cu} received no updates`,
+    );
   }
   return { product, build: entry.build, precision: 'exact', cu, update: entry.update ?? undefined };
 }
@@ -269,7 +346,9 @@ function describe(catalog: Catalog, input: string, parsed: Parsed, asOf: string)
       entry = catalog.build(parsed.build);
       known = !!entry;
       if (!entry && cuEntry) {
-        const below = buildsOnCu(catalog, product, cuEntry.cu).filter((e) => compareBuilds(e.build, parsed.build!) <= 0);
+        const below = buildsOnCu(catalog, product, cuEntry.cu).filter(
+          (e) => compareBuilds(e.build, parsed.build!) <= 0,
+        );
         judgedAs = below.length ? below[below.length - 1]!.build : null;
       }
     } else {
@@ -288,7 +367,8 @@ function describe(catalog: Catalog, input: string, parsed: Parsed, asOf: string)
   if (precision === 'product') name = productName;
   else if (entry) name = entry.name;
   else if (precision === 'cu') name = `${productName} ${cu ?? ''} (SU level unknown)`.replace('  ', ' ');
-  else name = `${productName} ${cu} (unknown build ${parsed.build}${judged ? `, judged as ${judged.update ?? cu} ${judged.build}` : ''})`;
+  else
+    name = `${productName} ${cu} (unknown build ${parsed.build}${judged ? `, judged as ${judged.update ?? cu} ${judged.build}` : ''})`;
 
   const info: BuildInfo = {
     input,
@@ -299,7 +379,7 @@ function describe(catalog: Catalog, input: string, parsed: Parsed, asOf: string)
     cuBuild: cuEntry?.build ?? null,
     update,
     name,
-    releaseDate: entry?.releaseDate ?? (precision === 'cu' ? cuEntry?.releaseDate ?? null : null),
+    releaseDate: entry?.releaseDate ?? (precision === 'cu' ? (cuEntry?.releaseDate ?? null) : null),
     precision,
     known,
     judgedAs,
@@ -319,7 +399,9 @@ function describe(catalog: Catalog, input: string, parsed: Parsed, asOf: string)
       kb: own ? (own.kb ?? null) : null,
       releaseDate: u.releaseDate,
       build: own?.build ?? null,
-      cves: u.cves.filter((id) => catalog.cve(id)?.fixedBy.some((f) => f.update === u.id && f.products.includes(product))),
+      cves: u.cves.filter((id) =>
+        catalog.cve(id)?.fixedBy.some((f) => f.update === u.id && f.products.includes(product)),
+      ),
       esuOnly: !!(own?.esuOnly ?? u.esuOnly),
     });
   }
@@ -346,6 +428,12 @@ export function buildInfoFromFacts(catalog: Catalog, facts: Facts, asOf: string 
     const build = precision === 'cu' ? cuPrefix(parsed.text) : parsed.text;
     return describe(catalog, ex.build!, { product, build, precision }, asOf);
   }
-  if (ex.product) return describe(catalog, `Exchange ${ex.product}`, { product: ex.product, build: null, precision: 'product' }, asOf);
+  if (ex.product)
+    return describe(
+      catalog,
+      `Exchange ${ex.product}`,
+      { product: ex.product, build: null, precision: 'product' },
+      asOf,
+    );
   return undefined;
 }

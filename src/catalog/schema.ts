@@ -7,7 +7,9 @@ import { z } from 'zod';
 import { Product } from '../facts/schema.js';
 
 const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a YYYY-MM-DD date');
-const build4 = z.string().regex(/^15\.[0-2]\.\d{1,4}\.\d{1,3}$/, 'expected a four-part 15.x build without zero padding');
+const build4 = z
+  .string()
+  .regex(/^15\.[0-2]\.\d{1,4}\.\d{1,3}$/, 'expected a four-part 15.x build without zero padding');
 const sources = z.array(z.string().min(1)).min(1, 'every entry names at least one source');
 const cveId = z.string().regex(/^(CVE-\d{4}-\d{4,7}|ADV\d{6,8})$/, 'expected CVE-YYYY-NNNN or ADVnnnnnn');
 
@@ -54,7 +56,10 @@ export const BuildEntry = z.object({
   cu: z.string().describe('RTM, CU1 … CU23, SP1 (= 2013 CU4)'),
   update: z.string().nullable().describe('Update id (Mar21SU) or null for the CU itself'),
   name: z.string(),
-  kb: z.string().regex(/^KB\d{6,7}$/).nullable(),
+  kb: z
+    .string()
+    .regex(/^KB\d{6,7}$/)
+    .nullable(),
   releaseDate: date.nullable(),
   esuOnly: z.boolean().optional().describe('Distributed only to Extended Security Update customers'),
   verified: z.boolean().default(true),
@@ -66,12 +71,18 @@ export const UpdateFix = z.object({
   product: Product,
   cu: z.string(),
   build: build4,
-  kb: z.string().regex(/^KB\d{6,7}$/).nullable().optional(),
+  kb: z
+    .string()
+    .regex(/^KB\d{6,7}$/)
+    .nullable()
+    .optional(),
   esuOnly: z.boolean().optional().describe('Distributed only to Extended Security Update customers'),
 });
 
 export const UpdateEntry = z.object({
-  id: z.string().regex(/^[A-Z][a-z]{2}\d{2}(SU|HU|RU\d*)(v\d)?$/, 'expected an id such as Mar21SU, Apr25HU or Nov24SUv2'),
+  id: z
+    .string()
+    .regex(/^[A-Z][a-z]{2}\d{2}(SU|HU|RU\d*)(v\d)?$/, 'expected an id such as Mar21SU, Apr25HU or Nov24SUv2'),
   type: z.enum(['SU', 'HU', 'RU']),
   title: z.string(),
   releaseDate: date,
@@ -97,8 +108,16 @@ export const UpdateEntry = z.object({
  */
 export const CveCondition = z.object({
   kind: z.enum([
-    'override-reopens', 'serialization-signing', 'extended-protection', 'download-domains',
-    'outside-in', 'token-cache-module', 'net-framework', 'ad-schema', 'ad-acl', 'os-smb',
+    'override-reopens',
+    'serialization-signing',
+    'extended-protection',
+    'download-domains',
+    'outside-in',
+    'token-cache-module',
+    'net-framework',
+    'ad-schema',
+    'ad-acl',
+    'os-smb',
   ]),
   products: z.array(Product).optional().describe('Products the condition applies to; all affected when absent'),
   /** override-reopens: any of these Component\\Section\\Parameter set to false re-opens the CVE. */
@@ -123,12 +142,15 @@ export const CveEntry = z.object({
   cvssVector: z.string().nullable().optional(),
   published: date.nullable().optional(),
   exploited: z.boolean().describe('Exploited in the wild (KEV-listed or MSRC/CISA says so)'),
-  kev: z.object({
-    dateAdded: date,
-    dueDate: date.nullable(),
-    ransomware: z.enum(['Known', 'Unknown']).nullable().optional(),
-    verified: z.boolean().default(true),
-  }).nullable().optional(),
+  kev: z
+    .object({
+      dateAdded: date,
+      dueDate: date.nullable(),
+      ransomware: z.enum(['Known', 'Unknown']).nullable().optional(),
+      verified: z.boolean().default(true),
+    })
+    .nullable()
+    .optional(),
   products: z.array(Product).describe('Products whose builds the catalog judges for this CVE'),
   /** Updates that fix it; a CVE is open on a build while any of these is missing for the build's product. */
   fixedBy: z.array(z.object({ update: z.string(), products: z.array(Product).min(1) })).default([]),
@@ -149,7 +171,10 @@ export type CveCondition = z.infer<typeof CveCondition>;
 
 /** A URL-rewrite rule that counts as a mitigation (matched against facts.iis.rewriteRules). */
 export const RewriteRuleSpec = z.object({
-  name: z.string().optional().describe('Required rule name; absent = any name (HealthChecker matches ProxyNotShell rules by content)'),
+  name: z
+    .string()
+    .optional()
+    .describe('Required rule name; absent = any name (HealthChecker matches ProxyNotShell rules by content)'),
   input: z.string().optional(),
   pattern: z.string(),
   actions: z.array(z.string()).min(1),
@@ -161,7 +186,13 @@ export const Mitigation = z.object({
   title: z.string(),
   covers: z.array(z.string()).min(1).describe('CVEs this mitigation addresses while the update is missing'),
   doesNotCover: z.string().optional(),
-  kind: z.enum(['rewrite-rules', 'services-disabled', 'app-pools-stopped', 'eems-applied', 'remote-powershell-restricted']),
+  kind: z.enum([
+    'rewrite-rules',
+    'services-disabled',
+    'app-pools-stopped',
+    'eems-applied',
+    'remote-powershell-restricted',
+  ]),
   products: z.array(Product).optional(),
   rules: z.array(RewriteRuleSpec).optional(),
   /** Remote evidence: the scan probe whose "blocked" outcome shows the rewrite rules act. */
@@ -193,12 +224,14 @@ export const ExtendedProtectionSpec = z.object({
   cves: z.array(cveId),
   /** Builds from which EP is supported, per CU (same semantics as CveCondition.requiresBuild). */
   supportedFrom: z.array(build4),
-  virtualDirectories: z.array(z.object({
-    site: z.string(),
-    path: z.string(),
-    expected: z.enum(['None', 'Allow', 'Require']),
-    notOn2013: z.boolean().optional(),
-  })),
+  virtualDirectories: z.array(
+    z.object({
+      site: z.string(),
+      path: z.string(),
+      expected: z.enum(['None', 'Allow', 'Require']),
+      notOn2013: z.boolean().optional(),
+    }),
+  ),
   sources,
 });
 export type ExtendedProtectionSpec = z.infer<typeof ExtendedProtectionSpec>;

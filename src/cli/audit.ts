@@ -4,7 +4,17 @@
  * export (--healthchecker). Gathering and judging are separate: every source yields Facts, then the checks run.
  */
 import type { Command } from 'commander';
-import { addGlobalOptions, addOutputOptions, catalogFor, finishResult, parsePositiveInt, splitList, redactedArgv, setupLogging, type CommonOptions } from './common.js';
+import {
+  addGlobalOptions,
+  addOutputOptions,
+  catalogFor,
+  finishResult,
+  parsePositiveInt,
+  splitList,
+  redactedArgv,
+  setupLogging,
+  type CommonOptions,
+} from './common.js';
 import { loadFactsFiles } from '../collect/offline/facts-files.js';
 import { loadHealthCheckerFiles } from '../collect/offline/healthchecker.js';
 import { assess, type CollectedTarget } from '../engine/run.js';
@@ -35,24 +45,41 @@ export interface AuditOptions extends CommonOptions, SshCliOptions {
 }
 
 export function register(program: Command): Command {
-  const cmd = program.command('audit')
-    .description('assess Exchange servers from server-side facts: saved facts files, SSH, local PowerShell or a HealthChecker export')
+  const cmd = program
+    .command('audit')
+    .description(
+      'assess Exchange servers from server-side facts: saved facts files, SSH, local PowerShell or a HealthChecker export',
+    )
     .option('--facts <paths...>', 'facts JSON files or folders of them (from --save-facts or the collector script)')
-    .option('--healthchecker <paths...>', 'HealthChecker exports (HealthChecker-<server>-<time>.xml) or folders of them')
+    .option(
+      '--healthchecker <paths...>',
+      'HealthChecker exports (HealthChecker-<server>-<time>.xml) or folders of them',
+    )
     .option('--ssh <targets...>', 'run the read-only collector over SSH on user@host[:port] (Windows OpenSSH)')
     .option('--local', 'run the collector on this machine (the Exchange server itself) through PowerShell')
     .option('--pwsh', 'with --local: use pwsh (PowerShell 7) instead of Windows PowerShell 5.1')
     .option('--concurrency <n>', 'servers collected at once', parsePositiveInt, 16)
     .option('--timeout <ms>', 'per-server command timeout', parsePositiveInt, 120_000)
-    .option('--inventory <file>', 'servers to audit over SSH: YAML, JSON or CSV with host, port, user, transport, identity, tags')
-    .option('--shard <k/n>', 'audit only shard K of N (deterministic split of the servers, for CI matrices; join with report --merge)')
-    .option('--save-facts <dir>', 'keep each collected server\'s facts (--ssh, --inventory, --local) as <dir>/<server>.json, for audit --facts later')
+    .option(
+      '--inventory <file>',
+      'servers to audit over SSH: YAML, JSON or CSV with host, port, user, transport, identity, tags',
+    )
+    .option(
+      '--shard <k/n>',
+      'audit only shard K of N (deterministic split of the servers, for CI matrices; join with report --merge)',
+    )
+    .option(
+      '--save-facts <dir>',
+      "keep each collected server's facts (--ssh, --inventory, --local) as <dir>/<server>.json, for audit --facts later",
+    )
     .option('--checks <ids>', 'run only these checks (comma-separated)')
     .option('--skip <ids>', 'skip these checks (comma-separated)');
   addSshOptions(cmd);
   addOutputOptions(cmd);
   addGlobalOptions(cmd);
-  cmd.addHelpText('after', `
+  cmd.addHelpText(
+    'after',
+    `
 Examples:
   exaudit audit --facts ./evidence/                      judge saved facts offline
   exaudit audit --facts ./evidence/ --checks lifecycle,security-updates --as-of 2026-01-10   two checks; support as of that date
@@ -68,8 +95,11 @@ Examples:
 --healthchecker reads the XML HealthChecker.ps1 saves per server. That file keeps HealthChecker's displayed
 results, not its raw data (it is written with Export-Clixml -Depth 2): the exact build, roles, OS and the EEMS
 state come through; IIS, Extended Protection and setting-override checks stay indeterminate unless the export
-was written deeper. HealthChecker's own vulnerability list is kept in facts.healthChecker as evidence.`);
-  cmd.action(async (opts: AuditOptions) => { await runAudit(opts); });
+was written deeper. HealthChecker's own vulnerability list is kept in facts.healthChecker as evidence.`,
+  );
+  cmd.action(async (opts: AuditOptions) => {
+    await runAudit(opts);
+  });
   return cmd;
 }
 
@@ -93,23 +123,53 @@ export async function runAudit(opts: AuditOptions): Promise<number> {
   const shard = opts.shard ? parseShard(opts.shard) : undefined;
   // Before any server is contacted: a folder that cannot be written would otherwise lose the whole run's facts.
   if (opts.saveFacts) {
-    try { mkdirSync(opts.saveFacts, { recursive: true }); } catch (err) { throw new InputError(`--save-facts ${opts.saveFacts}: ${(err as Error).message}`, 'give a folder that can be created and written'); }
+    try {
+      mkdirSync(opts.saveFacts, { recursive: true });
+    } catch (err) {
+      throw new InputError(
+        `--save-facts ${opts.saveFacts}: ${(err as Error).message}`,
+        'give a folder that can be created and written',
+      );
+    }
   }
   const inventory = opts.inventory ? readInventory(opts.inventory) : [];
   const skipped = inventory.filter((e) => e.transport !== 'ssh');
-  if (skipped.length && !opts.quiet) process.stderr.write(`exaudit: ${opts.inventory}: ${skipped.length} entries with transport ${[...new Set(skipped.map((e) => e.transport))].join(', ')} skipped (audit collects over SSH; use exaudit scan for HTTPS)\n`);
+  if (skipped.length && !opts.quiet)
+    process.stderr.write(
+      `exaudit: ${opts.inventory}: ${skipped.length} entries with transport ${[...new Set(skipped.map((e) => e.transport))].join(', ')} skipped (audit collects over SSH; use exaudit scan for HTTPS)\n`,
+    );
   const sshTargets = fleetTargets(opts.ssh ?? [], inventory, shard);
   const live: CollectedTarget[] = [];
   if (sshTargets.length) {
-    const sshOpts = await sshOptionsFrom(opts, opts.timeout ?? 120_000, sshTargets.every((t) => t.identity));
-    const bar = !opts.quiet && process.stderr.isTTY && sshTargets.length > 1
-      ? new SingleBar({ format: 'audit {bar} {value}/{total} servers', stream: process.stderr, hideCursor: true }, Presets.shades_classic) : undefined;
+    const sshOpts = await sshOptionsFrom(
+      opts,
+      opts.timeout ?? 120_000,
+      sshTargets.every((t) => t.identity),
+    );
+    const bar =
+      !opts.quiet && process.stderr.isTTY && sshTargets.length > 1
+        ? new SingleBar(
+            { format: 'audit {bar} {value}/{total} servers', stream: process.stderr, hideCursor: true },
+            Presets.shades_classic,
+          )
+        : undefined;
     bar?.start(sshTargets.length, 0);
-    try { live.push(...await collectFleet(sshTargets, sshOpts, opts.concurrency ?? 16, () => bar?.increment())); } finally { bar?.stop(); }
+    try {
+      live.push(...(await collectFleet(sshTargets, sshOpts, opts.concurrency ?? 16, () => bar?.increment())));
+    } finally {
+      bar?.stop();
+    }
   }
   if (opts.local) {
-    const runner = new LocalRunner({ ...(opts.pwsh ? { executable: 'pwsh' as const } : {}), timeoutMs: opts.timeout ?? 120_000 });
-    try { live.push(await runner.collect(hostname())); } finally { await runner.dispose(); }
+    const runner = new LocalRunner({
+      ...(opts.pwsh ? { executable: 'pwsh' as const } : {}),
+      timeoutMs: opts.timeout ?? 120_000,
+    });
+    try {
+      live.push(await runner.collect(hostname()));
+    } finally {
+      await runner.dispose();
+    }
   }
   if (opts.saveFacts) saveFacts(opts.saveFacts, live);
   collected.push(...live);
@@ -117,10 +177,19 @@ export async function runAudit(opts: AuditOptions): Promise<number> {
   const emptyShard = !!shard && !sshTargets.length && (!!opts.inventory || !!opts.ssh?.length);
   if (emptyShard) process.stderr.write(`exaudit: shard ${opts.shard} holds no servers\n`);
   if (!collected.length && !problems.length && !emptyShard) {
-    throw new InputError('nothing to audit', 'give --facts FILE|DIR, --healthchecker FILE|DIR, --ssh user@host, --inventory FILE or --local (see exaudit audit --help)');
+    throw new InputError(
+      'nothing to audit',
+      'give --facts FILE|DIR, --healthchecker FILE|DIR, --ssh user@host, --inventory FILE or --local (see exaudit audit --help)',
+    );
   }
   const doc = assess(collected, {
-    catalog, checks, command: 'audit', startedAt, finishedAt: new Date().toISOString(), asOf: opts.asOf, argv: redactedArgv(),
+    catalog,
+    checks,
+    command: 'audit',
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    asOf: opts.asOf,
+    argv: redactedArgv(),
   });
   const code = finishResult(doc, opts);
   if (problems.length) {

@@ -10,16 +10,26 @@ import { lookupBuild, type BuildInfo } from '../catalog/lookup.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { DEFAULT_RULES_DIR } from '../util/tool.js';
 
-interface BuildOptions { format: 'text' | 'json'; rules: string; asOf: string }
+interface BuildOptions {
+  format: 'text' | 'json';
+  rules: string;
+  asOf: string;
+}
 
 export function register(program: Command): Command {
-  return program.command('build')
+  return program
+    .command('build')
     .description('identify Exchange builds: product, CU, update, support state, missing updates and CVEs open by build')
-    .argument('<version...>', 'build numbers (15.2.1544.14, 15.02.1544.014, 15.2.1544) or names ("Exchange 2019 CU14 Nov24SUv2")')
+    .argument(
+      '<version...>',
+      'build numbers (15.2.1544.14, 15.02.1544.014, 15.2.1544) or names ("Exchange 2019 CU14 Nov24SUv2")',
+    )
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--rules <dir>', 'catalog directory', DEFAULT_RULES_DIR)
     .option('--as-of <date>', 'reference date for support state (YYYY-MM-DD)', parseDate, today())
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 A three-part build (15.2.1544) is known only to the CU: CVEs fixed by a later SU on that CU are listed as
 indeterminate, never as fixed. Open CVEs assume a non-Edge Mailbox server with default configuration;
 conditional CVEs depend on configuration (Extended Protection, overrides, ...). Run \`exaudit audit\` for those.
@@ -27,7 +37,8 @@ conditional CVEs depend on configuration (Extended Protection, overrides, ...). 
 Examples:
   exaudit build 15.2.1544.14
   exaudit build 15.02.0986.005 "Exchange 2016 CU23 Feb26SU" --format json
-  exaudit build 15.2.1544`)
+  exaudit build 15.2.1544`,
+    )
     .action((versions: string[], opts: BuildOptions) => {
       const catalog = catalogFor(opts);
       const infos = versions.map((v) => lookupBuild(catalog, v, opts.asOf));
@@ -44,24 +55,39 @@ export function renderText(i: BuildInfo, catalog: Catalog, color = false): strin
   const c = createColors(color);
   const out: string[] = [];
   out.push(c.bold(`${i.input}`) + `  ${i.name}`);
-  out.push(`  build       ${i.build ?? '(product only)'}  precision ${i.precision}${i.known ? '' : c.yellow('  (not in the catalog)')}`);
+  out.push(
+    `  build       ${i.build ?? '(product only)'}  precision ${i.precision}${i.known ? '' : c.yellow('  (not in the catalog)')}`,
+  );
   if (i.judgedAs) out.push(`  judged as   ${i.judgedAs} (the highest known build below it)`);
   if (i.releaseDate) out.push(`  released    ${i.releaseDate}`);
-  const support = i.supported ? c.green('supported') : i.esu ? c.yellow(`out of support; ${i.esu.name} until ${i.esu.end}`) : c.red('not supported');
+  const support = i.supported
+    ? c.green('supported')
+    : i.esu
+      ? c.yellow(`out of support; ${i.esu.name} until ${i.esu.end}`)
+      : c.red('not supported');
   out.push(`  support     ${support}${i.endOfSupport ? `  (end of support ${i.endOfSupport})` : ''}`);
   if (i.latestBuild) {
     const latest = catalog.build(i.latestBuild);
-    out.push(`  latest      ${i.latestBuild}${latest?.update ? ` ${latest.update}` : ''}${latest?.esuOnly ? ' (ESU customers only)' : ''}`);
+    out.push(
+      `  latest      ${i.latestBuild}${latest?.update ? ` ${latest.update}` : ''}${latest?.esuOnly ? ' (ESU customers only)' : ''}`,
+    );
   }
   if (i.missingUpdates.length) {
     out.push(`  missing     ${i.missingUpdates.length} update${i.missingUpdates.length === 1 ? '' : 's'}:`);
     for (const m of i.missingUpdates) {
       const where = m.build ? `${m.build}` : 'not released for this CU: move to a newer CU';
-      out.push(`    ${m.id.padEnd(10)} ${m.releaseDate}  ${(m.kb ?? '').padEnd(9)}  ${where}${m.esuOnly ? ' (ESU)' : ''}${m.cves.length ? `  ${m.cves.length} CVE${m.cves.length === 1 ? '' : 's'}` : ''}`);
+      out.push(
+        `    ${m.id.padEnd(10)} ${m.releaseDate}  ${(m.kb ?? '').padEnd(9)}  ${where}${m.esuOnly ? ' (ESU)' : ''}${m.cves.length ? `  ${m.cves.length} CVE${m.cves.length === 1 ? '' : 's'}` : ''}`,
+      );
     }
   }
-  out.push(`  open CVEs   ${i.cves.length ? c.red(String(i.cves.length)) : c.green('0')}${i.cves.length ? `: ${i.cves.join(', ')}` : ''}`);
-  if (i.indeterminateCves.length) out.push(`  ${c.yellow('indeterminate')} ${i.indeterminateCves.length}: ${i.indeterminateCves.map((x) => x.id).join(', ')}`);
+  out.push(
+    `  open CVEs   ${i.cves.length ? c.red(String(i.cves.length)) : c.green('0')}${i.cves.length ? `: ${i.cves.join(', ')}` : ''}`,
+  );
+  if (i.indeterminateCves.length)
+    out.push(
+      `  ${c.yellow('indeterminate')} ${i.indeterminateCves.length}: ${i.indeterminateCves.map((x) => x.id).join(', ')}`,
+    );
   const cond = [...new Set(i.conditionalCves.map((x) => x.id))];
   if (cond.length) out.push(`  conditional ${cond.length}: ${cond.join(', ')}  (open only under some configurations)`);
   return `${out.join('\n')}\n`;

@@ -7,9 +7,14 @@ import { PROJECT_ROOT } from '../util/tool.js';
 export const COLLECTOR_PATH = join(PROJECT_ROOT, 'src', 'collect', 'ps', 'Get-ExchangeFacts.ps1');
 
 export function register(program: Command): Command {
-  return program.command('collector')
-    .description('print the read-only PowerShell collector (Get-ExchangeFacts.ps1) that produces facts for audit --facts')
-    .addHelpText('after', `
+  return program
+    .command('collector')
+    .description(
+      'print the read-only PowerShell collector (Get-ExchangeFacts.ps1) that produces facts for audit --facts',
+    )
+    .addHelpText(
+      'after',
+      `
 The script only reads: the registry (ExSetup.exe install path, roles, Diagnostics, LSA, AMSI providers), files
 (ExSetup.exe version, applicationHost.config, web.config), services, IIS app pool state; and, when run in the
 Exchange Management Shell, Get-SettingOverride, Get-OrganizationConfig, Get-ExchangeServer,
@@ -19,6 +24,9 @@ notCollected with why. It writes one JSON document to standard output between ma
 Example:
   exaudit collector > Get-ExchangeFacts.ps1
   (on the server, in the Exchange Management Shell)  .\\Get-ExchangeFacts.ps1 | Out-File -Encoding utf8 ex01.json
-  exaudit audit --facts ex01.json`)
-    .action(() => { process.stdout.write(readFileSync(COLLECTOR_PATH, 'utf8')); });
+  exaudit audit --facts ex01.json`,
+    )
+    .action(() => {
+      process.stdout.write(readFileSync(COLLECTOR_PATH, 'utf8'));
+    });
 }

@@ -25,26 +25,43 @@ import { collectOverSsh } from '../collect/ssh/index.js';
 import { sweep } from '../ioc/sweep.js';
 import { Option } from 'commander';
 
-interface DemoOptions { output: string; asOf: string; failOn: FailOn; quiet?: boolean }
+interface DemoOptions {
+  output: string;
+  asOf: string;
+  failOn: FailOn;
+  quiet?: boolean;
+}
 
 export function register(program: Command): Command {
-  return program.command('demo')
+  return program
+    .command('demo')
     .description('run scan and audit against an embedded lab on 127.0.0.1 and write every report to ./exaudit-demo/')
     .option('-o, --output <dir>', 'where the reports go', 'exaudit-demo')
     .option('--as-of <date>', 'reference date for lifecycle judgements (YYYY-MM-DD)', parseDate, today())
-    .addOption(new Option('--fail-on <level>', 'exit 1 when a finding reaches this level').choices(FAIL_ON_VALUES).default('high'))
+    .addOption(
+      new Option('--fail-on <level>', 'exit 1 when a finding reaches this level')
+        .choices(FAIL_ON_VALUES)
+        .default('high'),
+    )
     .option('-q, --quiet', 'print only where the reports are')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Nothing leaves this machine: the lab servers listen on 127.0.0.1 and stop when the demo ends.
 
 Example:
-  npx exaudit demo && open exaudit-demo/exaudit.txt`)
-    .action(async (opts: DemoOptions) => { process.exitCode = await runDemo(opts); });
+  npx exaudit demo && open exaudit-demo/exaudit.txt`,
+    )
+    .action(async (opts: DemoOptions) => {
+      process.exitCode = await runDemo(opts);
+    });
 }
 
 export async function runDemo(opts: DemoOptions): Promise<number> {
   const out = resolve(opts.output);
-  const say = (s: string) => { if (!opts.quiet) process.stderr.write(`${s}\n`); };
+  const say = (s: string) => {
+    if (!opts.quiet) process.stderr.write(`${s}\n`);
+  };
   const catalog = getCatalog(DEFAULT_RULES_DIR);
   const checks = await loadChecks();
   rmSync(out, { recursive: true, force: true });
@@ -57,14 +74,26 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   try {
     const targets = expandTargets(lab.servers.map((s) => `127.0.0.1:${s.port}`));
     say(`demo: exaudit scan ${targets.length} servers --probe mitigations`);
-    const collected = await Promise.all(targets.map((t) => scanTarget(t, { ca: lab.ca, requestTimeoutMs: 2000, targetTimeoutMs: 8000, probeMitigations: true })));
+    const collected = await Promise.all(
+      targets.map((t) =>
+        scanTarget(t, { ca: lab.ca, requestTimeoutMs: 2000, targetTimeoutMs: 8000, probeMitigations: true }),
+      ),
+    );
     // Name the lab targets after their role so the reports read like a fleet.
     collected.forEach((c, i) => {
       const name = `${lab.servers[i]!.spec.name}.lab.test`;
       c.target = name;
       if (c.facts) c.facts.target = { ...c.facts.target, name };
     });
-    scanDoc = assess(collected, { catalog, checks, command: 'scan', startedAt, finishedAt: new Date().toISOString(), asOf: opts.asOf, options: { probes: ['mitigations'] } });
+    scanDoc = assess(collected, {
+      catalog,
+      checks,
+      command: 'scan',
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      asOf: opts.asOf,
+      options: { probes: ['mitigations'] },
+    });
   } finally {
     await lab.close();
   }
@@ -76,14 +105,28 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   let auditDoc;
   try {
     say(`demo: exaudit audit --ssh ${sshLab.servers.length} servers (in-process SSH lab, host keys pinned)`);
-    const known = { identity: sshLab.clientKeyFile, knownHostsFile: sshLab.knownHostsFile, connectTimeoutMs: 5000, commandTimeoutMs: 10_000 };
-    const collected = await Promise.all(sshLab.servers.map(async (s) => {
-      const c = await collectOverSsh({ user: 'exaudit', host: s.host, port: s.port, name: s.name }, known);
-      c.target = s.name;
-      if (c.facts) c.facts.target = { ...c.facts.target, name: s.name };
-      return c;
-    }));
-    auditDoc = assess(collected, { catalog, checks, command: 'audit', startedAt, finishedAt: new Date().toISOString(), asOf: opts.asOf });
+    const known = {
+      identity: sshLab.clientKeyFile,
+      knownHostsFile: sshLab.knownHostsFile,
+      connectTimeoutMs: 5000,
+      commandTimeoutMs: 10_000,
+    };
+    const collected = await Promise.all(
+      sshLab.servers.map(async (s) => {
+        const c = await collectOverSsh({ user: 'exaudit', host: s.host, port: s.port, name: s.name }, known);
+        c.target = s.name;
+        if (c.facts) c.facts.target = { ...c.facts.target, name: s.name };
+        return c;
+      }),
+    );
+    auditDoc = assess(collected, {
+      catalog,
+      checks,
+      command: 'audit',
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      asOf: opts.asOf,
+    });
   } finally {
     await sshLab.close();
   }
@@ -102,15 +145,23 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   };
   for (const [name, text] of Object.entries(files)) writeFileSync(join(out, name), text);
   // The evidence an agency files for ED 21-02: HTML and Markdown reports, the result, and a SHA-256 manifest.
-  const evidence = writeEvidence(join(out, 'evidence'), {
-    'ed-21-02.html': RENDERERS['html']!.render(doc, { directive: 'ed-21-02' }),
-    'ed-21-02.md': RENDERERS['markdown']!.render(doc, { directive: 'ed-21-02' }),
-    'result.json': files['result.json']!,
-  }, `exaudit ${TOOL_VERSION}`);
+  const evidence = writeEvidence(
+    join(out, 'evidence'),
+    {
+      'ed-21-02.html': RENDERERS['html']!.render(doc, { directive: 'ed-21-02' }),
+      'ed-21-02.md': RENDERERS['markdown']!.render(doc, { directive: 'ed-21-02' }),
+      'result.json': files['result.json']!,
+    },
+    `exaudit ${TOOL_VERSION}`,
+  );
   files['evidence/ (ED 21-02 HTML and Markdown, manifest.json; check with exaudit verify)'] = '';
 
   if (!opts.quiet) process.stdout.write(renderConsole(doc, process.stdout.isTTY === true && !process.env['NO_COLOR']));
   void evidence;
-  process.stdout.write(`\nReports in ${out}${out.endsWith('/') ? '' : '/'}:\n${Object.keys(files).map((f) => `  ${f}`).join('\n')}\n`);
+  process.stdout.write(
+    `\nReports in ${out}${out.endsWith('/') ? '' : '/'}:\n${Object.keys(files)
+      .map((f) => `  ${f}`)
+      .join('\n')}\n`,
+  );
   return exitCodeFor(doc, opts.failOn);
 }

@@ -5,7 +5,16 @@
  */
 import type { Command } from 'commander';
 import pLimit from 'p-limit';
-import { addGlobalOptions, addOutputOptions, catalogFor, finishResult, parsePositiveInt, redactedArgv, setupLogging, type CommonOptions } from './common.js';
+import {
+  addGlobalOptions,
+  addOutputOptions,
+  catalogFor,
+  finishResult,
+  parsePositiveInt,
+  redactedArgv,
+  setupLogging,
+  type CommonOptions,
+} from './common.js';
 import { addSshOptions, sshOptionsFrom, type SshCliOptions } from './ssh-options.js';
 import { combine, merge, sweep } from '../ioc/sweep.js';
 import { compile, loadIndicators } from '../ioc/rules.js';
@@ -24,18 +33,34 @@ interface IocOptions extends CommonOptions, SshCliOptions {
 }
 
 export function register(program: Command): Command {
-  const cmd = program.command('ioc')
+  const cmd = program
+    .command('ioc')
     .description('sweep Exchange logs and triage folders for signs of compromise (streaming, read-only)')
-    .argument('[paths...]', 'files or folders: HttpProxy logs, ECP server logs, OAB generator logs, an exported Application event log (CSV, or XML from Event Viewer or wevtutil), .aspx files, file listings; .gz and .zip archives are read as they stream')
-    .option('--jobs <n>', 'worker threads (default: the machine\'s available parallelism; small sweeps use one)', parsePositiveInt)
-    .option('--ssh <targets...>', 'sweep these servers\' own log folders over SFTP: user@host[:port] (read-only: list, stat, open for reading)')
-    .option('--remote-path <paths...>', `with --ssh: folders or files to sweep instead of the defaults (${DEFAULT_REMOTE_PATHS.length} folders under the Exchange install path and C:\\inetpub\\wwwroot\\aspnet_client)`)
+    .argument(
+      '[paths...]',
+      'files or folders: HttpProxy logs, ECP server logs, OAB generator logs, an exported Application event log (CSV, or XML from Event Viewer or wevtutil), .aspx files, file listings; .gz and .zip archives are read as they stream',
+    )
+    .option(
+      '--jobs <n>',
+      "worker threads (default: the machine's available parallelism; small sweeps use one)",
+      parsePositiveInt,
+    )
+    .option(
+      '--ssh <targets...>',
+      "sweep these servers' own log folders over SFTP: user@host[:port] (read-only: list, stat, open for reading)",
+    )
+    .option(
+      '--remote-path <paths...>',
+      `with --ssh: folders or files to sweep instead of the defaults (${DEFAULT_REMOTE_PATHS.length} folders under the Exchange install path and C:\\inetpub\\wwwroot\\aspnet_client)`,
+    )
     .option('--concurrency <n>', 'with --ssh: servers swept at once', parsePositiveInt, 8)
     .option('--timeout <ms>', 'with --ssh: per-server limit for the whole sweep', parsePositiveInt, 30 * 60_000);
   addSshOptions(cmd);
   addOutputOptions(cmd);
   addGlobalOptions(cmd);
-  cmd.addHelpText('after', `
+  cmd.addHelpText(
+    'after',
+    `
 A hit's severity counts for --fail-on like a finding's (default: high). Malformed lines are counted, not fatal;
 an unreadable file or archive entry is reported and the sweep goes on. Hits inside a zip archive cite
 archive.zip!/path/inside; in an XML event log the line is the event's ordinal.
@@ -48,34 +73,52 @@ Examples:
   exaudit ioc "C:\\\\Program Files\\\\Microsoft\\\\Exchange Server\\\\V15\\\\Logging"
   exaudit ioc ./triage/ --format json -o ioc.json --fail-on critical
   exaudit ioc triage-ex01.zip Application.xml --jobs 4
-  exaudit ioc --ssh admin@ex01.contoso.com admin@ex02.contoso.com --identity ~/.ssh/id_ed25519 --format sarif -o ioc.sarif`);
+  exaudit ioc --ssh admin@ex01.contoso.com admin@ex02.contoso.com --identity ~/.ssh/id_ed25519 --format sarif -o ioc.sarif`,
+  );
   cmd.action(async (paths: string[], opts: IocOptions) => {
     setupLogging(opts);
-    if (!paths.length && !opts.ssh?.length) throw new InputError('nothing to sweep', 'give files or folders, or --ssh user@host (see exaudit ioc --help)');
+    if (!paths.length && !opts.ssh?.length)
+      throw new InputError('nothing to sweep', 'give files or folders, or --ssh user@host (see exaudit ioc --help)');
     if (opts.remotePath && !opts.ssh?.length) throw new InputError('--remote-path needs --ssh');
     const startedAt = new Date().toISOString();
     const catalog = catalogFor(opts);
     const indicators = loadIndicators();
-    const local = paths.length ? await sweep(paths, { indicators, ...(opts.jobs ? { jobs: opts.jobs } : {}) }) : undefined;
+    const local = paths.length
+      ? await sweep(paths, { indicators, ...(opts.jobs ? { jobs: opts.jobs } : {}) })
+      : undefined;
     const targets: TargetResult[] = [];
     let remote = combine([]);
     if (opts.ssh?.length) {
       const servers = opts.ssh.map(parseSshTarget);
-      const sshOpts = { ...(await sshOptionsFrom(opts, opts.timeout ?? 30 * 60_000)), ...(opts.remotePath ? { paths: opts.remotePath } : {}) };
+      const sshOpts = {
+        ...(await sshOptionsFrom(opts, opts.timeout ?? 30 * 60_000)),
+        ...(opts.remotePath ? { paths: opts.remotePath } : {}),
+      };
       const compiled = indicators.map(compile);
       const limit = pLimit(opts.concurrency ?? 8);
       const swept = await Promise.all(servers.map((t) => limit(() => sweepOverSsh(t, sshOpts, compiled))));
       remote = merge(swept.flatMap((s) => (s.result ? [s.result] : [])));
       for (const s of swept) {
-        targets.push({ target: s.target, status: s.failure?.status ?? 'assessed', ...(s.failure ? { error: s.failure.error } : {}), findings: [] });
+        targets.push({
+          target: s.target,
+          status: s.failure?.status ?? 'assessed',
+          ...(s.failure ? { error: s.failure.error } : {}),
+          findings: [],
+        });
         if (s.failure) process.stderr.write(`exaudit: ${s.target}: ${s.failure.error}\n`);
-        else if (s.skipped.length && !opts.quiet) process.stderr.write(`exaudit: ${s.target}: not present, skipped: ${s.skipped.join(', ')}\n`);
+        else if (s.skipped.length && !opts.quiet)
+          process.stderr.write(`exaudit: ${s.target}: not present, skipped: ${s.skipped.join(', ')}\n`);
       }
     }
     const r = combine([...(local ? [local] : []), remote]); // local inputs first, then the servers
-    const doc = buildResult(targets, { catalog, command: 'ioc', startedAt, asOf: opts.asOf, argv: redactedArgv() }, new Date().toISOString());
+    const doc = buildResult(
+      targets,
+      { catalog, command: 'ioc', startedAt, asOf: opts.asOf, argv: redactedArgv() },
+      new Date().toISOString(),
+    );
     doc.ioc = { summary: r.summary, hits: r.hits };
-    for (const u of r.summary.unreadable) process.stderr.write(`exaudit: ${u.file}: unreadable (${u.error}); the sweep went on\n`);
+    for (const u of r.summary.unreadable)
+      process.stderr.write(`exaudit: ${u.file}: unreadable (${u.error}); the sweep went on\n`);
     finishResult(doc, opts);
   });
   return cmd;

@@ -17,8 +17,11 @@ function parseServers(value: string): number {
 
 function describe(s: HttpLab['servers'][number]): string {
   const sp = s.spec;
-  const what = sp.frontEnds?.length ? `load balancer: ${sp.frontEnds.map((f) => `${f.name} ${f.build}`).join(', ')}`
-    : sp.build ? sp.build : sp.kind ?? 'exchange';
+  const what = sp.frontEnds?.length
+    ? `load balancer: ${sp.frontEnds.map((f) => `${f.name} ${f.build}`).join(', ')}`
+    : sp.build
+      ? sp.build
+      : (sp.kind ?? 'exchange');
   const extra = [
     sp.kind && sp.kind !== 'exchange' && sp.kind !== what ? sp.kind : '',
     sp.mitigations?.proxylogon ? 'EOMT cookie rules' : '',
@@ -29,10 +32,17 @@ function describe(s: HttpLab['servers'][number]): string {
 }
 
 export function register(program: Command): Command {
-  return program.command('lab')
+  return program
+    .command('lab')
     .description('start fake Exchange HTTPS servers on 127.0.0.1 to try `scan` on, until Ctrl-C')
-    .option('--servers <n>', `how many servers (the default mixed fleet, cycled; 1-${MAX_SERVERS}; default: the whole fleet once)`, parseServers)
-    .addHelpText('after', `
+    .option(
+      '--servers <n>',
+      `how many servers (the default mixed fleet, cycled; 1-${MAX_SERVERS}; default: the whole fleet once)`,
+      parseServers,
+    )
+    .addHelpText(
+      'after',
+      `
 Every server listens on 127.0.0.1 only, with a certificate from a throwaway lab CA whose file is printed.
 The fleet: Exchange 2013 before the July 2021 SU, 2016 and 2019 before and after it, SE, with and without
 the URL-rewrite mitigations, ECP blocked (CU-level only), a load-balanced pair on two builds, Exchange Online,
@@ -40,14 +50,21 @@ a non-Exchange host, a pre-authenticating proxy and a TLS-broken host.
 
 Example:
   exaudit lab --servers 6
-  exaudit scan 127.0.0.1:PORT --ca /tmp/exaudit-lab-XXXX/lab-ca.pem --probe mitigations`)
+  exaudit scan 127.0.0.1:PORT --ca /tmp/exaudit-lab-XXXX/lab-ca.pem --probe mitigations`,
+    )
     .action(async (opts: { servers?: number }) => {
       const lab = await startHttpLab(labFleet(opts.servers ?? defaultHttpFleet().length));
-      process.stdout.write(`${lab.servers.map(describe).join('\n')}\n\nCA certificate: ${lab.caFile}\n`
-        + `Scan them:  exaudit scan ${lab.targets().slice(0, 3).join(' ')}${lab.servers.length > 3 ? ' …' : ''} --ca ${lab.caFile} --probe mitigations\n`
-        + 'Ctrl-C stops the lab.\n');
+      process.stdout.write(
+        `${lab.servers.map(describe).join('\n')}\n\nCA certificate: ${lab.caFile}\n` +
+          `Scan them:  exaudit scan ${lab.targets().slice(0, 3).join(' ')}${lab.servers.length > 3 ? ' …' : ''} --ca ${lab.caFile} --probe mitigations\n` +
+          'Ctrl-C stops the lab.\n',
+      );
       await new Promise<void>((resolve) => {
-        const stop = () => { process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve(); };
+        const stop = () => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolve();
+        };
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
       });

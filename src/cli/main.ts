@@ -20,7 +20,9 @@ async function main(argv: string[]): Promise<number> {
       return err.exitCode;
     }
     log().debug({ err }, 'unexpected error');
-    process.stderr.write(`exaudit: ${errorMessage(err)} (an unexpected error; rerun with --log-level debug for details)\n`);
+    process.stderr.write(
+      `exaudit: ${errorMessage(err)} (an unexpected error; rerun with --log-level debug for details)\n`,
+    );
     return EXIT.USAGE;
   }
 }

@@ -9,21 +9,37 @@ import { resolveDirective } from '../../reports/directives.js';
 
 export function readResult(file: string): ResultDocument {
   let data: unknown;
-  try { data = JSON.parse(readFileSync(file, 'utf8')); } catch (err) { throw new InputError(`${file}: ${(err as Error).message}`, 'give a result document written with --format json'); }
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new InputError(`${file}: ${(err as Error).message}`, 'give a result document written with --format json');
+  }
   const r = ResultDocument.safeParse(data);
-  if (!r.success) { const i = r.error.issues[0]!; throw new InputError(`${file}: ${i.path.join('.') || '(root)'}: ${i.message}`, 'not an exaudit result document (reports/schema/result.schema.json)'); }
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    throw new InputError(
+      `${file}: ${i.path.join('.') || '(root)'}: ${i.message}`,
+      'not an exaudit result document (reports/schema/result.schema.json)',
+    );
+  }
   return r.data;
 }
 
 export function register(program: Command): Command {
-  const cmd = program.command('report')
+  const cmd = program
+    .command('report')
     .description('render saved result documents: any format, directive evidence with a SHA-256 manifest, shard merging')
     .argument('<results...>', 'result JSON files (from --format json)')
     .option('--merge', 'join several results (shards of one fleet run, or an audit and an ioc sweep) into one')
-    .option('--evidence', 'treat --output as an evidence folder even for one format (reports + manifest.json + SHA256SUMS for `exaudit verify`)');
+    .option(
+      '--evidence',
+      'treat --output as an evidence folder even for one format (reports + manifest.json + SHA256SUMS for `exaudit verify`)',
+    );
   addOutputOptions(cmd, 'console');
   addGlobalOptions(cmd);
-  cmd.addHelpText('after', `
+  cmd.addHelpText(
+    'after',
+    `
 --output DIR (several formats, an existing folder, a trailing slash, or --directive/--evidence with a name
 without an extension) writes exaudit.<ext> per format plus manifest.json and SHA256SUMS; with --directive or
 --evidence and no --format, the formats are html, markdown and json. --directive adds the directive's scope,
@@ -34,7 +50,8 @@ Examples:
   exaudit report shard-*.json --merge --format json -o fleet.json
   exaudit report result.json --directive ed-21-02 --format html --output evidence
   exaudit report audit.json ioc.json --merge --directive ed-21-02 --output evidence/ --as-of 2026-11-30
-  exaudit verify evidence`);
+  exaudit verify evidence`,
+  );
   cmd.action(async (files: string[], opts: CommonOptions & { merge?: boolean; evidence?: boolean }) => {
     setupLogging(opts);
     if (opts.directive) resolveDirective(opts.directive, opts.rules);

@@ -10,8 +10,18 @@ import { X509Certificate } from 'node:crypto';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import {
-  addGlobalOptions, addOutputOptions, catalogFor, collectFormats, finishResult, meetsFailOn, notAssessed, parsePositiveInt, redactedArgv,
-  setupLogging, splitList, type CommonOptions,
+  addGlobalOptions,
+  addOutputOptions,
+  catalogFor,
+  collectFormats,
+  finishResult,
+  meetsFailOn,
+  notAssessed,
+  parsePositiveInt,
+  redactedArgv,
+  setupLogging,
+  splitList,
+  type CommonOptions,
 } from './common.js';
 import { expandTargets, readTargetsFile, type ScanTarget } from '../collect/http/targets.js';
 import { scanTargets, type FleetOptions } from '../collect/http/scan.js';
@@ -45,16 +55,23 @@ export const MAX_CONCURRENCY = 1024;
 /** "1500", "1500ms", "30s", "2m" → milliseconds. */
 export function parseDuration(value: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value.trim());
-  if (!m) throw new InvalidArgumentError('expected a duration such as 30s, 1500ms or 2m (a bare number is milliseconds)');
+  if (!m)
+    throw new InvalidArgumentError('expected a duration such as 30s, 1500ms or 2m (a bare number is milliseconds)');
   const ms = Number(m[1]) * (m[2] === 's' ? 1000 : m[2] === 'm' ? 60_000 : 1);
   if (!(ms >= 1 && ms <= 3_600_000)) throw new InvalidArgumentError('expected a duration between 1 ms and 1 hour');
   return Math.round(ms);
 }
 
 function parseProbe(value: string, previous: string[] | undefined): string[] {
-  const list = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const p of list) {
-    if (!(PROBES as readonly string[]).includes(p)) throw new InvalidArgumentError(`unknown probe "${p}": the only probe is "mitigations" (exaudit sends nothing exploit-like, by any flag)`);
+    if (!(PROBES as readonly string[]).includes(p))
+      throw new InvalidArgumentError(
+        `unknown probe "${p}": the only probe is "mitigations" (exaudit sends nothing exploit-like, by any flag)`,
+      );
   }
   return [...(previous ?? []), ...list];
 }
@@ -73,33 +90,69 @@ function parseSamples(value: string): number {
 
 /** --format also accepts "ndjson" here (streamed by scan itself, not a renderer of a finished document). */
 function parseScanFormat(value: string, previous: string[] | undefined): string[] {
-  const list = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const rest = list.filter((f) => f !== 'ndjson');
-  return [...(previous ?? []), ...list.filter((f) => f === 'ndjson'), ...(rest.length ? collectFormats(rest.join(','), undefined) : [])];
+  return [
+    ...(previous ?? []),
+    ...list.filter((f) => f === 'ndjson'),
+    ...(rest.length ? collectFormats(rest.join(','), undefined) : []),
+  ];
 }
 
 export function register(program: Command): Command {
-  const cmd = program.command('scan')
-    .description('passive remote scan over HTTPS: exact builds where the server tells, honest precision where it does not')
-    .argument('[targets...]', 'host, host:port, https://host[:port], [IPv6]:port, or a CIDR range (IPv4 or IPv6, up to 4096 addresses)')
+  const cmd = program
+    .command('scan')
+    .description(
+      'passive remote scan over HTTPS: exact builds where the server tells, honest precision where it does not',
+    )
+    .argument(
+      '[targets...]',
+      'host, host:port, https://host[:port], [IPv6]:port, or a CIDR range (IPv4 or IPv6, up to 4096 addresses)',
+    )
     .option('--targets-file <file>', 'one target per line, # comments allowed ("-" reads stdin)')
     .option('--ca <file>', 'also trust the CA certificate(s) in this PEM file (the system store stays trusted)')
-    .option('--insecure', 'do not verify TLS certificates (recorded in the result as options.insecure and facts.http.tls.insecure)')
+    .option(
+      '--insecure',
+      'do not verify TLS certificates (recorded in the result as options.insecure and facts.http.tls.insecure)',
+    )
     .option('--host-header <name>', 'Host header and TLS SNI to send, for servers reached by address behind one name')
-    .option('--probe <kinds>', 'opt-in probes, comma-separated: "mitigations" (two benign requests that show whether the ProxyLogon and ProxyNotShell URL-rewrite rules abort their patterns)', parseProbe)
+    .option(
+      '--probe <kinds>',
+      'opt-in probes, comma-separated: "mitigations" (two benign requests that show whether the ProxyLogon and ProxyNotShell URL-rewrite rules abort their patterns)',
+      parseProbe,
+    )
     .option('--concurrency <n>', `targets scanned at once (1-${MAX_CONCURRENCY})`, parseConcurrency, 64)
-    .addOption(new Option('--timeout <duration>', 'per-target timeout: 30s, 2m, 1500ms (a bare number is milliseconds)').argParser(parseDuration).default(30_000, '30s'))
-    .addOption(new Option('--request-timeout <duration>', 'per-request timeout, also the TLS handshake limit').argParser(parseDuration).default(10_000, '10s'))
-    .option('--samples <n>', 'autodiscover requests on fresh connections, to see every front end behind a load balancer (1-10)', parseSamples, 3)
+    .addOption(
+      new Option('--timeout <duration>', 'per-target timeout: 30s, 2m, 1500ms (a bare number is milliseconds)')
+        .argParser(parseDuration)
+        .default(30_000, '30s'),
+    )
+    .addOption(
+      new Option('--request-timeout <duration>', 'per-request timeout, also the TLS handshake limit')
+        .argParser(parseDuration)
+        .default(10_000, '10s'),
+    )
+    .option(
+      '--samples <n>',
+      'autodiscover requests on fresh connections, to see every front end behind a load balancer (1-10)',
+      parseSamples,
+      3,
+    )
     .option('--checks <ids>', 'run only these checks (comma-separated)')
     .option('--skip <ids>', 'skip these checks (comma-separated)');
   addOutputOptions(cmd);
   const format = cmd.options.find((o) => o.long === '--format');
   format?.argParser(parseScanFormat);
-  if (format) format.description = `${format.description.replace(/ \(default: console\)$/, '')}, or ndjson (one target result per line as each finishes, then a summary line) (default: console)`;
+  if (format)
+    format.description = `${format.description.replace(/ \(default: console\)$/, '')}, or ndjson (one target result per line as each finishes, then a summary line) (default: console)`;
   cmd.addOption(new Option('--ndjson', 'same as --format ndjson').hideHelp());
   addGlobalOptions(cmd);
-  cmd.addHelpText('after', `
+  cmd.addHelpText(
+    'after',
+    `
 Passive requests (always; no credentials, nothing a browser or mail client would not send):
   GET /autodiscover/autodiscover.xml   401 with X-OWA-Version (July 2021 SU on): exact build; sampled on
                                        fresh connections to see every front end behind a load balancer
@@ -122,18 +175,29 @@ Examples:
   exaudit scan 10.0.5.0/28 --host-header mail.contoso.com --format json -o scan.json
   exaudit scan --targets-file hosts.txt --probe mitigations --format sarif,junit -o out/
   exaudit scan --targets-file big.txt --format ndjson -o scan.ndjson --concurrency 128
-  exaudit lab &   then   exaudit scan 127.0.0.1:PORT --ca /tmp/exaudit-lab-…/lab-ca.pem`);
-  cmd.action(async (targets: string[], opts: ScanCliOptions) => { await runScan(targets, opts); });
+  exaudit lab &   then   exaudit scan 127.0.0.1:PORT --ca /tmp/exaudit-lab-…/lab-ca.pem`,
+  );
+  cmd.action(async (targets: string[], opts: ScanCliOptions) => {
+    await runScan(targets, opts);
+  });
   return cmd;
 }
 
 function readCa(file: string): string {
   let pem: string;
-  try { pem = readFileSync(file, 'utf8'); } catch (err) {
-    throw new InputError(`--ca ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`, 'give a PEM file with the CA certificate');
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new InputError(
+      `--ca ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+      'give a PEM file with the CA certificate',
+    );
   }
   const first = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem);
-  try { if (!first) throw new Error('no certificate'); new X509Certificate(first[0]); } catch {
+  try {
+    if (!first) throw new Error('no certificate');
+    new X509Certificate(first[0]);
+  } catch {
     throw new InputError(`--ca ${file}: not a PEM certificate`, 'expected -----BEGIN CERTIFICATE----- blocks');
   }
   return pem;
@@ -141,22 +205,43 @@ function readCa(file: string): string {
 
 function checkHostHeader(name: string | undefined): void {
   if (name !== undefined && !/^[a-z0-9_]([a-z0-9_.-]{0,252})$/i.test(name)) {
-    throw new InputError(`--host-header "${name}" is not a host name`, 'give the name the certificate and the virtual host use, e.g. mail.contoso.com');
+    throw new InputError(
+      `--host-header "${name}" is not a host name`,
+      'give the name the certificate and the virtual host use, e.g. mail.contoso.com',
+    );
   }
 }
 
 /** A progress bar on `stream` only when it is a terminal, not --quiet, and more than one target: never in pipes or CI logs. */
-export function progressBar(stream: NodeJS.WritableStream & { isTTY?: boolean }, quiet: boolean, targets: number): SingleBar | undefined {
+export function progressBar(
+  stream: NodeJS.WritableStream & { isTTY?: boolean },
+  quiet: boolean,
+  targets: number,
+): SingleBar | undefined {
   if (quiet || stream.isTTY !== true || targets < 2) return undefined;
-  return new SingleBar({ format: 'scan {bar} {value}/{total} targets, {eta_formatted} left', stream: stream as NodeJS.WritableStream, hideCursor: true, etaBuffer: 50 }, Presets.shades_classic);
+  return new SingleBar(
+    {
+      format: 'scan {bar} {value}/{total} targets, {eta_formatted} left',
+      stream: stream as NodeJS.WritableStream,
+      hideCursor: true,
+      etaBuffer: 50,
+    },
+    Presets.shades_classic,
+  );
 }
 
 export async function runScan(targetArgs: string[], opts: ScanCliOptions): Promise<ExitCode> {
   setupLogging(opts);
   const formats = opts.ndjson ? ['ndjson', ...(opts.format ?? [])] : (opts.format ?? []);
   const ndjson = formats.includes('ndjson');
-  if (ndjson && new Set(formats).size > 1) throw new InputError('--format ndjson streams and cannot be combined with other formats', 'run `exaudit report` on a saved JSON result for the others');
-  const file = opts.targetsFile ? readTargetsFile(opts.targetsFile).map((l) => ({ ...l, file: opts.targetsFile! })) : [];
+  if (ndjson && new Set(formats).size > 1)
+    throw new InputError(
+      '--format ndjson streams and cannot be combined with other formats',
+      'run `exaudit report` on a saved JSON result for the others',
+    );
+  const file = opts.targetsFile
+    ? readTargetsFile(opts.targetsFile).map((l) => ({ ...l, file: opts.targetsFile! }))
+    : [];
   const targets = expandTargets([...targetArgs, ...file]);
   if (!targets.length) throw new InputError('no targets', 'give hosts on the command line or --targets-file FILE');
   checkHostHeader(opts.hostHeader);
@@ -164,7 +249,8 @@ export async function runScan(targetArgs: string[], opts: ScanCliOptions): Promi
   const catalog = catalogFor(opts);
   const checks = selectChecks(await loadChecks(), splitList(opts.checks), splitList(opts.skip));
   const probes = opts.probe ?? [];
-  if (opts.insecure && !opts.quiet) process.stderr.write('exaudit: --insecure: TLS certificates are not verified (recorded in the result)\n');
+  if (opts.insecure && !opts.quiet)
+    process.stderr.write('exaudit: --insecure: TLS certificates are not verified (recorded in the result)\n');
 
   const scanOpts: FleetOptions = {
     ...(ca ? { ca } : {}),
@@ -177,8 +263,14 @@ export async function runScan(targetArgs: string[], opts: ScanCliOptions): Promi
     concurrency: opts.concurrency,
   };
   const recorded = {
-    insecure: !!opts.insecure, probes, ...(opts.hostHeader ? { hostHeader: opts.hostHeader } : {}), ...(opts.ca ? { ca: opts.ca } : {}),
-    concurrency: opts.concurrency, samples: opts.samples, timeoutMs: opts.timeout, requestTimeoutMs: opts.requestTimeout,
+    insecure: !!opts.insecure,
+    probes,
+    ...(opts.hostHeader ? { hostHeader: opts.hostHeader } : {}),
+    ...(opts.ca ? { ca: opts.ca } : {}),
+    concurrency: opts.concurrency,
+    samples: opts.samples,
+    timeoutMs: opts.timeout,
+    requestTimeoutMs: opts.requestTimeout,
   };
   const startedAt = new Date().toISOString();
   const bar = progressBar(process.stderr, !!opts.quiet, targets.length);
@@ -189,12 +281,23 @@ export async function runScan(targetArgs: string[], opts: ScanCliOptions): Promi
   };
 
   try {
-    if (ndjson) return await streamNdjson(targets, scanOpts, { ...opts, checksRun: checks, catalog, startedAt, recorded }, done);
+    if (ndjson)
+      return await streamNdjson(targets, scanOpts, { ...opts, checksRun: checks, catalog, startedAt, recorded }, done);
     const collected: CollectedTarget[] = new Array(targets.length);
-    await scanTargets(targets, scanOpts, (c, i) => { collected[i] = c; done(c); });
+    await scanTargets(targets, scanOpts, (c, i) => {
+      collected[i] = c;
+      done(c);
+    });
     bar?.stop();
     const doc = assess(collected, {
-      catalog, checks, command: 'scan', startedAt, finishedAt: new Date().toISOString(), asOf: opts.asOf, argv: redactedArgv(), options: recorded,
+      catalog,
+      checks,
+      command: 'scan',
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      asOf: opts.asOf,
+      argv: redactedArgv(),
+      options: recorded,
     });
     return finishResult(doc, opts);
   } finally {
@@ -210,18 +313,31 @@ interface StreamContext extends ScanCliOptions {
 }
 
 /** Streams each judged target as one JSON line when it completes; only counters stay in memory. */
-async function streamNdjson(targets: ScanTarget[], scanOpts: FleetOptions, ctx: StreamContext, done: (c: CollectedTarget) => void): Promise<ExitCode> {
+async function streamNdjson(
+  targets: ScanTarget[],
+  scanOpts: FleetOptions,
+  ctx: StreamContext,
+  done: (c: CollectedTarget) => void,
+): Promise<ExitCode> {
   const waivers: Waiver[] = ctx.waivers ? loadWaivers(ctx.waivers) : [];
   const waiverUse = new Set<number>();
-  const out = ctx.output ? (mkdirSync(dirname(ctx.output), { recursive: true }), createWriteStream(ctx.output)) : process.stdout;
+  const out = ctx.output
+    ? (mkdirSync(dirname(ctx.output), { recursive: true }), createWriteStream(ctx.output))
+    : process.stdout;
   let streamError: Error | undefined;
-  out.on('error', (err) => { streamError ??= err; });
-  const write = (line: string) => new Promise<void>((resolve, reject) => {
-    if (streamError) return reject(streamError);
-    if (out.write(line)) resolve(); else out.once('drain', resolve);
+  out.on('error', (err) => {
+    streamError ??= err;
   });
+  const write = (line: string) =>
+    new Promise<void>((resolve, reject) => {
+      if (streamError) return reject(streamError);
+      if (out.write(line)) resolve();
+      else out.once('drain', resolve);
+    });
   const summary: Summary = { targets: 0, targetsByStatus: {}, findings: 0, byStatus: {}, bySeverity: {}, waived: 0 };
-  const bump = (m: Record<string, number>, k: string) => { m[k] = (m[k] ?? 0) + 1; };
+  const bump = (m: Record<string, number>, k: string) => {
+    m[k] = (m[k] ?? 0) + 1;
+  };
   let failed = false;
   let unassessed = false;
   await scanTargets(targets, scanOpts, async (c) => {
@@ -230,7 +346,9 @@ async function streamNdjson(targets: ScanTarget[], scanOpts: FleetOptions, ctx: 
     if (waivers.length) {
       const one = applyWaivers({ targets: [r] } as unknown as ResultDocument, waivers, ctx.asOf);
       r = one.targets[0]!;
-      one.waivers?.forEach((w, i) => { if (w.state === 'applied') waiverUse.add(i); });
+      one.waivers?.forEach((w, i) => {
+        if (w.state === 'applied') waiverUse.add(i);
+      });
     }
     failed ||= r.findings.some((f) => !f.waived && meetsFailOn(f.status, f.severity, ctx.failOn));
     unassessed ||= notAssessed(r); // the same rule exitCodeFor applies to a whole document
@@ -254,11 +372,19 @@ async function streamNdjson(targets: ScanTarget[], scanOpts: FleetOptions, ctx: 
     startedAt: ctx.startedAt,
     finishedAt: new Date().toISOString(),
     options: ctx.recorded,
-    ...(waivers.length ? { waivers: waivers.map((w, i) => ({ ...w, state: w.expires && w.expires < ctx.asOf ? 'expired' : waiverUse.has(i) ? 'applied' : 'unused' })) } : {}),
+    ...(waivers.length
+      ? {
+          waivers: waivers.map((w, i) => ({
+            ...w,
+            state: w.expires && w.expires < ctx.asOf ? 'expired' : waiverUse.has(i) ? 'applied' : 'unused',
+          })),
+        }
+      : {}),
     summary,
   };
   await write(`${JSON.stringify(summaryLine)}\n`);
-  if (out !== process.stdout) await new Promise<void>((resolve) => (out as ReturnType<typeof createWriteStream>).end(resolve));
+  if (out !== process.stdout)
+    await new Promise<void>((resolve) => (out as ReturnType<typeof createWriteStream>).end(resolve));
   if (ctx.output && !ctx.quiet) process.stderr.write(`exaudit: wrote ${ctx.output}\n`);
   const code: ExitCode = failed ? EXIT.FINDINGS : unassessed ? EXIT.UNASSESSED : EXIT.OK;
   process.exitCode = code;

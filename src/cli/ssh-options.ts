@@ -21,9 +21,19 @@ export interface SshCliOptions {
 export function addSshOptions(cmd: Command): Command {
   return cmd
     .option('--identity <file>', 'SSH private key (default: the SSH agent)')
-    .option('--password-env <var>', 'read the SSH password from this environment variable (never from the command line)')
-    .option('--known-hosts <file>', 'known_hosts file for host key verification', join(homedir(), '.ssh', 'known_hosts'))
-    .option('--accept-new-host-key', 'trust and record keys of hosts not yet in known_hosts (a changed key is always refused)')
+    .option(
+      '--password-env <var>',
+      'read the SSH password from this environment variable (never from the command line)',
+    )
+    .option(
+      '--known-hosts <file>',
+      'known_hosts file for host key verification',
+      join(homedir(), '.ssh', 'known_hosts'),
+    )
+    .option(
+      '--accept-new-host-key',
+      'trust and record keys of hosts not yet in known_hosts (a changed key is always refused)',
+    )
     .option('--connect-timeout <ms>', 'SSH handshake timeout', parsePositiveInt, 15_000);
 }
 
@@ -31,15 +41,28 @@ export function addSshOptions(cmd: Command): Command {
  * Resolves the options into ssh2 settings; asks for a password on the terminal only when nothing else can log in
  * (no --identity, no agent, no --password-env, not every target with its own identity, and a terminal to ask on).
  */
-export async function sshOptionsFrom(opts: SshCliOptions, commandTimeoutMs: number, everyTargetHasIdentity = false): Promise<SshOptions> {
-  if (opts.identity && !existsSync(opts.identity)) throw new InputError(`--identity ${opts.identity}: no such file`, 'give the path of an SSH private key (OpenSSH or PEM format)');
+export async function sshOptionsFrom(
+  opts: SshCliOptions,
+  commandTimeoutMs: number,
+  everyTargetHasIdentity = false,
+): Promise<SshOptions> {
+  if (opts.identity && !existsSync(opts.identity))
+    throw new InputError(
+      `--identity ${opts.identity}: no such file`,
+      'give the path of an SSH private key (OpenSSH or PEM format)',
+    );
   let password = opts.passwordEnv ? process.env[opts.passwordEnv] : undefined;
-  if (opts.passwordEnv && password === undefined) throw new InputError(`--password-env ${opts.passwordEnv}: that environment variable is not set`);
-  if (!password && !opts.identity && !everyTargetHasIdentity && !process.env['SSH_AUTH_SOCK'] && process.stdin.isTTY) password = await promptHidden('SSH password: ');
+  if (opts.passwordEnv && password === undefined)
+    throw new InputError(`--password-env ${opts.passwordEnv}: that environment variable is not set`);
+  if (!password && !opts.identity && !everyTargetHasIdentity && !process.env['SSH_AUTH_SOCK'] && process.stdin.isTTY)
+    password = await promptHidden('SSH password: ');
   return {
-    ...(opts.identity ? { identity: opts.identity } : {}), ...(password ? { password } : {}),
-    knownHostsFile: opts.knownHosts!, acceptNewHostKey: !!opts.acceptNewHostKey,
-    connectTimeoutMs: opts.connectTimeout ?? 15_000, commandTimeoutMs,
+    ...(opts.identity ? { identity: opts.identity } : {}),
+    ...(password ? { password } : {}),
+    knownHostsFile: opts.knownHosts!,
+    acceptNewHostKey: !!opts.acceptNewHostKey,
+    connectTimeoutMs: opts.connectTimeout ?? 15_000,
+    commandTimeoutMs,
   };
 }
 
@@ -54,9 +77,18 @@ function promptHidden(question: string): Promise<string> {
     const onData = (d: Buffer) => {
       for (const ch of d.toString('utf8')) {
         if (ch === '\r' || ch === '\n' || ch === '\u0004') {
-          stdin.setRawMode(false); stdin.pause(); stdin.off('data', onData); process.stderr.write('\n'); resolve(value); return;
+          stdin.setRawMode(false);
+          stdin.pause();
+          stdin.off('data', onData);
+          process.stderr.write('\n');
+          resolve(value);
+          return;
         }
-        if (ch === '\u0003') { stdin.setRawMode(false); process.stderr.write('\n'); process.exit(130); }
+        if (ch === '\u0003') {
+          stdin.setRawMode(false);
+          process.stderr.write('\n');
+          process.exit(130);
+        }
         value = ch === '\u007f' ? value.slice(0, -1) : value + ch;
       }
     };

@@ -29,14 +29,16 @@ export async function loadChecks(dir = CHECKS_DIR): Promise<Check[]> {
     const mod = (await import(pathToFileURL(join(dir, file)).href)) as { default?: Check };
     const check = mod.default;
     const id = basename(file, extname(file));
-    if (!check || typeof check.evaluate !== 'function' || !check.meta) throw new Error(`checks/${file} does not default-export defineCheck(...)`);
+    if (!check || typeof check.evaluate !== 'function' || !check.meta)
+      throw new Error(`checks/${file} does not default-export defineCheck(...)`);
     // Metadata is validated here too, so a module that bypasses defineCheck cannot carry a malformed one.
     const meta = CheckMeta.safeParse(check.meta);
     if (!meta.success) {
       const issue = meta.error.issues[0]!;
       throw new Error(`checks/${file}: invalid metadata at meta.${issue.path.join('.') || '(root)'}: ${issue.message}`);
     }
-    if (meta.data.id !== id) throw new Error(`checks/${file} declares id "${meta.data.id}"; the id must equal the file name "${id}"`);
+    if (meta.data.id !== id)
+      throw new Error(`checks/${file} declares id "${meta.data.id}"; the id must equal the file name "${id}"`);
     checks.push({ meta: meta.data, evaluate: check.evaluate });
   }
   if (dir === CHECKS_DIR) cache = checks;

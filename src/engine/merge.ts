@@ -9,12 +9,17 @@ const WAIVER_RANK: Record<Waiver['state'], number> = { applied: 2, expired: 1, u
 export function mergeResults(docs: ResultDocument[], command = 'merge'): ResultDocument {
   if (!docs.length) throw new InputError('nothing to merge');
   const catalogs = new Set(docs.map((d) => `${d.catalog.version}|${d.catalog.sha256 ?? ''}`));
-  if (catalogs.size > 1) throw new InputError('the results were made with different catalogs', 'merge only results judged with the same rules');
+  if (catalogs.size > 1)
+    throw new InputError(
+      'the results were made with different catalogs',
+      'merge only results judged with the same rules',
+    );
   const targets = docs.flatMap((d) => d.targets);
   const first = docs[0]!;
   const hits = docs.flatMap((d) => d.ioc?.hits ?? []);
   const iocDocs = docs.filter((d) => d.ioc);
-  const sum = (k: 'files' | 'bytes' | 'lines' | 'malformedLines' | 'hits') => iocDocs.reduce((n, d) => n + d.ioc!.summary[k], 0);
+  const sum = (k: 'files' | 'bytes' | 'lines' | 'malformedLines' | 'hits') =>
+    iocDocs.reduce((n, d) => n + d.ioc!.summary[k], 0);
   const unreadable = iocDocs.flatMap((d) => d.ioc!.summary.unreadable ?? []);
   // One waiver file used by every shard: a waiver counts as applied if it applied in any of them.
   const waivers = new Map<string, Waiver>();
@@ -29,9 +34,26 @@ export function mergeResults(docs: ResultDocument[], command = 'merge'): ResultD
     ...rest,
     command,
     startedAt: docs.map((d) => d.startedAt).sort()[0]!,
-    finishedAt: docs.map((d) => d.finishedAt).sort().at(-1)!,
+    finishedAt: docs
+      .map((d) => d.finishedAt)
+      .sort()
+      .at(-1)!,
     targets,
-    ...(iocDocs.length ? { ioc: { summary: { files: sum('files'), bytes: sum('bytes'), lines: sum('lines'), malformedLines: sum('malformedLines'), hits: sum('hits'), ...(unreadable.length ? { unreadable } : {}) }, hits } } : {}),
+    ...(iocDocs.length
+      ? {
+          ioc: {
+            summary: {
+              files: sum('files'),
+              bytes: sum('bytes'),
+              lines: sum('lines'),
+              malformedLines: sum('malformedLines'),
+              hits: sum('hits'),
+              ...(unreadable.length ? { unreadable } : {}),
+            },
+            hits,
+          },
+        }
+      : {}),
     ...(waivers.size ? { waivers: [...waivers.values()] } : {}),
     summary: summarize(targets),
   };

@@ -17,7 +17,14 @@ export type Severity = z.infer<typeof Severity>;
 /** Most severe first: used for sorting and --fail-on thresholds. */
 export const SEVERITY_ORDER: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
 /** Worst first, for "worst first" console ordering. */
-export const STATUS_ORDER: readonly Status[] = ['error', 'fail', 'indeterminate', 'mitigated', 'pass', 'not_applicable'];
+export const STATUS_ORDER: readonly Status[] = [
+  'error',
+  'fail',
+  'indeterminate',
+  'mitigated',
+  'pass',
+  'not_applicable',
+];
 
 export const Evidence = z.object({
   fact: z.string().describe('Dotted fact path or a short name of what was looked at'),
@@ -80,37 +87,48 @@ export const IocHit = z.object({
 });
 export type IocHit = z.infer<typeof IocHit>;
 
-export const ResultDocument = z.object({
-  $schema: z.string().optional(),
-  schemaVersion: z.literal(RESULT_SCHEMA_VERSION),
-  tool: z.object({ name: z.literal('exaudit'), version: z.string() }),
-  catalog: z.object({ version: z.string(), date: z.string(), sha256: z.string().optional() }),
-  command: z.string().describe('scan, audit, ioc, demo'),
-  argv: z.array(z.string()).optional().describe('Redacted command line'),
-  startedAt: z.string(),
-  finishedAt: z.string(),
-  options: z.record(z.string(), z.unknown()).optional().describe('Options that change what was observed, e.g. insecure TLS'),
-  targets: z.array(TargetResult),
-  ioc: z.object({
-    summary: z.object({
-      files: z.number().int().nonnegative(),
-      bytes: z.number().int().nonnegative(),
-      lines: z.number().int().nonnegative(),
-      malformedLines: z.number().int().nonnegative(),
-      hits: z.number().int().nonnegative(),
-      unreadable: z.array(z.object({ file: z.string(), error: z.string() })).optional(),
-    }),
-    hits: z.array(IocHit),
-  }).optional(),
-  waivers: z.array(z.object({
-    fingerprint: z.string().optional(),
-    check: z.string().optional(),
-    target: z.string().optional(),
-    reason: z.string(),
-    owner: z.string().optional(),
-    expires: z.string().optional(),
-    state: z.enum(['applied', 'expired', 'unused']),
-  })).optional(),
-  summary: Summary,
-}).meta({ id: 'ExauditResult', title: 'exaudit result document' });
+export const ResultDocument = z
+  .object({
+    $schema: z.string().optional(),
+    schemaVersion: z.literal(RESULT_SCHEMA_VERSION),
+    tool: z.object({ name: z.literal('exaudit'), version: z.string() }),
+    catalog: z.object({ version: z.string(), date: z.string(), sha256: z.string().optional() }),
+    command: z.string().describe('scan, audit, ioc, demo'),
+    argv: z.array(z.string()).optional().describe('Redacted command line'),
+    startedAt: z.string(),
+    finishedAt: z.string(),
+    options: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe('Options that change what was observed, e.g. insecure TLS'),
+    targets: z.array(TargetResult),
+    ioc: z
+      .object({
+        summary: z.object({
+          files: z.number().int().nonnegative(),
+          bytes: z.number().int().nonnegative(),
+          lines: z.number().int().nonnegative(),
+          malformedLines: z.number().int().nonnegative(),
+          hits: z.number().int().nonnegative(),
+          unreadable: z.array(z.object({ file: z.string(), error: z.string() })).optional(),
+        }),
+        hits: z.array(IocHit),
+      })
+      .optional(),
+    waivers: z
+      .array(
+        z.object({
+          fingerprint: z.string().optional(),
+          check: z.string().optional(),
+          target: z.string().optional(),
+          reason: z.string(),
+          owner: z.string().optional(),
+          expires: z.string().optional(),
+          state: z.enum(['applied', 'expired', 'unused']),
+        }),
+      )
+      .optional(),
+    summary: Summary,
+  })
+  .meta({ id: 'ExauditResult', title: 'exaudit result document' });
 export type ResultDocument = z.infer<typeof ResultDocument>;

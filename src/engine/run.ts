@@ -8,8 +8,15 @@ import { factAt } from '../facts/schema.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { Check, CheckContext } from './check.js';
 import {
-  RESULT_SCHEMA_ID, RESULT_SCHEMA_VERSION, SEVERITY_ORDER, STATUS_ORDER,
-  type Finding, type ResultDocument, type Summary, type TargetResult, type TargetStatus,
+  RESULT_SCHEMA_ID,
+  RESULT_SCHEMA_VERSION,
+  SEVERITY_ORDER,
+  STATUS_ORDER,
+  type Finding,
+  type ResultDocument,
+  type Summary,
+  type TargetResult,
+  type TargetStatus,
 } from './result.js';
 import { TOOL_VERSION } from '../util/tool.js';
 import { errorMessage } from '../util/errors.js';
@@ -38,7 +45,11 @@ export function stableStringify(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
   const obj = value as Record<string, unknown>;
-  return `{${Object.keys(obj).sort().filter((k) => obj[k] !== undefined).map((k) => `${JSON.stringify(k)}:${stableStringify(obj[k])}`).join(',')}}`;
+  return `{${Object.keys(obj)
+    .sort()
+    .filter((k) => obj[k] !== undefined)
+    .map((k) => `${JSON.stringify(k)}:${stableStringify(obj[k])}`)
+    .join(',')}}`;
 }
 
 export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
@@ -57,8 +68,12 @@ export function runChecks(facts: Facts, catalog: Catalog, checks: Check[], ctx: 
     const base = { checkId: meta.id, title: meta.title, references: [...meta.references] };
     if (missing.length) {
       findings.push({
-        ...base, status: 'indeterminate', severity: meta.severity, code: 'missing-facts',
-        message: `Not assessed: the facts lack ${missing.join(', ')}.`, cves: [],
+        ...base,
+        status: 'indeterminate',
+        severity: meta.severity,
+        code: 'missing-facts',
+        message: `Not assessed: the facts lack ${missing.join(', ')}.`,
+        cves: [],
         evidence: missing.map((fact) => ({ fact, observed: null, expected: 'collected' })),
         remediation: `Collect ${missing.join(', ')} (exaudit audit --ssh/--local, or the collector script) and run again.`,
         fingerprint: fingerprint(meta.id, target, 'missing-facts'),
@@ -83,8 +98,13 @@ export function runChecks(facts: Facts, catalog: Catalog, checks: Check[], ctx: 
       }
     } catch (err) {
       findings.push({
-        ...base, status: 'error', severity: meta.severity, code: 'check-error',
-        message: `The check failed: ${errorMessage(err)}`, cves: [], evidence: [],
+        ...base,
+        status: 'error',
+        severity: meta.severity,
+        code: 'check-error',
+        message: `The check failed: ${errorMessage(err)}`,
+        cves: [],
+        evidence: [],
         remediation: 'Report this as an exaudit bug with the facts file; the other checks and targets were assessed.',
         fingerprint: fingerprint(meta.id, target, 'check-error'),
       });
@@ -94,21 +114,32 @@ export function runChecks(facts: Facts, catalog: Catalog, checks: Check[], ctx: 
 }
 
 export function sortFindings(findings: Finding[]): Finding[] {
-  return findings.sort((a, b) =>
-    STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status)
-    || SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity)
-    || a.checkId.localeCompare(b.checkId)
-    || a.code.localeCompare(b.code)
-    || a.title.localeCompare(b.title, 'en', { numeric: true })
-    || a.fingerprint.localeCompare(b.fingerprint));
+  return findings.sort(
+    (a, b) =>
+      STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status) ||
+      SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity) ||
+      a.checkId.localeCompare(b.checkId) ||
+      a.code.localeCompare(b.code) ||
+      a.title.localeCompare(b.title, 'en', { numeric: true }) ||
+      a.fingerprint.localeCompare(b.fingerprint),
+  );
 }
 
-export function assessTarget(t: CollectedTarget, opts: Pick<AssessOptions, 'catalog' | 'checks' | 'asOf'>): TargetResult {
+export function assessTarget(
+  t: CollectedTarget,
+  opts: Pick<AssessOptions, 'catalog' | 'checks' | 'asOf'>,
+): TargetResult {
   if (t.failure || !t.facts) {
-    return { target: t.target, status: t.failure?.status ?? 'error', error: t.failure?.error ?? 'no facts were collected', findings: [] };
+    return {
+      target: t.target,
+      status: t.failure?.status ?? 'error',
+      error: t.failure?.error ?? 'no facts were collected',
+      findings: [],
+    };
   }
   const findings = runChecks(t.facts, opts.catalog, opts.checks, { asOf: opts.asOf });
-  const partial = (t.facts.collectors ?? []).some((c) => (c.errors ?? []).length > 0) || (t.facts.notCollected ?? []).length > 0;
+  const partial =
+    (t.facts.collectors ?? []).some((c) => (c.errors ?? []).length > 0) || (t.facts.notCollected ?? []).length > 0;
   return {
     target: t.target,
     status: partial ? 'partial' : 'assessed',
@@ -131,7 +162,11 @@ export function summarize(targets: TargetResult[]): Summary {
   };
 }
 
-export function buildResult(targets: TargetResult[], opts: Omit<AssessOptions, 'checks'>, finishedAt: string): ResultDocument {
+export function buildResult(
+  targets: TargetResult[],
+  opts: Omit<AssessOptions, 'checks'>,
+  finishedAt: string,
+): ResultDocument {
   return {
     $schema: RESULT_SCHEMA_ID,
     schemaVersion: RESULT_SCHEMA_VERSION,

@@ -14,7 +14,10 @@ export const FACTS_SCHEMA_ID = 'https://exaudit.dev/schema/facts.schema.json';
 export const SCHEMA_DIR = join(PROJECT_ROOT, 'reports', 'schema');
 
 function publish(schema: z.ZodType, id: string): string {
-  const json = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const json = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
   return `${JSON.stringify({ $id: id, ...json }, null, 2)}\n`;
 }
 

@@ -11,31 +11,55 @@ import type { ResultDocument } from './result.js';
 import { summarize } from './run.js';
 import { InputError } from '../util/errors.js';
 
-const Waiver = z.object({
-  fingerprint: z.string().regex(/^[0-9a-f]{8,64}$/i, 'expected the finding fingerprint (hex) from the JSON or SARIF output').optional(),
-  check: z.string().min(1).optional(),
-  target: z.string().min(1).optional().describe('server name, or "*" for every server'),
-  code: z.string().optional(),
-  reason: z.string().trim().min(3, 'give a reason'),
-  owner: z.string().trim().min(1, 'name an owner (who accepted the risk)'),
-  expires: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD').refine((d) => !Number.isNaN(Date.parse(d)), 'not a date').optional(),
-}).strict().refine((w) => w.fingerprint || w.check, { message: 'a waiver needs a fingerprint, or a check and a target' })
-  .refine((w) => w.fingerprint || w.target, { message: 'a check waiver needs a target (a server name, or "*" for every server)', path: ['target'] });
+const Waiver = z
+  .object({
+    fingerprint: z
+      .string()
+      .regex(/^[0-9a-f]{8,64}$/i, 'expected the finding fingerprint (hex) from the JSON or SARIF output')
+      .optional(),
+    check: z.string().min(1).optional(),
+    target: z.string().min(1).optional().describe('server name, or "*" for every server'),
+    code: z.string().optional(),
+    reason: z.string().trim().min(3, 'give a reason'),
+    owner: z.string().trim().min(1, 'name an owner (who accepted the risk)'),
+    expires: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')
+      .refine((d) => !Number.isNaN(Date.parse(d)), 'not a date')
+      .optional(),
+  })
+  .strict()
+  .refine((w) => w.fingerprint || w.check, { message: 'a waiver needs a fingerprint, or a check and a target' })
+  .refine((w) => w.fingerprint || w.target, {
+    message: 'a check waiver needs a target (a server name, or "*" for every server)',
+    path: ['target'],
+  });
 const WaiverList = z.array(Waiver);
 export type Waiver = z.infer<typeof Waiver>;
 
 export function loadWaivers(file: string): Waiver[] {
   let data: unknown;
-  try { data = parseYaml(readFileSync(file, 'utf8')); } catch (err) {
+  try {
+    data = parseYaml(readFileSync(file, 'utf8'));
+  } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    throw new InputError(`--waivers ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message.split('\n')[0]}`, 'the waivers file is YAML: a list of {fingerprint | check + target, reason, owner, expires}');
+    throw new InputError(
+      `--waivers ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message.split('\n')[0]}`,
+      'the waivers file is YAML: a list of {fingerprint | check + target, reason, owner, expires}',
+    );
   }
   // Either a list, or { waivers: [...] }.
-  const list = data && typeof data === 'object' && !Array.isArray(data) && 'waivers' in data && Object.keys(data).length === 1 ? (data as { waivers: unknown }).waivers : data ?? [];
+  const list =
+    data && typeof data === 'object' && !Array.isArray(data) && 'waivers' in data && Object.keys(data).length === 1
+      ? (data as { waivers: unknown }).waivers
+      : (data ?? []);
   const r = WaiverList.safeParse(list);
   if (!r.success) {
     const i = r.error.issues[0]!;
-    throw new InputError(`--waivers ${file}: ${i.path.join('.') || '(root)'}: ${i.message}`, 'each waiver: fingerprint, or check and target; reason; owner; expires YYYY-MM-DD');
+    throw new InputError(
+      `--waivers ${file}: ${i.path.join('.') || '(root)'}: ${i.message}`,
+      'each waiver: fingerprint, or check and target; reason; owner; expires YYYY-MM-DD',
+    );
   }
   return r.data;
 }
@@ -53,10 +77,15 @@ export function applyWaivers(doc: ResultDocument, waivers: Waiver[], asOf: strin
     findings: t.findings.map((found) => {
       const { waived: _old, ...f } = found;
       if (f.status === 'pass' || f.status === 'not_applicable') return f;
-      const i = waivers.findIndex((w) => !isExpired(w, asOf)
-        && (w.fingerprint
-          ? w.fingerprint.toLowerCase() === f.fingerprint.toLowerCase()
-          : w.check === f.checkId && (w.target === '*' || w.target!.toLowerCase() === t.target.toLowerCase()) && (!w.code || w.code === f.code)));
+      const i = waivers.findIndex(
+        (w) =>
+          !isExpired(w, asOf) &&
+          (w.fingerprint
+            ? w.fingerprint.toLowerCase() === f.fingerprint.toLowerCase()
+            : w.check === f.checkId &&
+              (w.target === '*' || w.target!.toLowerCase() === t.target.toLowerCase()) &&
+              (!w.code || w.code === f.code)),
+      );
       if (i < 0) return f;
       used.add(i);
       const w = waivers[i]!;
@@ -66,7 +95,10 @@ export function applyWaivers(doc: ResultDocument, waivers: Waiver[], asOf: strin
   return {
     ...doc,
     targets,
-    waivers: waivers.map((w, i) => ({ ...w, state: isExpired(w, asOf) ? 'expired' as const : used.has(i) ? 'applied' as const : 'unused' as const })),
+    waivers: waivers.map((w, i) => ({
+      ...w,
+      state: isExpired(w, asOf) ? ('expired' as const) : used.has(i) ? ('applied' as const) : ('unused' as const),
+    })),
     summary: summarize(targets),
   };
 }
@@ -90,7 +122,9 @@ export function expireWaivers(doc: ResultDocument, asOf: string): ResultDocument
   return {
     ...doc,
     targets,
-    ...(doc.waivers ? { waivers: doc.waivers.map((w) => (isExpired(w, asOf) ? { ...w, state: 'expired' as const } : w)) } : {}),
+    ...(doc.waivers
+      ? { waivers: doc.waivers.map((w) => (isExpired(w, asOf) ? { ...w, state: 'expired' as const } : w)) }
+      : {}),
     summary: summarize(targets),
   };
 }
@@ -101,10 +135,12 @@ export function applyWaiversFile(doc: ResultDocument, file: string, asOf: string
 
 /** One line per waiver that needs attention (expired or unused), for stderr. */
 export function waiverWarnings(doc: ResultDocument): string[] {
-  return (doc.waivers ?? []).filter((w) => w.state !== 'applied').map((w) => {
-    const what = w.fingerprint ? `fingerprint ${w.fingerprint}` : `${w.check} on ${w.target ?? 'every server'}`;
-    return w.state === 'expired'
-      ? `waiver for ${what} (owner ${w.owner ?? 'not given'}) expired on ${w.expires}; it no longer applies`
-      : `waiver for ${w.fingerprint ? what : `${what}`} matched no open finding`;
-  });
+  return (doc.waivers ?? [])
+    .filter((w) => w.state !== 'applied')
+    .map((w) => {
+      const what = w.fingerprint ? `fingerprint ${w.fingerprint}` : `${w.check} on ${w.target ?? 'every server'}`;
+      return w.state === 'expired'
+        ? `waiver for ${what} (owner ${w.owner ?? 'not given'}) expired on ${w.expires}; it no longer applies`
+        : `waiver for ${w.fingerprint ? what : `${what}`} matched no open finding`;
+    });
 }

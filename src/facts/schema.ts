@@ -9,7 +9,10 @@ import { z } from 'zod';
 
 export const FACTS_SCHEMA_VERSION = '1';
 
-const source = z.string().min(1).describe('Where the fact was read, e.g. "ExSetup.exe FileVersion" or "X-OWA-Version header"');
+const source = z
+  .string()
+  .min(1)
+  .describe('Where the fact was read, e.g. "ExSetup.exe FileVersion" or "X-OWA-Version header"');
 const isoTime = z.string().describe('ISO 8601 / RFC 3339 timestamp');
 
 export const Product = z.enum(['2013', '2016', '2019', 'SE']);
@@ -73,8 +76,16 @@ export const Exchange = z.object({
   installedUpdates: z.array(InstalledUpdate).optional(),
   online: z.boolean().optional().describe('Exchange Online (15.20.x) answered, not an on-premises server'),
   notExchange: z.string().optional().describe('Reason the target is judged not to be Exchange'),
-  inconsistent: z.string().optional().describe('Remote fingerprints contradict each other (spoofing, stale caches): why; the build is then not claimed'),
-  esuEnrolled: z.boolean().optional().describe('Attested enrollment in the current Extended Security Update period (Exchange 2016/2019 after 2025-10-14); no collector can read it: set it from licensing records'),
+  inconsistent: z
+    .string()
+    .optional()
+    .describe('Remote fingerprints contradict each other (spoofing, stale caches): why; the build is then not claimed'),
+  esuEnrolled: z
+    .boolean()
+    .optional()
+    .describe(
+      'Attested enrollment in the current Extended Security Update period (Exchange 2016/2019 after 2025-10-14); no collector can read it: set it from licensing records',
+    ),
 });
 
 /**
@@ -140,7 +151,12 @@ export const Iis = z.object({
   source,
   virtualDirectories: z.array(VirtualDirectory).optional(),
   rewriteRules: z.array(RewriteRule).optional(),
-  rewriteRulesClearedIn: z.array(z.string()).optional().describe('Child configs (e.g. HttpProxy web.config) whose rewrite/rules has <clear/> or removes the mitigation rules'),
+  rewriteRulesClearedIn: z
+    .array(z.string())
+    .optional()
+    .describe(
+      'Child configs (e.g. HttpProxy web.config) whose rewrite/rules has <clear/> or removes the mitigation rules',
+    ),
   appPools: z.array(AppPool).optional(),
   globalModules: z.array(z.object({ name: z.string(), image: z.string().optional() })).optional(),
   urlRewriteInstalled: z.boolean().optional(),
@@ -191,18 +207,32 @@ export const Config = z.object({
   /** FIP-FS Configuration.xml contains the "|NO" OutsideIn override (re-opens ADV24199947). */
   outsideInDisabled: z.boolean().optional(),
   sslOffloading: z.boolean().optional(),
-  remotePowerShellNonAdminUsers: z.number().int().nonnegative().optional().describe('Count of non-admin users with RemotePowerShellEnabled'),
+  remotePowerShellNonAdminUsers: z
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .describe('Count of non-admin users with RemotePowerShellEnabled'),
 });
 
 export const Hybrid = z.object({
   source,
   configured: z.boolean().describe('Get-HybridConfiguration returned an object, or OAuth to EXO is configured'),
-  evoStsAuthServers: z.array(z.object({
-    name: z.string(),
-    applicationIdentifier: z.string().optional(),
-    enabled: z.boolean().optional(),
-  })).optional(),
-  firstPartySpKeyCredentials: z.number().int().nonnegative().optional().describe('keyCredentials left on the shared Office 365 Exchange Online service principal (tenant side)'),
+  evoStsAuthServers: z
+    .array(
+      z.object({
+        name: z.string(),
+        applicationIdentifier: z.string().optional(),
+        enabled: z.boolean().optional(),
+      }),
+    )
+    .optional(),
+  firstPartySpKeyCredentials: z
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .describe('keyCredentials left on the shared Office 365 Exchange Online service principal (tenant side)'),
 });
 
 export const TlsInfo = z.object({
@@ -226,8 +256,14 @@ export const HttpObservation = z.object({
   build: z.string().optional(),
   precision: Precision.optional(),
   frontEnd: z.string().optional(),
-  evidence: z.string().optional().describe('The raw text the build was read from (header, manifest element, resource path)'),
-  markers: z.array(z.string()).optional().describe('Product fingerprints seen (owa-logon-page, proxy-kemp-esp, exo-redirect, …)'),
+  evidence: z
+    .string()
+    .optional()
+    .describe('The raw text the build was read from (header, manifest element, resource path)'),
+  markers: z
+    .array(z.string())
+    .optional()
+    .describe('Product fingerprints seen (owa-logon-page, proxy-kemp-esp, exo-redirect, …)'),
   error: z.string().optional(),
   durationMs: z.number().optional(),
 });
@@ -255,29 +291,39 @@ export const HealthCheckerEvidence = z.object({
   file: z.string(),
   version: z.string().optional().describe('HealthCheckerVersion of the script that wrote the export'),
   generatedAt: isoTime.optional(),
-  export: z.enum(['full', 'display']).describe('full: the raw data objects survived; display: only HealthChecker\'s displayed results (Export-Clixml -Depth 2)'),
+  export: z
+    .enum(['full', 'display'])
+    .describe(
+      "full: the raw data objects survived; display: only HealthChecker's displayed results (Export-Clixml -Depth 2)",
+    ),
   vulnerabilities: z.array(z.string()).describe('CVE and ADV ids HealthChecker reported as "Security Vulnerability"'),
-  lines: z.array(z.object({ section: z.string(), name: z.string(), value: z.string() })).describe('HealthChecker\'s displayed results, section by section'),
+  lines: z
+    .array(z.object({ section: z.string(), name: z.string(), value: z.string() }))
+    .describe("HealthChecker's displayed results, section by section"),
 });
 
-export const Facts = z.object({
-  schemaVersion: z.literal(FACTS_SCHEMA_VERSION).optional(),
-  target: Target,
-  collectedAt: isoTime.optional(),
-  collectors: z.array(CollectorRun).optional(),
-  notCollected: z.array(NotCollected).optional(),
-  exchange: Exchange.optional(),
-  os: Os.optional(),
-  services: z.array(ServiceState).optional(),
-  iis: Iis.optional(),
-  config: Config.optional(),
-  hybrid: Hybrid.optional(),
-  http: Http.optional(),
-  healthChecker: HealthCheckerEvidence.optional(),
-}).strict().meta({ id: 'ExauditFacts', title: 'exaudit facts: what was observed about one Exchange server' });
+export const Facts = z
+  .object({
+    schemaVersion: z.literal(FACTS_SCHEMA_VERSION).optional(),
+    target: Target,
+    collectedAt: isoTime.optional(),
+    collectors: z.array(CollectorRun).optional(),
+    notCollected: z.array(NotCollected).optional(),
+    exchange: Exchange.optional(),
+    os: Os.optional(),
+    services: z.array(ServiceState).optional(),
+    iis: Iis.optional(),
+    config: Config.optional(),
+    hybrid: Hybrid.optional(),
+    http: Http.optional(),
+    healthChecker: HealthCheckerEvidence.optional(),
+  })
+  .strict()
+  .meta({ id: 'ExauditFacts', title: 'exaudit facts: what was observed about one Exchange server' });
 
 /** A facts file as people write it (published as reports/schema/facts.schema.json); parseFacts turns it into Facts. */
-export const FactsFile = Facts.extend({ exchange: ExchangeInput.optional() }).strict()
+export const FactsFile = Facts.extend({ exchange: ExchangeInput.optional() })
+  .strict()
   .meta({ id: 'ExauditFactsFile', title: 'exaudit facts file: what was observed about one Exchange server' });
 
 export type Facts = z.infer<typeof Facts>;

@@ -17,14 +17,22 @@ function problem(label: string, error: z.ZodError): InputError {
   const issue = error.issues[0]!;
   const path = issue.path.length ? issue.path.join('.') : '(root)';
   const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problems)` : '';
-  return new InputError(`${label}: ${path}: ${issue.message}${more}`, 'fix the file or regenerate it; the schema is reports/schema/facts.schema.json');
+  return new InputError(
+    `${label}: ${path}: ${issue.message}${more}`,
+    'fix the file or regenerate it; the schema is reports/schema/facts.schema.json',
+  );
 }
 
 export function parseFacts(data: unknown, label: string): Facts {
   const file = FactsFile.safeParse(data);
   if (!file.success) throw problem(label, file.error);
   const ex = file.data.exchange;
-  const filled = ex ? { ...file.data, exchange: { ...ex, precision: ex.precision ?? impliedPrecision(ex), source: ex.source ?? UNSTATED_SOURCE } } : file.data;
+  const filled = ex
+    ? {
+        ...file.data,
+        exchange: { ...ex, precision: ex.precision ?? impliedPrecision(ex), source: ex.source ?? UNSTATED_SOURCE },
+      }
+    : file.data;
   const r = Facts.safeParse(filled);
   if (!r.success) throw problem(label, r.error);
   return r.data;

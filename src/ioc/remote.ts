@@ -28,14 +28,22 @@ export interface RemoteSweepOptions extends SshOptions {
   maxDepth?: number;
 }
 
-export interface RemoteSweep { target: string; result?: UnitResult; failure?: { status: 'unreachable' | 'error'; error: string }; skipped: string[] }
+export interface RemoteSweep {
+  target: string;
+  result?: UnitResult;
+  failure?: { status: 'unreachable' | 'error'; error: string };
+  skipped: string[];
+}
 
 const SWEPT = /\.(log|txt|csv|xml|aspx|gz|zip)$/i;
 
 const call = <T>(fn: (cb: (err: Error | undefined | null, v: T) => void) => void): Promise<T> =>
   new Promise((resolve, reject) => fn((err, v) => (err ? reject(err) : resolve(v))));
 
-interface SftpEntry { filename: string; attrs: { mode: number; size: number } }
+interface SftpEntry {
+  filename: string;
+  attrs: { mode: number; size: number };
+}
 const isDir = (mode: number) => (mode & 0o170000) === 0o040000;
 
 /** Files under a remote root, depth-first in name order, within the bounds. */
@@ -46,11 +54,14 @@ async function list(sftp: SFTPWrapper, root: string, maxDepth: number, room: () 
     const entries: SftpEntry[] = [];
     try {
       for (;;) {
-        const batch = await new Promise<SftpEntry[] | false>((resolve, reject) => sftp.readdir(handle, (err, list) => {
-          if (err && (err as Error & { code?: number }).code === 1) resolve(false); // EOF
-          else if (err) reject(err);
-          else resolve(list as unknown as SftpEntry[]);
-        }));
+        const batch = await new Promise<SftpEntry[] | false>((resolve, reject) =>
+          sftp.readdir(handle, (err, list) => {
+            if (err && (err as Error & { code?: number }).code === 1)
+              resolve(false); // EOF
+            else if (err) reject(err);
+            else resolve(list as unknown as SftpEntry[]);
+          }),
+        );
         if (!batch) break;
         entries.push(...batch);
       }
@@ -60,8 +71,9 @@ async function list(sftp: SFTPWrapper, root: string, maxDepth: number, room: () 
     for (const e of entries.sort((a, b) => a.filename.localeCompare(b.filename))) {
       if (e.filename === '.' || e.filename === '..') continue;
       const path = `${dir}/${e.filename}`;
-      if (isDir(e.attrs.mode)) { if (depth < maxDepth) await visit(path, depth + 1); }
-      else if (SWEPT.test(e.filename) && room()) out.push(path);
+      if (isDir(e.attrs.mode)) {
+        if (depth < maxDepth) await visit(path, depth + 1);
+      } else if (SWEPT.test(e.filename) && room()) out.push(path);
     }
   };
   const st = await call<{ mode: number }>((cb) => sftp.stat(root, cb));
@@ -73,18 +85,45 @@ async function list(sftp: SFTPWrapper, root: string, maxDepth: number, room: () 
 /** Sweeps one server over SFTP; a failure is that server's, never the run's. */
 export function sweepOverSsh(t: SshTarget, opts: RemoteSweepOptions, compiled: Compiled[]): Promise<RemoteSweep> {
   const failed = (failure: SshFailure): RemoteSweep => ({ target: t.name, failure, skipped: [] });
-  const limit = { ms: opts.commandTimeoutMs, message: `the sweep did not finish within ${opts.commandTimeoutMs} ms (raise --timeout)` };
-  return withSshConnection(t, opts, failed, (conn, finish) => {
-    let finished = false;
-    const end = (r: RemoteSweep) => { finished = true; finish(r); };
-    conn.sftp((err, sftp) => {
-      if (err) return end(failed({ status: 'error', error: `no SFTP subsystem on ${t.host}:${t.port} (${errorMessage(err)}); ioc --ssh reads the logs over SFTP` }));
-      sweepFolders(t, opts, sftp, compiled, () => finished).then((r) => end(r), (e: unknown) => end(failed({ status: 'error', error: errorMessage(e) })));
-    });
-  }, limit);
+  const limit = {
+    ms: opts.commandTimeoutMs,
+    message: `the sweep did not finish within ${opts.commandTimeoutMs} ms (raise --timeout)`,
+  };
+  return withSshConnection(
+    t,
+    opts,
+    failed,
+    (conn, finish) => {
+      let finished = false;
+      const end = (r: RemoteSweep) => {
+        finished = true;
+        finish(r);
+      };
+      conn.sftp((err, sftp) => {
+        if (err)
+          return end(
+            failed({
+              status: 'error',
+              error: `no SFTP subsystem on ${t.host}:${t.port} (${errorMessage(err)}); ioc --ssh reads the logs over SFTP`,
+            }),
+          );
+        sweepFolders(t, opts, sftp, compiled, () => finished).then(
+          (r) => end(r),
+          (e: unknown) => end(failed({ status: 'error', error: errorMessage(e) })),
+        );
+      });
+    },
+    limit,
+  );
 }
 
-async function sweepFolders(t: SshTarget, opts: RemoteSweepOptions, sftp: SFTPWrapper, compiled: Compiled[], stopped: () => boolean): Promise<RemoteSweep> {
+async function sweepFolders(
+  t: SshTarget,
+  opts: RemoteSweepOptions,
+  sftp: SFTPWrapper,
+  compiled: Compiled[],
+  stopped: () => boolean,
+): Promise<RemoteSweep> {
   const res = emptyUnit();
   const skipped: string[] = [];
   const explicit = !!opts.paths?.length;
@@ -105,12 +144,25 @@ async function sweepFolders(t: SshTarget, opts: RemoteSweepOptions, sftp: SFTPWr
     for (const f of files) {
       if (stopped()) return { target: t.name, result: res, skipped };
       let stream: Readable;
-      try { stream = sftp.createReadStream(f, { flags: 'r' }); } catch (e) { res.unreadable.push({ file: `${t.name}:${f}`, error: errorMessage(e) }); continue; }
+      try {
+        stream = sftp.createReadStream(f, { flags: 'r' });
+      } catch (e) {
+        res.unreadable.push({ file: `${t.name}:${f}`, error: errorMessage(e) });
+        continue;
+      }
       const u = await scanRemoteStream(`${t.name}:${f}`, stream, compiled);
-      res.files += u.files; res.bytes += u.bytes; res.lines += u.lines; res.malformedLines += u.malformedLines;
-      res.hits.push(...u.hits); res.unreadable.push(...u.unreadable);
+      res.files += u.files;
+      res.bytes += u.bytes;
+      res.lines += u.lines;
+      res.malformedLines += u.malformedLines;
+      res.hits.push(...u.hits);
+      res.unreadable.push(...u.unreadable);
     }
   }
-  if (count > maxFiles) res.unreadable.push({ file: t.name, error: `more than ${maxFiles} files under the swept folders; the rest were not read` });
+  if (count > maxFiles)
+    res.unreadable.push({
+      file: t.name,
+      error: `more than ${maxFiles} files under the swept folders; the rest were not read`,
+    });
   return { target: t.name, result: res, skipped };
 }

@@ -14,11 +14,19 @@ export const LogSource = z.enum(['httpproxy', 'ecp', 'oabgen', 'eventlog', 'aspx
 export type LogSource = z.infer<typeof LogSource>;
 
 export const Indicator = z.object({
-  id: z.string(), advisory: z.string(), severity: z.enum(['critical', 'high', 'medium', 'low', 'info']), source: LogSource,
+  id: z.string(),
+  advisory: z.string(),
+  severity: z.enum(['critical', 'high', 'medium', 'low', 'info']),
+  source: LogSource,
   explanation: z.string(),
-  field: z.string().optional(), like: z.array(z.string()).optional(), notLike: z.array(z.string()).optional(),
-  equals: z.record(z.string(), z.string()).optional(), contains: z.record(z.string(), z.string()).optional(), level: z.string().optional(),
-  regex: z.string().optional(), captureNotContains: z.string().optional(),
+  field: z.string().optional(),
+  like: z.array(z.string()).optional(),
+  notLike: z.array(z.string()).optional(),
+  equals: z.record(z.string(), z.string()).optional(),
+  contains: z.record(z.string(), z.string()).optional(),
+  level: z.string().optional(),
+  regex: z.string().optional(),
+  captureNotContains: z.string().optional(),
   fieldsRegex: z.object({ fields: z.array(z.string()), pattern: z.string() }).optional(),
   stronger: z.object({ field: z.string(), empty: z.boolean(), note: z.string() }).optional(),
   /** Text a matching CSV record must contain (any one, case-insensitive): lets the sweep skip parsing the rest. */
@@ -28,18 +36,34 @@ export const Indicator = z.object({
 export type Indicator = z.infer<typeof Indicator>;
 
 export function loadIndicators(dir = join(DEFAULT_RULES_DIR, 'iocs')): Indicator[] {
-  return readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort().flatMap((f) => z.array(Indicator).parse(parseYaml(readFileSync(join(dir, f), 'utf8'))));
+  return readdirSync(dir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort()
+    .flatMap((f) => z.array(Indicator).parse(parseYaml(readFileSync(join(dir, f), 'utf8'))));
 }
 
 /** PowerShell -like: * and ? wildcards, case-insensitive. */
 function likeRe(pattern: string): RegExp {
-  return new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'is');
+  return new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+    'is',
+  );
 }
 
-export interface Compiled { ind: Indicator; like: RegExp[]; notLike: RegExp[]; regex?: RegExp; fieldsRegex?: RegExp }
+export interface Compiled {
+  ind: Indicator;
+  like: RegExp[];
+  notLike: RegExp[];
+  regex?: RegExp;
+  fieldsRegex?: RegExp;
+}
 export const compile = (ind: Indicator): Compiled => ({
   ind,
-  like: (ind.like ?? []).map(likeRe), notLike: (ind.notLike ?? []).map(likeRe),
+  like: (ind.like ?? []).map(likeRe),
+  notLike: (ind.notLike ?? []).map(likeRe),
   ...(ind.regex ? { regex: new RegExp(ind.regex, 'i') } : {}),
   ...(ind.fieldsRegex ? { fieldsRegex: new RegExp(ind.fieldsRegex.pattern, 'i') } : {}),
 });
@@ -50,13 +74,22 @@ const excerptOf = (s: string) => s.replace(/[\x00-\x1f\x7f]/g, ' ').slice(0, 240
 /** Splits one CSV line (RFC 4180 quotes). Returns undefined for an unterminated quote. */
 export function splitCsv(line: string): string[] | undefined {
   const out: string[] = [];
-  let cur = ''; let q = false;
+  let cur = '';
+  let q = false;
   for (let i = 0; i < line.length; i++) {
     const ch = line[i]!;
     if (q) {
-      if (ch === '"') { if (line[i + 1] === '"') { cur += '"'; i++; } else q = false; } else cur += ch;
+      if (ch === '"') {
+        if (line[i + 1] === '"') {
+          cur += '"';
+          i++;
+        } else q = false;
+      } else cur += ch;
     } else if (ch === '"') q = true;
-    else if (ch === ',') { out.push(cur); cur = ''; } else cur += ch;
+    else if (ch === ',') {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
   }
   if (q) return undefined;
   out.push(cur);
@@ -72,7 +105,8 @@ export function kindOf(file: string, firstLine: string): LogSource | undefined {
   if (/^#fields:.*anchormailbox/i.test(firstLine) || /\/httpproxy\//.test(p)) return 'httpproxy';
   if (/oabgeneratorlog/.test(p)) return 'oabgen';
   if (/\/ecp\/server\//.test(p) || /\/logging\/ecp\//.test(p)) return 'ecp';
-  if (/^"?(level|keywords)"?,.*(source|providername)/i.test(firstLine) || /application.*\.csv$/.test(p)) return 'eventlog';
+  if (/^"?(level|keywords)"?,.*(source|providername)/i.test(firstLine) || /application.*\.csv$/.test(p))
+    return 'eventlog';
   if (p.endsWith('.xml') && /<Events?[\s>]/.test(firstLine)) return 'eventlog';
   if (/listing|dir.*\.txt$|files.*\.txt$/.test(p)) return 'listing';
   return undefined;
@@ -89,23 +123,41 @@ export function rowMatches(c: Compiled, row: (f: string) => string | undefined):
     const v = row(f) ?? row(f === 'Source' ? 'ProviderName' : f) ?? '';
     if (v.toLowerCase() !== want.toLowerCase()) return false;
   }
-  for (const [f, want] of Object.entries(i.contains ?? {})) if (!(row(f) ?? '').toLowerCase().includes(want.toLowerCase())) return false;
+  for (const [f, want] of Object.entries(i.contains ?? {}))
+    if (!(row(f) ?? '').toLowerCase().includes(want.toLowerCase())) return false;
   if (i.level && !new RegExp(`^(${i.level}|2)$`, 'i').test(row('Level') ?? '')) return false;
   if (c.fieldsRegex) {
     const text = i.fieldsRegex!.fields.map((f) => row(f) ?? '').join('');
     let decoded = text;
-    try { decoded = decodeURIComponent(text); } catch { /* keep raw */ }
+    try {
+      decoded = decodeURIComponent(text);
+    } catch {
+      /* keep raw */
+    }
     if (!c.fieldsRegex.test(decoded)) return false;
   }
   return true;
 }
 
-export function hit(c: Compiled, file: string, line: number, text: string, row?: (f: string) => string | undefined): IocHit {
-  const strong = c.ind.stronger && row && (row(c.ind.stronger.field) ?? '') === '' ? ` [stronger: ${c.ind.stronger.note}]` : '';
+export function hit(
+  c: Compiled,
+  file: string,
+  line: number,
+  text: string,
+  row?: (f: string) => string | undefined,
+): IocHit {
+  const strong =
+    c.ind.stronger && row && (row(c.ind.stronger.field) ?? '') === '' ? ` [stronger: ${c.ind.stronger.note}]` : '';
   const ts = row?.('DateTime') ?? row?.('TimeCreated') ?? /^(\d{4}-\d\d-\d\dT[\d:.]+Z?)/.exec(text)?.[1];
   const ip = row?.('ClientIpAddress') ?? row?.('ClientIPAddress');
   return {
-    indicator: c.ind.id, advisory: c.ind.advisory + strong, severity: c.ind.severity, file, line,
-    ...(ts ? { timestamp: ts } : {}), ...(ip ? { clientIp: ip } : {}), excerpt: excerptOf(text),
+    indicator: c.ind.id,
+    advisory: c.ind.advisory + strong,
+    severity: c.ind.severity,
+    file,
+    line,
+    ...(ts ? { timestamp: ts } : {}),
+    ...(ip ? { clientIp: ip } : {}),
+    excerpt: excerptOf(text),
   };
 }

@@ -27,7 +27,14 @@ export interface UnitResult {
   unreadable: { file: string; error: string }[];
 }
 
-export const emptyUnit = (): UnitResult => ({ files: 0, bytes: 0, lines: 0, malformedLines: 0, hits: [], unreadable: [] });
+export const emptyUnit = (): UnitResult => ({
+  files: 0,
+  bytes: 0,
+  lines: 0,
+  malformedLines: 0,
+  hits: [],
+  unreadable: [],
+});
 
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 
@@ -50,7 +57,11 @@ class RecordScanner {
   private started = false;
   done = false;
 
-  constructor(readonly name: string, private readonly compiled: Compiled[], private readonly res: UnitResult) {}
+  constructor(
+    readonly name: string,
+    private readonly compiled: Compiled[],
+    private readonly res: UnitResult,
+  ) {}
 
   /** Decides the log kind from the name and the first line (or the start of an XML export). */
   begin(first: string): void {
@@ -68,8 +79,11 @@ class RecordScanner {
 
   /** A final line without its newline: a cut-off file, so it is always checked in full. */
   lastLine(line: string): void {
-    if (this.started && !this.done && (this.kind === 'httpproxy' || this.kind === 'eventlog')) { this.lineNo++; this.res.lines++; this.csv(line, true); }
-    else this.line(line);
+    if (this.started && !this.done && (this.kind === 'httpproxy' || this.kind === 'eventlog')) {
+      this.lineNo++;
+      this.res.lines++;
+      this.csv(line, true);
+    } else this.line(line);
   }
 
   line(line: string): void {
@@ -85,7 +99,11 @@ class RecordScanner {
     else this.text(line);
   }
 
-  malformed(): void { this.lineNo++; this.res.lines++; this.res.malformedLines++; }
+  malformed(): void {
+    this.lineNo++;
+    this.res.lines++;
+    this.res.malformedLines++;
+  }
 
   private setHeader(cols: string[]): void {
     this.header = cols;
@@ -94,21 +112,40 @@ class RecordScanner {
   }
 
   private csv(line: string, full = false): void {
-    if (line.startsWith('#Fields:')) { const h = splitCsv(line.slice(8).trim()); if (h) this.setHeader(h); return; }
+    if (line.startsWith('#Fields:')) {
+      const h = splitCsv(line.slice(8).trim());
+      if (h) this.setHeader(h);
+      return;
+    }
     if (line.startsWith('#') || line === '') return;
-    if (!this.header) { const h = splitCsv(line); if (h) this.setHeader(h); else this.res.malformedLines++; return; }
+    if (!this.header) {
+      const h = splitCsv(line);
+      if (h) this.setHeader(h);
+      else this.res.malformedLines++;
+      return;
+    }
     // Quoting never hides a needle, percent-encoding may: such a line is always parsed.
     if (!full && this.prefilter && !line.includes('%') && !this.prefilter.test(line)) {
       // Cannot match any rule: only a cheap shape check (a record starts with its DateTime and has room for every
       // column). Records that can match are parsed and checked against the header's column count below.
-      if (this.datedRecords && (line.length < this.header.length - 1 || !isDigit(line.charCodeAt(0)))) this.res.malformedLines++;
+      if (this.datedRecords && (line.length < this.header.length - 1 || !isDigit(line.charCodeAt(0))))
+        this.res.malformedLines++;
       return;
     }
     const quoted = line.includes('"');
-    if (!quoted && plainFieldCount(line) !== this.header.length) { this.res.malformedLines++; return; }
+    if (!quoted && plainFieldCount(line) !== this.header.length) {
+      this.res.malformedLines++;
+      return;
+    }
     const cols = quoted ? splitCsv(line) : line.split(',');
-    if (!cols || cols.length !== this.header.length) { this.res.malformedLines++; return; }
-    const row: Row = (f) => { const i = this.index.get(f.toLowerCase()); return i === undefined ? undefined : cols[i]; };
+    if (!cols || cols.length !== this.header.length) {
+      this.res.malformedLines++;
+      return;
+    }
+    const row: Row = (f) => {
+      const i = this.index.get(f.toLowerCase());
+      return i === undefined ? undefined : cols[i];
+    };
     for (const c of this.rules) if (rowMatches(c, row)) this.res.hits.push(hit(c, this.name, this.lineNo, line, row));
   }
 
@@ -116,7 +153,8 @@ class RecordScanner {
     for (const c of this.rules) {
       const m = c.regex?.exec(line);
       if (!m) continue;
-      if (c.ind.captureNotContains && (m[1] ?? '').toLowerCase().includes(c.ind.captureNotContains.toLowerCase())) continue;
+      if (c.ind.captureNotContains && (m[1] ?? '').toLowerCase().includes(c.ind.captureNotContains.toLowerCase()))
+        continue;
       this.res.hits.push(hit(c, this.name, this.lineNo, line));
     }
   }
@@ -128,12 +166,20 @@ class RecordScanner {
     let ev: Record<string, unknown>;
     try {
       ev = (eventParser.parse(xml) as { Event?: Record<string, unknown> }).Event ?? {};
-    } catch { this.res.malformedLines++; return; }
+    } catch {
+      this.res.malformedLines++;
+      return;
+    }
     const sys = (ev['System'] ?? {}) as Record<string, unknown>;
     const provider = (sys['Provider'] ?? {}) as Record<string, unknown>;
     const rendering = (ev['RenderingInfo'] ?? {}) as Record<string, unknown>;
     const data = ([] as unknown[]).concat(((ev['EventData'] ?? {}) as Record<string, unknown>)['Data'] ?? []);
-    const text = (v: unknown): string => (v && typeof v === 'object' ? String((v as Record<string, unknown>)['#text'] ?? '') : v === undefined ? '' : String(v));
+    const text = (v: unknown): string =>
+      v && typeof v === 'object'
+        ? String((v as Record<string, unknown>)['#text'] ?? '')
+        : v === undefined
+          ? ''
+          : String(v);
     const fields: Record<string, string> = {
       source: String(provider['@Name'] ?? ''),
       providername: String(provider['@Name'] ?? ''),
@@ -142,13 +188,22 @@ class RecordScanner {
       timecreated: String(((sys['TimeCreated'] ?? {}) as Record<string, unknown>)['@SystemTime'] ?? ''),
       message: text(rendering['Message']) || data.map(text).join(' '),
     };
-    if (!fields['source'] && !fields['eventid']) { this.res.malformedLines++; return; }
+    if (!fields['source'] && !fields['eventid']) {
+      this.res.malformedLines++;
+      return;
+    }
     const row: Row = (f) => fields[f.toLowerCase()];
     for (const c of this.rules) if (rowMatches(c, row)) this.res.hits.push(hit(c, this.name, this.lineNo, xml, row));
   }
 }
 
-const eventParser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', parseTagValue: false, removeNSPrefix: true, processEntities: true });
+const eventParser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@',
+  parseTagValue: false,
+  removeNSPrefix: true,
+  processEntities: true,
+});
 
 /**
  * Cuts bytes into lines (LF or CRLF) without ever holding more than MAX_LINE of one line. Chunks are fed as they
@@ -161,7 +216,10 @@ class LineCutter {
   private xml = false;
   private first = true;
 
-  constructor(private readonly scanner: RecordScanner, private readonly res: UnitResult) {}
+  constructor(
+    private readonly scanner: RecordScanner,
+    private readonly res: UnitResult,
+  ) {}
 
   /** Returns false once the scanner wants no more (a file it does not understand). */
   feed(chunk: Buffer): boolean {
@@ -184,7 +242,10 @@ class LineCutter {
         if (scanner.done) return false;
       }
     }
-    if (this.xml) { this.carry = events(text, scanner); return !scanner.done; }
+    if (this.xml) {
+      this.carry = events(text, scanner);
+      return !scanner.done;
+    }
     let start = 0;
     for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
       if (this.skipping) this.skipping = false;
@@ -204,7 +265,10 @@ class LineCutter {
 
   end(): void {
     const rest = this.carry + (this.decoder?.end() ?? '');
-    if (this.xml) { events(rest, this.scanner); return; }
+    if (this.xml) {
+      events(rest, this.scanner);
+      return;
+    }
     if (rest && !this.skipping) this.scanner.lastLine(rest.endsWith('\r') ? rest.slice(0, -1) : rest);
   }
 }
@@ -218,11 +282,17 @@ function events(text: string, scanner: RecordScanner): string {
     const open = text.indexOf('<Event', pos);
     if (open < 0) return '';
     const next = text.charAt(open + 6);
-    if (next === 's') { pos = open + 7; continue; } // <Events> root
+    if (next === 's') {
+      pos = open + 7;
+      continue;
+    } // <Events> root
     const close = text.indexOf('</Event>', open);
     if (close < 0) {
       const rest = text.slice(open);
-      if (rest.length > MAX_EVENT) { scanner.malformed(); return ''; }
+      if (rest.length > MAX_EVENT) {
+        scanner.malformed();
+        return '';
+      }
       return rest;
     }
     scanner.event(text.slice(open, close + 8));
@@ -254,7 +324,8 @@ function scanPlainFile(file: string, compiled: Compiled[], res: UnitResult): voi
     fd = openSync(file, 'r');
     const buf = Buffer.allocUnsafe(CHUNK);
     let more = true;
-    for (let n = readSync(fd, buf, 0, CHUNK, null); n > 0; n = readSync(fd, buf, 0, CHUNK, null)) if (!(more = cutter.feed(buf.subarray(0, n)))) break;
+    for (let n = readSync(fd, buf, 0, CHUNK, null); n > 0; n = readSync(fd, buf, 0, CHUNK, null))
+      if (!(more = cutter.feed(buf.subarray(0, n)))) break;
     if (more) cutter.end();
   } catch (err) {
     res.unreadable.push({ file, error: errorMessage(err) });
@@ -275,19 +346,30 @@ export async function scanPath(file: string, compiled: Compiled[]): Promise<Unit
   const res = emptyUnit();
   if (file.toLowerCase().endsWith('.zip')) {
     let entries;
-    try { entries = await readZipEntries(file); } catch (err) { res.unreadable.push({ file, error: errorMessage(err) }); return res; }
+    try {
+      entries = await readZipEntries(file);
+    } catch (err) {
+      res.unreadable.push({ file, error: errorMessage(err) });
+      return res;
+    }
     for (const e of entries) {
       if (e.directory) continue;
       const name = `${file}!/${e.name}`;
       res.files++;
       let stream: Readable;
-      try { stream = await openZipEntry(file, e); } catch (err) { res.unreadable.push({ file: name, error: errorMessage(err) }); continue; }
+      try {
+        stream = await openZipEntry(file, e);
+      } catch (err) {
+        res.unreadable.push({ file: name, error: errorMessage(err) });
+        continue;
+      }
       await scanStream(name.replace(/\.gz$/i, ''), gunzipIf(e.name, stream), compiled, res);
     }
     return res;
   }
   res.files++;
-  if (file.toLowerCase().endsWith('.gz')) await scanStream(file.slice(0, -3), gunzipIf(file, createReadStream(file)), compiled, res);
+  if (file.toLowerCase().endsWith('.gz'))
+    await scanStream(file.slice(0, -3), gunzipIf(file, createReadStream(file)), compiled, res);
   else scanPlainFile(file, compiled, res);
   return res;
 }

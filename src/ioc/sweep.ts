@@ -17,8 +17,18 @@ import { emptyUnit, scanPath, type UnitResult } from './scan-unit.js';
 export { loadIndicators, splitCsv } from './rules.js';
 export type { Indicator } from './rules.js';
 
-export interface SweepSummary { files: number; bytes: number; lines: number; malformedLines: number; hits: number; unreadable: { file: string; error: string }[] }
-export interface SweepResult { summary: SweepSummary; hits: IocHit[] }
+export interface SweepSummary {
+  files: number;
+  bytes: number;
+  lines: number;
+  malformedLines: number;
+  hits: number;
+  unreadable: { file: string; error: string }[];
+}
+export interface SweepResult {
+  summary: SweepSummary;
+  hits: IocHit[];
+}
 
 export interface SweepOptions {
   indicators?: Indicator[];
@@ -29,16 +39,29 @@ export interface SweepOptions {
 /** Below this total size the sweep stays in this thread. */
 const INLINE_BYTES = 8 * 1024 * 1024;
 
-interface Input { file: string; size: number }
+interface Input {
+  file: string;
+  size: number;
+}
 
 function walk(paths: string[], onError: (file: string, err: unknown) => void): Input[] {
   const files: Input[] = [];
   const visit = (p: string) => {
     let st;
-    try { st = statSync(p); } catch (err) { onError(p, err); return; }
+    try {
+      st = statSync(p);
+    } catch (err) {
+      onError(p, err);
+      return;
+    }
     if (st.isDirectory()) {
       let names: string[];
-      try { names = readdirSync(p).sort(); } catch (err) { onError(p, err); return; }
+      try {
+        names = readdirSync(p).sort();
+      } catch (err) {
+        onError(p, err);
+        return;
+      }
       for (const f of names) visit(join(p, f));
     } else files.push({ file: p, size: st.size });
   };
@@ -59,20 +82,39 @@ async function inPool(inputs: Input[], indicators: Indicator[], jobs: number): P
   const order = inputs.map((_, i) => i).sort((a, b) => inputs[b]!.size - inputs[a]!.size);
   let next = 0;
   const url = workerUrl();
-  await Promise.all(Array.from({ length: jobs }, () => new Promise<void>((resolve, reject) => {
-    const w = new Worker(url, { workerData: { indicators }, execArgv: [] }); // not the parent's flags (--input-type breaks workers)
-    const feed = () => {
-      if (next >= order.length) { w.postMessage('stop'); return; }
-      const id = order[next++]!;
-      w.postMessage({ id, file: inputs[id]!.file });
-    };
-    w.on('message', (m: { id: number; result: UnitResult }) => { results[m.id] = m.result; feed(); });
-    w.on('error', reject);
-    w.on('exit', () => resolve());
-    feed();
-  })));
+  await Promise.all(
+    Array.from(
+      { length: jobs },
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const w = new Worker(url, { workerData: { indicators }, execArgv: [] }); // not the parent's flags (--input-type breaks workers)
+          const feed = () => {
+            if (next >= order.length) {
+              w.postMessage('stop');
+              return;
+            }
+            const id = order[next++]!;
+            w.postMessage({ id, file: inputs[id]!.file });
+          };
+          w.on('message', (m: { id: number; result: UnitResult }) => {
+            results[m.id] = m.result;
+            feed();
+          });
+          w.on('error', reject);
+          w.on('exit', () => resolve());
+          feed();
+        }),
+    ),
+  );
   // A worker that died leaves holes; those inputs are reported, never silently dropped.
-  return results.map((r, i) => r ?? { ...emptyUnit(), files: 1, unreadable: [{ file: inputs[i]!.file, error: 'the sweep thread for this file stopped' }] });
+  return results.map(
+    (r, i) =>
+      r ?? {
+        ...emptyUnit(),
+        files: 1,
+        unreadable: [{ file: inputs[i]!.file, error: 'the sweep thread for this file stopped' }],
+      },
+  );
 }
 
 export async function sweep(paths: string[], opts: SweepOptions = {}): Promise<SweepResult> {
@@ -94,7 +136,14 @@ export async function sweep(paths: string[], opts: SweepOptions = {}): Promise<S
 
 /** Sums the per-input results in input order (hits stay in line order within an input). */
 export function merge(units: UnitResult[], unreadable: SweepSummary['unreadable'] = []): SweepResult {
-  const summary: SweepSummary = { files: 0, bytes: 0, lines: 0, malformedLines: 0, hits: 0, unreadable: [...unreadable] };
+  const summary: SweepSummary = {
+    files: 0,
+    bytes: 0,
+    lines: 0,
+    malformedLines: 0,
+    hits: 0,
+    unreadable: [...unreadable],
+  };
   const hits: IocHit[] = [];
   for (const u of units) {
     summary.files += u.files;

@@ -9,6 +9,9 @@ import { scanPath } from './scan-unit.js';
 const compiled = (workerData as { indicators: Indicator[] }).indicators.map(compile);
 
 parentPort!.on('message', (msg: { id: number; file: string } | 'stop') => {
-  if (msg === 'stop') { parentPort!.close(); return; }
+  if (msg === 'stop') {
+    parentPort!.close();
+    return;
+  }
   void scanPath(msg.file, compiled).then((result) => parentPort!.postMessage({ id: msg.id, result }));
 });

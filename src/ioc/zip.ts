@@ -26,7 +26,10 @@ const CENTRAL = 0x02014b50;
 const LOCAL = 0x04034b50;
 
 export class ZipError extends Error {
-  constructor(message: string) { super(message); this.name = 'ZipError'; }
+  constructor(message: string) {
+    super(message);
+    this.name = 'ZipError';
+  }
 }
 
 async function readAt(fh: FileHandle, position: number, length: number): Promise<Buffer> {
@@ -50,7 +53,11 @@ export async function readZipEntries(file: string): Promise<ZipEntry[]> {
     const tailLen = Math.min(size, 22 + 0xffff);
     const tail = await readAt(fh, size - tailLen, tailLen);
     let at = -1;
-    for (let i = tail.length - 22; i >= 0; i--) if (tail.readUInt32LE(i) === EOCD) { at = i; break; }
+    for (let i = tail.length - 22; i >= 0; i--)
+      if (tail.readUInt32LE(i) === EOCD) {
+        at = i;
+        break;
+      }
     if (at < 0) throw new ZipError('no end of central directory record (not a zip archive, or truncated)');
     let count = tail.readUInt16LE(at + 10);
     let cdSize = tail.readUInt32LE(at + 12);
@@ -62,12 +69,14 @@ export async function readZipEntries(file: string): Promise<ZipEntry[]> {
       cdSize = u64(rec, 40);
       cdOffset = u64(rec, 48);
     }
-    if (cdOffset + cdSize > size) throw new ZipError('central directory lies beyond the end of the file (truncated archive)');
+    if (cdOffset + cdSize > size)
+      throw new ZipError('central directory lies beyond the end of the file (truncated archive)');
     const cd = await readAt(fh, cdOffset, cdSize);
     const entries: ZipEntry[] = [];
     let p = 0;
     for (let n = 0; n < count; n++) {
-      if (p + 46 > cd.length || cd.readUInt32LE(p) !== CENTRAL) throw new ZipError(`central directory entry ${n + 1} of ${count} is damaged`);
+      if (p + 46 > cd.length || cd.readUInt32LE(p) !== CENTRAL)
+        throw new ZipError(`central directory entry ${n + 1} of ${count} is damaged`);
       const flags = cd.readUInt16LE(p + 8);
       const method = cd.readUInt16LE(p + 10);
       let compressedSize = cd.readUInt32LE(p + 20);
@@ -86,13 +95,29 @@ export async function readZipEntries(file: string): Promise<ZipEntry[]> {
         const len = cd.readUInt16LE(e + 2);
         if (id === 0x0001) {
           let q = e + 4;
-          if (uncompressed === 0xffffffff) { uncompressed = u64(cd, q); q += 8; }
-          if (compressedSize === 0xffffffff) { compressedSize = u64(cd, q); q += 8; }
-          if (offset === 0xffffffff) { offset = u64(cd, q); }
+          if (uncompressed === 0xffffffff) {
+            uncompressed = u64(cd, q);
+            q += 8;
+          }
+          if (compressedSize === 0xffffffff) {
+            compressedSize = u64(cd, q);
+            q += 8;
+          }
+          if (offset === 0xffffffff) {
+            offset = u64(cd, q);
+          }
         }
         e += 4 + len;
       }
-      entries.push({ name, method, compressedSize, size: uncompressed, localHeaderOffset: offset, encrypted: (flags & 1) === 1, directory: name.endsWith('/') });
+      entries.push({
+        name,
+        method,
+        compressedSize,
+        size: uncompressed,
+        localHeaderOffset: offset,
+        encrypted: (flags & 1) === 1,
+        directory: name.endsWith('/'),
+      });
       p = extraEnd + commentLen;
     }
     return entries;
@@ -116,11 +141,17 @@ function capped(limit: number): Transform {
 /** A stream of one entry's content. */
 export async function openZipEntry(file: string, entry: ZipEntry): Promise<Readable> {
   if (entry.encrypted) throw new ZipError('encrypted entry');
-  if (entry.method !== 0 && entry.method !== 8) throw new ZipError(`compression method ${entry.method} is not supported (stored and deflate are)`);
+  if (entry.method !== 0 && entry.method !== 8)
+    throw new ZipError(`compression method ${entry.method} is not supported (stored and deflate are)`);
   const fh = await open(file, 'r');
   let header: Buffer;
-  try { header = await readAt(fh, entry.localHeaderOffset, 30); } finally { await fh.close(); }
-  if (header.length < 30 || header.readUInt32LE(0) !== LOCAL) throw new ZipError('local header missing (damaged archive)');
+  try {
+    header = await readAt(fh, entry.localHeaderOffset, 30);
+  } finally {
+    await fh.close();
+  }
+  if (header.length < 30 || header.readUInt32LE(0) !== LOCAL)
+    throw new ZipError('local header missing (damaged archive)');
   const start = entry.localHeaderOffset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
   if (entry.compressedSize === 0) return Readable.from([]);
   const raw = createReadStream(file, { start, end: start + entry.compressedSize - 1 });

@@ -72,7 +72,13 @@ export function defaultHttpFleet(): LabServerSpec[] {
     { name: 'ex2019-cu14-nov24', build: '15.2.1544.14' },
     { name: 'ex2019-cu15-aug26', build: '15.2.1748.49' },
     { name: 'exse-aug26', build: '15.2.2562.46' },
-    { name: 'ex2019-lb-pair', frontEnds: [{ name: 'EXLB01', build: '15.2.1748.49' }, { name: 'EXLB02', build: '15.2.1748.36' }] },
+    {
+      name: 'ex2019-lb-pair',
+      frontEnds: [
+        { name: 'EXLB01', build: '15.2.1748.49' },
+        { name: 'EXLB02', build: '15.2.1748.36' },
+      ],
+    },
     { name: 'exo-autodiscover', kind: 'online' },
     { name: 'intranet-nginx', kind: 'not-exchange', flavor: 'nginx' },
     { name: 'owa-behind-kemp', kind: 'proxy' },

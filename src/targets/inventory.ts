@@ -11,26 +11,48 @@ import { parseDocument, isMap, isSeq, LineCounter } from 'yaml';
 import { z } from 'zod';
 import { InputError } from '../util/errors.js';
 
-export const InventoryEntry = z.object({
-  host: z.string().min(1),
-  port: z.coerce.number().int().min(1).max(65535).optional(),
-  user: z.string().optional(),
-  transport: z.enum(['ssh', 'http']).default('ssh'),
-  identity: z.string().optional(),
-  tags: z.union([z.array(z.string()), z.string().transform((s) => s.split(/[;|,]/).map((x) => x.trim()).filter(Boolean))]).optional(),
-}).strict();
+export const InventoryEntry = z
+  .object({
+    host: z.string().min(1),
+    port: z.coerce.number().int().min(1).max(65535).optional(),
+    user: z.string().optional(),
+    transport: z.enum(['ssh', 'http']).default('ssh'),
+    identity: z.string().optional(),
+    tags: z
+      .union([
+        z.array(z.string()),
+        z.string().transform((s) =>
+          s
+            .split(/[;|,]/)
+            .map((x) => x.trim())
+            .filter(Boolean),
+        ),
+      ])
+      .optional(),
+  })
+  .strict();
 export type InventoryEntry = z.infer<typeof InventoryEntry> & { file: string; line: number };
 
 function fail(file: string, line: number | undefined, msg: string): never {
-  throw new InputError(`${file}${line ? `:${line}` : ''}: ${msg}`, 'an inventory entry has host and optional port, user, transport (ssh|http), identity, tags');
+  throw new InputError(
+    `${file}${line ? `:${line}` : ''}: ${msg}`,
+    'an inventory entry has host and optional port, user, transport (ssh|http), identity, tags',
+  );
 }
 
 function validate(file: string, line: number, raw: unknown): InventoryEntry {
   const r = InventoryEntry.safeParse(raw);
-  if (!r.success) { const i = r.error.issues[0]!; fail(file, line, `${i.path.join('.') || 'entry'}: ${i.message}`); }
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    fail(file, line, `${i.path.join('.') || 'entry'}: ${i.message}`);
+  }
   // An identity path is read relative to the inventory's folder (so a repository's inventory works from anywhere); ~ is the home folder.
-  const identity = r.data.identity === undefined ? undefined
-    : r.data.identity.startsWith('~/') ? join(homedir(), r.data.identity.slice(2)) : resolve(dirname(file), r.data.identity);
+  const identity =
+    r.data.identity === undefined
+      ? undefined
+      : r.data.identity.startsWith('~/')
+        ? join(homedir(), r.data.identity.slice(2))
+        : resolve(dirname(file), r.data.identity);
   return { ...r.data, ...(identity ? { identity } : {}), file, line };
 }
 
@@ -44,7 +66,15 @@ export function csvCells(line: string): string[] | undefined {
     if (line[i] === '"') {
       for (i++; ; i++) {
         if (i >= line.length) return undefined; // unterminated quote
-        if (line[i] === '"') { if (line[i + 1] === '"') { cell += '"'; i++; } else { i++; break; } } else cell += line[i];
+        if (line[i] === '"') {
+          if (line[i + 1] === '"') {
+            cell += '"';
+            i++;
+          } else {
+            i++;
+            break;
+          }
+        } else cell += line[i];
       }
       while (line[i] === ' ' || line[i] === '\t') i++;
       if (i < line.length && line[i] !== ',') return undefined;
@@ -68,13 +98,19 @@ function parseCsv(file: string, text: string): InventoryEntry[] {
     const cells = csvCells(l);
     if (!cells) fail(file, i + 2, 'a quoted cell is not closed');
     if (cells.length !== header!.length) fail(file, i + 2, `expected ${header!.length} columns, found ${cells.length}`);
-    return [validate(file, i + 2, Object.fromEntries(header!.map((h, j) => [h, cells[j]]).filter(([, v]) => v !== '')))];
+    return [
+      validate(file, i + 2, Object.fromEntries(header!.map((h, j) => [h, cells[j]]).filter(([, v]) => v !== ''))),
+    ];
   });
 }
 
 export function readInventory(file: string): InventoryEntry[] {
   let text: string;
-  try { text = readFileSync(file, 'utf8').replace(/^\uFEFF/, ''); } catch (err) { throw new InputError(`--inventory ${file}: ${(err as Error).message}`); }
+  try {
+    text = readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
+  } catch (err) {
+    throw new InputError(`--inventory ${file}: ${(err as Error).message}`);
+  }
   if (/\.csv$/i.test(file)) return parseCsv(file, text);
   // YAML is a superset of JSON: one parser, with line numbers.
   const lc = new LineCounter();
@@ -93,8 +129,13 @@ export function readInventory(file: string): InventoryEntry[] {
 /** "2/4" → {k: 2, n: 4}; K counts from 1. */
 export function parseShard(spec: string): { k: number; n: number } {
   const m = /^(\d+)\/(\d+)$/.exec(spec.trim());
-  const k = Number(m?.[1]); const n = Number(m?.[2]);
-  if (!m || n < 1 || k < 1 || k > n) throw new InputError(`--shard "${spec}" is not K/N with 1 ≤ K ≤ N`, 'for example --shard 2/4; in a Kubernetes Indexed Job use --shard $((JOB_COMPLETION_INDEX+1))/N');
+  const k = Number(m?.[1]);
+  const n = Number(m?.[2]);
+  if (!m || n < 1 || k < 1 || k > n)
+    throw new InputError(
+      `--shard "${spec}" is not K/N with 1 ≤ K ≤ N`,
+      'for example --shard 2/4; in a Kubernetes Indexed Job use --shard $((JOB_COMPLETION_INDEX+1))/N',
+    );
   return { k, n };
 }
 

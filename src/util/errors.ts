@@ -8,7 +8,10 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 /** A problem with what the user gave us: a flag, a file, an input value. Always exit 2, one line. */
 export class InputError extends Error {
   readonly exitCode: ExitCode = EXIT.USAGE;
-  constructor(message: string, readonly hint?: string) {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
     super(message);
     this.name = 'InputError';
   }

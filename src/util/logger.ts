@@ -6,9 +6,22 @@
 import { pino, type Logger, type LevelWithSilent } from 'pino';
 
 export const REDACT_PATHS = [
-  'password', 'passphrase', 'privateKey', 'secret', 'token', 'authorization',
-  '*.password', '*.passphrase', '*.privateKey', '*.secret', '*.token', '*.authorization',
-  'headers.authorization', 'headers.cookie', '*.headers.authorization', '*.headers.cookie',
+  'password',
+  'passphrase',
+  'privateKey',
+  'secret',
+  'token',
+  'authorization',
+  '*.password',
+  '*.passphrase',
+  '*.privateKey',
+  '*.secret',
+  '*.token',
+  '*.authorization',
+  'headers.authorization',
+  'headers.cookie',
+  '*.headers.authorization',
+  '*.headers.cookie',
 ];
 
 const ENCODED = /(-EncodedCommand\s+)[A-Za-z0-9+/=]{8,}/gi;
@@ -36,7 +49,10 @@ export function createLogger(opts: LogOptions = {}): Logger {
     serializers: { command: (c: unknown) => (typeof c === 'string' ? scrubText(c) : c) },
     hooks: {
       logMethod(this: Logger, args: unknown[], method: (...a: unknown[]) => void) {
-        method.apply(this, args.map((a) => (typeof a === 'string' ? scrubText(a) : a)));
+        method.apply(
+          this,
+          args.map((a) => (typeof a === 'string' ? scrubText(a) : a)),
+        );
       },
     },
   };

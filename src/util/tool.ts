@@ -9,7 +9,9 @@ function findRoot(start: string): string {
     try {
       const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string };
       if (pkg.name === 'exaudit') return dir;
-    } catch { /* keep walking up */ }
+    } catch {
+      /* keep walking up */
+    }
     dir = dirname(dir);
   }
   throw new Error('exaudit: cannot find the package root (package.json named exaudit)');
@@ -17,5 +19,7 @@ function findRoot(start: string): string {
 
 /** Works from src/ (vitest) and from dist/src/ (compiled). */
 export const PROJECT_ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));
-export const TOOL_VERSION: string = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+export const TOOL_VERSION: string = (
+  JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }
+).version;
 export const DEFAULT_RULES_DIR = resolve(PROJECT_ROOT, 'rules');

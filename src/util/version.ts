@@ -14,7 +14,10 @@ const BUILD_RE = /^\s*v?(\d{1,2})\.(\d{1,2})\.(\d{1,5})(?:\.(\d{1,5}))?\s*$/;
 export function parseBuild(input: string): ParsedBuild | undefined {
   const m = BUILD_RE.exec(input);
   if (!m) return undefined;
-  const parts = m.slice(1).filter((p): p is string => p !== undefined).map((p) => Number.parseInt(p, 10));
+  const parts = m
+    .slice(1)
+    .filter((p): p is string => p !== undefined)
+    .map((p) => Number.parseInt(p, 10));
   return { parts, text: parts.join('.') };
 }
 

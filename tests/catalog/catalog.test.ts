@@ -7,7 +7,9 @@ import { compareBuilds } from '../../src/util/version.js';
 import { DEFAULT_RULES_DIR } from '../../src/util/tool.js';
 
 let catalog: Catalog;
-beforeAll(() => { catalog = loadCatalog(); });
+beforeAll(() => {
+  catalog = loadCatalog();
+});
 
 describe('catalog invariants', () => {
   it('covers every product with CU base builds in order', () => {
@@ -16,17 +18,21 @@ describe('catalog invariants', () => {
       expect(cus.length).toBeGreaterThan(0);
       for (let i = 1; i < cus.length; i++) expect(compareBuilds(cus[i - 1]!.build, cus[i]!.build)).toBe(-1);
     }
-    expect(catalog.cus('2019').map((c) => c.cu)).toEqual(['RTM', ...Array.from({ length: 15 }, (_, i) => `CU${i + 1}`)]);
+    expect(catalog.cus('2019').map((c) => c.cu)).toEqual([
+      'RTM',
+      ...Array.from({ length: 15 }, (_, i) => `CU${i + 1}`),
+    ]);
     expect(catalog.cus('2016').at(-1)?.cu).toBe('CU23');
     expect(catalog.cus('2013').map((c) => c.cu)).toContain('CU4');
   });
 
-  it('every update\'s fixed build exists in builds, on the CU the update says', () => {
-    for (const u of catalog.updates) for (const f of u.fixes) {
-      const b = catalog.build(f.build);
-      expect(b, `${u.id} ${f.build}`).toBeDefined();
-      expect(`${b!.product} ${b!.cu}`).toBe(`${f.product} ${f.cu}`);
-    }
+  it("every update's fixed build exists in builds, on the CU the update says", () => {
+    for (const u of catalog.updates)
+      for (const f of u.fixes) {
+        const b = catalog.build(f.build);
+        expect(b, `${u.id} ${f.build}`).toBeDefined();
+        expect(`${b!.product} ${b!.cu}`).toBe(`${f.product} ${f.cu}`);
+      }
   });
 
   it('every CVE has a fixing update or a configuration condition for each product it affects', () => {
@@ -39,7 +45,7 @@ describe('catalog invariants', () => {
     }
   });
 
-  it('every update fixes each affected CU\'s latest build at most once, and release dates are ordered within a CU', () => {
+  it("every update fixes each affected CU's latest build at most once, and release dates are ordered within a CU", () => {
     for (const u of catalog.updates) {
       const cus = u.fixes.map((f) => `${f.product} ${f.cu}`);
       expect(new Set(cus).size, u.id).toBe(cus.length);
@@ -61,18 +67,26 @@ describe('catalog invariants', () => {
     let scored = 0;
     for (const c of catalog.cves) {
       if (c.cvss === null || c.cvss === undefined) {
-        expect((c.notes ?? []).some((n) => /CVSS/.test(n)), `${c.id} has no CVSS and no note saying why`).toBe(true);
+        expect(
+          (c.notes ?? []).some((n) => /CVSS/.test(n)),
+          `${c.id} has no CVSS and no note saying why`,
+        ).toBe(true);
         continue;
       }
       scored++;
       expect(c.cvss).toBeGreaterThanOrEqual(0);
       expect(c.cvss).toBeLessThanOrEqual(10);
-      expect(c.cvssVector, c.id).toMatch(/^CVSS:3\.[01]\/AV:[NALP]\/AC:[LH]\/PR:[NLH]\/UI:[NR]\/S:[UC]\/C:[NLH]\/I:[NLH]\/A:[NLH]/);
+      expect(c.cvssVector, c.id).toMatch(
+        /^CVSS:3\.[01]\/AV:[NALP]\/AC:[LH]\/PR:[NLH]\/UI:[NR]\/S:[UC]\/C:[NLH]\/I:[NLH]\/A:[NLH]/,
+      );
       expect(c.sources, c.id).toContain('cvelist');
     }
     expect(scored).toBeGreaterThan(100);
     // Spot checks against Microsoft's records: ProxyLogon's SSRF and ProxyShell's elevation.
-    expect(catalog.cve('CVE-2021-26855')).toMatchObject({ cvss: 9.1, cvssVector: expect.stringMatching(/^CVSS:3\.1\/AV:N\/AC:L\/PR:N\/UI:N\/S:U\/C:H\/I:H\/A:N/) });
+    expect(catalog.cve('CVE-2021-26855')).toMatchObject({
+      cvss: 9.1,
+      cvssVector: expect.stringMatching(/^CVSS:3\.1\/AV:N\/AC:L\/PR:N\/UI:N\/S:U\/C:H\/I:H\/A:N/),
+    });
     expect(catalog.cve('CVE-2021-34523')!.cvss).toBe(9);
   });
   it('knows the anchor facts of the reference notes', () => {
@@ -101,10 +115,15 @@ describe('catalog validation', () => {
     writeFileSync(join(dir, 'updates.json'), JSON.stringify(updates));
     const { catalog: bad, problems } = tryLoadCatalog(dir);
     expect(bad).toBeUndefined();
-    expect(problems).toEqual(expect.arrayContaining([
-      expect.objectContaining({ file: 'updates.json', message: expect.stringMatching(/15\.2\.9999\.1 is not in builds\.json/) }),
-      expect.objectContaining({ file: 'updates.json', message: expect.stringMatching(/duplicate id/) }),
-    ]));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          file: 'updates.json',
+          message: expect.stringMatching(/15\.2\.9999\.1 is not in builds\.json/),
+        }),
+        expect.objectContaining({ file: 'updates.json', message: expect.stringMatching(/duplicate id/) }),
+      ]),
+    );
   });
 
   it('reports schema errors with their path', () => {

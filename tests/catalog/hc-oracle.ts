@@ -7,7 +7,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compareBuilds } from '../../src/util/version.js';
 
-interface HcCu { product: string; cu: string; build: string; releaseDate: string; sus: Record<string, string> }
+interface HcCu {
+  product: string;
+  cu: string;
+  build: string;
+  releaseDate: string;
+  sus: Record<string, string>;
+}
 interface HcTables {
   cus: HcCu[];
   dictionary: { su: string; cve: string; products: string[] }[];
@@ -17,7 +23,9 @@ interface HcTables {
   pesterAnchors: { build: string; lines: number }[];
 }
 
-export const HC: HcTables = JSON.parse(readFileSync(join(import.meta.dirname, '../../fixtures/healthchecker-tables/hc-tables.json'), 'utf8'));
+export const HC: HcTables = JSON.parse(
+  readFileSync(join(import.meta.dirname, '../../fixtures/healthchecker-tables/hc-tables.json'), 'utf8'),
+);
 
 export function hcProduct(build: string): string {
   const [, min, b] = build.split('.').map(Number);
@@ -33,7 +41,9 @@ function cuOf(build: string, product: string): HcCu | undefined {
 /** Test-ExchangeBuildGreaterOrEqualThanSecurityPatch. */
 export function hcApplied(su: string, build: string): boolean {
   const product = hcProduct(build);
-  const carriers = HC.cus.filter((c) => c.product === product && c.sus[su]).sort((a, b) => b.releaseDate.localeCompare(a.releaseDate));
+  const carriers = HC.cus
+    .filter((c) => c.product === product && c.sus[su])
+    .sort((a, b) => b.releaseDate.localeCompare(a.releaseDate));
   if (!carriers.length) return true;
   if (compareBuilds(build, carriers[0]!.sus[su]!) >= 0) return true;
   const own = cuOf(build, product);
@@ -56,7 +66,8 @@ export function hcLines(build: string): string[] {
   for (const o of HC.overrides) if (!hcApplied(o.su, build)) lines.push(o.cve);
   // Serialization signing: 2016/2019 need Nov23SU (then signing is on by default); 2013 needs the registry value,
   // absent by default (the test mocks set 0), so it is always reported; SE is enabled by default.
-  if ((product === '2016' || product === '2019') && !hcApplied('Nov23SU', build)) lines.push(...HC.serializationSigning);
+  if ((product === '2016' || product === '2019') && !hcApplied('Nov23SU', build))
+    lines.push(...HC.serializationSigning);
   if (product === '2013') lines.push(...HC.serializationSigning);
   if ((product === '2016' || product === '2019') && !hcApplied('Mar24SU', build)) lines.push('ADV24199947');
   if (product === '2013' && compareBuilds(build, '15.0.1497.23') < 0) lines.push('CVE-2021-34470');

@@ -9,20 +9,32 @@ import { lookupBuild } from '../../src/catalog/lookup.js';
 import { compareBuilds } from '../../src/util/version.js';
 import { HC, hcBuilds, hcCves, hcLines, hcProduct } from './hc-oracle.js';
 
-interface Difference { why: string; source: string; matches(cve: string, build: string): boolean }
+interface Difference {
+  why: string;
+  source: string;
+  matches(cve: string, build: string): boolean;
+}
 
-const MAR21 = ['CVE-2021-26412', 'CVE-2021-26854', 'CVE-2021-26855', 'CVE-2021-26857', 'CVE-2021-26858', 'CVE-2021-27065', 'CVE-2021-27078'];
+const MAR21 = [
+  'CVE-2021-26412',
+  'CVE-2021-26854',
+  'CVE-2021-26855',
+  'CVE-2021-26857',
+  'CVE-2021-26858',
+  'CVE-2021-27065',
+  'CVE-2021-27078',
+];
 const AUG23V2 = ['CVE-2023-36744', 'CVE-2023-36745', 'CVE-2023-36756', 'CVE-2023-36757', 'CVE-2023-36777'];
 
 /** Every way exaudit's list may exceed HealthChecker's, with the reason and its source. */
 export const DIFFERENCES: Difference[] = [
   {
-    why: 'ProxyShell CVE-2021-34473/-34523: HealthChecker has no dictionary key for them; Microsoft\'s CVE records give the April 2021 SU builds as the fix threshold.',
+    why: "ProxyShell CVE-2021-34473/-34523: HealthChecker has no dictionary key for them; Microsoft's CVE records give the April 2021 SU builds as the fix threshold.",
     source: 'cvelistV5 CVE-2021-34473.json, CVE-2021-34523.json',
     matches: (c) => c === 'CVE-2021-34473' || c === 'CVE-2021-34523',
   },
   {
-    why: 'ProxyToken CVE-2021-33766 (KEV): fixed by the July 2021 SU; absent from HealthChecker\'s dictionary.',
+    why: "ProxyToken CVE-2021-33766 (KEV): fixed by the July 2021 SU; absent from HealthChecker's dictionary.",
     source: 'cvelistV5 CVE-2021-33766.json; CISA KEV',
     matches: (c) => c === 'CVE-2021-33766',
   },
@@ -34,15 +46,19 @@ export const DIFFERENCES: Difference[] = [
   {
     why: 'CVE-2021-1730: builds below Exchange 2016 CU18 / 2019 CU7 cannot enable Download Domains, so the CVE stays open by build; HealthChecker skips the check there.',
     source: 'css-exchange.md §a5 (CVE-2021-1730 applies from 2016 CU18 / 2019 CU7)',
-    matches: (c, b) => c === 'CVE-2021-1730' && ((hcProduct(b) === '2016' && compareBuilds(b, '15.1.2106.2') < 0) || (hcProduct(b) === '2019' && compareBuilds(b, '15.2.721.2') < 0)),
+    matches: (c, b) =>
+      c === 'CVE-2021-1730' &&
+      ((hcProduct(b) === '2016' && compareBuilds(b, '15.1.2106.2') < 0) ||
+        (hcProduct(b) === '2019' && compareBuilds(b, '15.2.721.2') < 0)),
   },
   {
     why: 'CVEs fixed by the June, July and August 2026 SUs, published after the HealthChecker snapshot read (2026-04-02).',
-    source: 'security-updates.json Jun26SU, Jul26SU, Aug26SU (Microsoft\'s ExchangeBuildNumbers.csv a2c819b for the builds)',
+    source:
+      "security-updates.json Jun26SU, Jul26SU, Aug26SU (Microsoft's ExchangeBuildNumbers.csv a2c819b for the builds)",
     matches: (c) => /^CVE-2026-(42897|4550[0-4]|45583|47631|5500[5-9]|6291[0-5]|65813)$/.test(c),
   },
   {
-    why: 'HealthChecker lists 2016 CU8/CU9 Mar21SU as 15.1.1415.8 / 15.1.1466.13; Microsoft\'s build table and learn.microsoft.com list 15.1.1415.10 / 15.1.1466.16. The higher build is the fix, so the lower ones are judged as unknown builds without the SU.',
+    why: "HealthChecker lists 2016 CU8/CU9 Mar21SU as 15.1.1415.8 / 15.1.1466.13; Microsoft's build table and learn.microsoft.com list 15.1.1415.10 / 15.1.1466.16. The higher build is the fix, so the lower ones are judged as unknown builds without the SU.",
     source: 'Microsoft ExchangeBuildNumbers.csv; learn.microsoft.com build numbers',
     matches: (c, b) => MAR21.includes(c) && (b === '15.1.1415.8' || b === '15.1.1466.13'),
   },
@@ -52,17 +68,19 @@ export const DIFFERENCES: Difference[] = [
     matches: (c, b) => b === '15.1.1466.9' && (c === 'CVE-2018-8302' || c === 'CVE-2018-8374'),
   },
   {
-    why: 'Microsoft\'s CVE records give the August 2023 SU re-release (Aug23SUv2) as the fix for CVE-2023-36744/-36745/-36756/-36757/-36777; HealthChecker keys them to the first August 2023 SU.',
+    why: "Microsoft's CVE records give the August 2023 SU re-release (Aug23SUv2) as the fix for CVE-2023-36744/-36745/-36756/-36757/-36777; HealthChecker keys them to the first August 2023 SU.",
     source: 'cvelistV5 CVE-2023-36744.json (2019 CU12 < 15.2.1118.37, CU13 < 15.2.1258.25, 2016 CU23 < 15.1.2507.32)',
     matches: (c, b) => AUG23V2.includes(c) && ['15.1.2507.31', '15.2.1118.36', '15.2.1258.23'].includes(b),
   },
 ];
 
 let catalog: Catalog;
-beforeAll(() => { catalog = loadCatalog(); });
+beforeAll(() => {
+  catalog = loadCatalog();
+});
 
 describe('HealthChecker oracle', () => {
-  it('reproduces HealthChecker\'s own Pester anchors (60 build-decided lines for 2019 CU11 and 2016 CU22)', () => {
+  it("reproduces HealthChecker's own Pester anchors (60 build-decided lines for 2019 CU11 and 2016 CU22)", () => {
     for (const a of HC.pesterAnchors) expect(hcLines(a.build)).toHaveLength(a.lines);
     expect(hcBuilds()).toHaveLength(277);
   });
@@ -86,7 +104,8 @@ describe('exaudit build vs HealthChecker, every build HealthChecker knows', () =
       for (const id of lookupBuild(catalog, b, '2026-11-25').cves) {
         if (theirs.has(id)) continue;
         const d = DIFFERENCES.find((x) => x.matches(id, b));
-        if (d) used.add(d); else unexplained.push(`${b} ${id}`);
+        if (d) used.add(d);
+        else unexplained.push(`${b} ${id}`);
       }
     }
     expect(unexplained).toEqual([]);
@@ -95,7 +114,9 @@ describe('exaudit build vs HealthChecker, every build HealthChecker knows', () =
 
   it('agrees exactly on the anchors once the listed differences are set aside', () => {
     for (const build of ['15.2.986.5', '15.1.2375.7']) {
-      const ours = lookupBuild(catalog, build, '2026-11-25').cves.filter((id) => !DIFFERENCES.some((d) => d.matches(id, build)));
+      const ours = lookupBuild(catalog, build, '2026-11-25').cves.filter(
+        (id) => !DIFFERENCES.some((d) => d.matches(id, build)),
+      );
       expect(new Set(ours)).toEqual(hcCves(build));
       expect(ours).toHaveLength(65); // 59 unique ids from the 60 lines (CVE-2023-21707 twice) + 6 Extended Protection CVEs
     }

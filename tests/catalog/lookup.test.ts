@@ -1,16 +1,31 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalog, type Catalog } from '../../src/catalog/catalog.js';
-import { buildInfoFromFacts, canTakeStep, cveStates, epSupported, lookupBuild, updateState } from '../../src/catalog/lookup.js';
+import {
+  buildInfoFromFacts,
+  canTakeStep,
+  cveStates,
+  epSupported,
+  lookupBuild,
+  updateState,
+} from '../../src/catalog/lookup.js';
 import { InputError } from '../../src/util/errors.js';
 
 let catalog: Catalog;
-beforeAll(() => { catalog = loadCatalog(); });
+beforeAll(() => {
+  catalog = loadCatalog();
+});
 const AS_OF = '2026-11-25';
 const look = (v: string) => lookupBuild(catalog, v, AS_OF);
 
 describe('lookupBuild inputs', () => {
   it('reads four-part, zero-padded, three-part and named builds alike', () => {
-    expect(look('15.2.1544.14')).toMatchObject({ product: '2019', cu: 'CU14', update: 'Nov24SUv2', precision: 'exact', known: true });
+    expect(look('15.2.1544.14')).toMatchObject({
+      product: '2019',
+      cu: 'CU14',
+      update: 'Nov24SUv2',
+      precision: 'exact',
+      known: true,
+    });
     expect(look('15.02.1544.014').build).toBe('15.2.1544.14');
     expect(look('15.2.1544')).toMatchObject({ cu: 'CU14', update: null, precision: 'cu' });
     expect(look('Exchange 2019 CU14 Nov24SUv2').build).toBe('15.2.1544.14');
@@ -39,13 +54,30 @@ describe('lookupBuild inputs', () => {
   });
 
   it('rejects what is not an on-premises Exchange 2013+ version with a clear message', () => {
-    for (const bad of ['banana', '15.2', '1.2.3.4', 'Exchange 2019 CU99', 'Exchange 2019 CU11 Jun23SU', '15.20.5000.1', '14.3.513.0']) {
+    for (const bad of [
+      'banana',
+      '15.2',
+      '1.2.3.4',
+      'Exchange 2019 CU99',
+      'Exchange 2019 CU11 Jun23SU',
+      '15.20.5000.1',
+      '14.3.513.0',
+    ]) {
       expect(() => look(bad)).toThrow(InputError);
     }
     expect(() => look('15.20.5000.1')).toThrow(/Exchange Online/);
     expect(() => look('14.3.513.0')).toThrow(/Exchange 2010/);
-    const lineOf = (f: () => unknown) => { try { f(); } catch (e) { return (e as InputError).line(); } return ''; };
-    expect(lineOf(() => look('Exchange 2019 CU11 Jun23SU'))).toMatch(/has no update Jun23SU .*known updates for CU11: Oct21SU/);
+    const lineOf = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return (e as InputError).line();
+      }
+      return '';
+    };
+    expect(lineOf(() => look('Exchange 2019 CU11 Jun23SU'))).toMatch(
+      /has no update Jun23SU .*known updates for CU11: Oct21SU/,
+    );
   });
 });
 
@@ -53,7 +85,9 @@ describe('updates and CVEs by build', () => {
   it('an unpatched 2013 CU23 in March 2021 lacks Mar21SU and has ProxyLogon open', () => {
     const i = look('15.0.1497.2');
     expect(i.missingUpdates.map((m) => m.id)).toContain('Mar21SU');
-    expect(i.cves).toEqual(expect.arrayContaining(['CVE-2021-26855', 'CVE-2021-26857', 'CVE-2021-26858', 'CVE-2021-27065']));
+    expect(i.cves).toEqual(
+      expect.arrayContaining(['CVE-2021-26855', 'CVE-2021-26857', 'CVE-2021-26858', 'CVE-2021-27065']),
+    );
   });
 
   it('2016 CU19 with only the March 2021 SU still has ProxyShell open', () => {
@@ -110,7 +144,7 @@ describe('updates and CVEs by build', () => {
     expect(s).toMatchObject({ state: 'open', openByDefaultConfig: true });
   });
 
-  it('canTakeStep uses the threshold of the build\'s own CU', () => {
+  it("canTakeStep uses the threshold of the build's own CU", () => {
     const t = ['15.1.2375.30', '15.1.2507.11'];
     expect(canTakeStep(look('15.1.2375.31'), t)).toBe(true);
     expect(canTakeStep(look('15.1.2375.28'), t)).toBe(false);
@@ -122,21 +156,34 @@ describe('lifecycle', () => {
   it('supported only on a supported CU within support; ESU shows when it covers the date', () => {
     expect(lookupBuild(catalog, '15.2.1748.10', '2025-06-01').supported).toBe(true);
     expect(lookupBuild(catalog, '15.2.1258.12', '2025-06-01').supported).toBe(false);
-    expect(lookupBuild(catalog, '15.2.1748.10', '2026-01-10')).toMatchObject({ supported: false, esu: { name: 'ESU period 1' } });
+    expect(lookupBuild(catalog, '15.2.1748.10', '2026-01-10')).toMatchObject({
+      supported: false,
+      esu: { name: 'ESU period 1' },
+    });
     expect(look('15.2.2562.17')).toMatchObject({ supported: true, endOfSupport: null });
     expect(look('15.0.1497.48').supported).toBe(false);
   });
 });
 
 describe('buildInfoFromFacts', () => {
-  const facts = (exchange: object) => ({ target: { name: 'ex01' }, exchange: { source: 'test', ...exchange } }) as never;
+  const facts = (exchange: object) =>
+    ({ target: { name: 'ex01' }, exchange: { source: 'test', ...exchange } }) as never;
   it('honours the stated precision', () => {
-    expect(buildInfoFromFacts(catalog, facts({ build: '15.2.1544.14', precision: 'exact' }), AS_OF)?.precision).toBe('exact');
-    expect(buildInfoFromFacts(catalog, facts({ build: '15.2.1544.14', precision: 'cu' }), AS_OF)).toMatchObject({ precision: 'cu', build: '15.2.1544' });
-    expect(buildInfoFromFacts(catalog, facts({ product: '2019', precision: 'product' }), AS_OF)?.precision).toBe('product');
+    expect(buildInfoFromFacts(catalog, facts({ build: '15.2.1544.14', precision: 'exact' }), AS_OF)?.precision).toBe(
+      'exact',
+    );
+    expect(buildInfoFromFacts(catalog, facts({ build: '15.2.1544.14', precision: 'cu' }), AS_OF)).toMatchObject({
+      precision: 'cu',
+      build: '15.2.1544',
+    });
+    expect(buildInfoFromFacts(catalog, facts({ product: '2019', precision: 'product' }), AS_OF)?.precision).toBe(
+      'product',
+    );
   });
   it('gives nothing for Exchange Online, non-Exchange or missing builds', () => {
-    expect(buildInfoFromFacts(catalog, facts({ build: '15.20.1.1', precision: 'exact', online: true }), AS_OF)).toBeUndefined();
+    expect(
+      buildInfoFromFacts(catalog, facts({ build: '15.20.1.1', precision: 'exact', online: true }), AS_OF),
+    ).toBeUndefined();
     expect(buildInfoFromFacts(catalog, facts({ precision: 'none', notExchange: 'nginx' }), AS_OF)).toBeUndefined();
     expect(buildInfoFromFacts(catalog, facts({ precision: 'none' }), AS_OF)).toBeUndefined();
   });

@@ -10,14 +10,33 @@ export const AS_OF = '2026-11-25';
 let catalog: Catalog | undefined;
 export const cat = (): Catalog => (catalog ??= loadCatalog());
 
-export function facts(build: string | undefined, extra: Partial<Facts> = {}, precision: 'exact' | 'cu' | 'product' | 'none' = 'exact'): Facts {
-  return { target: { name: 'ex01.contoso.test' }, exchange: { ...(build ? { build } : {}), precision, source: precision === 'exact' ? 'ExSetup.exe FileVersion' : 'OWA resource path' }, ...extra } as Facts;
+export function facts(
+  build: string | undefined,
+  extra: Partial<Facts> = {},
+  precision: 'exact' | 'cu' | 'product' | 'none' = 'exact',
+): Facts {
+  return {
+    target: { name: 'ex01.contoso.test' },
+    exchange: {
+      ...(build ? { build } : {}),
+      precision,
+      source: precision === 'exact' ? 'ExSetup.exe FileVersion' : 'OWA resource path',
+    },
+    ...extra,
+  } as Facts;
 }
 
 /** The check's own results; the same run through the engine must give a document valid against result.schema.json. */
 export function run(check: Check, f: Facts, asOf = AS_OF): CheckResult[] {
   const results = check.evaluate(f, cat(), { asOf });
-  const doc = assess([{ target: f.target.name, facts: f }], { catalog: cat(), checks: [check], command: 'audit', startedAt: 't0', finishedAt: 't1', asOf });
+  const doc = assess([{ target: f.target.name, facts: f }], {
+    catalog: cat(),
+    checks: [check],
+    command: 'audit',
+    startedAt: 't0',
+    finishedAt: 't1',
+    asOf,
+  });
   expectValidResult(doc);
   expect(doc.targets[0]!.findings).toHaveLength(results.length);
   return results;

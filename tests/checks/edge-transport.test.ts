@@ -6,7 +6,11 @@ describe('edge-transport', () => {
   it('passes for an Edge server and names the checks that do not apply', () => {
     const f = facts('15.2.1748.49');
     f.exchange!.roles = ['Edge'];
-    expect(run(check, f)[0]).toMatchObject({ status: 'pass', code: 'edge-server', message: expect.stringMatching(/extended-protection/) });
+    expect(run(check, f)[0]).toMatchObject({
+      status: 'pass',
+      code: 'edge-server',
+      message: expect.stringMatching(/extended-protection/),
+    });
   });
   it('is not applicable to a Mailbox server and indeterminate when roles are unknown', () => {
     const f = facts('15.2.1748.49');

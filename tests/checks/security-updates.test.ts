@@ -20,9 +20,15 @@ describe('security-updates', () => {
   });
   it('is indeterminate at CU precision for updates released on that CU', () => {
     const r = run(check, facts('15.2.1544', {}, 'cu'));
-    expect(r.find((x) => x.code === 'updates-su-unknown')).toMatchObject({ status: 'indeterminate', message: expect.stringMatching(/known only to the CU/) });
+    expect(r.find((x) => x.code === 'updates-su-unknown')).toMatchObject({
+      status: 'indeterminate',
+      message: expect.stringMatching(/known only to the CU/),
+    });
     expect(r.some((x) => x.status === 'pass')).toBe(false);
     // A CU that never received updates it needs is a fail even at CU precision.
-    expect(run(check, facts('15.2.986', {}, 'cu')).find((x) => x.key === 'Jun23SU')).toMatchObject({ status: 'fail', code: 'update-missing' });
+    expect(run(check, facts('15.2.986', {}, 'cu')).find((x) => x.key === 'Jun23SU')).toMatchObject({
+      status: 'fail',
+      code: 'update-missing',
+    });
   });
 });

@@ -18,7 +18,19 @@ describe('exaudit audit --facts', () => {
     const dir = mkdtempSync(join(tmpdir(), 'exaudit-audit-'));
     try {
       const out = join(dir, 'r.json');
-      const r = runCli(['audit', '--facts', join(FIX, 'ex2019-cu14-nov24.json'), '--format', 'json', '--output', out, '--fail-on', 'none', '--as-of', '2026-11-25']);
+      const r = runCli([
+        'audit',
+        '--facts',
+        join(FIX, 'ex2019-cu14-nov24.json'),
+        '--format',
+        'json',
+        '--output',
+        out,
+        '--fail-on',
+        'none',
+        '--as-of',
+        '2026-11-25',
+      ]);
       expect(r.stderr).toMatch(/wrote .*r\.json/);
       expect(r.code).toBe(0);
       const json = JSON.parse(readFileSync(out, 'utf8'));
@@ -28,11 +40,23 @@ describe('exaudit audit --facts', () => {
       expect(doc.targets[0]).toMatchObject({ target: 'ex01.contoso.test', status: 'assessed' });
       expect(doc.catalog.version).toMatch(/^\d{4}\.\d{2}\.\d{2}$/);
       expect(doc.targets[0]!.factsDigest).toMatch(/^[0-9a-f]{64}$/);
-    } finally { rmSync(dir, { recursive: true, force: true }); }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('names the file, field and problem of a bad facts file, still runs the good one, and exits 2', () => {
-    const r = runCli(['audit', '--facts', join(FIX, 'ex2019-cu14-nov24.json'), join(FIX, 'bad-schema.json'), join(FIX, 'not-json.json'), '--format', 'json', '--fail-on', 'none']);
+    const r = runCli([
+      'audit',
+      '--facts',
+      join(FIX, 'ex2019-cu14-nov24.json'),
+      join(FIX, 'bad-schema.json'),
+      join(FIX, 'not-json.json'),
+      '--format',
+      'json',
+      '--fail-on',
+      'none',
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/bad-schema\.json: exchange\.precision: /);
     expect(r.stderr).toMatch(/not-json\.json: not valid JSON/);
@@ -49,16 +73,32 @@ describe('exaudit audit --facts', () => {
       expect(r.code, r.stderr).toBe(0);
       const doc = JSON.parse(r.stdout);
       expectValidResult(doc);
-      expect(doc.targets[0].facts.exchange).toMatchObject({ build: '15.2.1544.14', precision: 'exact', source: 'facts file (no source given)' });
-      expect(doc.targets[0].findings.find((f: { checkId: string }) => f.checkId === 'exchange-build')).toMatchObject({ status: 'pass' });
-    } finally { rmSync(dir, { recursive: true, force: true }); }
+      expect(doc.targets[0].facts.exchange).toMatchObject({
+        build: '15.2.1544.14',
+        precision: 'exact',
+        source: 'facts file (no source given)',
+      });
+      expect(doc.targets[0].findings.find((f: { checkId: string }) => f.checkId === 'exchange-build')).toMatchObject({
+        status: 'pass',
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('--checks runs only the named checks, --skip leaves them out, an unknown id is one usage line and exit 2', () => {
     const facts = join(SCEN, 'ex2013-cu23-march2021-unpatched', 'facts.json');
-    const only = JSON.parse(runCli(['audit', '--facts', facts, '--checks', 'lifecycle,proxylogon', '--format', 'json', '--fail-on', 'none']).stdout);
-    expect([...new Set(only.targets[0].findings.map((f: { checkId: string }) => f.checkId))].sort()).toEqual(['lifecycle', 'proxylogon']);
-    const skipped = JSON.parse(runCli(['audit', '--facts', facts, '--skip', 'cve-exposure', '--format', 'json', '--fail-on', 'none']).stdout);
+    const only = JSON.parse(
+      runCli(['audit', '--facts', facts, '--checks', 'lifecycle,proxylogon', '--format', 'json', '--fail-on', 'none'])
+        .stdout,
+    );
+    expect([...new Set(only.targets[0].findings.map((f: { checkId: string }) => f.checkId))].sort()).toEqual([
+      'lifecycle',
+      'proxylogon',
+    ]);
+    const skipped = JSON.parse(
+      runCli(['audit', '--facts', facts, '--skip', 'cve-exposure', '--format', 'json', '--fail-on', 'none']).stdout,
+    );
     const ids = new Set(skipped.targets[0].findings.map((f: { checkId: string }) => f.checkId));
     expect(ids.has('cve-exposure')).toBe(false);
     expect(ids.has('proxylogon')).toBe(true);
@@ -71,27 +111,43 @@ describe('exaudit audit --facts', () => {
   it('--fail-on sets the exit code from the findings', () => {
     const facts = join(SCEN, 'ex2013-cu23-march2021-unpatched', 'facts.json');
     expect(runCli(['audit', '--facts', facts, '--checks', 'proxylogon', '--fail-on', 'critical', '-q']).code).toBe(1);
-    expect(runCli(['audit', '--facts', facts, '--checks', 'exchange-build', '--fail-on', 'critical', '-q']).code).toBe(0);
+    expect(runCli(['audit', '--facts', facts, '--checks', 'exchange-build', '--fail-on', 'critical', '-q']).code).toBe(
+      0,
+    );
     expect(runCli(['audit', '--facts', facts, '--checks', 'proxylogon', '--fail-on', 'none', '-q']).code).toBe(0);
   });
 
   it('console output: servers grouped, worst first, one summary line, colour only on a terminal', () => {
-    const files = ['exse-newest', 'ex2013-cu23-march2021-unpatched', 'edge-server'].map((n) => join(SCEN, n, 'facts.json'));
-    const r = runCli(['audit', '--facts', ...files, '--fail-on', 'none', '--as-of', '2026-11-25'], { env: { NO_COLOR: '' } });
+    const files = ['exse-newest', 'ex2013-cu23-march2021-unpatched', 'edge-server'].map((n) =>
+      join(SCEN, n, 'facts.json'),
+    );
+    const r = runCli(['audit', '--facts', ...files, '--fail-on', 'none', '--as-of', '2026-11-25'], {
+      env: { NO_COLOR: '' },
+    });
     expect(r.code).toBe(0);
     expect(r.stdout).not.toMatch(ANSI); // stdout is a pipe here
     const lines = r.stdout.trimEnd().split('\n');
     const headers = lines.filter((l) => /^\S+\.contoso\.test {2}/.test(l)).map((l) => l.split(' ')[0]);
     // ex13-01 has failing critical findings, edge01 fails lifecycle, exse-01 has nothing worse than indeterminate.
     expect(headers).toEqual(['ex13-01.contoso.test', 'edge01.contoso.test', 'exse-01.contoso.test']);
-    const block = (name: string) => lines.slice(lines.findIndex((l) => l.startsWith(name)) + 1).join('\n').split(/\n\n/)[0]!;
+    const block = (name: string) =>
+      lines
+        .slice(lines.findIndex((l) => l.startsWith(name)) + 1)
+        .join('\n')
+        .split(/\n\n/)[0]!;
     expect(block('ex13-01.contoso.test')).toMatch(/^ {2}FAIL critical/);
     expect(lines.filter((l) => /^\d+ targets?:/.test(l))).toHaveLength(1);
-    expect(lines.at(-1)).toMatch(/^3 targets: {2}\d+ fail \(\d+ critical, \d+ high.*\d+ mitigated {2}\d+ indeterminate {2}\d+ pass/);
+    expect(lines.at(-1)).toMatch(
+      /^3 targets: {2}\d+ fail \(\d+ critical, \d+ high.*\d+ mitigated {2}\d+ indeterminate {2}\d+ pass/,
+    );
     // Under a pseudo-terminal (script(1)) the same run is coloured.
     const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
     const cmd = [process.execPath, CLI, 'audit', '--facts', files[1]!, '--fail-on', 'none'].map(quote).join(' ');
-    const tty = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, NO_COLOR: '' } });
+    const tty = spawnSync('script', ['-qec', cmd, '/dev/null'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, NO_COLOR: '' },
+    });
     expect(tty.status, tty.stderr).toBe(0);
     expect(tty.stdout).toMatch(ANSI);
     expect(tty.stdout).toMatch(/ex13-01\.contoso\.test/);
@@ -110,14 +166,37 @@ describe('exaudit audit --facts', () => {
 });
 
 const finding = (status: string, severity: string, waived = false) => ({
-  checkId: 'x', status, severity, code: 'c', title: 't', message: 'm', cves: [], evidence: [], remediation: null, references: [], fingerprint: 'f', ...(waived ? { waived: { reason: 'r' } } : {}),
+  checkId: 'x',
+  status,
+  severity,
+  code: 'c',
+  title: 't',
+  message: 'm',
+  cves: [],
+  evidence: [],
+  remediation: null,
+  references: [],
+  fingerprint: 'f',
+  ...(waived ? { waived: { reason: 'r' } } : {}),
 });
-const doc = (findings: object[], targetStatus = 'assessed') => ResultDocument.parse({
-  schemaVersion: '1.0', tool: { name: 'exaudit', version: '0' }, catalog: { version: 'v', date: '2026-01-01' }, command: 'audit',
-  startedAt: 'a', finishedAt: 'b',
-  targets: [{ target: 'ex01', status: targetStatus, findings }],
-  summary: { targets: 1, targetsByStatus: {}, findings: findings.length, byStatus: { fail: 1 }, bySeverity: {}, waived: 0 },
-});
+const doc = (findings: object[], targetStatus = 'assessed') =>
+  ResultDocument.parse({
+    schemaVersion: '1.0',
+    tool: { name: 'exaudit', version: '0' },
+    catalog: { version: 'v', date: '2026-01-01' },
+    command: 'audit',
+    startedAt: 'a',
+    finishedAt: 'b',
+    targets: [{ target: 'ex01', status: targetStatus, findings }],
+    summary: {
+      targets: 1,
+      targetsByStatus: {},
+      findings: findings.length,
+      byStatus: { fail: 1 },
+      bySeverity: {},
+      waived: 0,
+    },
+  });
 
 describe('exit codes and --fail-on', () => {
   it('maps findings to 0, 1 and 3 as documented', () => {
@@ -134,7 +213,14 @@ describe('exit codes and --fail-on', () => {
 
 describe('console renderer', () => {
   it('shows failing findings with their fix and a summary line, without colour when asked', () => {
-    const d = doc([{ ...finding('fail', 'critical'), title: 'CVE-2021-26855 open', message: 'Mar21SU missing', remediation: 'Install KB5000871' }]);
+    const d = doc([
+      {
+        ...finding('fail', 'critical'),
+        title: 'CVE-2021-26855 open',
+        message: 'Mar21SU missing',
+        remediation: 'Install KB5000871',
+      },
+    ]);
     const text = renderConsole(d, false);
     expect(text).toMatch(/ex01/);
     expect(text).toMatch(/FAIL critical {2}CVE-2021-26855 open: Mar21SU missing/);
@@ -146,16 +232,31 @@ describe('console renderer', () => {
 
   it('puts unreachable servers and servers with check errors before failing ones', () => {
     const d = ResultDocument.parse({
-      schemaVersion: '1.0', tool: { name: 'exaudit', version: '0' }, catalog: { version: 'v', date: '2026-01-01' }, command: 'audit', startedAt: 'a', finishedAt: 'b',
+      schemaVersion: '1.0',
+      tool: { name: 'exaudit', version: '0' },
+      catalog: { version: 'v', date: '2026-01-01' },
+      command: 'audit',
+      startedAt: 'a',
+      finishedAt: 'b',
       targets: [
         { target: 'a-clean', status: 'assessed', findings: [finding('pass', 'info')] },
         { target: 'b-failing', status: 'assessed', findings: [finding('fail', 'high')] },
         { target: 'c-down', status: 'unreachable', error: 'connection refused', findings: [] },
         { target: 'd-unsure', status: 'assessed', findings: [finding('indeterminate', 'low')] },
       ],
-      summary: { targets: 4, targetsByStatus: { assessed: 3, unreachable: 1 }, findings: 3, byStatus: { pass: 1, fail: 1, indeterminate: 1 }, bySeverity: { high: 1 }, waived: 0 },
+      summary: {
+        targets: 4,
+        targetsByStatus: { assessed: 3, unreachable: 1 },
+        findings: 3,
+        byStatus: { pass: 1, fail: 1, indeterminate: 1 },
+        bySeverity: { high: 1 },
+        waived: 0,
+      },
     });
-    const order = renderConsole(d, false).split('\n').filter((l) => /^[a-d]-/.test(l)).map((l) => l.split(' ')[0]);
+    const order = renderConsole(d, false)
+      .split('\n')
+      .filter((l) => /^[a-d]-/.test(l))
+      .map((l) => l.split(' ')[0]);
     expect(order).toEqual(['c-down', 'b-failing', 'd-unsure', 'a-clean']);
     expect(renderConsole(d, false)).toMatch(/4 targets \(1 not assessed\):/);
   });

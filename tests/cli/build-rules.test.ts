@@ -10,8 +10,25 @@ describe('exaudit build', () => {
     const r = runCli(['build', '15.2.1544.14', '--format', 'json', '--as-of', '2026-11-25']);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
-    expect(j).toMatchObject({ input: '15.2.1544.14', build: '15.2.1544.14', product: '2019', productName: 'Exchange 2019', cu: 'CU14', update: 'Nov24SUv2', precision: 'exact', known: true, supported: false, endOfSupport: '2025-10-14', latestBuild: '15.2.1544.44' });
-    expect(j.missingUpdates[0]).toMatchObject({ id: 'Apr25HU', kb: 'KB5050673', build: '15.2.1544.25', cves: ['CVE-2025-53786'] });
+    expect(j).toMatchObject({
+      input: '15.2.1544.14',
+      build: '15.2.1544.14',
+      product: '2019',
+      productName: 'Exchange 2019',
+      cu: 'CU14',
+      update: 'Nov24SUv2',
+      precision: 'exact',
+      known: true,
+      supported: false,
+      endOfSupport: '2025-10-14',
+      latestBuild: '15.2.1544.44',
+    });
+    expect(j.missingUpdates[0]).toMatchObject({
+      id: 'Apr25HU',
+      kb: 'KB5050673',
+      build: '15.2.1544.25',
+      cves: ['CVE-2025-53786'],
+    });
     expect(j.cves).toContain('CVE-2025-53786');
     expect(Array.isArray(j.conditionalCves) && Array.isArray(j.indeterminateCves)).toBe(true);
   });
@@ -71,6 +88,8 @@ describe('exaudit rules', () => {
       const build = runCli(['build', '15.2.1544.14', '--rules', dir]);
       expect(build.code).toBe(2);
       expect(build.stderr).toMatch(/catalog invalid: products\.yaml/);
-    } finally { rmSync(dir, { recursive: true, force: true }); }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -10,10 +10,27 @@ import { CHECKS_DIR, checkFiles, loadChecks, selectChecks } from '../../src/engi
 import { InputError } from '../../src/util/errors.js';
 
 /** The checks of DESIGN.md / issue 4 §3; each must exist. */
-const REQUIRED = ['exchange-build', 'lifecycle', 'security-updates', 'cve-exposure', 'proxylogon', 'proxyshell', 'proxynotshell', 'extended-protection', 'emergency-mitigation-service', 'amsi', 'serialization-signing', 'setting-overrides', 'hybrid-app', 'edge-transport'];
+const REQUIRED = [
+  'exchange-build',
+  'lifecycle',
+  'security-updates',
+  'cve-exposure',
+  'proxylogon',
+  'proxyshell',
+  'proxynotshell',
+  'extended-protection',
+  'emergency-mitigation-service',
+  'amsi',
+  'serialization-signing',
+  'setting-overrides',
+  'hybrid-app',
+  'edge-transport',
+];
 /** Outcomes a check cannot produce, with why (every other check's test must assert pass, fail and indeterminate). */
 const CANNOT: Record<string, { status: string; why: string }[]> = {
-  'edge-transport': [{ status: 'fail', why: 'it only says which checks apply to an Edge server; the other checks judge the server' }],
+  'edge-transport': [
+    { status: 'fail', why: 'it only says which checks apply to an Edge server; the other checks judge the server' },
+  ],
 };
 const TESTS = join(import.meta.dirname, '../checks');
 
@@ -33,7 +50,9 @@ describe('check parity', () => {
       const text = readFileSync(join(TESTS, `${c.meta.id}.test.ts`), 'utf8');
       for (const status of ['pass', 'fail', 'indeterminate']) {
         if (CANNOT[c.meta.id]?.some((x) => x.status === status)) continue;
-        expect(text, `tests/checks/${c.meta.id}.test.ts asserts status '${status}'`).toMatch(new RegExp(`status: '${status}'`));
+        expect(text, `tests/checks/${c.meta.id}.test.ts asserts status '${status}'`).toMatch(
+          new RegExp(`status: '${status}'`),
+        );
       }
     }
   });
@@ -41,15 +60,25 @@ describe('check parity', () => {
   it('rejects a module whose metadata is invalid or whose id differs from its file name', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'exaudit-checks-'));
     try {
-      writeFileSync(join(dir, 'bad-meta.ts'), "export default { meta: { id: 'bad-meta', title: 'x', severity: 'urgent', requires: [] }, evaluate: () => [] };\n");
+      writeFileSync(
+        join(dir, 'bad-meta.ts'),
+        "export default { meta: { id: 'bad-meta', title: 'x', severity: 'urgent', requires: [] }, evaluate: () => [] };\n",
+      );
       await expect(loadChecks(dir)).rejects.toThrow(/checks\/bad-meta\.ts: invalid metadata at meta\.(title|severity)/);
       rmSync(join(dir, 'bad-meta.ts'));
-      writeFileSync(join(dir, 'named-right.ts'), "export default { meta: { id: 'named-wrong', title: 'Named wrong', severity: 'low', requires: [] }, evaluate: () => [] };\n");
-      await expect(loadChecks(dir)).rejects.toThrow(/declares id "named-wrong"; the id must equal the file name "named-right"/);
+      writeFileSync(
+        join(dir, 'named-right.ts'),
+        "export default { meta: { id: 'named-wrong', title: 'Named wrong', severity: 'low', requires: [] }, evaluate: () => [] };\n",
+      );
+      await expect(loadChecks(dir)).rejects.toThrow(
+        /declares id "named-wrong"; the id must equal the file name "named-right"/,
+      );
       rmSync(join(dir, 'named-right.ts'));
       writeFileSync(join(dir, 'not-a-check.ts'), 'export const x = 1;\n');
       await expect(loadChecks(dir)).rejects.toThrow(/does not default-export defineCheck/);
-    } finally { rmSync(dir, { recursive: true, force: true }); }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('--checks and --skip select by id and reject unknown ids', async () => {

@@ -13,13 +13,28 @@ import { parseFacts } from '../../src/facts/validate.js';
 import { cat, AS_OF } from '../checks/_facts.js';
 import { expectValidResult } from './_result-schema.js';
 
-interface Want { checkId: string; status?: string; code?: string; cves?: string[]; cve?: string }
-interface Expected { description?: string; asOf?: string; present: Want[]; absent: Want[] }
+interface Want {
+  checkId: string;
+  status?: string;
+  code?: string;
+  cves?: string[];
+  cve?: string;
+}
+interface Expected {
+  description?: string;
+  asOf?: string;
+  present: Want[];
+  absent: Want[];
+}
 const DIR = join(import.meta.dirname, '../../fixtures/scenarios');
 const scenarios = readdirSync(DIR).sort();
 
-const matches = (f: Finding, w: Want) => f.checkId === w.checkId && (!w.status || f.status === w.status) && (!w.code || f.code === w.code)
-  && (!w.cves || w.cves.every((c) => f.cves.includes(c))) && (!w.cve || f.cves.includes(w.cve));
+const matches = (f: Finding, w: Want) =>
+  f.checkId === w.checkId &&
+  (!w.status || f.status === w.status) &&
+  (!w.code || f.code === w.code) &&
+  (!w.cves || w.cves.every((c) => f.cves.includes(c))) &&
+  (!w.cve || f.cves.includes(w.cve));
 
 describe('scenarios', () => {
   it('there are at least 15', () => expect(scenarios.length).toBeGreaterThanOrEqual(15));
@@ -30,14 +45,32 @@ describe('scenarios', () => {
       expect(expected.present.length, 'expected.json lists present findings').toBeGreaterThan(0);
       expect(expected.absent.length, 'expected.json lists absent findings').toBeGreaterThan(0);
       const checks = await loadChecks();
-      for (const w of [...expected.present, ...expected.absent]) expect(checks.map((c) => c.meta.id), `unknown checkId in ${JSON.stringify(w)}`).toContain(w.checkId);
-      const doc = assess([{ target: facts.target.name, facts }], { catalog: cat(), checks, command: 'audit', startedAt: 't', asOf: expected.asOf ?? AS_OF });
+      for (const w of [...expected.present, ...expected.absent])
+        expect(
+          checks.map((c) => c.meta.id),
+          `unknown checkId in ${JSON.stringify(w)}`,
+        ).toContain(w.checkId);
+      const doc = assess([{ target: facts.target.name, facts }], {
+        catalog: cat(),
+        checks,
+        command: 'audit',
+        startedAt: 't',
+        asOf: expected.asOf ?? AS_OF,
+      });
       expectValidResult(doc);
       const findings = doc.targets[0]!.findings;
       const fps = findings.map((f) => f.fingerprint);
       expect(new Set(fps).size, 'fingerprints are unique within a server').toBe(fps.length);
-      for (const w of expected.present) expect(findings.some((f) => matches(f, w)), `present ${JSON.stringify(w)}`).toBe(true);
-      for (const w of expected.absent) expect(findings.some((f) => matches(f, w)), `absent ${JSON.stringify(w)}`).toBe(false);
+      for (const w of expected.present)
+        expect(
+          findings.some((f) => matches(f, w)),
+          `present ${JSON.stringify(w)}`,
+        ).toBe(true);
+      for (const w of expected.absent)
+        expect(
+          findings.some((f) => matches(f, w)),
+          `absent ${JSON.stringify(w)}`,
+        ).toBe(false);
     });
   }
 });

@@ -7,7 +7,9 @@ import { sweep, type SweepResult } from '../../src/ioc/sweep.js';
 const EXTRA = join(import.meta.dirname, '../../fixtures/ioc-extra');
 const LOGS = join(import.meta.dirname, '../../fixtures/logs');
 let r: SweepResult;
-beforeAll(async () => { r = await sweep([EXTRA], { jobs: 1 }); });
+beforeAll(async () => {
+  r = await sweep([EXTRA], { jobs: 1 });
+});
 const rel = (f: string) => f.slice(EXTRA.length + 1);
 
 describe('zip archives of triage folders', () => {
@@ -25,7 +27,8 @@ describe('zip archives of triage folders', () => {
   });
   it('finds in an archive exactly what it finds in the folder it was made from', async () => {
     const folder = await sweep([join(LOGS, 'HttpProxy', 'Ecp'), join(LOGS, 'OABGeneratorLog')], { jobs: 1 });
-    const key = (h: { indicator: string; line: number; file: string }) => `${h.indicator}:${h.line}:${h.file.split(/[\\/]/).pop()}`;
+    const key = (h: { indicator: string; line: number; file: string }) =>
+      `${h.indicator}:${h.line}:${h.file.split(/[\\/]/).pop()}`;
     expect(r.hits.filter((h) => /Ecp|OABGen/.test(h.file)).map(key)).toEqual(folder.hits.map(key));
   });
   it('reports an unsupported entry, a file that is not a zip and a truncated archive, and goes on', () => {
@@ -38,9 +41,14 @@ describe('zip archives of triage folders', () => {
 });
 
 describe('exported Application event logs in XML', () => {
-  it('Event Viewer\'s UTF-16 export and wevtutil\'s one-per-line output: only the UM error with InvalidCastException', () => {
-    const um = r.hits.filter((h) => h.indicator === 'proxylogon-um-invalidcast').map((h) => `${rel(h.file)}:${h.line} ${h.timestamp}`);
-    expect(um).toEqual(['Application-eventviewer.xml:1 2021-03-02T04:12:33.0000000Z', 'Application-wevtutil.xml:1 2021-03-03T01:00:00.0000000Z']);
+  it("Event Viewer's UTF-16 export and wevtutil's one-per-line output: only the UM error with InvalidCastException", () => {
+    const um = r.hits
+      .filter((h) => h.indicator === 'proxylogon-um-invalidcast')
+      .map((h) => `${rel(h.file)}:${h.line} ${h.timestamp}`);
+    expect(um).toEqual([
+      'Application-eventviewer.xml:1 2021-03-02T04:12:33.0000000Z',
+      'Application-wevtutil.xml:1 2021-03-03T01:00:00.0000000Z',
+    ]);
   });
   it('counts a cut-off event as malformed', () => {
     expect(r.summary.malformedLines).toBe(1);

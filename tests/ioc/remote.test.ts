@@ -28,17 +28,27 @@ function exchangeDrive(root: string): void {
   cpSync(join(LOGS, 'webroot'), join(root, V15, 'FrontEnd/HttpProxy/owa/auth'), { recursive: true });
 }
 
-let lab: SshLab; let drive: string;
+let lab: SshLab;
+let drive: string;
 beforeAll(async () => {
   drive = mkdtempSync(join(tmpdir(), 'exaudit-drive-'));
   exchangeDrive(drive);
   lab = await startSshLab([{ name: 'ex01', sftpRoot: drive }, { name: 'no-sftp' }]);
 });
-afterAll(async () => { await lab?.close(); rmSync(drive, { recursive: true, force: true }); });
+afterAll(async () => {
+  await lab?.close();
+  rmSync(drive, { recursive: true, force: true });
+});
 
-const opts = () => ({ identity: lab.clientKeyFile, knownHostsFile: lab.knownHostsFile, connectTimeoutMs: 5000, commandTimeoutMs: 30_000 });
+const opts = () => ({
+  identity: lab.clientKeyFile,
+  knownHostsFile: lab.knownHostsFile,
+  connectTimeoutMs: 5000,
+  commandTimeoutMs: 30_000,
+});
 const target = (i: number) => ({ user: 'admin', host: '127.0.0.1', port: lab.servers[i]!.port, name: `ex0${i + 1}` });
-const key = (h: { indicator: string; line: number; file: string }) => `${h.indicator}:${h.file.split('/').pop()}:${h.line}`;
+const key = (h: { indicator: string; line: number; file: string }) =>
+  `${h.indicator}:${h.file.split('/').pop()}:${h.line}`;
 
 describe('ioc --ssh over SFTP (in-process server)', () => {
   it('finds over SFTP exactly what a local sweep of the same files finds, sending only read requests', async () => {
@@ -48,12 +58,16 @@ describe('ioc --ssh over SFTP (in-process server)', () => {
     expect(r.result!.hits.map(key).sort()).toEqual(local.hits.map(key).sort());
     expect(r.result!.hits.length).toBeGreaterThan(5);
     expect(r.result!.hits[0]!.file).toMatch(/^ex01:\/C:\/Program Files\/Microsoft\/Exchange Server\/V15\//);
-    expect(r.skipped).toEqual(['/C:/Program Files/Microsoft/Exchange Server/V15/FrontEnd/HttpProxy/ecp/auth', '/C:/inetpub/wwwroot/aspnet_client']);
+    expect(r.skipped).toEqual([
+      '/C:/Program Files/Microsoft/Exchange Server/V15/FrontEnd/HttpProxy/ecp/auth',
+      '/C:/inetpub/wwwroot/aspnet_client',
+    ]);
     const ops = new Set(lab.servers[0]!.sftpOps);
-    for (const op of ops) expect(['REALPATH', 'STAT', 'LSTAT', 'OPENDIR', 'READDIR', 'OPEN:r', 'READ', 'FSTAT', 'CLOSE']).toContain(op);
+    for (const op of ops)
+      expect(['REALPATH', 'STAT', 'LSTAT', 'OPENDIR', 'READDIR', 'OPEN:r', 'READ', 'FSTAT', 'CLOSE']).toContain(op);
     expect(ops.has('READ')).toBe(true);
   });
-  it('an explicit --remote-path that does not exist is reported; a server without SFTP is that server\'s error', async () => {
+  it("an explicit --remote-path that does not exist is reported; a server without SFTP is that server's error", async () => {
     const r = await sweepOverSsh(target(0), { ...opts(), paths: ['/D:/nowhere'] }, compiled);
     expect(r.result!.unreadable).toEqual([{ file: 'ex01:/D:/nowhere', error: expect.stringMatching(/No such file/i) }]);
     const n = await sweepOverSsh(target(1), opts(), compiled);
@@ -66,11 +80,31 @@ describe('ioc --ssh over SFTP (in-process server)', () => {
     expect(r.failure!.error).toMatch(/unknown host key SHA256:.* add it to .* or pass --accept-new-host-key/);
   });
   it('the CLI reports hits from every server and exit 1; an unreachable server is in the result', async () => {
-    const dead = await new Promise<number>((resolve) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); }); });
-    const c = await runCliAsync(['ioc', '--ssh', `admin@127.0.0.1:${lab.servers[0]!.port}`, `admin@127.0.0.1:${dead}`, '--identity', lab.clientKeyFile, '--known-hosts', lab.knownHostsFile, '--format', 'json', '--quiet']);
+    const dead = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const c = await runCliAsync([
+      'ioc',
+      '--ssh',
+      `admin@127.0.0.1:${lab.servers[0]!.port}`,
+      `admin@127.0.0.1:${dead}`,
+      '--identity',
+      lab.clientKeyFile,
+      '--known-hosts',
+      lab.knownHostsFile,
+      '--format',
+      'json',
+      '--quiet',
+    ]);
     expect(c.code).toBe(1);
     const doc = ResultDocument.parse(JSON.parse(c.stdout));
-    expect(doc.targets.map((t) => [t.target, t.status])).toEqual([[`127.0.0.1:${lab.servers[0]!.port}`, 'assessed'], [`127.0.0.1:${dead}`, 'unreachable']]);
+    expect(doc.targets.map((t) => [t.target, t.status])).toEqual([
+      [`127.0.0.1:${lab.servers[0]!.port}`, 'assessed'],
+      [`127.0.0.1:${dead}`, 'unreachable'],
+    ]);
     expect(doc.ioc!.hits.some((h) => h.indicator === 'proxylogon-serverinfo-anchor')).toBe(true);
     expect(c.stderr).toMatch(/unreachable|ECONNREFUSED/);
   });
@@ -78,7 +112,10 @@ describe('ioc --ssh over SFTP (in-process server)', () => {
 
 const SFTP_SERVER = ['/usr/lib/openssh/sftp-server', '/usr/libexec/openssh/sftp-server'].find((p) => existsSync(p));
 const have = haveSshd && !!SFTP_SERVER;
-if (!have) console.warn('WARNING: Debian openssh-server (sshd, sftp-server) is not installed; the real OpenSSH SFTP test is skipped. .ci/run installs it.');
+if (!have)
+  console.warn(
+    'WARNING: Debian openssh-server (sshd, sftp-server) is not installed; the real OpenSSH SFTP test is skipped. .ci/run installs it.',
+  );
 
 describe.skipIf(!have)('ioc --ssh against Debian OpenSSH (sftp-server -R: read-only)', () => {
   let sshd: Sshd | undefined;
@@ -90,11 +127,21 @@ describe.skipIf(!have)('ioc --ssh against Debian OpenSSH (sftp-server -R: read-o
   }, 30_000);
   afterAll(() => sshd?.stop());
 
-  it('sweeps a real SFTP server\'s folder and finds what a local sweep finds', async () => {
+  it("sweeps a real SFTP server's folder and finds what a local sweep finds", async () => {
     const user = process.env['USER'] ?? 'root';
     const t = { user, host: '127.0.0.1', port: sshd!.port, name: 'real' };
     const logs = join(sshd!.dir, 'logs');
-    const r = await sweepOverSsh(t, { identity: sshd!.clientKey, knownHostsFile: sshd!.knownHosts, connectTimeoutMs: 10_000, commandTimeoutMs: 30_000, paths: [logs] }, compiled);
+    const r = await sweepOverSsh(
+      t,
+      {
+        identity: sshd!.clientKey,
+        knownHostsFile: sshd!.knownHosts,
+        connectTimeoutMs: 10_000,
+        commandTimeoutMs: 30_000,
+        paths: [logs],
+      },
+      compiled,
+    );
     expect(r.failure).toBeUndefined();
     const local = await sweep([logs], { jobs: 1 });
     expect(r.result!.hits.map(key).sort()).toEqual(local.hits.map(key).sort());

@@ -7,7 +7,9 @@ import { runCli } from '../helpers/cli.js';
 
 const LOGS = join(import.meta.dirname, '../../fixtures/logs');
 let r: SweepResult;
-beforeAll(async () => { r = await sweep([LOGS]); });
+beforeAll(async () => {
+  r = await sweep([LOGS]);
+});
 const hitsOf = (id: string) => r.hits.filter((h) => h.indicator === id);
 
 describe('ioc indicators, each both ways', () => {
@@ -56,7 +58,9 @@ describe('robustness', () => {
       expect(res.summary.unreadable.some((u) => u.file.endsWith('missing'))).toBe(true);
       expect(res.hits.map((h) => h.indicator)).toEqual(['lsass-dump']);
       expect(res.summary.malformedLines).toBe(1);
-    } finally { rmSync(dir, { recursive: true, force: true }); }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
   it('splits quoted CSV and rejects an unterminated quote', () => {
     expect(splitCsv('a,"b,c","d""e"')).toEqual(['a', 'b,c', 'd"e']);

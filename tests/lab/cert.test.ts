@@ -11,7 +11,9 @@ describe('lab certificates', () => {
     expect(ca.ca).toBe(true);
     expect(leaf.ca).toBe(false);
     expect(signedBy(pki.leaf.cert, pki.ca.cert)).toBe(true);
-    expect(leaf.subjectAltName).toBe('IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1, DNS:localhost, DNS:mail.lab.test');
+    expect(leaf.subjectAltName).toBe(
+      'IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1, DNS:localhost, DNS:mail.lab.test',
+    );
     expect(leaf.checkIP('127.0.0.1')).toBe('127.0.0.1');
     expect(leaf.checkHost('mail.lab.test')).toBe('mail.lab.test');
     expect(Date.parse(leaf.validTo)).toBeGreaterThan(Date.now());

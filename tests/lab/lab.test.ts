@@ -16,8 +16,16 @@ const url = (name: string) => lab.servers.find((s) => s.name === name)!.url;
 
 async function get(name: string, path: string, headers: Record<string, string> = {}, reset = false) {
   try {
-    const r = await request(url(name) + path, { dispatcher: agent, headers, reset, headersTimeout: 2000, bodyTimeout: 2000 });
-    const got = Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)]));
+    const r = await request(url(name) + path, {
+      dispatcher: agent,
+      headers,
+      reset,
+      headersTimeout: 2000,
+      bodyTimeout: 2000,
+    });
+    const got = Object.fromEntries(
+      Object.entries(r.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)]),
+    );
     return { status: r.statusCode, headers: got, body: await r.body.text() };
   } catch (err) {
     return { error: (err as { code?: string }).code ?? String(err) };
@@ -33,7 +41,13 @@ beforeAll(async () => {
     { name: 'blocked', build: '15.2.1544.4', ecp: 'blocked' },
     { name: 'abort', build: '15.2.1118.7', mitigations: { proxynotshell: 'abort', proxylogon: 'abort' } },
     { name: 'custom', build: '15.2.1118.7', mitigations: { proxynotshell: 'custom-403' } },
-    { name: 'lb', frontEnds: [{ name: 'FE1', build: '15.2.1748.10' }, { name: 'FE2', build: '15.2.1748.24' }] },
+    {
+      name: 'lb',
+      frontEnds: [
+        { name: 'FE1', build: '15.2.1748.10' },
+        { name: 'FE2', build: '15.2.1748.24' },
+      ],
+    },
     { name: 'e10', build: '14.3.513.0' },
     { name: 'exo', kind: 'online' },
     { name: 'aliased', build: '15.2.1258.12', aliases: 3 },
@@ -41,16 +55,37 @@ beforeAll(async () => {
   ]);
   agent = new Agent({ connect: { ca: lab.ca }, connections: 4 });
 });
-afterAll(async () => { await agent?.close(); await lab?.close(); });
+afterAll(async () => {
+  await agent?.close();
+  await lab?.close();
+});
 
 describe('the July 2021 SU rule', () => {
   it.each([
-    ['15.0.1497.18', false], ['15.0.1497.23', true], ['15.1.2242.10', false], ['15.1.2242.12', true], ['15.1.2308.14', true], ['15.1.2176.9', false],
-    ['15.1.2375.7', true], ['15.2.858.12', false], ['15.2.858.15', true], ['15.2.922.13', true], ['15.2.792.15', false], ['15.2.986.5', true],
-    ['15.2.2562.17', true], ['14.3.513.0', false],
-  ])('%s sends X-OWA-Version: %s', (b, v) => { expect(sendsOwaVersion(b)).toBe(v); });
+    ['15.0.1497.18', false],
+    ['15.0.1497.23', true],
+    ['15.1.2242.10', false],
+    ['15.1.2242.12', true],
+    ['15.1.2308.14', true],
+    ['15.1.2176.9', false],
+    ['15.1.2375.7', true],
+    ['15.2.858.12', false],
+    ['15.2.858.15', true],
+    ['15.2.922.13', true],
+    ['15.2.792.15', false],
+    ['15.2.986.5', true],
+    ['15.2.2562.17', true],
+    ['14.3.513.0', false],
+  ])('%s sends X-OWA-Version: %s', (b, v) => {
+    expect(sendsOwaVersion(b)).toBe(v);
+  });
   it('picks IIS by family', () => {
-    expect([iisFor('14.3.513.0'), iisFor('15.0.1497.48'), iisFor('15.1.2507.61'), iisFor('15.2.2562.17')]).toEqual(['7.5', '8.5', '10.0', '10.0']);
+    expect([iisFor('14.3.513.0'), iisFor('15.0.1497.48'), iisFor('15.1.2507.61'), iisFor('15.2.2562.17')]).toEqual([
+      '7.5',
+      '8.5',
+      '10.0',
+      '10.0',
+    ]);
   });
 });
 
@@ -74,17 +109,30 @@ describe('an on-premises Exchange', () => {
     expect((await get('e13', '/owa/auth/15.0.1496/themes/resources/favicon.ico')).status).toBe(404);
     const owa = await get('post', '/owa/');
     expect(owa.status).toBe(302);
-    expect(owa.headers!['location']).toMatch(/\/owa\/auth\/logon\.aspx\?url=https%3a%2f%2f127\.0\.0\.1%3a?\d*|\/owa\/auth\/logon\.aspx\?url=/);
+    expect(owa.headers!['location']).toMatch(
+      /\/owa\/auth\/logon\.aspx\?url=https%3a%2f%2f127\.0\.0\.1%3a?\d*|\/owa\/auth\/logon\.aspx\?url=/,
+    );
     expect(owa.headers!['x-owa-version']).toBeUndefined();
-    expect((await get('e13', '/owa/auth/logon.aspx?replaceCurrent=1&url=https%3a%2f%2fx%2fecp')).body).toContain('Exchange Admin Center');
+    expect((await get('e13', '/owa/auth/logon.aspx?replaceCurrent=1&url=https%3a%2f%2fx%2fecp')).body).toContain(
+      'Exchange Admin Center',
+    );
   });
   it('serves the export-tool manifest for Current and the exact build, 404 otherwise, and nothing when ECP is blocked', async () => {
     const m = await get('e13', '/ecp/Current/exporttool/microsoft.exchange.ediscovery.exporttool.application');
     expect(m.status).toBe(200);
-    expect(m.body).toContain('name="microsoft.exchange.ediscovery.exporttool" version="15.0.1497.48" publicKeyToken="b1d1a6c45aa418ce"');
-    expect((await get('e13', '/ecp/15.0.1497.48/exporttool/microsoft.exchange.ediscovery.exporttool.application')).status).toBe(200);
-    expect((await get('e13', '/ecp/15.0.1497.47/exporttool/microsoft.exchange.ediscovery.exporttool.application')).status).toBe(404);
-    const blocked = await get('blocked', '/ecp/Current/exporttool/microsoft.exchange.ediscovery.exporttool.application');
+    expect(m.body).toContain(
+      'name="microsoft.exchange.ediscovery.exporttool" version="15.0.1497.48" publicKeyToken="b1d1a6c45aa418ce"',
+    );
+    expect(
+      (await get('e13', '/ecp/15.0.1497.48/exporttool/microsoft.exchange.ediscovery.exporttool.application')).status,
+    ).toBe(200);
+    expect(
+      (await get('e13', '/ecp/15.0.1497.47/exporttool/microsoft.exchange.ediscovery.exporttool.application')).status,
+    ).toBe(404);
+    const blocked = await get(
+      'blocked',
+      '/ecp/Current/exporttool/microsoft.exchange.ediscovery.exporttool.application',
+    );
     expect(blocked.status).toBe(404);
     expect(blocked.headers!['x-feserver']).toBeUndefined();
     expect((await get('blocked', '/ecp/')).status).toBe(403);
@@ -94,14 +142,20 @@ describe('an on-premises Exchange', () => {
     expect(logon.headers!['x-owa-version']).toBe('14.3.513.0');
     expect(logon.headers!['server']).toBe('Microsoft-IIS/7.5');
     expect(logon.body).toContain('/owa/14.3.513.0/themes/resources/favicon.ico');
-    expect((await get('e10', '/ecp/Current/exporttool/microsoft.exchange.ediscovery.exporttool.application')).status).toBe(404);
+    expect(
+      (await get('e10', '/ecp/Current/exporttool/microsoft.exchange.ediscovery.exporttool.application')).status,
+    ).toBe(404);
   });
   it('redirects an HTTP/1.0 request without Host to an internal address', async () => {
     const s = lab.servers.find((x) => x.name === 'post')!;
     const text = await new Promise<string>((resolve, reject) => {
-      const sock = tlsConnect({ host: '127.0.0.1', port: s.port, ca: lab.ca }, () => sock.end('GET / HTTP/1.0\r\n\r\n'));
+      const sock = tlsConnect({ host: '127.0.0.1', port: s.port, ca: lab.ca }, () =>
+        sock.end('GET / HTTP/1.0\r\n\r\n'),
+      );
       let data = '';
-      sock.on('data', (d) => { data += String(d); });
+      sock.on('data', (d) => {
+        data += String(d);
+      });
       sock.on('end', () => resolve(data));
       sock.on('error', reject);
     });
@@ -114,8 +168,12 @@ describe('URL-rewrite mitigations', () => {
   it('abort matching requests without a response, like IIS AbortRequest', async () => {
     expect(await get('abort', '/autodiscover/autodiscover.json?a=PowerShell')).toEqual({ error: 'UND_ERR_SOCKET' });
     expect(await get('abort', '/autodiscover/autodiscover.json?a=%50owershell')).toEqual({ error: 'UND_ERR_SOCKET' }); // the rule reads the decoded URI
-    expect(await get('abort', '/owa/auth/logon.aspx', { cookie: 'a=1; X-AnonResource-Backend=' })).toEqual({ error: 'UND_ERR_SOCKET' });
-    expect(await get('abort', '/owa/auth/logon.aspx', { cookie: 'X-BEResource=a/b~1' })).toEqual({ error: 'UND_ERR_SOCKET' });
+    expect(await get('abort', '/owa/auth/logon.aspx', { cookie: 'a=1; X-AnonResource-Backend=' })).toEqual({
+      error: 'UND_ERR_SOCKET',
+    });
+    expect(await get('abort', '/owa/auth/logon.aspx', { cookie: 'X-BEResource=a/b~1' })).toEqual({
+      error: 'UND_ERR_SOCKET',
+    });
   });
   it('let everything else through', async () => {
     expect((await get('abort', '/autodiscover/autodiscover.json')).status).toBe(404);
@@ -155,7 +213,9 @@ describe('other servers', () => {
         await r.body.dump();
         expect(r.headers['x-owa-version']).toBe('15.2.1258.12');
       }
-    } finally { await a.close(); }
+    } finally {
+      await a.close();
+    }
   });
   it('logs what it received', async () => {
     await get('e13', '/EWS/Exchange.asmx', { 'x-test': 'yes' });
@@ -167,11 +227,15 @@ describe('other servers', () => {
 describe('the fleets', () => {
   it('the default fleet covers every family and every kind the demo needs, and nothing that hangs', () => {
     const fleet = defaultHttpFleet();
-    const builds = fleet.flatMap((s) => [s.build, ...(s.frontEnds ?? []).map((f) => f.build)]).filter(Boolean) as string[];
+    const builds = fleet
+      .flatMap((s) => [s.build, ...(s.frontEnds ?? []).map((f) => f.build)])
+      .filter(Boolean) as string[];
     for (const prefix of ['15.0.', '15.1.', '15.2.']) expect(builds.some((b) => b.startsWith(prefix))).toBe(true);
     expect(builds.some((b) => Number(b.split('.')[2]) >= 2562)).toBe(true);
     expect(builds.some((b) => !sendsOwaVersion(b)) && builds.some((b) => sendsOwaVersion(b))).toBe(true);
-    expect(new Set(fleet.map((s) => s.kind ?? 'exchange'))).toEqual(new Set(['exchange', 'online', 'not-exchange', 'proxy', 'tls-broken']));
+    expect(new Set(fleet.map((s) => s.kind ?? 'exchange'))).toEqual(
+      new Set(['exchange', 'online', 'not-exchange', 'proxy', 'tls-broken']),
+    );
     expect(new Set(fleet.map((s) => s.name)).size).toBe(fleet.length);
   });
   it('labFleet(n) cycles the default fleet with unique names', () => {
@@ -180,14 +244,28 @@ describe('the fleets', () => {
     expect(new Set(f.map((s) => s.name)).size).toBe(30);
   });
   it('close() returns while clients still hold hanging connections, and the ports stop accepting', async () => {
-    const extra = await startHttpLab([{ name: 'hang', kind: 'hang' }, { name: 'tls-hang', kind: 'tls-hang' }]);
+    const extra = await startHttpLab([
+      { name: 'hang', kind: 'hang' },
+      { name: 'tls-hang', kind: 'tls-hang' },
+    ]);
     const sockets = extra.servers.map((s) => tcpConnect({ host: '127.0.0.1', port: s.port }));
     await Promise.all(sockets.map((s) => new Promise((r) => s.once('connect', r))));
     await extra.close();
-    await Promise.all(sockets.map((s) => new Promise((r) => { if (s.destroyed) r(null); else s.once('close', r); })));
+    await Promise.all(
+      sockets.map(
+        (s) =>
+          new Promise((r) => {
+            if (s.destroyed) r(null);
+            else s.once('close', r);
+          }),
+      ),
+    );
     const refused = await new Promise<string>((resolve) => {
       const s = tcpConnect({ host: '127.0.0.1', port: extra.servers[0]!.port });
-      s.once('connect', () => { s.destroy(); resolve('connected'); });
+      s.once('connect', () => {
+        s.destroy();
+        resolve('connected');
+      });
       s.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
     });
     expect(refused).toBe('ECONNREFUSED');

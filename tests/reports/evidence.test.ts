@@ -2,7 +2,16 @@
  * Waivers, directive evidence (every required action mapped and judged from the findings), the evidence
  * folder with its manifest, and `exaudit verify`.
  */
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -27,20 +36,41 @@ let checks: Check[];
 let doc: ResultDocument;
 let resultFile: string;
 
-const judge = (targets: CollectedTarget[], only?: string[]) => assess(targets, {
-  catalog: cat(), checks: only ? selectChecks(checks, only, undefined) : checks, command: 'audit', startedAt: '2026-11-25T00:00:00Z', finishedAt: '2026-11-25T00:00:02Z', asOf: AS_OF,
-});
+const judge = (targets: CollectedTarget[], only?: string[]) =>
+  assess(targets, {
+    catalog: cat(),
+    checks: only ? selectChecks(checks, only, undefined) : checks,
+    command: 'audit',
+    startedAt: '2026-11-25T00:00:00Z',
+    finishedAt: '2026-11-25T00:00:02Z',
+    asOf: AS_OF,
+  });
 /** The build of an update on a CU, read from the catalog (never typed in here). */
-const fixBuild = (update: string, product: string, cu: string) => cat().update(update)!.fixes.find((f) => f.product === product && f.cu === cu)!.build;
-const cuBase = (product: string, cu: string) => cat().builds.find((b) => b.product === product && b.cu === cu && !b.update)!.build;
-const row = (rows: ActionRow[], action: string, target: string) => rows.find((r) => r.actionId === action && r.target === target)!;
+const fixBuild = (update: string, product: string, cu: string) =>
+  cat()
+    .update(update)!
+    .fixes.find((f) => f.product === product && f.cu === cu)!.build;
+const cuBase = (product: string, cu: string) =>
+  cat().builds.find((b) => b.product === product && b.cu === cu && !b.update)!.build;
+const row = (rows: ActionRow[], action: string, target: string) =>
+  rows.find((r) => r.actionId === action && r.target === target)!;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'exaudit-evidence-'));
   checks = await loadChecks();
   doc = judge([
     { target: 'ex13.contoso.test', facts: { ...facts('15.0.1497.2'), collectedAt: '2026-11-24T10:00:00Z' } },
-    { target: 'se.contoso.test', facts: { ...facts(cat().builds.filter((b) => b.product === 'SE').at(-1)!.build), collectedAt: '2026-11-24T10:05:00Z' } },
+    {
+      target: 'se.contoso.test',
+      facts: {
+        ...facts(
+          cat()
+            .builds.filter((b) => b.product === 'SE')
+            .at(-1)!.build,
+        ),
+        collectedAt: '2026-11-24T10:05:00Z',
+      },
+    },
     { target: 'down.contoso.test', failure: { status: 'unreachable', error: 'timeout' } },
   ]);
   resultFile = join(dir, 'result.json');
@@ -53,28 +83,52 @@ describe('waivers', () => {
     const ex13 = doc.targets[0]!;
     const fp = ex13.findings.find((f) => f.checkId === 'lifecycle')!.fingerprint;
     expect(exitCodeFor(doc, 'high')).toBe(1);
-    const w = applyWaivers(doc, [
-      { fingerprint: fp, reason: 'replacement scheduled', owner: 'ops', expires: AS_OF }, // expiry is inclusive
-      { check: 'proxylogon', target: 'ex13.contoso.test', reason: 'isolated lab', owner: 'ops', expires: '2020-01-01' },
-      { check: 'amsi', target: '*', reason: 'accepted for the fleet', owner: 'sec' },
-      { check: 'lifecycle', target: 'nobody.contoso.test', reason: 'none', owner: 'ops' },
-    ], AS_OF);
+    const w = applyWaivers(
+      doc,
+      [
+        { fingerprint: fp, reason: 'replacement scheduled', owner: 'ops', expires: AS_OF }, // expiry is inclusive
+        {
+          check: 'proxylogon',
+          target: 'ex13.contoso.test',
+          reason: 'isolated lab',
+          owner: 'ops',
+          expires: '2020-01-01',
+        },
+        { check: 'amsi', target: '*', reason: 'accepted for the fleet', owner: 'sec' },
+        { check: 'lifecycle', target: 'nobody.contoso.test', reason: 'none', owner: 'ops' },
+      ],
+      AS_OF,
+    );
     const f = (check: string) => w.targets[0]!.findings.find((x) => x.checkId === check)!;
     expect(f('lifecycle').waived).toEqual({ reason: 'replacement scheduled', owner: 'ops', expires: AS_OF });
     expect(f('proxylogon').waived).toBeUndefined();
     expect(f('amsi').waived).toMatchObject({ owner: 'sec' });
     expect(w.waivers!.map((x) => x.state)).toEqual(['applied', 'expired', 'applied', 'unused']);
-    expect(waiverWarnings(w).join('\n')).toMatch(/proxylogon on ex13\.contoso\.test \(owner ops\) expired on 2020-01-01; it no longer applies/);
+    expect(waiverWarnings(w).join('\n')).toMatch(
+      /proxylogon on ex13\.contoso\.test \(owner ops\) expired on 2020-01-01; it no longer applies/,
+    );
     expect(waiverWarnings(w).join('\n')).toMatch(/lifecycle on nobody\.contoso\.test matched no open finding/);
     // proxylogon still fails at critical: the expired waiver did not hide it.
     expect(exitCodeFor(w, 'critical')).toBe(1);
-    const onlyWaivable = applyWaivers(doc, doc.targets[0]!.findings.filter((x) => x.status === 'fail').map((x) => ({ fingerprint: x.fingerprint, reason: 'all accepted', owner: 'ops' })), AS_OF);
+    const onlyWaivable = applyWaivers(
+      doc,
+      doc.targets[0]!.findings.filter((x) => x.status === 'fail').map((x) => ({
+        fingerprint: x.fingerprint,
+        reason: 'all accepted',
+        owner: 'ops',
+      })),
+      AS_OF,
+    );
     expect(exitCodeFor(onlyWaivable, 'any')).toBe(3); // nothing counts any more, but down.contoso.test was not assessed
   });
 
   it('a waiver stops applying the day after it expires when a saved result is rendered again', () => {
     const fp = doc.targets[0]!.findings.find((f) => f.checkId === 'proxylogon')!.fingerprint;
-    const w = applyWaivers(doc, [{ fingerprint: fp, reason: 'until the rebuild', owner: 'ops', expires: '2026-12-01' }], AS_OF);
+    const w = applyWaivers(
+      doc,
+      [{ fingerprint: fp, reason: 'until the rebuild', owner: 'ops', expires: '2026-12-01' }],
+      AS_OF,
+    );
     expect(expireWaivers(w, '2026-12-01')).toBe(w);
     const later = expireWaivers(w, '2026-12-02');
     expect(later.targets[0]!.findings.find((f) => f.fingerprint === fp)!.waived).toBeUndefined();
@@ -86,15 +140,23 @@ describe('waivers', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/expired on 2026-12-01; it no longer applies/);
     const before = runCli(['report', saved, '--format', 'json', '--fail-on', 'none', '--as-of', '2026-11-30']);
-    expect((JSON.parse(before.stdout) as ResultDocument).targets[0]!.findings.find((f) => f.fingerprint === fp)!.waived).toMatchObject({ owner: 'ops' });
+    expect(
+      (JSON.parse(before.stdout) as ResultDocument).targets[0]!.findings.find((f) => f.fingerprint === fp)!.waived,
+    ).toMatchObject({ owner: 'ops' });
     expect(before.stderr).not.toMatch(/expired/);
   });
 
   it.each([
-    ['- check: lifecycle\n  target: ex01\n  reason: accepted risk\n  owner: ops\n  expires: tomorrow\n', /0\.expires: expected YYYY-MM-DD/],
+    [
+      '- check: lifecycle\n  target: ex01\n  reason: accepted risk\n  owner: ops\n  expires: tomorrow\n',
+      /0\.expires: expected YYYY-MM-DD/,
+    ],
     ['- check: lifecycle\n  target: ex01\n  reason: accepted risk\n', /0\.owner: /],
     ['- check: lifecycle\n  reason: accepted risk\n  owner: ops\n', /0\.target: a check waiver needs a target/],
-    ['- target: ex01\n  reason: accepted risk\n  owner: ops\n', /a waiver needs a fingerprint, or a check and a target/],
+    [
+      '- target: ex01\n  reason: accepted risk\n  owner: ops\n',
+      /a waiver needs a fingerprint, or a check and a target/,
+    ],
     ['- check: lifecycle\n  target: ex01\n  reason: accepted risk\n  owner: ops\n  expiry: "2027-01-01"\n', /expiry/],
   ])('rejects a malformed waivers file with the file and the field (%#)', (yaml, message) => {
     const f = join(dir, 'w.yaml');
@@ -109,18 +171,51 @@ describe('waivers', () => {
 
   it('shows waived findings as waived in every format, and SARIF leaves them out', () => {
     const f = join(dir, 'waivers.yaml');
-    writeFileSync(f, '- check: lifecycle\n  target: ex13.contoso.test\n  reason: replacement in January\n  owner: mail-team\n  expires: "2027-01-31"\n');
+    writeFileSync(
+      f,
+      '- check: lifecycle\n  target: ex13.contoso.test\n  reason: replacement in January\n  owner: mail-team\n  expires: "2027-01-31"\n',
+    );
     const out = join(dir, 'waived-out');
-    const r = runCli(['report', resultFile, '--waivers', f, '--format', 'json,markdown,html,csv,junit,sarif', '--output', out, '--fail-on', 'none', '--as-of', AS_OF]);
+    const r = runCli([
+      'report',
+      resultFile,
+      '--waivers',
+      f,
+      '--format',
+      'json,markdown,html,csv,junit,sarif',
+      '--output',
+      out,
+      '--fail-on',
+      'none',
+      '--as-of',
+      AS_OF,
+    ]);
     expect(r.code).toBe(3);
     const json = JSON.parse(readFileSync(join(out, 'exaudit.json'), 'utf8')) as ResultDocument;
-    expect(json.targets[0]!.findings.find((x) => x.checkId === 'lifecycle')!.waived).toEqual({ reason: 'replacement in January', owner: 'mail-team', expires: '2027-01-31' });
-    expect(readFileSync(join(out, 'exaudit.md'), 'utf8')).toMatch(/\| waived \(fail\); waived: replacement in January; owner mail-team; until 2027-01-31 \| high \| lifecycle \|/);
-    expect(readFileSync(join(out, 'exaudit.html'), 'utf8')).toMatch(/class="st-waived">waived \(fail\)<br><small>waived: replacement in January; owner mail-team; until 2027-01-31/);
-    expect(readFileSync(join(out, 'exaudit.csv'), 'utf8')).toMatch(/ex13\.contoso\.test,lifecycle,fail,high,out-of-support,.*replacement in January \(owner mail-team; until 2027-01-31\)/);
-    expect(readFileSync(join(out, 'exaudit.junit.xml'), 'utf8')).toMatch(/<skipped message="waived \(fail\): replacement in January; owner mail-team; until 2027-01-31"/);
+    expect(json.targets[0]!.findings.find((x) => x.checkId === 'lifecycle')!.waived).toEqual({
+      reason: 'replacement in January',
+      owner: 'mail-team',
+      expires: '2027-01-31',
+    });
+    expect(readFileSync(join(out, 'exaudit.md'), 'utf8')).toMatch(
+      /\| waived \(fail\); waived: replacement in January; owner mail-team; until 2027-01-31 \| high \| lifecycle \|/,
+    );
+    expect(readFileSync(join(out, 'exaudit.html'), 'utf8')).toMatch(
+      /class="st-waived">waived \(fail\)<br><small>waived: replacement in January; owner mail-team; until 2027-01-31/,
+    );
+    expect(readFileSync(join(out, 'exaudit.csv'), 'utf8')).toMatch(
+      /ex13\.contoso\.test,lifecycle,fail,high,out-of-support,.*replacement in January \(owner mail-team; until 2027-01-31\)/,
+    );
+    expect(readFileSync(join(out, 'exaudit.junit.xml'), 'utf8')).toMatch(
+      /<skipped message="waived \(fail\): replacement in January; owner mail-team; until 2027-01-31"/,
+    );
     const sarif = JSON.parse(readFileSync(join(out, 'exaudit.sarif'), 'utf8'));
-    expect(sarif.runs[0].results.filter((x: { properties: { target: string; code: string } }) => x.properties.target === 'ex13.contoso.test' && x.properties.code === 'out-of-support')).toEqual([]);
+    expect(
+      sarif.runs[0].results.filter(
+        (x: { properties: { target: string; code: string } }) =>
+          x.properties.target === 'ex13.contoso.test' && x.properties.code === 'out-of-support',
+      ),
+    ).toEqual([]);
     expect(sarif.runs[0].properties.waived).toBe(1);
   });
 });
@@ -129,20 +224,45 @@ describe('directive definitions', () => {
   // Every required action in shared/reference/directives.md §1.1-1.5, with the directive's own due dates.
   const expected: Record<string, [string, string | undefined][]> = {
     'ed-21-02': [
-      ['Action 1', undefined], ['Action 1', undefined], ['Action 1', '2021-04-16'], ['Action 2', undefined], ['Action 3', undefined], ['Action 4', undefined], ['Action 5', '2021-03-05'],
-      ['Supplemental Direction v1, forensic triage 1', '2021-04-05'], ['Supplemental Direction v1, forensic triage 2', '2021-04-05'],
-      ...[1, 2, 3, 4, 5, 6, 7].map((n) => [`Supplemental Direction v1, hardening ${n}`, '2021-06-28'] as [string, string]),
+      ['Action 1', undefined],
+      ['Action 1', undefined],
+      ['Action 1', '2021-04-16'],
+      ['Action 2', undefined],
+      ['Action 3', undefined],
+      ['Action 4', undefined],
+      ['Action 5', '2021-03-05'],
+      ['Supplemental Direction v1, forensic triage 1', '2021-04-05'],
+      ['Supplemental Direction v1, forensic triage 2', '2021-04-05'],
+      ...[1, 2, 3, 4, 5, 6, 7].map(
+        (n) => [`Supplemental Direction v1, hardening ${n}`, '2021-06-28'] as [string, string],
+      ),
       ['Supplemental Direction v1, reporting', '2021-06-28'],
-      ['Supplemental Direction v2, Action 1', '2021-04-16'], ['Supplemental Direction v2, Action 2', '2021-04-16'], ['Supplemental Direction v2, Action 3', '2021-04-16'], ['Supplemental Direction v2, Action 4', undefined],
+      ['Supplemental Direction v2, Action 1', '2021-04-16'],
+      ['Supplemental Direction v2, Action 2', '2021-04-16'],
+      ['Supplemental Direction v2, Action 3', '2021-04-16'],
+      ['Supplemental Direction v2, Action 4', undefined],
     ],
-    'ed-25-02': [['Step 1', '2025-08-11'], ['Step 2', '2025-08-11'], ['Step 3', '2025-08-11'], ['Step 4', '2025-08-11'], ['Reporting', '2025-08-11']],
-    'bod-22-01': [['Remediation', undefined], ['Procedures', '2022-01-02'], ['Reporting', undefined]],
+    'ed-25-02': [
+      ['Step 1', '2025-08-11'],
+      ['Step 2', '2025-08-11'],
+      ['Step 3', '2025-08-11'],
+      ['Step 4', '2025-08-11'],
+      ['Reporting', '2025-08-11'],
+    ],
+    'bod-22-01': [
+      ['Remediation', undefined],
+      ['Procedures', '2022-01-02'],
+      ['Reporting', undefined],
+    ],
   };
 
   it('lists every required action of ED 21-02 (with both supplemental directions), ED 25-02 and BOD 22-01 with its due date', () => {
     expect(Object.keys(DIRECTIVES).sort()).toEqual(Object.keys(expected).sort());
     for (const [id, actions] of Object.entries(expected)) {
-      expect(DIRECTIVES[id]!.actions.map((a) => [a.ref, a.due]), id).toEqual(actions);
+      expect(
+        DIRECTIVES[id]!.actions.map((a) => [a.ref, a.due]),
+        id,
+      ).toEqual(actions);
     }
     expect(DIRECTIVES['ed-21-02']!.actions.find((a) => a.id === 'sd2-a1-april-updates')!.dueText).toBe('00:01 EDT');
     expect(DIRECTIVES['ed-25-02']!.verified).toBe(false); // its actions come from secondary reporting
@@ -150,11 +270,17 @@ describe('directive definitions', () => {
 
   it('maps actions only to checks, updates, CVEs and sources that exist', () => {
     const ids = new Set(checks.map((c) => c.meta.id));
-    const sources = Object.keys((parseYaml(readFileSync(join(import.meta.dirname, '../../rules/catalog.yaml'), 'utf8')) as { sources: object }).sources);
+    const sources = Object.keys(
+      (parseYaml(readFileSync(join(import.meta.dirname, '../../rules/catalog.yaml'), 'utf8')) as { sources: object })
+        .sources,
+    );
     for (const d of Object.values(DIRECTIVES)) {
       for (const s of d.sources) expect(sources, `${d.id} source ${s}`).toContain(s);
       for (const a of d.actions) {
-        expect(a.evidence.length + (a.eligible ? 1 : 0) + (a.ioc ? 1 : 0) + (a.manual ? 1 : 0), `${d.id} ${a.id} has no evidence`).toBeGreaterThan(0);
+        expect(
+          a.evidence.length + (a.eligible ? 1 : 0) + (a.ioc ? 1 : 0) + (a.manual ? 1 : 0),
+          `${d.id} ${a.id} has no evidence`,
+        ).toBeGreaterThan(0);
         for (const e of a.evidence as { check: string; updates?: string[]; cves?: string[] }[]) {
           expect(ids, `${d.id} ${a.id}`).toContain(e.check);
           for (const u of e.updates ?? []) expect(cat().update(u), `${d.id} ${a.id} ${u}`).toBeDefined();
@@ -169,7 +295,8 @@ describe('directive definitions', () => {
 
 describe('directive status per server', () => {
   const ed21 = () => DIRECTIVES['ed-21-02']!;
-  const status = (d: ResultDocument, id = 'ed-21-02') => directiveStatus(d, DIRECTIVES[id]!, { catalog: cat(), asOf: AS_OF });
+  const status = (d: ResultDocument, id = 'ed-21-02') =>
+    directiveStatus(d, DIRECTIVES[id]!, { catalog: cat(), asOf: AS_OF });
 
   it('ED 21-02: the March and April 2021 updates are judged from the CVEs they fix; manual actions need attestation', () => {
     const mar21 = fixBuild('Mar21SU', '2013', 'CU23');
@@ -181,10 +308,26 @@ describe('directive status per server', () => {
       { target: 'gone', failure: { status: 'unreachable', error: 'connect ECONNREFUSED' } },
     ]);
     const rows = status(d);
-    expect(['rtm', 'mar21', 'apr21', 'gone'].map((t) => row(rows, 'a1-patch', t).status)).toEqual(['not met', 'met', 'met', 'not assessed']);
-    expect(['rtm', 'mar21', 'apr21', 'gone'].map((t) => row(rows, 'sd2-a1-april-updates', t).status)).toEqual(['not met', 'not met', 'met', 'not assessed']);
-    expect(row(rows, 'sd2-a1-april-updates', 'mar21').summary).toMatch(/CVE-2021-(28480|28481|28482|28483|34473|34523)/);
-    expect(row(rows, 'sd2-a1-april-updates', 'apr21').facts[0]).toEqual({ fact: 'exchange.build', observed: apr21, source: 'ExSetup.exe FileVersion (precision exact)' });
+    expect(['rtm', 'mar21', 'apr21', 'gone'].map((t) => row(rows, 'a1-patch', t).status)).toEqual([
+      'not met',
+      'met',
+      'met',
+      'not assessed',
+    ]);
+    expect(['rtm', 'mar21', 'apr21', 'gone'].map((t) => row(rows, 'sd2-a1-april-updates', t).status)).toEqual([
+      'not met',
+      'not met',
+      'met',
+      'not assessed',
+    ]);
+    expect(row(rows, 'sd2-a1-april-updates', 'mar21').summary).toMatch(
+      /CVE-2021-(28480|28481|28482|28483|34473|34523)/,
+    );
+    expect(row(rows, 'sd2-a1-april-updates', 'apr21').facts[0]).toEqual({
+      fact: 'exchange.build',
+      observed: apr21,
+      source: 'ExSetup.exe FileVersion (precision exact)',
+    });
     expect(row(rows, 'sd1-h4-identity', 'apr21').status).toBe('needs attestation');
     expect(row(rows, 'sd1-h2-updates', 'apr21').status).toBe('not met'); // later updates are missing
     expect(rows).toHaveLength(ed21().actions.length * 4);
@@ -196,12 +339,26 @@ describe('directive status per server', () => {
 
   it('never says met without evidence: a check that did not run, a CU-level build, a waived failure', () => {
     const noCve = judge([{ target: 'a', facts: facts(cuBase('2013', 'CU23')) }], ['exchange-build', 'lifecycle']);
-    expect(row(status(noCve), 'sd2-a1-april-updates', 'a')).toMatchObject({ status: 'not assessed', summary: expect.stringMatching(/cve-exposure .*was not run/) });
+    expect(row(status(noCve), 'sd2-a1-april-updates', 'a')).toMatchObject({
+      status: 'not assessed',
+      summary: expect.stringMatching(/cve-exposure .*was not run/),
+    });
     const cuOnly = judge([{ target: 'b', facts: facts('15.2.1544', {}, 'cu') }]);
     expect(row(status(cuOnly, 'bod-22-01'), 'kev-remediate', 'b').status).toBe('indeterminate');
     const open = judge([{ target: 'c', facts: facts(cuBase('2013', 'CU23')) }]);
-    const waived = applyWaivers(open, open.targets[0]!.findings.filter((f) => f.status === 'fail').map((f) => ({ fingerprint: f.fingerprint, reason: 'accepted', owner: 'ops' })), AS_OF);
-    expect(row(status(waived), 'a1-patch', 'c')).toMatchObject({ status: 'waived', summary: expect.stringMatching(/Waived: accepted \(owner ops, until no expiry\)/) });
+    const waived = applyWaivers(
+      open,
+      open.targets[0]!.findings.filter((f) => f.status === 'fail').map((f) => ({
+        fingerprint: f.fingerprint,
+        reason: 'accepted',
+        owner: 'ops',
+      })),
+      AS_OF,
+    );
+    expect(row(status(waived), 'a1-patch', 'c')).toMatchObject({
+      status: 'waived',
+      summary: expect.stringMatching(/Waived: accepted \(owner ops, until no expiry\)/),
+    });
     const noCatalog = directiveStatus(open, DIRECTIVES['ed-21-02']!, { asOf: AS_OF });
     expect(row(noCatalog, 'sd2-a1-april-updates', 'c').status).toBe('indeterminate');
   });
@@ -213,11 +370,27 @@ describe('directive status per server', () => {
       { target: 'cu23', facts: facts(fixBuild('Apr25HU', '2016', 'CU23')) },
       { target: 'ex13', facts: facts(cuBase('2013', 'CU23')) },
       { target: 'se', facts: facts(cuBase('SE', 'RTM')) },
-      { target: 'product', facts: { target: { name: 'product' }, exchange: { product: '2019', precision: 'product', source: 'OWA resource path' } } as never },
+      {
+        target: 'product',
+        facts: {
+          target: { name: 'product' },
+          exchange: { product: '2019', precision: 'product', source: 'OWA resource path' },
+        } as never,
+      },
     ]);
     const rows = status(d, 'ed-25-02');
-    expect(['cu22', 'cu23', 'ex13', 'se', 'product'].map((t) => row(rows, 'step2-disconnect', t).status)).toEqual(['not met', 'met', 'not met', 'met', 'indeterminate']);
-    expect(row(rows, 'step2-disconnect', 'cu22').facts).toContainEqual({ fact: 'exchange.cu', observed: expect.stringMatching(/^Exchange 2016 CU22/), source: 'rules/builds.json' });
+    expect(['cu22', 'cu23', 'ex13', 'se', 'product'].map((t) => row(rows, 'step2-disconnect', t).status)).toEqual([
+      'not met',
+      'met',
+      'not met',
+      'met',
+      'indeterminate',
+    ]);
+    expect(row(rows, 'step2-disconnect', 'cu22').facts).toContainEqual({
+      fact: 'exchange.cu',
+      observed: expect.stringMatching(/^Exchange 2016 CU22/),
+      source: 'rules/builds.json',
+    });
     expect(row(rows, 'step3-hotfix', 'cu22').status).toBe('not applicable');
     expect(row(rows, 'step4-hybrid-app', 'cu22').status).toBe('not applicable');
     expect(row(rows, 'step3-hotfix', 'cu23').status).toBe('met');
@@ -233,19 +406,39 @@ describe('directive status per server', () => {
     expect(kev.length).toBe(r.kevDue.length);
     expect(r.kevDue).toContainEqual({ cve: 'CVE-2021-26855', due: cat().cve('CVE-2021-26855')!.kev!.dueDate });
     const by = remainingWork([r], AS_OF)[0]!.by;
-    expect(by).toBe(r.kevDue.map((k) => k.due).filter(Boolean).sort()[0]);
+    expect(by).toBe(
+      r.kevDue
+        .map((k) => k.due)
+        .filter(Boolean)
+        .sort()[0],
+    );
   });
 
   it('indicator hits make the triage action not met and the incident actions required', () => {
-    const hit = { indicator: 'proxylogon-ssrf-cookie', advisory: 'CVE-2021-26855 (ProxyLogon)', severity: 'critical' as const, file: 'ex13.contoso.test:C:/Logs/HttpProxy/x.log', line: 7, excerpt: 'x' };
-    const withHits = { ...doc, ioc: { summary: { files: 3, bytes: 10, lines: 30, malformedLines: 0, hits: 1 }, hits: [hit] } };
+    const hit = {
+      indicator: 'proxylogon-ssrf-cookie',
+      advisory: 'CVE-2021-26855 (ProxyLogon)',
+      severity: 'critical' as const,
+      file: 'ex13.contoso.test:C:/Logs/HttpProxy/x.log',
+      line: 7,
+      excerpt: 'x',
+    };
+    const withHits = {
+      ...doc,
+      ioc: { summary: { files: 3, bytes: 10, lines: 30, malformedLines: 0, hits: 1 }, hits: [hit] },
+    };
     const rows = status(withHits);
     expect(row(rows, 'a1-triage', 'ex13.contoso.test').status).toBe('not met');
     expect(row(rows, 'a1-triage', 'se.contoso.test').status).toBe('needs attestation'); // the hit is on another server
     expect(row(rows, 'a3-disconnect', 'ex13.contoso.test').status).toBe('action required');
     const clean = status({ ...withHits, ioc: { ...withHits.ioc, hits: [] } });
-    expect(row(clean, 'a1-triage', 'ex13.contoso.test')).toMatchObject({ status: 'needs attestation', summary: expect.stringMatching(/found no indicator \(3 files, 30 lines/) });
-    expect(row(status(doc), 'a1-triage', 'ex13.contoso.test').summary).toMatch(/No indicator sweep is part of this result/);
+    expect(row(clean, 'a1-triage', 'ex13.contoso.test')).toMatchObject({
+      status: 'needs attestation',
+      summary: expect.stringMatching(/found no indicator \(3 files, 30 lines/),
+    });
+    expect(row(status(doc), 'a1-triage', 'ex13.contoso.test').summary).toMatch(
+      /No indicator sweep is part of this result/,
+    );
   });
 });
 
@@ -253,7 +446,20 @@ describe('report --directive --output DIR, and verify', () => {
   let out: string;
   beforeAll(() => {
     out = join(dir, 'evidence');
-    const r = runCli(['report', resultFile, '--directive', 'ed-21-02', '--format', 'html', '--output', out, '--fail-on', 'none', '--as-of', AS_OF]);
+    const r = runCli([
+      'report',
+      resultFile,
+      '--directive',
+      'ed-21-02',
+      '--format',
+      'html',
+      '--output',
+      out,
+      '--fail-on',
+      'none',
+      '--as-of',
+      AS_OF,
+    ]);
     expect(r.code, r.stderr).toBe(3); // one server was unreachable and nothing reached --fail-on
   });
 
@@ -263,9 +469,12 @@ describe('report --directive --output DIR, and verify', () => {
     expect(html).toContain('connected to the Internet, directly or indirectly, at any time since 2021-01-01'); // scope
     expect(html).toContain(`exaudit ${doc.tool.version}`);
     expect(html).toContain(`${doc.catalog.version} (${doc.catalog.date}), sha256 ${doc.catalog.sha256}`);
-    for (const a of DIRECTIVES['ed-21-02']!.actions) expect(html).toContain(`${a.ref}: ${a.title}`.replace(/'/g, '&#39;'));
+    for (const a of DIRECTIVES['ed-21-02']!.actions)
+      expect(html).toContain(`${a.ref}: ${a.title}`.replace(/'/g, '&#39;'));
     expect(html).toMatch(/<td>ex13\.contoso\.test<\/td><td class="st-not-met">not met<\/td><td>proxylogon: /);
-    expect(html).toMatch(/exchange\.build: 15\.0\.1497\.2 \(expected [0-9.]+\) <small>\[ExSetup\.exe FileVersion \(precision exact\)\]<\/small>/);
+    expect(html).toMatch(
+      /exchange\.build: 15\.0\.1497\.2 \(expected [0-9.]+\) <small>\[ExSetup\.exe FileVersion \(precision exact\)\]<\/small>/,
+    );
     expect(html).toContain('2026-11-24T10:00:00Z'); // collection time
     expect(html).toMatch(/<section id="remaining"><h2>What remains, and by when<\/h2>.*2021-04-16, overdue/s);
     expect(html).toMatch(/<td>down\.contoso\.test<\/td><td class="st-not-assessed">not assessed<\/td>/);
@@ -296,7 +505,10 @@ describe('report --directive --output DIR, and verify', () => {
         const named = [...v.changed, ...v.missing];
         if (name === 'exaudit.html') expect(named, `${name}@${at}`).toEqual(['exaudit.html']);
         else {
-          expect(named.some((n) => n === name || n.startsWith('manifest.json or SHA256SUMS')), `${name}@${at}: ${named.join(', ')}`).toBe(true);
+          expect(
+            named.some((n) => n === name || n.startsWith('manifest.json or SHA256SUMS')),
+            `${name}@${at}: ${named.join(', ')}`,
+          ).toBe(true);
           expect(named, `${name}@${at}`).not.toContain('exaudit.html'); // the report itself is intact
         }
       }
@@ -346,7 +558,13 @@ describe('report --directive --output DIR, and verify', () => {
   it('--evidence or --directive with no --format writes html, markdown and json', () => {
     const o = join(dir, 'ev2');
     expect(runCli(['report', resultFile, '--evidence', '--output', o, '--fail-on', 'none']).code).toBe(3);
-    expect(readdirSync(o).sort()).toEqual(['SHA256SUMS', 'exaudit.html', 'exaudit.json', 'exaudit.md', 'manifest.json']);
+    expect(readdirSync(o).sort()).toEqual([
+      'SHA256SUMS',
+      'exaudit.html',
+      'exaudit.json',
+      'exaudit.md',
+      'manifest.json',
+    ]);
     expect(runCli(['verify', o]).code).toBe(0);
   });
 

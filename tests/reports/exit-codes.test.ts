@@ -10,16 +10,33 @@ import { AS_OF } from '../checks/_facts.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const finding = (status: string, severity: string, waived = false) => ({
-  checkId: 'x', status, severity, code: 'c', title: 't', message: 'm', cves: [], evidence: [], remediation: null, references: [], fingerprint: `f${status}${severity}`,
+  checkId: 'x',
+  status,
+  severity,
+  code: 'c',
+  title: 't',
+  message: 'm',
+  cves: [],
+  evidence: [],
+  remediation: null,
+  references: [],
+  fingerprint: `f${status}${severity}`,
   ...(waived ? { waived: { reason: 'r', owner: 'o' } } : {}),
 });
-const doc = (findings: object[], targetStatus = 'assessed', hits: object[] = []) => ResultDocument.parse({
-  schemaVersion: '1.0', tool: { name: 'exaudit', version: '0' }, catalog: { version: 'v', date: '2026-01-01' }, command: 'audit',
-  startedAt: 'a', finishedAt: 'b',
-  targets: [{ target: 'ex01', status: targetStatus, findings }],
-  ...(hits.length ? { ioc: { summary: { files: 1, bytes: 1, lines: 1, malformedLines: 0, hits: hits.length }, hits } } : {}),
-  summary: { targets: 1, targetsByStatus: {}, findings: findings.length, byStatus: {}, bySeverity: {}, waived: 0 },
-});
+const doc = (findings: object[], targetStatus = 'assessed', hits: object[] = []) =>
+  ResultDocument.parse({
+    schemaVersion: '1.0',
+    tool: { name: 'exaudit', version: '0' },
+    catalog: { version: 'v', date: '2026-01-01' },
+    command: 'audit',
+    startedAt: 'a',
+    finishedAt: 'b',
+    targets: [{ target: 'ex01', status: targetStatus, findings }],
+    ...(hits.length
+      ? { ioc: { summary: { files: 1, bytes: 1, lines: 1, malformedLines: 0, hits: hits.length }, hits } }
+      : {}),
+    summary: { targets: 1, targetsByStatus: {}, findings: findings.length, byStatus: {}, bySeverity: {}, waived: 0 },
+  });
 
 describe('--fail-on', () => {
   it('by severity: fail findings at or above it', () => {
@@ -32,7 +49,8 @@ describe('--fail-on', () => {
   });
   it('by status: any/fail, indeterminate (with fail and error), mitigated (with those), none', () => {
     const table: [FailOn, string[]][] = [
-      ['any', ['fail']], ['fail', ['fail']],
+      ['any', ['fail']],
+      ['fail', ['fail']],
       ['indeterminate', ['fail', 'error', 'indeterminate']],
       ['mitigated', ['fail', 'error', 'indeterminate', 'mitigated']],
       ['none', []],
@@ -42,7 +60,18 @@ describe('--fail-on', () => {
         expect(meetsFailOn(status, 'low', failOn), `${failOn} ${status}`).toBe(counted.includes(status));
       }
     }
-    expect(FAIL_ON_VALUES).toEqual(['critical', 'high', 'medium', 'low', 'info', 'any', 'fail', 'indeterminate', 'mitigated', 'none']);
+    expect(FAIL_ON_VALUES).toEqual([
+      'critical',
+      'high',
+      'medium',
+      'low',
+      'info',
+      'any',
+      'fail',
+      'indeterminate',
+      'mitigated',
+      'none',
+    ]);
   });
   it('exit codes: 1 over the threshold, 3 when a server or a check could not be assessed, 0 otherwise', () => {
     expect(exitCodeFor(doc([finding('fail', 'high')]), 'high')).toBe(1);
@@ -61,16 +90,55 @@ describe('--fail-on', () => {
 
 describe('the same exit codes from every command', () => {
   let dir: string;
-  beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'exaudit-exit-')); });
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'exaudit-exit-'));
+  });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('audit and report of its saved result agree for every --fail-on value', () => {
     const saved = join(dir, 'r.json');
-    expect([0, 1]).toContain(runCli(['audit', '--facts', join(ROOT, 'fixtures/demo/facts'), '--format', 'json', '-o', saved, '--fail-on', 'none', '--as-of', AS_OF]).code);
+    expect([0, 1]).toContain(
+      runCli([
+        'audit',
+        '--facts',
+        join(ROOT, 'fixtures/demo/facts'),
+        '--format',
+        'json',
+        '-o',
+        saved,
+        '--fail-on',
+        'none',
+        '--as-of',
+        AS_OF,
+      ]).code,
+    );
     const codes = new Set<number>();
     for (const failOn of FAIL_ON_VALUES) {
-      const a = runCli(['audit', '--facts', join(ROOT, 'fixtures/demo/facts'), '--format', 'json', '-o', join(dir, 'a.json'), '--fail-on', failOn, '--as-of', AS_OF]);
-      const r = runCli(['report', saved, '--format', 'json', '-o', join(dir, 'b.json'), '--fail-on', failOn, '--as-of', AS_OF]);
+      const a = runCli([
+        'audit',
+        '--facts',
+        join(ROOT, 'fixtures/demo/facts'),
+        '--format',
+        'json',
+        '-o',
+        join(dir, 'a.json'),
+        '--fail-on',
+        failOn,
+        '--as-of',
+        AS_OF,
+      ]);
+      const r = runCli([
+        'report',
+        saved,
+        '--format',
+        'json',
+        '-o',
+        join(dir, 'b.json'),
+        '--fail-on',
+        failOn,
+        '--as-of',
+        AS_OF,
+      ]);
       expect(r.code, failOn).toBe(a.code);
       codes.add(a.code);
     }
@@ -78,12 +146,22 @@ describe('the same exit codes from every command', () => {
   }, 120_000);
 
   it('ioc: hits count like findings', () => {
-    expect(runCli(['ioc', join(ROOT, 'fixtures/logs'), '--format', 'json', '--fail-on', 'critical', '-q']).code).toBe(1);
+    expect(runCli(['ioc', join(ROOT, 'fixtures/logs'), '--format', 'json', '--fail-on', 'critical', '-q']).code).toBe(
+      1,
+    );
     expect(runCli(['ioc', join(ROOT, 'fixtures/logs'), '--format', 'json', '--fail-on', 'none', '-q']).code).toBe(0);
   });
 
-  it.each([['scan', '127.0.0.1'], ['audit', '--facts', 'x'], ['ioc', '.'], ['report', 'x.json']])('%s: a bad --fail-on or --format is a usage error (2) that names the value', (...args) => {
-    for (const bad of [['--fail-on', 'sometimes'], ['--format', 'pdf']]) {
+  it.each([
+    ['scan', '127.0.0.1'],
+    ['audit', '--facts', 'x'],
+    ['ioc', '.'],
+    ['report', 'x.json'],
+  ])('%s: a bad --fail-on or --format is a usage error (2) that names the value', (...args) => {
+    for (const bad of [
+      ['--fail-on', 'sometimes'],
+      ['--format', 'pdf'],
+    ]) {
       const r = runCli([...args, ...bad]);
       expect(r.code, `${args[0]} ${bad.join(' ')}`).toBe(2);
       expect(r.stderr.split('\n')[0]).toContain(bad[1]);
@@ -92,9 +170,14 @@ describe('the same exit codes from every command', () => {
     }
   });
 
-  it.each(['scan', 'audit', 'ioc', 'report', 'build', 'rules', 'collector', 'verify', 'demo', 'lab'])('%s: an unknown option is one line that says where the usage is, exit 2', (cmd) => {
-    const r = runCli([cmd, '--no-such-option']);
-    expect(r.code).toBe(2);
-    expect(r.stderr.trim().split('\n')).toEqual([`error: unknown option '--no-such-option' (see exaudit ${cmd} --help)`]);
-  });
+  it.each(['scan', 'audit', 'ioc', 'report', 'build', 'rules', 'collector', 'verify', 'demo', 'lab'])(
+    '%s: an unknown option is one line that says where the usage is, exit 2',
+    (cmd) => {
+      const r = runCli([cmd, '--no-such-option']);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toEqual([
+        `error: unknown option '--no-such-option' (see exaudit ${cmd} --help)`,
+      ]);
+    },
+  );
 });

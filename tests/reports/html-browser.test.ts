@@ -18,12 +18,22 @@ import { cat, facts, AS_OF } from '../checks/_facts.js';
 import { CHROMIUM, visit, type PageVisit } from './chromium.js';
 
 const TESSERACT = spawnSync('tesseract', ['--version'], { encoding: 'utf8' }).status === 0;
-if (!CHROMIUM) console.warn('WARNING: chromium is not installed; the HTML browser tests are skipped (.ci/run installs it)');
-if (!TESSERACT) console.warn('WARNING: tesseract is not installed; the screenshot text test is skipped (.ci/run installs tesseract-ocr)');
+if (!CHROMIUM)
+  console.warn('WARNING: chromium is not installed; the HTML browser tests are skipped (.ci/run installs it)');
+if (!TESSERACT)
+  console.warn(
+    'WARNING: tesseract is not installed; the screenshot text test is skipped (.ci/run installs tesseract-ocr)',
+  );
 
 /** Lower-case letters and digits only: OCR keeps the characters, not the punctuation or line breaks. */
 const norm = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, '');
-const words = (s: string) => new Set(s.toLowerCase().split(/[^a-z0-9]+/).filter((w) => w.length >= 4));
+const words = (s: string) =>
+  new Set(
+    s
+      .toLowerCase()
+      .split(/[^a-z0-9]+/)
+      .filter((w) => w.length >= 4),
+  );
 
 /** Text of a screenshot; psm 4 reads a table row by row (one line per visual line) instead of column by column. */
 function ocr(png: Buffer, dir: string, name: string, psm = '3'): string {
@@ -40,11 +50,21 @@ let page: PageVisit;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'exaudit-html-'));
   const checks = selectChecks(await loadChecks(), ['exchange-build', 'lifecycle', 'proxylogon', 'amsi'], undefined);
-  doc = assess([
-    { target: 'mercury.example.test', facts: { ...facts('15.0.1497.2'), collectedAt: '2026-11-24T10:00:00Z' } },
-    { target: 'venus.example.test', facts: { ...facts('15.2.2562.46'), collectedAt: '2026-11-24T10:05:00Z' } },
-    { target: 'pluto.example.test', failure: { status: 'unreachable', error: 'connect ECONNREFUSED' } },
-  ], { catalog: cat(), checks, command: 'audit', startedAt: '2026-11-25T00:00:00Z', finishedAt: '2026-11-25T00:00:02Z', asOf: AS_OF });
+  doc = assess(
+    [
+      { target: 'mercury.example.test', facts: { ...facts('15.0.1497.2'), collectedAt: '2026-11-24T10:00:00Z' } },
+      { target: 'venus.example.test', facts: { ...facts('15.2.2562.46'), collectedAt: '2026-11-24T10:05:00Z' } },
+      { target: 'pluto.example.test', failure: { status: 'unreachable', error: 'connect ECONNREFUSED' } },
+    ],
+    {
+      catalog: cat(),
+      checks,
+      command: 'audit',
+      startedAt: '2026-11-25T00:00:00Z',
+      finishedAt: '2026-11-25T00:00:02Z',
+      asOf: AS_OF,
+    },
+  );
   if (!CHROMIUM) return;
   const file = join(dir, 'report.html');
   writeFileSync(file, toHtml(doc, { directive: 'ed-21-02', catalog: cat(), asOf: AS_OF }));
@@ -70,7 +90,10 @@ describe.skipIf(!CHROMIUM)('HTML report in headless Chromium', () => {
 
   it('the harness does see requests, console errors and CSP violations (control pages)', async () => {
     const open = join(dir, 'control-open.html');
-    writeFileSync(open, '<!DOCTYPE html><html><body><img src="http://127.0.0.1:9/pixel.png"><script>console.error("control-error")</script></body></html>');
+    writeFileSync(
+      open,
+      '<!DOCTYPE html><html><body><img src="http://127.0.0.1:9/pixel.png"><script>console.error("control-error")</script></body></html>',
+    );
     const v = await visit(pathToFileURL(open).href);
     expect(v.requests).toContain('http://127.0.0.1:9/pixel.png');
     expect(v.console).toContainEqual({ level: 'error', text: 'control-error' });
@@ -82,33 +105,43 @@ describe.skipIf(!CHROMIUM)('HTML report in headless Chromium', () => {
     expect(w.log.some((l) => l.level === 'error' && /Content Security Policy/i.test(l.text))).toBe(true);
   }, 120_000);
 
-  it.skipIf(!TESSERACT)('the screenshot shows the servers, each action\'s status and every failing finding (OCR)', () => {
-    // The status matrix and the findings, as shown on screen and as printed.
-    for (const media of ['screen', 'print'] as const) {
-      // The matrix: every action, every status word.
-      const matrix = norm(ocr(page.clips['actions']![media], dir, `actions-${media}`));
-      for (const s of ['met', 'notmet', 'notassessed', 'needsattestation']) expect(matrix, `${media}: ${s}`).toContain(s);
-      expect(matrix).toContain(norm('Apply Microsoft\'s March 2021 security updates'));
-      // One action's rows: each server on the line that gives its status.
-      const lines = ocr(page.clips['action-sd1-h3-supported']![media], dir, `supported-${media}`, '4').split('\n').map(norm);
-      const lineOf = (target: string) => lines.find((l) => l.includes(norm(target))) ?? `(no line names ${target})`;
-      expect(lineOf('mercury.example.test'), media).toMatch(/^mercuryexampletestnotmet/);
-      expect(lineOf('venus.example.test'), media).toMatch(/^venusexampletestmet/);
-      expect(lineOf('pluto.example.test'), media).toMatch(/^plutoexampletestnotassessed/);
-      const seen = ocr(page.clips['findings']![media], dir, `findings-${media}`);
-      const flat = norm(seen);
-      const seenWords = words(seen);
-      for (const t of doc.targets) expect(flat, `${media}: ${t.target}`).toContain(norm(t.target));
-      const fails = doc.targets.flatMap((t) => t.findings).filter((f) => f.status === 'fail');
-      expect(fails.length).toBeGreaterThan(0);
-      for (const f of fails) {
-        expect(flat, `${media}: ${f.checkId}`).toContain(norm(f.checkId));
-        // Table cells wrap, so compare words: nearly every word of the message must be on the screen.
-        const want = [...words(f.message)];
-        const missing = want.filter((w) => !seenWords.has(w));
-        expect(1 - missing.length / want.length, `${media}: "${f.message}" lacks ${missing.join(', ')}`).toBeGreaterThanOrEqual(0.8);
+  it.skipIf(!TESSERACT)(
+    "the screenshot shows the servers, each action's status and every failing finding (OCR)",
+    () => {
+      // The status matrix and the findings, as shown on screen and as printed.
+      for (const media of ['screen', 'print'] as const) {
+        // The matrix: every action, every status word.
+        const matrix = norm(ocr(page.clips['actions']![media], dir, `actions-${media}`));
+        for (const s of ['met', 'notmet', 'notassessed', 'needsattestation'])
+          expect(matrix, `${media}: ${s}`).toContain(s);
+        expect(matrix).toContain(norm("Apply Microsoft's March 2021 security updates"));
+        // One action's rows: each server on the line that gives its status.
+        const lines = ocr(page.clips['action-sd1-h3-supported']![media], dir, `supported-${media}`, '4')
+          .split('\n')
+          .map(norm);
+        const lineOf = (target: string) => lines.find((l) => l.includes(norm(target))) ?? `(no line names ${target})`;
+        expect(lineOf('mercury.example.test'), media).toMatch(/^mercuryexampletestnotmet/);
+        expect(lineOf('venus.example.test'), media).toMatch(/^venusexampletestmet/);
+        expect(lineOf('pluto.example.test'), media).toMatch(/^plutoexampletestnotassessed/);
+        const seen = ocr(page.clips['findings']![media], dir, `findings-${media}`);
+        const flat = norm(seen);
+        const seenWords = words(seen);
+        for (const t of doc.targets) expect(flat, `${media}: ${t.target}`).toContain(norm(t.target));
+        const fails = doc.targets.flatMap((t) => t.findings).filter((f) => f.status === 'fail');
+        expect(fails.length).toBeGreaterThan(0);
+        for (const f of fails) {
+          expect(flat, `${media}: ${f.checkId}`).toContain(norm(f.checkId));
+          // Table cells wrap, so compare words: nearly every word of the message must be on the screen.
+          const want = [...words(f.message)];
+          const missing = want.filter((w) => !seenWords.has(w));
+          expect(
+            1 - missing.length / want.length,
+            `${media}: "${f.message}" lacks ${missing.join(', ')}`,
+          ).toBeGreaterThanOrEqual(0.8);
+        }
+        expect(flat).toContain(norm('connect ECONNREFUSED'));
       }
-      expect(flat).toContain(norm('connect ECONNREFUSED'));
-    }
-  }, 300_000);
+    },
+    300_000,
+  );
 });

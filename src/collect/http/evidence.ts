@@ -38,8 +38,9 @@ export function headerVersion(value: string | undefined): VersionRead | { invali
 export function manifestVersion(body: string): VersionRead | undefined {
   const tags = body.match(/<assemblyIdentity\b[^>]*>/gi) ?? [];
   const attr = (tag: string, n: string) => new RegExp(`\\b${n}="([^"]*)"`, 'i').exec(tag)?.[1];
-  const pick = tags.find((t) => attr(t, 'name')?.toLowerCase() === 'microsoft.exchange.ediscovery.exporttool')
-    ?? tags.find((t) => attr(t, 'name')?.toLowerCase() === 'microsoft.exchange.ediscovery.exporttool.application');
+  const pick =
+    tags.find((t) => attr(t, 'name')?.toLowerCase() === 'microsoft.exchange.ediscovery.exporttool') ??
+    tags.find((t) => attr(t, 'name')?.toLowerCase() === 'microsoft.exchange.ediscovery.exporttool.application');
   const v = pick ? attr(pick, 'version') : undefined;
   const m = v ? /^(\d{1,2})\.(\d{1,2})\.(\d{1,5})\.(\d{1,5})$/.exec(v) : null;
   if (!m || Number(m[1]) !== 15) return undefined;
@@ -54,7 +55,8 @@ export function owaPathVersion(body: string): VersionRead | undefined {
   const modern = /["'(]\/owa\/auth\/(\d{2})\.(\d{1,2})\.(\d{1,5})\/[^"')]*/i.exec(body);
   if (modern) return { build: norm(modern.slice(1, 4)), precision: 'cu', evidence: modern[0].slice(1) };
   const legacy = /["'(]\/owa\/(\d{1,2})\.(\d{1,2})\.(\d{1,5})\.(\d{1,5})\/themes\/[^"')]*/i.exec(body);
-  if (legacy && Number(legacy[1]) < 15) return { build: norm(legacy.slice(1, 5)), precision: 'cu', evidence: legacy[0].slice(1) };
+  if (legacy && Number(legacy[1]) < 15)
+    return { build: norm(legacy.slice(1, 5)), precision: 'cu', evidence: legacy[0].slice(1) };
   return undefined;
 }
 
@@ -63,9 +65,15 @@ export function markersOf(status: number | undefined, headers: Record<string, st
   const m: string[] = [];
   const loc = headers['location'] ?? '';
   if (/OwaPage = ASP\.auth_logon_aspx/i.test(body)) m.push('owa-logon-page');
-  if (/To use Outlook, browser settings must allow scripts to run|function IsOwaPremiumBrowser/i.test(body)) m.push('owa-script-notice');
+  if (/To use Outlook, browser settings must allow scripts to run|function IsOwaPremiumBrowser/i.test(body))
+    m.push('owa-script-notice');
   if (/Exchange Admin Center/i.test(body)) m.push('exchange-admin-center');
-  if (/<title>\s*(Outlook|Outlook Web App|Microsoft Exchange - Outlook Web Access|Exchange Log In)\s*<\/title>/i.test(body)) m.push('owa-title');
+  if (
+    /<title>\s*(Outlook|Outlook Web App|Microsoft Exchange - Outlook Web Access|Exchange Log In)\s*<\/title>/i.test(
+      body,
+    )
+  )
+    m.push('owa-title');
   if (/\/owa\/auth\/logon\.aspx/i.test(loc)) m.push('owa-logon-redirect');
   if (/\/owa\/auth\/errorfe\.aspx/i.test(loc)) m.push('owa-error-redirect');
   if (/microsoft\.exchange\.ediscovery\.exporttool/i.test(body)) m.push('ecp-exporttool-manifest');
@@ -81,13 +89,28 @@ export function markersOf(status: number | undefined, headers: Record<string, st
 export function onlineHeaders(headers: Record<string, string>): string | undefined {
   const be = headers['x-calculatedbetarget'] ?? '';
   if (/\.outlook\.com$/i.test(be.trim())) return `X-CalculatedBETarget: ${be}`;
-  if (/\.outlook\.com$/i.test((headers['x-calculatedfetarget'] ?? '').trim())) return `X-CalculatedFETarget: ${headers['x-calculatedfetarget']}`;
+  if (/\.outlook\.com$/i.test((headers['x-calculatedfetarget'] ?? '').trim()))
+    return `X-CalculatedFETarget: ${headers['x-calculatedfetarget']}`;
   if (headers['x-besku']) return `X-BeSku: ${headers['x-besku']}`;
   return undefined;
 }
 
-export const EXCHANGE_HEADERS = ['x-feserver', 'x-owa-version', 'x-beserver', 'x-calculatedbetarget', 'x-diaginfo', 'x-owa-error'] as const;
-const BODY_MARKERS = new Set(['owa-logon-page', 'owa-script-notice', 'owa-logon-redirect', 'owa-error-redirect', 'ecp-exporttool-manifest', 'exchange-admin-center']);
+export const EXCHANGE_HEADERS = [
+  'x-feserver',
+  'x-owa-version',
+  'x-beserver',
+  'x-calculatedbetarget',
+  'x-diaginfo',
+  'x-owa-error',
+] as const;
+const BODY_MARKERS = new Set([
+  'owa-logon-page',
+  'owa-script-notice',
+  'owa-logon-redirect',
+  'owa-error-redirect',
+  'ecp-exporttool-manifest',
+  'exchange-admin-center',
+]);
 export const PROXY_MARKERS: Record<string, string> = {
   'proxy-kemp-esp': 'KEMP LoadMaster ESP pre-authentication',
   'proxy-f5-apm': 'F5 BIG-IP APM pre-authentication',

@@ -13,7 +13,15 @@
  */
 import type { BuildObservation, Facts, HttpObservation, Product } from '../../facts/schema.js';
 import { compareBuilds, cuPrefix } from '../../util/version.js';
-import { exchangeSignals, headerVersion, iisVersion, isOnlineBuild, MIN_IIS, onlineHeaders, PROXY_MARKERS } from './evidence.js';
+import {
+  exchangeSignals,
+  headerVersion,
+  iisVersion,
+  isOnlineBuild,
+  MIN_IIS,
+  onlineHeaders,
+  PROXY_MARKERS,
+} from './evidence.js';
 import { productOfBuild as productOf } from '../../util/version.js';
 
 export type Exchange = NonNullable<Facts['exchange']>;
@@ -24,7 +32,10 @@ export interface Judgement {
   behindProxy?: boolean;
 }
 
-interface Candidate extends BuildObservation { path: string; technique: string }
+interface Candidate extends BuildObservation {
+  path: string;
+  technique: string;
+}
 
 function describeSource(o: HttpObservation): string {
   if (o.technique === 'ecp-exporttool-manifest') return `ECP export-tool manifest version (${o.path})`;
@@ -35,10 +46,18 @@ function describeSource(o: HttpObservation): string {
 
 function candidatesOf(observations: HttpObservation[]): Candidate[] {
   return observations
-    .filter((o): o is HttpObservation & { build: string; precision: NonNullable<HttpObservation['precision']> } => !!o.build && !!o.precision && !isOnlineBuild(o.build))
+    .filter(
+      (o): o is HttpObservation & { build: string; precision: NonNullable<HttpObservation['precision']> } =>
+        !!o.build && !!o.precision && !isOnlineBuild(o.build),
+    )
     .map((o) => ({
-      build: o.build, precision: o.precision, source: describeSource(o), path: o.path, technique: o.technique,
-      ...(o.frontEnd ? { frontEnd: o.frontEnd } : {}), ...(o.evidence ? { evidence: o.evidence } : {}),
+      build: o.build,
+      precision: o.precision,
+      source: describeSource(o),
+      path: o.path,
+      technique: o.technique,
+      ...(o.frontEnd ? { frontEnd: o.frontEnd } : {}),
+      ...(o.evidence ? { evidence: o.evidence } : {}),
     }));
 }
 
@@ -47,7 +66,14 @@ function distinct(cands: Candidate[]): BuildObservation[] {
   const seen = new Map<string, BuildObservation>();
   for (const c of cands) {
     const key = [c.build, c.precision, c.frontEnd ?? ''].join('|');
-    if (!seen.has(key)) seen.set(key, { build: c.build, precision: c.precision, source: c.source, ...(c.frontEnd ? { frontEnd: c.frontEnd } : {}), ...(c.evidence ? { evidence: c.evidence } : {}) });
+    if (!seen.has(key))
+      seen.set(key, {
+        build: c.build,
+        precision: c.precision,
+        source: c.source,
+        ...(c.frontEnd ? { frontEnd: c.frontEnd } : {}),
+        ...(c.evidence ? { evidence: c.evidence } : {}),
+      });
   }
   return [...seen.values()];
 }
@@ -68,34 +94,65 @@ export function contradictions(observations: HttpObservation[], cands: Candidate
     if (exact.some((e) => cuPrefix(e.build) === c.build)) continue;
     const sameFe = exact.filter((e) => e.frontEnd && e.frontEnd === c.frontEnd);
     const other = sameFe[0] ?? (!anyFrontEnd ? exact[0] : undefined);
-    if (other) out.push({ reason: `${other.source} says ${other.build} but the ${c.source}${sameFe.length ? ` on the same front end (${c.frontEnd})` : ''} says CU ${c.build}`, sameProduct: productOf(other.build) === productOf(c.build) });
+    if (other)
+      out.push({
+        reason: `${other.source} says ${other.build} but the ${c.source}${sameFe.length ? ` on the same front end (${c.frontEnd})` : ''} says CU ${c.build}`,
+        sameProduct: productOf(other.build) === productOf(c.build),
+      });
   }
   // Exact reads from different techniques on one front end must agree on the CU.
   for (const a of exact) {
-    const b = exact.find((x) => x.technique > a.technique && (x.frontEnd ?? '') === (a.frontEnd ?? '') && cuPrefix(x.build) !== cuPrefix(a.build));
-    if (b) out.push({ reason: `${a.source} says ${a.build} but the ${b.source} says ${b.build}`, sameProduct: productOf(a.build) === productOf(b.build) });
+    const b = exact.find(
+      (x) =>
+        x.technique > a.technique &&
+        (x.frontEnd ?? '') === (a.frontEnd ?? '') &&
+        cuPrefix(x.build) !== cuPrefix(a.build),
+    );
+    if (b)
+      out.push({
+        reason: `${a.source} says ${a.build} but the ${b.source} says ${b.build}`,
+        sameProduct: productOf(a.build) === productOf(b.build),
+      });
   }
   // The family must fit the web server: 2016 cannot run on IIS 7.5 (Windows 2008 R2), 2019/SE need IIS 10.
   for (const c of cands) {
     const product = productOf(c.build);
     const server = observations.find((o) => o.path === c.path && o.build === c.build)?.headers?.['server'];
     const iis = iisVersion({ server: server ?? '' });
-    if (product && iis !== undefined && iis < MIN_IIS[product]) out.push({ reason: `Exchange ${product} (${c.build}) cannot run on ${server} (needs IIS ${MIN_IIS[product]} or later)`, sameProduct: false });
+    if (product && iis !== undefined && iis < MIN_IIS[product])
+      out.push({
+        reason: `Exchange ${product} (${c.build}) cannot run on ${server} (needs IIS ${MIN_IIS[product]} or later)`,
+        sameProduct: false,
+      });
   }
   // X-OWA-Version that is not a build at all.
-  const invalid = observations.filter((o) => { const v = headerVersion(o.headers?.['x-owa-version']); return v && 'invalid' in v; });
+  const invalid = observations.filter((o) => {
+    const v = headerVersion(o.headers?.['x-owa-version']);
+    return v && 'invalid' in v;
+  });
   if (invalid.length) {
     const paths = [...new Set(invalid.map((o) => o.path))];
-    out.push({ reason: `X-OWA-Version "${invalid[0]!.headers!['x-owa-version']!.slice(0, 64)}" is not a build number (on ${paths.slice(0, 2).join(', ')}${paths.length > 2 ? ` and ${paths.length - 2} more` : ''})`, sameProduct: false });
+    out.push({
+      reason: `X-OWA-Version "${invalid[0]!.headers!['x-owa-version']!.slice(0, 64)}" is not a build number (on ${paths.slice(0, 2).join(', ')}${paths.length > 2 ? ` and ${paths.length - 2} more` : ''})`,
+      sameProduct: false,
+    });
   }
   // Exchange Online headers on /owa/ alone while autodiscover and EWS answer like a plain web server: a replayed
   // C2 "office365" profile. (An on-premises X-OWA-Version on /owa/ with autodiscover unpublished is plausible.)
   const t1 = observations.filter((o) => o.technique === T1 && o.status !== undefined);
-  const elsewhere = observations.find((o) => o.technique !== T1 && (onlineHeaders(o.headers ?? {}) || (o.build && isOnlineBuild(o.build))));
-  const t1LooksExchange = (o: HttpObservation) => exchangeSignals(o).length > 0 || (o.markers ?? []).includes('windows-auth-401');
+  const elsewhere = observations.find(
+    (o) => o.technique !== T1 && (onlineHeaders(o.headers ?? {}) || (o.build && isOnlineBuild(o.build))),
+  );
+  const t1LooksExchange = (o: HttpObservation) =>
+    exchangeSignals(o).length > 0 || (o.markers ?? []).includes('windows-auth-401');
   if (elsewhere && t1.length && !t1.some(t1LooksExchange)) {
-    const shown = ['x-owa-version', 'x-calculatedbetarget', 'x-feserver'].filter((k) => elsewhere.headers?.[k]).join(', ');
-    out.push({ reason: `Exchange Online headers (${shown}) appear on ${elsewhere.path} but autodiscover and EWS answer ${[...new Set(t1.map((o) => o.status))].join('/')} without any Exchange header`, sameProduct: false });
+    const shown = ['x-owa-version', 'x-calculatedbetarget', 'x-feserver']
+      .filter((k) => elsewhere.headers?.[k])
+      .join(', ');
+    out.push({
+      reason: `Exchange Online headers (${shown}) appear on ${elsewhere.path} but autodiscover and EWS answer ${[...new Set(t1.map((o) => o.status))].join('/')} without any Exchange header`,
+      sameProduct: false,
+    });
   }
   const seen = new Set<string>();
   return out.filter((c) => (seen.has(c.reason) ? false : (seen.add(c.reason), true)));
@@ -122,10 +179,12 @@ export function frontEndGaps(observations: HttpObservation[]): FrontEndGaps {
   const withBuild = new Set(cands.map((c) => c.frontEnd));
   const withExact = new Set(cands.filter((c) => c.precision === 'exact').map((c) => c.frontEnd));
   // Without names: the same 401 endpoint answered once with a version and once without one.
-  const unnamed = [...new Set(answered.filter((o) => o.technique === T1 && o.status === 401).map((o) => o.path))].some((path) => {
-    const rs = answered.filter((o) => o.technique === T1 && o.status === 401 && o.path === path && !o.frontEnd);
-    return rs.some((o) => o.build && !isOnlineBuild(o.build)) && rs.some((o) => !o.headers?.['x-owa-version']);
-  });
+  const unnamed = [...new Set(answered.filter((o) => o.technique === T1 && o.status === 401).map((o) => o.path))].some(
+    (path) => {
+      const rs = answered.filter((o) => o.technique === T1 && o.status === 401 && o.path === path && !o.frontEnd);
+      return rs.some((o) => o.build && !isOnlineBuild(o.build)) && rs.some((o) => !o.headers?.['x-owa-version']);
+    },
+  );
   const several = named.length > 1 || unnamed;
   return {
     several,
@@ -159,11 +218,23 @@ export function judge(observations: HttpObservation[]): Judgement {
   const cands = candidatesOf(observations);
 
   // Exchange Online answers the 401 endpoints itself, with its own version line or routing headers.
-  const online = observations.find((o) => o.technique === T1 && o.status === 401 && (
-    (o.build && isOnlineBuild(o.build)) || onlineHeaders(o.headers ?? {})));
+  const online = observations.find(
+    (o) =>
+      o.technique === T1 && o.status === 401 && ((o.build && isOnlineBuild(o.build)) || onlineHeaders(o.headers ?? {})),
+  );
   if (online) {
-    const why = online.build && isOnlineBuild(online.build) ? `X-OWA-Version ${online.build}` : onlineHeaders(online.headers ?? {});
-    return { exchange: { precision: 'none', online: true, source: `Exchange Online: ${why} on ${online.status} ${online.path}`, observations: [] } };
+    const why =
+      online.build && isOnlineBuild(online.build)
+        ? `X-OWA-Version ${online.build}`
+        : onlineHeaders(online.headers ?? {});
+    return {
+      exchange: {
+        precision: 'none',
+        online: true,
+        source: `Exchange Online: ${why} on ${online.status} ${online.path}`,
+        observations: [],
+      },
+    };
   }
 
   const problems = contradictions(observations, cands);
@@ -210,9 +281,10 @@ export function judge(observations: HttpObservation[]): Judgement {
         ...(product ? { product } : {}),
         build: lowest.build,
         precision: lowest.precision,
-        source: builds.size > 1
-          ? `${lowest.source}${lowest.frontEnd ? ` from ${lowest.frontEnd}` : ''}: the lowest of ${builds.size} builds seen behind this name (${[...builds].join(', ')})`
-          : lowest.source,
+        source:
+          builds.size > 1
+            ? `${lowest.source}${lowest.frontEnd ? ` from ${lowest.frontEnd}` : ''}: the lowest of ${builds.size} builds seen behind this name (${[...builds].join(', ')})`
+            : lowest.source,
         observations: list,
       },
     };
@@ -222,18 +294,37 @@ export function judge(observations: HttpObservation[]): Judgement {
   if (signals.length) {
     return {
       ...behindProxy,
-      exchange: { precision: 'none', source: `Exchange answered (${signals.slice(0, 3).join(', ')}) but disclosed no version${proxy ? `; ${PROXY_MARKERS[proxy]} in front` : ''}`, observations: [] },
+      exchange: {
+        precision: 'none',
+        source: `Exchange answered (${signals.slice(0, 3).join(', ')}) but disclosed no version${proxy ? `; ${PROXY_MARKERS[proxy]} in front` : ''}`,
+        observations: [],
+      },
     };
   }
   if (proxy) {
-    return { behindProxy: true, exchange: { precision: 'none', source: `${PROXY_MARKERS[proxy]} answers for the Exchange paths; version evidence: none`, observations: [] } };
+    return {
+      behindProxy: true,
+      exchange: {
+        precision: 'none',
+        source: `${PROXY_MARKERS[proxy]} answers for the Exchange paths; version evidence: none`,
+        observations: [],
+      },
+    };
   }
   const answered = observations.filter((o) => o.status !== undefined);
   const server = answered.map((o) => o.headers?.['server']).find(Boolean);
   const what = answered.length
-    ? answered.slice(0, 4).map((o) => `${o.path} ${o.status}`).join(', ')
+    ? answered
+        .slice(0, 4)
+        .map((o) => `${o.path} ${o.status}`)
+        .join(', ')
     : 'no HTTP answer';
   return {
-    exchange: { precision: 'none', source: 'no Exchange endpoint answered', notExchange: `no Exchange response on autodiscover, EWS or OWA (${what}${server ? `; Server: ${server}` : ''})`, observations: [] },
+    exchange: {
+      precision: 'none',
+      source: 'no Exchange endpoint answered',
+      notExchange: `no Exchange response on autodiscover, EWS or OWA (${what}${server ? `; Server: ${server}` : ''})`,
+      observations: [],
+    },
   };
 }

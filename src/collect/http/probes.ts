@@ -40,29 +40,66 @@ export interface ProbeSpec {
 
 export const MITIGATION_PROBES: readonly ProbeSpec[] = [
   { id: 'proxynotshell-uri-rule', path: '/autodiscover/autodiscover.json?exaudit-probe=powershell', headers: {} },
-  { id: 'proxylogon-cookie-rule', path: '/owa/auth/logon.aspx', headers: { cookie: 'X-AnonResource-Backend=' }, baselinePath: '/owa/auth/logon.aspx' },
+  {
+    id: 'proxylogon-cookie-rule',
+    path: '/owa/auth/logon.aspx',
+    headers: { cookie: 'X-AnonResource-Backend=' },
+    baselinePath: '/owa/auth/logon.aspx',
+  },
 ];
 
 /** Exactly what goes on the wire for a probe (recorded in facts and shown in the README). */
 export function describeProbe(p: ProbeSpec, hostHeader?: string, sends = 2): string {
   const extra = Object.entries(p.headers).map(([k, v]) => `${k === 'cookie' ? 'Cookie' : k}: ${v}`);
-  return [`GET ${p.path} HTTP/1.1`, `Host: ${hostHeader ?? '<target>'}`, `User-Agent: ${USER_AGENT}`, 'Accept: */*', ...extra].join(' | ')
-    + (sends <= 2
+  return (
+    [
+      `GET ${p.path} HTTP/1.1`,
+      `Host: ${hostHeader ?? '<target>'}`,
+      `User-Agent: ${USER_AGENT}`,
+      'Accept: */*',
+      ...extra,
+    ].join(' | ') +
+    (sends <= 2
       ? '; no body, no credentials; sent at most twice (once more only after a dropped connection)'
-      : `; no body, no credentials; sent at most ${sends} times, once per front end seen (again only after a dropped connection)`);
+      : `; no body, no credentials; sent at most ${sends} times, once per front end seen (again only after a dropped connection)`)
+  );
 }
 
 export function probeOutcome(r: Reply, baseline?: Reply): Pick<MitigationProbe, 'outcome' | 'detail'> {
   if (r.status === undefined) {
-    if (r.kind === 'reset') return { outcome: 'blocked', detail: `connection dropped without an HTTP response on ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}, as IIS URL Rewrite AbortRequest does` };
-    return { outcome: 'indeterminate', detail: `no answer (${r.error ?? 'unknown error'}); a dropped connection was not observed` };
+    if (r.kind === 'reset')
+      return {
+        outcome: 'blocked',
+        detail: `connection dropped without an HTTP response on ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}, as IIS URL Rewrite AbortRequest does`,
+      };
+    return {
+      outcome: 'indeterminate',
+      detail: `no answer (${r.error ?? 'unknown error'}); a dropped connection was not observed`,
+    };
   }
-  const signals = exchangeSignals({ technique: 'probe', method: 'GET', path: r.path, headers: r.headers, markers: markersOf(r.status, r.headers, r.body) });
+  const signals = exchangeSignals({
+    technique: 'probe',
+    method: 'GET',
+    path: r.path,
+    headers: r.headers,
+    markers: markersOf(r.status, r.headers, r.body),
+  });
   const fe = r.headers['x-feserver'] ? ` from ${r.headers['x-feserver']}` : '';
-  if (signals.length || (baseline?.status !== undefined && baseline.status === r.status && exchangeSignals({ technique: 'b', method: 'GET', path: baseline.path, headers: baseline.headers }).length)) {
-    return { outcome: 'not-blocked', detail: `HTTP ${r.status}${fe}: an ordinary Exchange answer (${signals.slice(0, 2).join(', ') || `same status as the passive request`}), so no rule aborted it` };
+  if (
+    signals.length ||
+    (baseline?.status !== undefined &&
+      baseline.status === r.status &&
+      exchangeSignals({ technique: 'b', method: 'GET', path: baseline.path, headers: baseline.headers }).length)
+  ) {
+    return {
+      outcome: 'not-blocked',
+      detail: `HTTP ${r.status}${fe}: an ordinary Exchange answer (${signals.slice(0, 2).join(', ') || `same status as the passive request`}), so no rule aborted it`,
+    };
   }
-  return { outcome: 'indeterminate', detail: `HTTP ${r.status} without Exchange headers: a CustomResponse rule, a WAF or another server may have answered` };
+  return {
+    outcome: 'indeterminate',
+    detail: `HTTP ${r.status} without Exchange headers: a CustomResponse rule, a WAF or another server may have answered`,
+  };
 }
 
 /** Most sends of one probe: one per front end seen behind a load balancer, never more than this. */
@@ -74,7 +111,12 @@ export const MAX_PROBE_SENDS = 10;
  * as front ends (with round-robin balancing each new connection reaches the next one); one ordinary answer after
  * drops means the rule is not on every front end.
  */
-export async function runMitigationProbes(client: TargetClient, baselines: Map<string, Reply>, hostHeader?: string, frontEnds = 1): Promise<MitigationProbe[]> {
+export async function runMitigationProbes(
+  client: TargetClient,
+  baselines: Map<string, Reply>,
+  hostHeader?: string,
+  frontEnds = 1,
+): Promise<MitigationProbe[]> {
   const out: MitigationProbe[] = [];
   const sends = Math.max(2, Math.min(frontEnds, MAX_PROBE_SENDS));
   for (const p of MITIGATION_PROBES) {
@@ -85,9 +127,19 @@ export async function runMitigationProbes(client: TargetClient, baselines: Map<s
       if (r.status !== undefined || r.kind !== 'reset') break;
       drops++;
     }
-    const outcome = probeOutcome(r.status === undefined ? { ...r, attempts: drops } : r, p.baselinePath ? baselines.get(p.baselinePath) : undefined);
-    if (drops && r.status !== undefined) outcome.detail += `; ${drops} earlier send${drops === 1 ? ' was' : 's were'} dropped, so the rule is not on every front end behind this name`;
-    out.push({ id: p.id, method: 'GET', path: p.path, sent: describeProbe(p, hostHeader ?? new URL(client.target.base).host, sends), ...outcome });
+    const outcome = probeOutcome(
+      r.status === undefined ? { ...r, attempts: drops } : r,
+      p.baselinePath ? baselines.get(p.baselinePath) : undefined,
+    );
+    if (drops && r.status !== undefined)
+      outcome.detail += `; ${drops} earlier send${drops === 1 ? ' was' : 's were'} dropped, so the rule is not on every front end behind this name`;
+    out.push({
+      id: p.id,
+      method: 'GET',
+      path: p.path,
+      sent: describeProbe(p, hostHeader ?? new URL(client.target.base).host, sends),
+      ...outcome,
+    });
   }
   return out;
 }

@@ -47,7 +47,9 @@ export const PATHS = {
 /** One reply as evidence: one observation, or two when the logon page shows both a header version and a folder. */
 export function observe(technique: string, r: Reply): HttpObservation[] {
   const base: HttpObservation = {
-    technique, method: r.method, path: r.path,
+    technique,
+    method: r.method,
+    path: r.path,
     ...(r.status !== undefined ? { status: r.status } : {}),
     headers: r.headers,
     ...(r.headers['x-feserver'] ? { frontEnd: r.headers['x-feserver'] } : {}),
@@ -56,8 +58,10 @@ export function observe(technique: string, r: Reply): HttpObservation[] {
   };
   const markers = r.status !== undefined ? markersOf(r.status, r.headers, r.body) : [];
   if (markers.length) base.markers = markers;
-  const withRead = (o: HttpObservation, v: { build: string; precision: HttpObservation['precision']; evidence: string } | undefined): HttpObservation =>
-    (v ? { ...o, build: v.build, precision: v.precision, evidence: v.evidence } : o);
+  const withRead = (
+    o: HttpObservation,
+    v: { build: string; precision: HttpObservation['precision']; evidence: string } | undefined,
+  ): HttpObservation => (v ? { ...o, build: v.build, precision: v.precision, evidence: v.evidence } : o);
   const header = headerVersion(r.headers['x-owa-version']);
   const fromHeader = header && !('invalid' in header) ? header : undefined;
   switch (technique) {
@@ -96,7 +100,14 @@ export async function scanTarget(t: ScanTarget, opts: ScanOptions): Promise<Coll
   }
 }
 
-async function collect(t: ScanTarget, opts: ScanOptions, client: TargetClient, deadline: AbortSignal, startedAt: string, t0: number): Promise<CollectedTarget> {
+async function collect(
+  t: ScanTarget,
+  opts: ScanOptions,
+  client: TargetClient,
+  deadline: AbortSignal,
+  startedAt: string,
+  t0: number,
+): Promise<CollectedTarget> {
   const observations: HttpObservation[] = [];
   const replies = new Map<string, Reply>();
   const failed: Reply[] = [];
@@ -120,7 +131,9 @@ async function collect(t: ScanTarget, opts: ScanOptions, client: TargetClient, d
     // No answer at all: one separate handshake tells why (refused, not TLS, untrusted certificate, silent).
     const tls = await inspectTls(t, { ...opts, timeoutMs: opts.requestTimeoutMs }, deadline);
     if (tls.failure) {
-      const error = deadline.aborted ? `no TLS handshake within the per-target timeout of ${opts.targetTimeoutMs} ms` : tls.failure.error;
+      const error = deadline.aborted
+        ? `no TLS handshake within the per-target timeout of ${opts.targetTimeoutMs} ms`
+        : tls.failure.error;
       return { target: t.name, failure: { status: tls.failure.status, error } };
     }
   }
@@ -160,13 +173,19 @@ async function collect(t: ScanTarget, opts: ScanOptions, client: TargetClient, d
       target: t.name,
       failure: {
         status: unreachable ? 'unreachable' : 'error',
-        error: timedOut ? `no HTTP answer within the per-target timeout of ${opts.targetTimeoutMs} ms (raise --timeout)` : `no HTTP answer: ${firstError ? `${firstError.path}: ${firstError.error}` : 'nothing was sent'}`,
+        error: timedOut
+          ? `no HTTP answer within the per-target timeout of ${opts.targetTimeoutMs} ms (raise --timeout)`
+          : `no HTTP answer: ${firstError ? `${firstError.path}: ${firstError.error}` : 'nothing was sent'}`,
       },
     };
   }
 
   const { exchange, behindProxy } = judge(observations);
-  const tls = client.certificate ?? { verified: false, ...(opts.insecure ? { insecure: true } : {}), error: 'certificate not captured' };
+  const tls = client.certificate ?? {
+    verified: false,
+    ...(opts.insecure ? { insecure: true } : {}),
+    error: 'certificate not captured',
+  };
   const http: NonNullable<Facts['http']> = {
     baseUrl: t.base,
     ...(opts.hostHeader ? { hostHeader: opts.hostHeader } : {}),
@@ -184,7 +203,16 @@ async function collect(t: ScanTarget, opts: ScanOptions, client: TargetClient, d
     schemaVersion: '1',
     target: { name: t.name, address: t.host, port: t.port, transport: 'http' },
     collectedAt: startedAt,
-    collectors: [{ name: 'http', version: TOOL_VERSION, startedAt, finishedAt, durationMs: Math.round(performance.now() - t0), ...(errors.length ? { errors } : {}) }],
+    collectors: [
+      {
+        name: 'http',
+        version: TOOL_VERSION,
+        startedAt,
+        finishedAt,
+        durationMs: Math.round(performance.now() - t0),
+        ...(errors.length ? { errors } : {}),
+      },
+    ],
     exchange,
     http,
   };
@@ -200,7 +228,11 @@ export interface FleetOptions extends ScanOptions {
  * done (completion order, with the input index). Only the in-flight targets are held in memory, so a
  * streaming caller (ndjson) stays flat however many targets there are.
  */
-export async function scanTargets(targets: readonly ScanTarget[], opts: FleetOptions, onResult: (c: CollectedTarget, index: number) => void | Promise<void>): Promise<void> {
+export async function scanTargets(
+  targets: readonly ScanTarget[],
+  opts: FleetOptions,
+  onResult: (c: CollectedTarget, index: number) => void | Promise<void>,
+): Promise<void> {
   const limit = pLimit(Math.max(1, opts.concurrency));
   const inflight = new Set<Promise<void>>();
   let failure: unknown;
@@ -208,8 +240,12 @@ export async function scanTargets(targets: readonly ScanTarget[], opts: FleetOpt
     const target = targets[i]!;
     const p: Promise<void> = limit(() => scanTarget(target, opts))
       .then((c) => onResult(c, i))
-      .catch((err: unknown) => { failure ??= err; })
-      .finally(() => { inflight.delete(p); });
+      .catch((err: unknown) => {
+        failure ??= err;
+      })
+      .finally(() => {
+        inflight.delete(p);
+      });
     inflight.add(p);
     // Queue no more than the pool can start soon: memory stays bounded by the concurrency, not the target count.
     if (inflight.size >= opts.concurrency) await Promise.race(inflight);

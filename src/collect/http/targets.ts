@@ -21,7 +21,8 @@ export const MAX_CIDR_HOSTS = 4096;
 /** Targets one run may hold (a /16); split larger estates into several runs or shards. */
 export const MAX_TARGETS = 65_536;
 
-const HOSTNAME = /^(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/i;
+const HOSTNAME =
+  /^(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/i;
 
 export function makeTarget(host: string, port = 443): ScanTarget {
   const v6 = isIP(host) === 6;
@@ -32,7 +33,8 @@ export function makeTarget(host: string, port = 443): ScanTarget {
 function parsePort(raw: string, text: string | undefined): number {
   if (text === undefined) return 443;
   const port = Number(text);
-  if (!/^\d{1,5}$/.test(text) || port < 1 || port > 65535) throw new InputError(`target "${raw}": port must be 1-65535`);
+  if (!/^\d{1,5}$/.test(text) || port < 1 || port > 65535)
+    throw new InputError(`target "${raw}": port must be 1-65535`);
   return port;
 }
 
@@ -55,7 +57,10 @@ function bigToV6(n: bigint): string {
   // Compress the longest run of zero groups (RFC 5952 style, enough for display and connecting).
   let best = { at: -1, len: 0 };
   for (let i = 0; i < 8;) {
-    if (groups[i] !== '0') { i++; continue; }
+    if (groups[i] !== '0') {
+      i++;
+      continue;
+    }
     let j = i;
     while (j < 8 && groups[j] === '0') j++;
     if (j - i > best.len && j - i > 1) best = { at: i, len: j - i };
@@ -69,11 +74,15 @@ function expandCidr(raw: string, address: string, bitsText: string, portText: st
   const family = isIP(address);
   const width = family === 6 ? 128 : 32;
   const bits = Number(bitsText);
-  if (!family || !/^\d{1,3}$/.test(bitsText) || bits > width) throw new InputError(`target "${raw}" is not a valid CIDR range`, 'write it as 10.0.5.0/24 or fd00::/120');
+  if (!family || !/^\d{1,3}$/.test(bitsText) || bits > width)
+    throw new InputError(`target "${raw}" is not a valid CIDR range`, 'write it as 10.0.5.0/24 or fd00::/120');
   const size = 2n ** BigInt(width - bits);
   const usable = family === 4 && size > 2n ? size - 2n : size;
   if (usable > BigInt(MAX_CIDR_HOSTS)) {
-    throw new InputError(`target "${raw}" expands to ${usable} addresses, more than the ${MAX_CIDR_HOSTS} one range may hold`, `split it into ranges of /${width - Math.log2(MAX_CIDR_HOSTS)} or smaller`);
+    throw new InputError(
+      `target "${raw}" expands to ${usable} addresses, more than the ${MAX_CIDR_HOSTS} one range may hold`,
+      `split it into ranges of /${width - Math.log2(MAX_CIDR_HOSTS)} or smaller`,
+    );
   }
   const port = parsePort(raw, portText);
   const toBig = family === 4 ? v4ToBig : v6ToBig;
@@ -92,11 +101,19 @@ export function parseTarget(input: string): ScanTarget[] {
   let s = raw;
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(s);
   if (scheme) {
-    if (scheme[1]!.toLowerCase() !== 'https') throw new InputError(`target "${raw}": only https:// is scanned`, 'Exchange publishes OWA, EWS and autodiscover over HTTPS');
+    if (scheme[1]!.toLowerCase() !== 'https')
+      throw new InputError(
+        `target "${raw}": only https:// is scanned`,
+        'Exchange publishes OWA, EWS and autodiscover over HTTPS',
+      );
     s = s.slice(scheme[0].length);
     const slash = s.indexOf('/');
     if (slash >= 0) {
-      if (s.slice(slash).replace(/\/+$/, '') !== '') throw new InputError(`target "${raw}" has a path`, 'give the server only (https://host[:port]); exaudit requests its own paths');
+      if (s.slice(slash).replace(/\/+$/, '') !== '')
+        throw new InputError(
+          `target "${raw}" has a path`,
+          'give the server only (https://host[:port]); exaudit requests its own paths',
+        );
       s = s.slice(0, slash);
     }
   }
@@ -113,9 +130,11 @@ export function parseTarget(input: string): ScanTarget[] {
   const v4cidr = /^([\d.]+)\/(\d+)(?::(\d*))?$/.exec(s);
   if (v4cidr) return expandCidr(raw, v4cidr[1]!, v4cidr[2]!, v4cidr[3]);
   const hp = /^([^:\s/]+)(?::(\d*))?$/.exec(s);
-  if (!hp) throw new InputError(`target "${raw}" is not host, host:port, https://host[:port], [IPv6]:port or a CIDR range`);
+  if (!hp)
+    throw new InputError(`target "${raw}" is not host, host:port, https://host[:port], [IPv6]:port or a CIDR range`);
   const host = hp[1]!.toLowerCase();
-  if (/^[\d.]+$/.test(host) && isIP(host) !== 4) throw new InputError(`target "${raw}": "${host}" is not a valid IPv4 address`);
+  if (/^[\d.]+$/.test(host) && isIP(host) !== 4)
+    throw new InputError(`target "${raw}": "${host}" is not a valid IPv4 address`);
   if (!isIP(host) && !HOSTNAME.test(host)) throw new InputError(`target "${raw}": "${host}" is not a valid host name`);
   return [makeTarget(host.replace(/\.$/, ''), parsePort(raw, hp[2]))];
 }
@@ -123,10 +142,18 @@ export function parseTarget(input: string): ScanTarget[] {
 /** Reads a targets file (or "-" for stdin): one target per line, # comments and blank lines ignored. */
 export function readTargetsFile(file: string): { target: string; line: number }[] {
   let text: string;
-  try { text = readFileSync(file === '-' ? 0 : file, 'utf8'); } catch (err) {
-    throw new InputError(`--targets-file ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`, 'give a file with one target per line');
+  try {
+    text = readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch (err) {
+    throw new InputError(
+      `--targets-file ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+      'give a file with one target per line',
+    );
   }
-  return text.split(/\r?\n/).map((l, i) => ({ target: l.replace(/#.*$/, '').trim(), line: i + 1 })).filter((l) => l.target);
+  return text
+    .split(/\r?\n/)
+    .map((l, i) => ({ target: l.replace(/#.*$/, '').trim(), line: i + 1 }))
+    .filter((l) => l.target);
 }
 
 /** Expands and de-duplicates (by host:port, case-insensitive) while keeping input order. */
@@ -136,8 +163,11 @@ export function expandTargets(inputs: (string | { target: string; line: number; 
   for (const entry of inputs) {
     const text = typeof entry === 'string' ? entry : entry.target;
     let list: ScanTarget[];
-    try { list = parseTarget(text); } catch (err) {
-      if (typeof entry !== 'string' && err instanceof InputError) throw new InputError(`${entry.file ?? '--targets-file'} line ${entry.line}: ${err.message}`, err.hint);
+    try {
+      list = parseTarget(text);
+    } catch (err) {
+      if (typeof entry !== 'string' && err instanceof InputError)
+        throw new InputError(`${entry.file ?? '--targets-file'} line ${entry.line}: ${err.message}`, err.hint);
       throw err;
     }
     for (const t of list) {
@@ -145,7 +175,8 @@ export function expandTargets(inputs: (string | { target: string; line: number; 
       if (seen.has(key)) continue;
       seen.add(key);
       out.push(t);
-      if (out.length > MAX_TARGETS) throw new InputError(`more than ${MAX_TARGETS} targets`, 'split the scan into several runs');
+      if (out.length > MAX_TARGETS)
+        throw new InputError(`more than ${MAX_TARGETS} targets`, 'split the scan into several runs');
     }
   }
   return out;

@@ -22,7 +22,9 @@ export class PsObject {
     /** The primitive or container an Obj wraps (an enum's integer, a list's items, a dictionary). */
     readonly value?: unknown,
   ) {}
-  toString(): string { return this.toStringValue ?? (this.value !== undefined ? String(this.value) : `[${this.typeNames[0] ?? 'object'}]`); }
+  toString(): string {
+    return this.toStringValue ?? (this.value !== undefined ? String(this.value) : `[${this.typeNames[0] ?? 'object'}]`);
+  }
 }
 
 /** A deserialized IDictionary (Hashtable, Dictionary<,>): entries in file order; keys may be objects. */
@@ -59,7 +61,10 @@ export function decodeName(s: string): string {
 
 const tagOf = (n: Node): string => Object.keys(n).find((k) => k !== ':@')!;
 const childrenOf = (n: Node): Node[] => (n[tagOf(n)] as Node[]) ?? [];
-const textOf = (n: Node): string => childrenOf(n).map((c) => (typeof c['#text'] === 'string' || typeof c['#text'] === 'number' ? String(c['#text']) : '')).join('');
+const textOf = (n: Node): string =>
+  childrenOf(n)
+    .map((c) => (typeof c['#text'] === 'string' || typeof c['#text'] === 'number' ? String(c['#text']) : ''))
+    .join('');
 const attr = (n: Node, name: string): string | undefined => n[':@']?.[name];
 
 const INTEGER_TAGS = new Set(['I16', 'I32', 'U16', 'U32', 'By', 'SB']);
@@ -93,7 +98,8 @@ class Reader {
     if (tag === 'SS') return '[SecureString]'; // encrypted to the exporting user; never readable here
     if (tag === 'Ref') {
       const id = attr(n, 'RefId');
-      if (id === undefined || !this.objects.has(id)) throw this.bad(`<Ref RefId="${id ?? ''}"> points to no earlier object`);
+      if (id === undefined || !this.objects.has(id))
+        throw this.bad(`<Ref RefId="${id ?? ''}"> points to no earlier object`);
       return this.objects.get(id);
     }
     if (tag === 'Obj') return this.object(n);
@@ -122,7 +128,9 @@ class Reader {
       if (c['#text'] !== undefined) continue; // whitespace between elements
       const tag = tagOf(c);
       if (tag === 'TN') {
-        typeNames = childrenOf(c).filter((t) => tagOf(t) === 'T').map((t) => decodeName(textOf(t)));
+        typeNames = childrenOf(c)
+          .filter((t) => tagOf(t) === 'T')
+          .map((t) => decodeName(textOf(t)));
         const id = attr(c, 'RefId');
         if (id !== undefined) this.typeLists.set(id, typeNames);
       } else if (tag === 'TNRef') {
@@ -140,19 +148,25 @@ class Reader {
           props[decodeName(name)] = this.value(m);
         }
       } else if (CONTAINER_TAGS.has(tag)) {
-        inner = childrenOf(c).filter((i) => i['#text'] === undefined).map((i) => this.value(i));
+        inner = childrenOf(c)
+          .filter((i) => i['#text'] === undefined)
+          .map((i) => this.value(i));
         hasInner = true;
       } else if (tag === 'DCT') {
-        inner = new PsDictionary(childrenOf(c).filter((e) => tagOf(e) === 'En').map((e) => {
-          const kv: { key: unknown; value: unknown } = { key: undefined, value: undefined };
-          for (const part of childrenOf(e)) {
-            if (part['#text'] !== undefined) continue;
-            const which = attr(part, 'N');
-            if (which === 'Key') kv.key = this.value(part);
-            else if (which === 'Value') kv.value = this.value(part);
-          }
-          return kv;
-        }));
+        inner = new PsDictionary(
+          childrenOf(c)
+            .filter((e) => tagOf(e) === 'En')
+            .map((e) => {
+              const kv: { key: unknown; value: unknown } = { key: undefined, value: undefined };
+              for (const part of childrenOf(e)) {
+                if (part['#text'] !== undefined) continue;
+                const which = attr(part, 'N');
+                if (which === 'Key') kv.key = this.value(part);
+                else if (which === 'Value') kv.value = this.value(part);
+              }
+              return kv;
+            }),
+        );
         hasInner = true;
       } else {
         inner = this.value(c); // an enum's integer, a primitive with notes
@@ -160,15 +174,19 @@ class Reader {
       }
     }
     // Lists and dictionaries without notes read as themselves; everything else as a PsObject.
-    const result = hasInner && (Array.isArray(inner) || inner instanceof PsDictionary) && !Object.keys(props).length
-      ? inner
-      : new PsObject(typeNames, props, toStringValue, hasInner ? inner : undefined);
+    const result =
+      hasInner && (Array.isArray(inner) || inner instanceof PsDictionary) && !Object.keys(props).length
+        ? inner
+        : new PsObject(typeNames, props, toStringValue, hasInner ? inner : undefined);
     if (refId !== undefined) this.objects.set(refId, result);
     return result;
   }
 
   private bad(what: string): InputError {
-    return new InputError(`${this.file}: malformed CLIXML: ${what}`, 'export the file again with Export-Clixml (HealthChecker writes one per server)');
+    return new InputError(
+      `${this.file}: malformed CLIXML: ${what}`,
+      'export the file again with Export-Clixml (HealthChecker writes one per server)',
+    );
   }
 }
 
@@ -176,7 +194,10 @@ class Reader {
 export function parseClixml(text: string, file: string): unknown[] {
   const body = text.replace(/^\uFEFF/, '');
   if (!body.trimStart().startsWith('<')) {
-    throw new InputError(`${file}: not XML (the file does not start with "<")`, 'pass the .xml file HealthChecker wrote (HealthChecker-<server>-<date>.xml)');
+    throw new InputError(
+      `${file}: not XML (the file does not start with "<")`,
+      'pass the .xml file HealthChecker wrote (HealthChecker-<server>-<date>.xml)',
+    );
   }
   const valid = XMLValidator.validate(body);
   if (valid !== true) {
@@ -184,22 +205,36 @@ export function parseClixml(text: string, file: string): unknown[] {
     const open = /^Invalid '(\[[\s\S]*\])' found/.exec(valid.err.msg);
     if (open) {
       const names = (JSON.parse(open[1]!) as string[]).map((n) => `<${n}>`);
-      throw new InputError(`${file}: the XML ends with ${names.length} element${names.length === 1 ? '' : 's'} still open (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''}): the file is truncated`, 'copy or export it again');
+      throw new InputError(
+        `${file}: the XML ends with ${names.length} element${names.length === 1 ? '' : 's'} still open (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''}): the file is truncated`,
+        'copy or export it again',
+      );
     }
-    throw new InputError(`${file}: malformed XML at line ${valid.err.line}, column ${valid.err.col}: ${valid.err.msg}`, 'the file is damaged; export it again');
+    throw new InputError(
+      `${file}: malformed XML at line ${valid.err.line}, column ${valid.err.col}: ${valid.err.msg}`,
+      'the file is damaged; export it again',
+    );
   }
   const doc = parser.parse(body) as Node[];
   const root = doc.find((n) => n['#text'] === undefined && !tagOf(n).startsWith('!'));
   const rootTag = root ? tagOf(root) : undefined;
   if (!root || rootTag !== 'Objs') {
-    throw new InputError(`${file}: not a PowerShell CLIXML file (root element <${rootTag ?? 'none'}>, expected <Objs>)`, 'pass a file written by Export-Clixml, such as HealthChecker\'s HealthChecker-<server>-<date>.xml');
+    throw new InputError(
+      `${file}: not a PowerShell CLIXML file (root element <${rootTag ?? 'none'}>, expected <Objs>)`,
+      "pass a file written by Export-Clixml, such as HealthChecker's HealthChecker-<server>-<date>.xml",
+    );
   }
   const ns = attr(root, 'xmlns');
   if (ns !== undefined && ns !== CLIXML_NAMESPACE) {
-    throw new InputError(`${file}: <Objs> in namespace "${ns}", not PowerShell's CLIXML namespace`, 'pass a file written by Export-Clixml');
+    throw new InputError(
+      `${file}: <Objs> in namespace "${ns}", not PowerShell's CLIXML namespace`,
+      'pass a file written by Export-Clixml',
+    );
   }
   const reader = new Reader(file);
-  return childrenOf(root).filter((n) => n['#text'] === undefined).map((n) => reader.value(n));
+  return childrenOf(root)
+    .filter((n) => n['#text'] === undefined)
+    .map((n) => reader.value(n));
 }
 
 /**
@@ -210,7 +245,8 @@ export function parseClixml(text: string, file: string): unknown[] {
 export function pathOf(value: unknown, path: string[]): unknown {
   let cur = value;
   for (const key of path) {
-    if (cur instanceof PsObject) cur = key in cur.props ? cur.props[key] : cur.value instanceof PsDictionary ? cur.value.get(key) : undefined;
+    if (cur instanceof PsObject)
+      cur = key in cur.props ? cur.props[key] : cur.value instanceof PsDictionary ? cur.value.get(key) : undefined;
     else if (cur instanceof PsDictionary) cur = cur.get(key);
     else return undefined;
   }

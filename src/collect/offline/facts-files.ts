@@ -49,27 +49,56 @@ export interface FileSource {
  * Expands files and folders (a folder's matching files, in name order) and loads each with `load`; a bad path or
  * file becomes one line in `problems` and the others still load.
  */
-export function loadEachFile(paths: string[], source: FileSource, load: (file: string) => CollectedTarget[]): OfflineLoad {
+export function loadEachFile(
+  paths: string[],
+  source: FileSource,
+  load: (file: string) => CollectedTarget[],
+): OfflineLoad {
   const collected: CollectedTarget[] = [];
   const problems: string[] = [];
   for (const p of paths) {
     let st;
-    try { st = statSync(p); } catch { problems.push(new InputError(`${p}: no such file or directory`, `check the path given to ${source.option}`).line()); continue; }
-    const files = st.isDirectory() ? readdirSync(p).filter(source.matches).sort().map((f) => join(p, f)) : [p];
+    try {
+      st = statSync(p);
+    } catch {
+      problems.push(
+        new InputError(`${p}: no such file or directory`, `check the path given to ${source.option}`).line(),
+      );
+      continue;
+    }
+    const files = st.isDirectory()
+      ? readdirSync(p)
+          .filter(source.matches)
+          .sort()
+          .map((f) => join(p, f))
+      : [p];
     if (!files.length) problems.push(`${p}: ${source.noneInFolder}`);
     for (const file of files) {
-      try { collected.push(...load(file)); } catch (err) { problems.push(errorMessage(err)); }
+      try {
+        collected.push(...load(file));
+      } catch (err) {
+        problems.push(errorMessage(err));
+      }
     }
   }
   return { collected, problems };
 }
 
 export function loadFactsFiles(paths: string[]): OfflineLoad {
-  const source = { option: '--facts', matches: (f: string) => f.endsWith('.json') || f.endsWith('.txt'), noneInFolder: 'no .json facts files in this folder' };
+  const source = {
+    option: '--facts',
+    matches: (f: string) => f.endsWith('.json') || f.endsWith('.txt'),
+    noneInFolder: 'no .json facts files in this folder',
+  };
   return loadEachFile(paths, source, (file) => {
     let data: unknown;
-    try { data = JSON.parse(extractJson(decodeText(readFileSync(file)))); } catch (err) {
-      throw new InputError(`${file}: not valid JSON (${(err as Error).message})`, 'facts files are JSON; see `exaudit collector` for how to produce one');
+    try {
+      data = JSON.parse(extractJson(decodeText(readFileSync(file))));
+    } catch (err) {
+      throw new InputError(
+        `${file}: not valid JSON (${(err as Error).message})`,
+        'facts files are JSON; see `exaudit collector` for how to produce one',
+      );
     }
     const items = Array.isArray(data) ? data : [data];
     return items.map((item, i) => {

@@ -25,11 +25,21 @@ import { loadEachFile, type OfflineLoad } from './facts-files.js';
 const MAX_BYTES = 64 * 1024 * 1024;
 const HINT = 'pass the HealthChecker-<server>-<time>.xml file that HealthChecker.ps1 writes next to its HTML report';
 
-interface Line { section: string; name: string; value: string }
+interface Line {
+  section: string;
+  name: string;
+  value: string;
+}
 
 const str = (v: unknown): string | undefined => {
   if (v === undefined || v === null) return undefined;
-  if (v instanceof PsObject) return v.toStringValue ?? (v.value !== undefined && !(v.value instanceof PsDictionary) && !Array.isArray(v.value) ? String(v.value) : undefined);
+  if (v instanceof PsObject)
+    return (
+      v.toStringValue ??
+      (v.value !== undefined && !(v.value instanceof PsDictionary) && !Array.isArray(v.value)
+        ? String(v.value)
+        : undefined)
+    );
   if (typeof v === 'object') return undefined;
   return String(v);
 };
@@ -38,13 +48,20 @@ const obj = (v: unknown): PsObject | undefined => (v instanceof PsObject ? v : u
 
 /** DisplayResults → lines in section order (DisplayOrder), each with HealthChecker's name and displayed value. */
 function displayLines(displayResults: unknown): Line[] {
-  const dict = displayResults instanceof PsDictionary ? displayResults : obj(displayResults)?.value instanceof PsDictionary ? (obj(displayResults)!.value as PsDictionary) : undefined;
+  const dict =
+    displayResults instanceof PsDictionary
+      ? displayResults
+      : obj(displayResults)?.value instanceof PsDictionary
+        ? (obj(displayResults)!.value as PsDictionary)
+        : undefined;
   if (!dict) return [];
-  const sections = dict.entries.map((e) => ({
-    name: str(pathOf(e.key, ['Name'])) ?? str(e.key) ?? '',
-    order: Number(pathOf(e.key, ['DisplayOrder']) ?? 0),
-    items: itemsOf(e.value),
-  })).sort((a, b) => a.order - b.order);
+  const sections = dict.entries
+    .map((e) => ({
+      name: str(pathOf(e.key, ['Name'])) ?? str(e.key) ?? '',
+      order: Number(pathOf(e.key, ['DisplayOrder']) ?? 0),
+      items: itemsOf(e.value),
+    }))
+    .sort((a, b) => a.order - b.order);
   const lines: Line[] = [];
   for (const s of sections) {
     for (const item of s.items) {
@@ -67,28 +84,44 @@ const CVE_RE = /\b(CVE-\d{4}-\d{4,7}|ADV\d{6,8})\b/g;
 export function factsFromHealthChecker(root: unknown, file: string): FactsInput {
   const hc = pathOf(root, ['HealthCheckerExchangeServer']);
   if (!(hc instanceof PsObject)) {
-    throw new InputError(`${file}: a PowerShell CLIXML file, but not a HealthChecker export (no HealthCheckerExchangeServer object)`, HINT);
+    throw new InputError(
+      `${file}: a PowerShell CLIXML file, but not a HealthChecker export (no HealthCheckerExchangeServer object)`,
+      HINT,
+    );
   }
   const lines = displayLines(pathOf(root, ['DisplayResults']));
   const exInfo = obj(pathOf(hc, ['ExchangeInformation']));
   const osInfo = obj(pathOf(hc, ['OSInformation']));
   const serverName = str(pathOf(hc, ['ServerName'])) ?? lineValue(lines, 'Exchange Information', 'Name');
-  if (!serverName) throw new InputError(`${file}: HealthChecker export without a server name (HealthCheckerExchangeServer.ServerName)`, HINT);
+  if (!serverName)
+    throw new InputError(
+      `${file}: HealthChecker export without a server name (HealthCheckerExchangeServer.ServerName)`,
+      HINT,
+    );
   const generated = pathOf(hc, ['GenerationTime']);
-  const generatedAt = typeof generated === 'string' && !Number.isNaN(Date.parse(generated)) ? new Date(generated).toISOString() : undefined;
+  const generatedAt =
+    typeof generated === 'string' && !Number.isNaN(Date.parse(generated))
+      ? new Date(generated).toISOString()
+      : undefined;
   const hcVersion = str(pathOf(hc, ['HealthCheckerVersion']));
   const depth = exInfo ? 'full' : 'display';
   const source = `HealthChecker ${hcVersion ?? '(version unknown)'} export ${basename(file)}${generatedAt ? ` of ${generatedAt}` : ''}`;
   const notCollected: Array<{ group: string; reason: string }> = [];
-  const truncated = 'the export holds only HealthChecker\'s displayed results (Export-Clixml -Depth 2 turns the raw data into text)';
+  const truncated =
+    "the export holds only HealthChecker's displayed results (Export-Clixml -Depth 2 turns the raw data into text)";
 
   // Build: the raw ExSetup file version when the export kept it, otherwise the "Build Number" line (the same value).
-  const rawBuild = str(pathOf(exInfo, ['BuildInformation', 'ExchangeSetup', 'FileVersion'])) ?? str(pathOf(exInfo, ['BuildInformation', 'VersionInformation', 'BuildVersion']));
+  const rawBuild =
+    str(pathOf(exInfo, ['BuildInformation', 'ExchangeSetup', 'FileVersion'])) ??
+    str(pathOf(exInfo, ['BuildInformation', 'VersionInformation', 'BuildVersion']));
   const shownBuild = lineValue(lines, 'Exchange Information', 'Build Number');
   const buildText = rawBuild ?? shownBuild;
   const build = buildText ? parseBuild(buildText) : undefined;
-  const versionName = str(pathOf(exInfo, ['BuildInformation', 'VersionInformation', 'FriendlyName'])) ?? lineValue(lines, 'Exchange Information', 'Version');
-  const role = str(pathOf(exInfo, ['BuildInformation', 'ServerRole'])) ?? lineValue(lines, 'Exchange Information', 'Server Role');
+  const versionName =
+    str(pathOf(exInfo, ['BuildInformation', 'VersionInformation', 'FriendlyName'])) ??
+    lineValue(lines, 'Exchange Information', 'Version');
+  const role =
+    str(pathOf(exInfo, ['BuildInformation', 'ServerRole'])) ?? lineValue(lines, 'Exchange Information', 'Server Role');
   const edgeRaw = pathOf(exInfo, ['GetExchangeServer', 'IsEdgeServer']);
   const exchange: NonNullable<FactsInput['exchange']> = {
     source: `${source}: ${rawBuild ? 'BuildInformation.ExchangeSetup (ExSetup.exe file version)' : '"Build Number" (ExSetup.exe file version)'}`,
@@ -98,9 +131,21 @@ export function factsFromHealthChecker(root: unknown, file: string): FactsInput 
     exchange.build = build.text;
     const product = productOfBuild(build.text);
     if (product) exchange.product = product;
-    exchange.observations = [{ build: build.text, precision: build.parts.length === 4 ? 'exact' : 'cu', source: exchange.source, ...(versionName ? { evidence: `${versionName} (${buildText})` } : { evidence: buildText! }) }];
+    exchange.observations = [
+      {
+        build: build.text,
+        precision: build.parts.length === 4 ? 'exact' : 'cu',
+        source: exchange.source,
+        ...(versionName ? { evidence: `${versionName} (${buildText})` } : { evidence: buildText! }),
+      },
+    ];
   } else {
-    notCollected.push({ group: 'exchange.build', reason: buildText ? `HealthChecker's build "${buildText}" is not a build number` : 'the export has no build number' });
+    notCollected.push({
+      group: 'exchange.build',
+      reason: buildText
+        ? `HealthChecker's build "${buildText}" is not a build number`
+        : 'the export has no build number',
+    });
   }
   if (role) {
     exchange.roles = role.split(/[,\s]+/).filter(Boolean);
@@ -111,13 +156,23 @@ export function factsFromHealthChecker(root: unknown, file: string): FactsInput 
     schemaVersion: '1',
     target: { name: serverName },
     ...(generatedAt ? { collectedAt: generatedAt } : {}),
-    collectors: [{ name: 'healthchecker', ...(hcVersion ? { version: hcVersion } : {}), ...(generatedAt ? { startedAt: generatedAt } : {}) }],
+    collectors: [
+      {
+        name: 'healthchecker',
+        ...(hcVersion ? { version: hcVersion } : {}),
+        ...(generatedAt ? { startedAt: generatedAt } : {}),
+      },
+    ],
     exchange,
   };
 
   // Operating system.
-  const osName = str(pathOf(osInfo, ['BuildInformation', 'FriendlyName'])) ?? lineValue(lines, 'Operating System Information', 'Product Name');
-  const osVersion = str(pathOf(osInfo, ['BuildInformation', 'BuildVersion'])) ?? lineValue(lines, 'Operating System Information', 'Version');
+  const osName =
+    str(pathOf(osInfo, ['BuildInformation', 'FriendlyName'])) ??
+    lineValue(lines, 'Operating System Information', 'Product Name');
+  const osVersion =
+    str(pathOf(osInfo, ['BuildInformation', 'BuildVersion'])) ??
+    lineValue(lines, 'Operating System Information', 'Version');
   if (osName || osVersion) {
     const m = osVersion?.match(/^(\d+\.\d+)\.(\d+)(?:\.(\d+))?/);
     facts.os = {
@@ -137,21 +192,34 @@ export function factsFromHealthChecker(root: unknown, file: string): FactsInput 
       name: str(pathOf(o, ['Name'])) ?? '',
       component: str(pathOf(o, ['ComponentName'])) ?? '',
       section: str(pathOf(o, ['SectionName'])) ?? '',
-      parameters: itemsOf(pathOf(o, ['Parameters'])).map((p) => str(p) ?? '').filter(Boolean),
+      parameters: itemsOf(pathOf(o, ['Parameters']))
+        .map((p) => str(p) ?? '')
+        .filter(Boolean),
       ...(str(pathOf(o, ['Status'])) ? { status: str(pathOf(o, ['Status']))! } : {}),
     }));
   } else {
-    notCollected.push({ group: 'config.settingOverrides', reason: `${truncated}; HealthChecker shows only whether overrides exist ("Setting Overrides Detected: ${lineValue(lines, 'Exchange Information', 'Setting Overrides Detected') ?? 'not shown'}")` });
+    notCollected.push({
+      group: 'config.settingOverrides',
+      reason: `${truncated}; HealthChecker shows only whether overrides exist ("Setting Overrides Detected: ${lineValue(lines, 'Exchange Information', 'Setting Overrides Detected') ?? 'not shown'}")`,
+    });
   }
   if (config.eems || config.settingOverrides) facts.config = config;
   notCollected.push(
-    { group: 'iis', reason: `${truncated}: per-virtual-directory Extended Protection, URL-rewrite rules and app pools are not in it; run exaudit's collector (exaudit audit --ssh or --local)` },
-    { group: 'config.diagnosticsRegistry', reason: `${truncated}; serialization signing, AMSI providers and download domains need exaudit's collector` },
+    {
+      group: 'iis',
+      reason: `${truncated}: per-virtual-directory Extended Protection, URL-rewrite rules and app pools are not in it; run exaudit's collector (exaudit audit --ssh or --local)`,
+    },
+    {
+      group: 'config.diagnosticsRegistry',
+      reason: `${truncated}; serialization signing, AMSI providers and download domains need exaudit's collector`,
+    },
   );
   facts.notCollected = notCollected;
 
   // HealthChecker's own verdicts, kept as evidence (exaudit judges from its catalog, not from these).
-  const vulnerabilities = [...new Set(lines.filter((l) => l.name === 'Security Vulnerability').flatMap((l) => l.value.match(CVE_RE) ?? []))].sort();
+  const vulnerabilities = [
+    ...new Set(lines.filter((l) => l.name === 'Security Vulnerability').flatMap((l) => l.value.match(CVE_RE) ?? [])),
+  ].sort();
   facts.healthChecker = {
     file: basename(file),
     ...(hcVersion ? { version: hcVersion } : {}),
@@ -164,27 +232,39 @@ export function factsFromHealthChecker(root: unknown, file: string): FactsInput 
 }
 
 /** EEMS from the raw objects (MitigationsEnabled at org and server) or HealthChecker's displayed state. */
-function eemsFacts(exInfo: PsObject | undefined, root: unknown, lines: Line[]): NonNullable<FactsInput['config']>['eems'] | undefined {
+function eemsFacts(
+  exInfo: PsObject | undefined,
+  root: unknown,
+  lines: Line[],
+): NonNullable<FactsInput['config']>['eems'] | undefined {
   const server = obj(pathOf(exInfo, ['GetExchangeServer']));
   const org = obj(pathOf(root, ['HealthCheckerExchangeServer', 'OrganizationInformation', 'GetOrganizationConfig']));
   const out: NonNullable<NonNullable<FactsInput['config']>['eems']> = {};
-  if (server && typeof server.props['MitigationsEnabled'] === 'boolean') out.serverEnabled = server.props['MitigationsEnabled'] as boolean;
-  if (org && typeof org.props['MitigationsEnabled'] === 'boolean') out.orgEnabled = org.props['MitigationsEnabled'] as boolean;
+  if (server && typeof server.props['MitigationsEnabled'] === 'boolean')
+    out.serverEnabled = server.props['MitigationsEnabled'] as boolean;
+  if (org && typeof org.props['MitigationsEnabled'] === 'boolean')
+    out.orgEnabled = org.props['MitigationsEnabled'] as boolean;
   const section = 'Security Settings';
   const state = lineValue(lines, section, 'Exchange Emergency Mitigation Service');
   // Invoke-AnalyzerSecurityMitigationService.ps1: the four displayed states and what each means.
   const STATES: Record<string, { orgEnabled: boolean; serverEnabled: boolean }> = {
-    'Enabled': { orgEnabled: true, serverEnabled: true },
+    Enabled: { orgEnabled: true, serverEnabled: true },
     'Disabled on org level': { orgEnabled: false, serverEnabled: true },
     'Disabled on server level': { orgEnabled: true, serverEnabled: false },
-    'Disabled': { orgEnabled: false, serverEnabled: false },
+    Disabled: { orgEnabled: false, serverEnabled: false },
   };
   const shown = state ? STATES[state] : undefined;
-  if (shown) { out.orgEnabled ??= shown.orgEnabled; out.serverEnabled ??= shown.serverEnabled; }
+  if (shown) {
+    out.orgEnabled ??= shown.orgEnabled;
+    out.serverEnabled ??= shown.serverEnabled;
+  }
   const service = lineValue(lines, section, 'Windows service');
   // "Running" means Running and Automatic; "Investigate" means not both.
-  if (service === 'Running') { out.serviceStatus = 'Running'; out.serviceStartMode = 'Automatic'; }
-  else if (service === 'Investigate') out.serviceStatus = 'Investigate (HealthChecker found it stopped or not set to start automatically)';
+  if (service === 'Running') {
+    out.serviceStatus = 'Running';
+    out.serviceStartMode = 'Automatic';
+  } else if (service === 'Investigate')
+    out.serviceStatus = 'Investigate (HealthChecker found it stopped or not set to start automatically)';
   const pattern = lineValue(lines, section, 'Pattern service');
   if (pattern) out.patternServiceReachable = /^200\b/.test(pattern);
   const applied = lines.filter((l) => l.section === section && l.name === 'Mitigation applied').map((l) => l.value);
@@ -207,7 +287,8 @@ export function loadHealthCheckerFiles(paths: string[]): OfflineLoad {
     const size = statSync(file).size;
     if (size > MAX_BYTES) throw new InputError(`${file}: ${size} bytes, too large for a HealthChecker export`, HINT);
     const objects = parseClixml(readFileSync(file, 'utf8'), file);
-    if (objects.length !== 1) throw new InputError(`${file}: holds ${objects.length} objects; a HealthChecker export holds one`, HINT);
+    if (objects.length !== 1)
+      throw new InputError(`${file}: holds ${objects.length} objects; a HealthChecker export holds one`, HINT);
     const facts = parseFacts(factsFromHealthChecker(objects[0], file), file);
     return [{ target: facts.target.name, facts }];
   });

@@ -12,7 +12,10 @@ import { parseFacts } from '../../facts/validate.js';
 import type { CollectedTarget } from '../../engine/run.js';
 import { errorMessage } from '../../util/errors.js';
 
-export interface LocalOptions { executable?: 'powershell' | 'pwsh'; timeoutMs: number }
+export interface LocalOptions {
+  executable?: 'powershell' | 'pwsh';
+  timeoutMs: number;
+}
 
 /** The one line sent to the shell: decode and run the shipped collector. */
 export function localCommand(): string {
@@ -42,15 +45,27 @@ export class LocalRunner {
     this.shell = undefined;
     if (!s) return;
     let timer: NodeJS.Timeout | undefined;
-    const exited = s.dispose().then(() => true, () => true);
-    const inTime = await Promise.race([exited, new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), 3000); })]);
+    const exited = s.dispose().then(
+      () => true,
+      () => true,
+    );
+    const inTime = await Promise.race([
+      exited,
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), 3000);
+      }),
+    ]);
     clearTimeout(timer);
     if (!inTime) await s.dispose('SIGKILL').catch(() => {});
   }
 
   async collect(name: string): Promise<CollectedTarget> {
     let shell: PowerShell;
-    try { shell = this.open(); } catch (err) { return { target: name, failure: { status: 'error', error: `cannot start PowerShell: ${errorMessage(err)}` } }; }
+    try {
+      shell = this.open();
+    } catch (err) {
+      return { target: name, failure: { status: 'error', error: `cannot start PowerShell: ${errorMessage(err)}` } };
+    }
     try {
       const r = await shell.invoke(localCommand());
       const out = r.raw ?? String(r.stdout ?? '');
@@ -58,7 +73,8 @@ export class LocalRunner {
         // Without throwOnInvocationError node-powershell returns on timeout; either way this shell is done.
         await this.dispose();
         const timedOut = (r.duration ?? 0) >= this.opts.timeoutMs * 0.95;
-        const error = timedOut ? `the collector did not finish within ${this.opts.timeoutMs} ms; the shell was discarded`
+        const error = timedOut
+          ? `the collector did not finish within ${this.opts.timeoutMs} ms; the shell was discarded`
           : `no facts in the collector's output${r.stderr?.length ? `: ${String(r.stderr).split(/\r?\n/)[0]}` : ''}`;
         return { target: name, failure: { status: 'error', error } };
       }
@@ -71,8 +87,11 @@ export class LocalRunner {
       const msg = errorMessage(err).replace(/\s+/g, ' ').trim();
       const exe = this.opts.executable ?? defaultExecutable();
       const notFound = /ENOENT/.test(msg);
-      const error = notFound ? `cannot start ${process.env['NODE_POWERSHELL'] ?? exe}: not found (install PowerShell${exe === 'pwsh' ? ' 7' : ''}, or run --local on the Exchange server itself)`
-        : msg ? `local PowerShell failed: ${msg}` : `the collector did not finish within ${this.opts.timeoutMs} ms; the shell was discarded`;
+      const error = notFound
+        ? `cannot start ${process.env['NODE_POWERSHELL'] ?? exe}: not found (install PowerShell${exe === 'pwsh' ? ' 7' : ''}, or run --local on the Exchange server itself)`
+        : msg
+          ? `local PowerShell failed: ${msg}`
+          : `the collector did not finish within ${this.opts.timeoutMs} ms; the shell was discarded`;
       return { target: name, failure: { status: 'error', error } };
     }
   }

@@ -19,17 +19,28 @@ export interface FleetTarget extends SshTarget {
 const defaultUser = () => process.env['USER'] ?? process.env['USERNAME'] ?? 'administrator';
 
 /** Command-line specs first, then the inventory's SSH entries; a name given twice is audited once. */
-export function fleetTargets(specs: string[], inventory: InventoryEntry[], shard?: { k: number; n: number }): FleetTarget[] {
+export function fleetTargets(
+  specs: string[],
+  inventory: InventoryEntry[],
+  shard?: { k: number; n: number },
+): FleetTarget[] {
   const all: FleetTarget[] = [
     ...specs.map(parseSshTarget),
-    ...inventory.filter((e) => e.transport === 'ssh').map((e) => {
-      const port = e.port ?? 22;
-      return {
-        user: e.user ?? defaultUser(), host: e.host, port, name: port === 22 ? e.host : `${e.host}:${port}`,
-        file: e.file, line: e.line,
-        ...(e.identity ? { identity: e.identity } : {}), ...(e.tags?.length ? { tags: e.tags } : {}),
-      };
-    }),
+    ...inventory
+      .filter((e) => e.transport === 'ssh')
+      .map((e) => {
+        const port = e.port ?? 22;
+        return {
+          user: e.user ?? defaultUser(),
+          host: e.host,
+          port,
+          name: port === 22 ? e.host : `${e.host}:${port}`,
+          file: e.file,
+          line: e.line,
+          ...(e.identity ? { identity: e.identity } : {}),
+          ...(e.tags?.length ? { tags: e.tags } : {}),
+        };
+      }),
   ];
   const seen = new Set<string>();
   return all.filter((t) => {
@@ -41,18 +52,27 @@ export function fleetTargets(specs: string[], inventory: InventoryEntry[], shard
 }
 
 /** Collects every target with at most `concurrency` in flight; results keep the targets' order. */
-export async function collectFleet(targets: FleetTarget[], opts: SshOptions, concurrency: number, onDone?: (r: CollectedTarget) => void): Promise<CollectedTarget[]> {
+export async function collectFleet(
+  targets: FleetTarget[],
+  opts: SshOptions,
+  concurrency: number,
+  onDone?: (r: CollectedTarget) => void,
+): Promise<CollectedTarget[]> {
   const limit = pLimit(concurrency);
-  return Promise.all(targets.map((t) => limit(async () => {
-    const r = await collectOverSsh(t, { ...opts, ...(t.identity ? { identity: t.identity } : {}) });
-    if (r.facts) {
-      r.facts.target = {
-        ...r.facts.target,
-        ...(t.file ? { inventoryFile: t.file, inventoryLine: t.line! } : {}),
-        ...(t.tags ? { tags: t.tags } : {}),
-      };
-    }
-    onDone?.(r);
-    return r;
-  })));
+  return Promise.all(
+    targets.map((t) =>
+      limit(async () => {
+        const r = await collectOverSsh(t, { ...opts, ...(t.identity ? { identity: t.identity } : {}) });
+        if (r.facts) {
+          r.facts.target = {
+            ...r.facts.target,
+            ...(t.file ? { inventoryFile: t.file, inventoryLine: t.line! } : {}),
+            ...(t.tags ? { tags: t.tags } : {}),
+          };
+        }
+        onDone?.(r);
+        return r;
+      }),
+    ),
+  );
 }

@@ -37,7 +37,10 @@ function oid(dotted: string): Buffer {
   for (const n of rest) {
     const chunk: number[] = [];
     let v = n;
-    do { chunk.unshift(v & 0x7f); v = Math.floor(v / 128); } while (v > 0);
+    do {
+      chunk.unshift(v & 0x7f);
+      v = Math.floor(v / 128);
+    } while (v > 0);
     for (let i = 0; i < chunk.length - 1; i++) chunk[i]! |= 0x80;
     out.push(...chunk);
   }
@@ -56,16 +59,27 @@ function ipBytes(ip: string): Buffer {
   const h = head ? head.split(':') : [];
   const t = tail ? tail.split(':') : [];
   const groups = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
-  return Buffer.concat(groups.map((g) => { const b = Buffer.alloc(2); b.writeUInt16BE(parseInt(g || '0', 16)); return b; }));
+  return Buffer.concat(
+    groups.map((g) => {
+      const b = Buffer.alloc(2);
+      b.writeUInt16BE(parseInt(g || '0', 16));
+      return b;
+    }),
+  );
 }
 
 // ---- X.509 ------------------------------------------------------------------------------------------------
 
 const ECDSA_SHA256 = seq(oid('1.2.840.10045.4.3.2'));
-const name = (cn: string): Buffer => seq(set(seq(oid('2.5.4.10'), utf8('exaudit lab'))), set(seq(oid('2.5.4.3'), utf8(cn))));
-const ext = (id: string, critical: boolean, value: Buffer): Buffer => seq(oid(id), ...(critical ? [bool(true)] : []), octets(value));
+const name = (cn: string): Buffer =>
+  seq(set(seq(oid('2.5.4.10'), utf8('exaudit lab'))), set(seq(oid('2.5.4.3'), utf8(cn))));
+const ext = (id: string, critical: boolean, value: Buffer): Buffer =>
+  seq(oid(id), ...(critical ? [bool(true)] : []), octets(value));
 /** RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey bits. */
-const keyId = (spki: Buffer): Buffer => createHash('sha1').update(spki.subarray(spki.length - 65)).digest();
+const keyId = (spki: Buffer): Buffer =>
+  createHash('sha1')
+    .update(spki.subarray(spki.length - 65))
+    .digest();
 
 export interface CertOptions {
   commonName: string;
@@ -103,7 +117,9 @@ export function issueCertificate(o: CertOptions): IssuedCert {
   if (o.issuer) extensions.push(ext('2.5.29.35', false, seq(tlv(0x80, o.issuer.keyIdentifier))));
   if (!o.ca) {
     extensions.push(ext('2.5.29.37', false, seq(oid('1.3.6.1.5.5.7.3.1'))));
-    const names = (o.altNames ?? [o.commonName]).map((n) => (isIP(n) ? tlv(0x87, ipBytes(n)) : tlv(0x82, Buffer.from(n, 'ascii'))));
+    const names = (o.altNames ?? [o.commonName]).map((n) =>
+      isIP(n) ? tlv(0x87, ipBytes(n)) : tlv(0x82, Buffer.from(n, 'ascii')),
+    );
     extensions.push(ext('2.5.29.17', false, seq(...names)));
   }
   const tbs = seq(
@@ -119,7 +135,13 @@ export function issueCertificate(o: CertOptions): IssuedCert {
   const signer = o.issuer?.privateKey ?? privateKey;
   const der = seq(tbs, ECDSA_SHA256, bits(sign('sha256', tbs, { key: signer, dsaEncoding: 'der' })));
   const cert = `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/.{1,64}/g, '$&\n')}-----END CERTIFICATE-----\n`;
-  return { cert, key: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, commonName: o.commonName, keyIdentifier: ski, privateKey };
+  return {
+    cert,
+    key: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+    commonName: o.commonName,
+    keyIdentifier: ski,
+    privateKey,
+  };
 }
 
 /** The lab's certificate material: the CA every lab client trusts, and the leaves the servers use. */
@@ -138,10 +160,24 @@ export interface LabPki {
 export const LAB_HOSTNAME = 'mail.lab.test';
 
 export function createLabPki(): LabPki {
-  const ca = issueCertificate({ commonName: 'exaudit lab CA', ca: true, notAfter: new Date(Date.now() + 365 * 86400_000) });
-  const leaf = issueCertificate({ commonName: LAB_HOSTNAME, altNames: ['127.0.0.1', '::1', 'localhost', LAB_HOSTNAME], issuer: ca });
+  const ca = issueCertificate({
+    commonName: 'exaudit lab CA',
+    ca: true,
+    notAfter: new Date(Date.now() + 365 * 86400_000),
+  });
+  const leaf = issueCertificate({
+    commonName: LAB_HOSTNAME,
+    altNames: ['127.0.0.1', '::1', 'localhost', LAB_HOSTNAME],
+    issuer: ca,
+  });
   const nameOnly = issueCertificate({ commonName: LAB_HOSTNAME, altNames: [LAB_HOSTNAME], issuer: ca });
-  const expired = issueCertificate({ commonName: 'expired.lab.test', altNames: ['127.0.0.1', 'localhost'], issuer: ca, notBefore: new Date('2020-01-01T00:00:00Z'), notAfter: new Date('2021-01-01T00:00:00Z') });
+  const expired = issueCertificate({
+    commonName: 'expired.lab.test',
+    altNames: ['127.0.0.1', 'localhost'],
+    issuer: ca,
+    notBefore: new Date('2020-01-01T00:00:00Z'),
+    notAfter: new Date('2021-01-01T00:00:00Z'),
+  });
   const foreign = issueCertificate({ commonName: 'foreign.lab.test', altNames: ['127.0.0.1', 'localhost'], ca: false });
   return { ca, leaf, nameOnly, expired, foreign };
 }
@@ -152,4 +188,3 @@ export function signedBy(cert: string, ca: string): boolean {
   const a = new X509Certificate(ca);
   return c.checkIssued(a) && c.verify(a.publicKey);
 }
-

@@ -9,7 +9,15 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { exportToolManifest, FAVICON, IIS_404, logonPage } from './pages.js';
-import { cuOf, iisFor, netbiosName, sendsOwaVersion, type FrontEnd, type LabServerSpec, type MitigationMode } from './spec.js';
+import {
+  cuOf,
+  iisFor,
+  netbiosName,
+  sendsOwaVersion,
+  type FrontEnd,
+  type LabServerSpec,
+  type MitigationMode,
+} from './spec.js';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -18,21 +26,37 @@ export const PROXYLOGON_COOKIE_PATTERNS = [/(.*)X-AnonResource-Backend(.*)/i, /(
 export const PROXYNOTSHELL_URI_PATTERN = /(?=.*autodiscover)(?=.*powershell)/i;
 
 const AUTH_401_PATHS = new Set([
-  '/autodiscover/autodiscover.xml', '/ews/exchange.asmx', '/ews/', '/mapi/nspi/', '/mapi/emsmdb/', '/microsoft-server-activesync',
-  '/powershell/', '/api/v2.0/', '/oab/', '/rpc/rpcproxy.dll',
+  '/autodiscover/autodiscover.xml',
+  '/ews/exchange.asmx',
+  '/ews/',
+  '/mapi/nspi/',
+  '/mapi/emsmdb/',
+  '/microsoft-server-activesync',
+  '/powershell/',
+  '/api/v2.0/',
+  '/oab/',
+  '/rpc/rpcproxy.dll',
 ]);
 const MANIFEST = '/exporttool/microsoft.exchange.ediscovery.exporttool.application';
 /** Address in the Location of an HTTP/1.0 request without Host (the internal-IP leak nuclei reports). */
 const INTERNAL_IP = '10.0.5.21';
 
-const mode = (m: MitigationMode | boolean | undefined): MitigationMode | undefined => (m === true ? 'abort' : m || undefined);
+const mode = (m: MitigationMode | boolean | undefined): MitigationMode | undefined =>
+  m === true ? 'abort' : m || undefined;
 
 function safeDecode(s: string): string {
-  try { return decodeURIComponent(s); } catch { return s; }
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }
 
 /** Returns how the rewrite rules treat the request: undefined (no rule matched) or the rule's action. */
-export function mitigationAction(spec: Pick<LabServerSpec, 'mitigations'>, req: IncomingMessage): MitigationMode | undefined {
+export function mitigationAction(
+  spec: Pick<LabServerSpec, 'mitigations'>,
+  req: IncomingMessage,
+): MitigationMode | undefined {
   const pns = mode(spec.mitigations?.proxynotshell);
   if (pns && PROXYNOTSHELL_URI_PATTERN.test(safeDecode(req.url ?? '/'))) return pns;
   const pl = mode(spec.mitigations?.proxylogon);
@@ -42,7 +66,10 @@ export function mitigationAction(spec: Pick<LabServerSpec, 'mitigations'>, req: 
 }
 
 export function applyMitigation(action: MitigationMode, req: IncomingMessage, res: ServerResponse): void {
-  if (action === 'abort') { req.socket.destroy(); return; } // AbortRequest: no HTTP response at all
+  if (action === 'abort') {
+    req.socket.destroy();
+    return;
+  } // AbortRequest: no HTTP response at all
   res.writeHead(403, { 'Content-Type': 'text/html', 'Content-Length': '14' });
   res.end('403 Forbidden\n');
 }
@@ -55,7 +82,10 @@ function frontEndPicker(spec: LabServerSpec): (socket: Socket) => FrontEnd {
   let next = 0;
   return (socket) => {
     let fe = bySocket.get(socket);
-    if (!fe) { fe = list[next++ % list.length]!; bySocket.set(socket, fe); }
+    if (!fe) {
+      fe = list[next++ % list.length]!;
+      bySocket.set(socket, fe);
+    }
     return fe;
   };
 }
@@ -73,7 +103,7 @@ export function exchangeHandler(spec: LabServerSpec): Handler {
     const owaFolder = spec.owaPathBuild ?? (legacy ? fe.build : cuOf(fe.build));
     const version = spec.owaVersionHeader ?? sendsOwaVersion(fe.build);
     const base: OutgoingHttpHeaders = {
-      'Server': `Microsoft-IIS/${spec.iis ?? iisFor(fe.build)}`,
+      Server: `Microsoft-IIS/${spec.iis ?? iisFor(fe.build)}`,
       'X-Powered-By': 'ASP.NET',
       'X-FEServer': fe.name,
       'request-id': randomUUID(),
@@ -83,14 +113,29 @@ export function exchangeHandler(spec: LabServerSpec): Handler {
       res.writeHead(status, { ...base, ...headers, 'Content-Length': String(buf.length) });
       res.end(req.method === 'HEAD' ? undefined : buf);
     };
-    const logonRedirect = (from: string) => send(302, {
-      'Location': `https://${host}/owa/auth/logon.aspx?url=https%3a%2f%2f${host}%2f${from}%2f&reason=0`,
-      'Content-Type': 'text/html; charset=utf-8',
-      ...(legacy ? { 'X-OWA-Version': fe.build } : {}),
-    }, `<html><head><title>Object moved</title></head><body>\r\n<h2>Object moved to <a href="/owa/auth/logon.aspx">here</a>.</h2>\r\n</body></html>\r\n`);
+    const logonRedirect = (from: string) =>
+      send(
+        302,
+        {
+          Location: `https://${host}/owa/auth/logon.aspx?url=https%3a%2f%2f${host}%2f${from}%2f&reason=0`,
+          'Content-Type': 'text/html; charset=utf-8',
+          ...(legacy ? { 'X-OWA-Version': fe.build } : {}),
+        },
+        `<html><head><title>Object moved</title></head><body>\r\n<h2>Object moved to <a href="/owa/auth/logon.aspx">here</a>.</h2>\r\n</body></html>\r\n`,
+      );
 
     if (AUTH_401_PATHS.has(path) || path.startsWith('/mapi/') || path.startsWith('/api/')) {
-      if (legacy && !['/autodiscover/autodiscover.xml', '/ews/exchange.asmx', '/microsoft-server-activesync', '/rpc/rpcproxy.dll', '/oab/'].includes(path)) return send(404, { 'Content-Type': 'text/html' }, IIS_404);
+      if (
+        legacy &&
+        ![
+          '/autodiscover/autodiscover.xml',
+          '/ews/exchange.asmx',
+          '/microsoft-server-activesync',
+          '/rpc/rpcproxy.dll',
+          '/oab/',
+        ].includes(path)
+      )
+        return send(404, { 'Content-Type': 'text/html' }, IIS_404);
       return send(401, {
         'WWW-Authenticate': ['Negotiate', 'NTLM', `Basic realm="${host}"`],
         ...(version && !legacy ? { 'X-OWA-Version': fe.build } : {}),
@@ -99,34 +144,62 @@ export function exchangeHandler(spec: LabServerSpec): Handler {
     if (path === '/autodiscover/autodiscover.json' || path.startsWith('/autodiscover/autodiscover.json/')) {
       if (legacy) return send(404, { 'Content-Type': 'text/html' }, IIS_404);
       // Anonymous autodiscover v2 without a mailbox: an Exchange-answered 404 (assumption; see remote-detection.md §6).
-      return send(404, { 'Content-Type': 'application/json; charset=utf-8' }, '{"ErrorCode":"InvalidRequest","ErrorMessage":"No email address in the request."}');
+      return send(
+        404,
+        { 'Content-Type': 'application/json; charset=utf-8' },
+        '{"ErrorCode":"InvalidRequest","ErrorMessage":"No email address in the request."}',
+      );
     }
-    if (path === '/' ) return send(302, { 'Location': `https://${host}/owa/`, 'Content-Type': 'text/html; charset=UTF-8' }, '');
+    if (path === '/')
+      return send(302, { Location: `https://${host}/owa/`, 'Content-Type': 'text/html; charset=UTF-8' }, '');
     if (path === '/owa' || path === '/owa/') return logonRedirect('owa');
     if (path === '/owa/auth/logon.aspx') {
-      return send(200, {
-        'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache, no-store', 'Expires': '-1', 'Pragma': 'no-cache',
-        'X-Frame-Options': 'SAMEORIGIN', 'X-AspNet-Version': '4.0.30319',
-        ...(legacy ? { 'X-OWA-Version': fe.build } : {}),
-      }, logonPage(owaFolder, { ecp: /ecp/i.test(safeDecode(query)), legacy }));
+      return send(
+        200,
+        {
+          'Content-Type': 'text/html; charset=utf-8',
+          'Cache-Control': 'no-cache, no-store',
+          Expires: '-1',
+          Pragma: 'no-cache',
+          'X-Frame-Options': 'SAMEORIGIN',
+          'X-AspNet-Version': '4.0.30319',
+          ...(legacy ? { 'X-OWA-Version': fe.build } : {}),
+        },
+        logonPage(owaFolder, { ecp: /ecp/i.test(safeDecode(query)), legacy }),
+      );
     }
     const resource = legacy ? /^\/owa\/([\d.]+)\//.exec(path) : /^\/owa\/auth\/([\d.]+)\//.exec(path);
     if (resource) {
       if (resource[1] !== owaFolder) return send(404, { 'Content-Type': 'text/html' }, IIS_404);
-      if (path.endsWith('.ico')) return send(200, { 'Content-Type': 'image/x-icon', 'Cache-Control': 'public, max-age=31536000' }, FAVICON);
-      return send(200, { 'Content-Type': path.endsWith('.css') ? 'text/css' : 'application/javascript', 'Cache-Control': 'public, max-age=31536000' }, '/* static */\n');
+      if (path.endsWith('.ico'))
+        return send(200, { 'Content-Type': 'image/x-icon', 'Cache-Control': 'public, max-age=31536000' }, FAVICON);
+      return send(
+        200,
+        {
+          'Content-Type': path.endsWith('.css') ? 'text/css' : 'application/javascript',
+          'Cache-Control': 'public, max-age=31536000',
+        },
+        '/* static */\n',
+      );
     }
     if (path === '/ecp' || path === '/ecp/' || path.startsWith('/ecp/')) {
       if (legacy) return send(404, { 'Content-Type': 'text/html' }, IIS_404);
       if (spec.ecp === 'blocked') {
         // ECP not published: the publishing rule answers without any Exchange header.
-        res.writeHead(path.endsWith(MANIFEST) ? 404 : 403, { 'Content-Type': 'text/html', 'Server': 'Microsoft-IIS/10.0' });
+        res.writeHead(path.endsWith(MANIFEST) ? 404 : 403, {
+          'Content-Type': 'text/html',
+          Server: 'Microsoft-IIS/10.0',
+        });
         return res.end(path.endsWith(MANIFEST) ? IIS_404 : '403 - Forbidden: Access is denied.');
       }
       if (path === '/ecp' || path === '/ecp/') return logonRedirect('ecp');
       const m = /^\/ecp\/([^/]+)(\/exporttool\/microsoft\.exchange\.ediscovery\.exporttool\.application)$/.exec(path);
       if (m && (m[1] === 'current' || m[1] === fe.build)) {
-        return send(200, { 'Content-Type': 'application/x-ms-application', 'Cache-Control': 'private' }, exportToolManifest(fe.build));
+        return send(
+          200,
+          { 'Content-Type': 'application/x-ms-application', 'Cache-Control': 'private' },
+          exportToolManifest(fe.build),
+        );
       }
       return send(404, { 'Content-Type': 'text/html' }, IIS_404);
     }

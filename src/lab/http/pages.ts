@@ -9,7 +9,10 @@ export function logonPage(owaFolder: string, opts: { ecp?: boolean; legacy?: boo
   const base = opts.legacy ? `/owa/${owaFolder}` : `/owa/auth/${owaFolder}`;
   const title = opts.legacy ? 'Outlook Web App' : 'Outlook';
   // Filler: real pages are ~58 KB, mostly inline script; a few KB is enough to exercise body reading.
-  const filler = Array.from({ length: 40 }, (_, i) => `  function f${i}(a){return a&&a.length>${i}?a.substring(${i}):a;}`).join('\n');
+  const filler = Array.from(
+    { length: 40 },
+    (_, i) => `  function f${i}(a){return a&&a.length>${i}?a.substring(${i}):a;}`,
+  ).join('\n');
   return `<!DOCTYPE html>
 <!-- Copyright (c) 2011 Microsoft Corporation.  All rights reserved. -->
 <!-- OwaPage = ASP.auth_logon_aspx -->
@@ -91,8 +94,10 @@ export const IIS_START = `<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//E
 <title>IIS Windows Server</title></head><body><div id="container"><a href="http://go.microsoft.com/fwlink/?linkid=66138&amp;clcid=0x409"><img src="iisstart.png" alt="IIS" width="960" height="600" /></a></div></body></html>
 `;
 
-export const NGINX_404 = '<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n<center><h1>404 Not Found</h1></center>\r\n<hr><center>nginx/1.24.0</center>\r\n</body>\r\n</html>\r\n';
-export const NGINX_WELCOME = '<!DOCTYPE html>\n<html>\n<head>\n<title>Welcome to nginx!</title>\n</head>\n<body>\n<h1>Welcome to nginx!</h1>\n<p>If you see this page, the nginx web server is successfully installed and working.</p>\n</body>\n</html>\n';
+export const NGINX_404 =
+  '<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n<center><h1>404 Not Found</h1></center>\r\n<hr><center>nginx/1.24.0</center>\r\n</body>\r\n</html>\r\n';
+export const NGINX_WELCOME =
+  '<!DOCTYPE html>\n<html>\n<head>\n<title>Welcome to nginx!</title>\n</head>\n<body>\n<h1>Welcome to nginx!</h1>\n<p>If you see this page, the nginx web server is successfully installed and working.</p>\n</body>\n</html>\n';
 
 /** KEMP LoadMaster Edge Security Pack pre-authentication form (Greenbone recognises `/lm_auth_proxy?LMLogon`). */
 export const KEMP_LOGON = `<!DOCTYPE html>

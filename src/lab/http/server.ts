@@ -6,7 +6,16 @@
 import { createServer as createHttps, type Server as HttpsServer } from 'node:https';
 import { createServer as createTcp, type Server as TcpServer, type Socket } from 'node:net';
 import { exchangeHandler, type Handler } from './exchange.js';
-import { flakyHandler, nonsenseHandler, notExchangeHandler, onlineHandler, proxyHandler, slowHandler, spoofHandler, trickleHandler } from './others.js';
+import {
+  flakyHandler,
+  nonsenseHandler,
+  notExchangeHandler,
+  onlineHandler,
+  proxyHandler,
+  slowHandler,
+  spoofHandler,
+  trickleHandler,
+} from './others.js';
 import type { LabPki } from './cert.js';
 import type { LabServerSpec } from './spec.js';
 
@@ -35,69 +44,107 @@ export interface RunningLabServer {
 
 const MAX_LOGGED = 2000;
 
-
 function handlerFor(spec: LabServerSpec): Handler | undefined {
   switch (spec.kind ?? 'exchange') {
-    case 'exchange': return exchangeHandler(spec);
-    case 'online': return onlineHandler(spec);
-    case 'not-exchange': return notExchangeHandler(spec);
-    case 'proxy': return proxyHandler();
-    case 'spoof': return spoofHandler(spec);
-    case 'slow': return slowHandler(spec);
-    case 'trickle': return trickleHandler();
-    case 'flaky': return flakyHandler(spec);
-    case 'malformed': return spec.flavor === 'values' ? nonsenseHandler(spec) : undefined;
-    default: return undefined;
+    case 'exchange':
+      return exchangeHandler(spec);
+    case 'online':
+      return onlineHandler(spec);
+    case 'not-exchange':
+      return notExchangeHandler(spec);
+    case 'proxy':
+      return proxyHandler();
+    case 'spoof':
+      return spoofHandler(spec);
+    case 'slow':
+      return slowHandler(spec);
+    case 'trickle':
+      return trickleHandler();
+    case 'flaky':
+      return flakyHandler(spec);
+    case 'malformed':
+      return spec.flavor === 'values' ? nonsenseHandler(spec) : undefined;
+    default:
+      return undefined;
   }
 }
 
 /** Raw-socket behaviour for kinds below HTTP: not TLS at all, or TLS then nothing / a reset / a non-HTTP reply. */
 function rawBehaviour(spec: LabServerSpec): ((s: Socket) => void) | undefined {
   switch (spec.kind) {
-    case 'tls-broken': return (s) => s.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 7\r\n\r\nnot tls');
-    case 'tls-hang': return () => { /* accept TCP, never start the handshake */ };
-    default: return undefined;
+    case 'tls-broken':
+      return (s) => s.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 7\r\n\r\nnot tls');
+    case 'tls-hang':
+      return () => {
+        /* accept TCP, never start the handshake */
+      };
+    default:
+      return undefined;
   }
 }
 
 function certFor(spec: LabServerSpec, pki: LabPki) {
   switch (spec.cert ?? 'lab') {
-    case 'name-only': return pki.nameOnly;
-    case 'expired': return pki.expired;
-    case 'foreign': return pki.foreign;
-    default: return pki.leaf;
+    case 'name-only':
+      return pki.nameOnly;
+    case 'expired':
+      return pki.expired;
+    case 'foreign':
+      return pki.foreign;
+    default:
+      return pki.leaf;
   }
 }
 
 function listen(server: TcpServer | HttpsServer, host: '127.0.0.1' | '::1'): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, host, () => { server.off('error', reject); resolve((server.address() as { port: number }).port); });
+    server.listen(0, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as { port: number }).port);
+    });
   });
 }
 
 export async function startLabServer(spec: LabServerSpec, pki: LabPki): Promise<RunningLabServer> {
   const host = spec.listen ?? '127.0.0.1'; // loopback only, never another address
   const sockets = new Set<Socket>();
-  const track = (s: Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); s.on('error', () => { /* clients may reset */ }); };
+  const track = (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+    s.on('error', () => {
+      /* clients may reset */
+    });
+  };
   const raw = rawBehaviour(spec);
   const requests: ReceivedRequest[] = [];
   let main: TcpServer | HttpsServer;
   if (raw) {
-    main = createTcp((s) => { track(s); raw(s); });
+    main = createTcp((s) => {
+      track(s);
+      raw(s);
+    });
   } else {
     const { key, cert } = certFor(spec, pki);
     const handler = handlerFor(spec);
     const https = createHttps({ key, cert, keepAliveTimeout: 5000 }, (req, res) => {
       if (requests.length >= MAX_LOGGED) requests.shift();
-      requests.push({ method: req.method ?? '', url: req.url ?? '', httpVersion: req.httpVersion, headers: { ...req.headers } });
+      requests.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        httpVersion: req.httpVersion,
+        headers: { ...req.headers },
+      });
       if (handler) return handler(req, res);
       if (spec.kind === 'reset') return void req.socket.destroy();
-      if (spec.kind === 'malformed') return void req.socket.end('HTTP/1.1 2OO OK\r\nX-OWA-Version 15.2.1544.14\r\n\r\n'); // not HTTP
+      if (spec.kind === 'malformed')
+        return void req.socket.end('HTTP/1.1 2OO OK\r\nX-OWA-Version 15.2.1544.14\r\n\r\n'); // not HTTP
       /* hang: never answer */
     });
     https.on('connection', track);
-    https.on('tlsClientError', () => { /* scanners probing TLS settings */ });
+    https.on('tlsClientError', () => {
+      /* scanners probing TLS settings */
+    });
     main = https;
   }
   const port = await listen(main, host);
@@ -106,7 +153,9 @@ export async function startLabServer(spec: LabServerSpec, pki: LabPki): Promise<
   const ports = [port];
   try {
     for (let i = 0; i < (spec.aliases ?? 0); i++) {
-      const alias = createTcp((s) => { main.emit('connection', s); });
+      const alias = createTcp((s) => {
+        main.emit('connection', s);
+      });
       ports.push(await listen(alias, host));
       aliases.push(alias);
     }
@@ -116,7 +165,13 @@ export async function startLabServer(spec: LabServerSpec, pki: LabPki): Promise<
     throw err;
   }
   return {
-    name: spec.name, spec, host, port, ports, url: `https://${host === '::1' ? '[::1]' : host}:${port}`, requests,
+    name: spec.name,
+    spec,
+    host,
+    port,
+    ports,
+    url: `https://${host === '::1' ? '[::1]' : host}:${port}`,
+    requests,
     close: async () => {
       for (const s of sockets) s.destroy();
       await Promise.all([main, ...aliases].map((srv) => new Promise<void>((resolve) => srv.close(() => resolve()))));

@@ -100,4 +100,8 @@ export function iisFor(build: string): string {
 export const cuOf = (build: string): string => build.split('.').slice(0, 3).join('.');
 
 /** Front-end NetBIOS-style name from a server name (X-FEServer). */
-export const netbiosName = (name: string): string => name.toUpperCase().replace(/[^A-Z0-9]/g, '').slice(0, 15) || 'EXCH01';
+export const netbiosName = (name: string): string =>
+  name
+    .toUpperCase()
+    .replace(/[^A-Z0-9]/g, '')
+    .slice(0, 15) || 'EXCH01';

@@ -12,30 +12,60 @@ const { utils } = ssh2;
 const { STATUS_CODE, OPEN_MODE } = utils.sftp;
 
 type Sftp = import('ssh2').SFTPWrapper;
-const attrsOf = (st: Stats) => ({ mode: st.mode, uid: 0, gid: 0, size: st.size, atime: Math.floor(st.atimeMs / 1000), mtime: Math.floor(st.mtimeMs / 1000) });
+const attrsOf = (st: Stats) => ({
+  mode: st.mode,
+  uid: 0,
+  gid: 0,
+  size: st.size,
+  atime: Math.floor(st.atimeMs / 1000),
+  mtime: Math.floor(st.mtimeMs / 1000),
+});
 
 export function serveReadOnlySftp(sftp: Sftp, root: string, ops: string[]): void {
   const local = (p: string): string | undefined => {
     const n = normalize(`/${p}`);
     return n.includes('\0') ? undefined : join(root, n);
   };
-  const handles = new Map<number, { kind: 'file'; fd: number } | { kind: 'dir'; entries: string[]; dir: string; sent: boolean }>();
+  const handles = new Map<
+    number,
+    { kind: 'file'; fd: number } | { kind: 'dir'; entries: string[]; dir: string; sent: boolean }
+  >();
   let nextHandle = 1;
   const handleOf = (buf: Buffer) => handles.get(buf.readUInt32BE(0));
-  const newHandle = (v: Parameters<typeof handles.set>[1]) => { const id = nextHandle++; handles.set(id, v); const b = Buffer.alloc(4); b.writeUInt32BE(id); return b; };
-  const refuse = (name: string) => (reqid: number) => { ops.push(name); sftp.status(reqid, STATUS_CODE.PERMISSION_DENIED, 'read-only lab'); };
+  const newHandle = (v: Parameters<typeof handles.set>[1]) => {
+    const id = nextHandle++;
+    handles.set(id, v);
+    const b = Buffer.alloc(4);
+    b.writeUInt32BE(id);
+    return b;
+  };
+  const refuse = (name: string) => (reqid: number) => {
+    ops.push(name);
+    sftp.status(reqid, STATUS_CODE.PERMISSION_DENIED, 'read-only lab');
+  };
 
-  sftp.on('REALPATH', (reqid, path) => { ops.push('REALPATH'); sftp.name(reqid, [{ filename: normalize(`/${path}`), longname: '', attrs: {} as never }]); });
+  sftp.on('REALPATH', (reqid, path) => {
+    ops.push('REALPATH');
+    sftp.name(reqid, [{ filename: normalize(`/${path}`), longname: '', attrs: {} as never }]);
+  });
   const stat = (name: string) => (reqid: number, path: string) => {
     ops.push(name);
-    try { sftp.attrs(reqid, attrsOf(statSync(local(path) ?? '')) as never); } catch { sftp.status(reqid, STATUS_CODE.NO_SUCH_FILE); }
+    try {
+      sftp.attrs(reqid, attrsOf(statSync(local(path) ?? '')) as never);
+    } catch {
+      sftp.status(reqid, STATUS_CODE.NO_SUCH_FILE);
+    }
   };
   sftp.on('STAT', stat('STAT'));
   sftp.on('LSTAT', stat('LSTAT'));
   sftp.on('OPENDIR', (reqid, path) => {
     ops.push('OPENDIR');
     const dir = local(path);
-    try { sftp.handle(reqid, newHandle({ kind: 'dir', entries: readdirSync(dir!), dir: dir!, sent: false })); } catch { sftp.status(reqid, STATUS_CODE.NO_SUCH_FILE); }
+    try {
+      sftp.handle(reqid, newHandle({ kind: 'dir', entries: readdirSync(dir!), dir: dir!, sent: false }));
+    } catch {
+      sftp.status(reqid, STATUS_CODE.NO_SUCH_FILE);
+    }
   });
   sftp.on('READDIR', (reqid, handle) => {
     ops.push('READDIR');
@@ -43,12 +73,19 @@ export function serveReadOnlySftp(sftp: Sftp, root: string, ops: string[]): void
     if (!h || h.kind !== 'dir') return sftp.status(reqid, STATUS_CODE.FAILURE);
     if (h.sent) return sftp.status(reqid, STATUS_CODE.EOF);
     h.sent = true;
-    sftp.name(reqid, h.entries.map((f) => ({ filename: f, longname: f, attrs: attrsOf(statSync(join(h.dir, f))) as never })));
+    sftp.name(
+      reqid,
+      h.entries.map((f) => ({ filename: f, longname: f, attrs: attrsOf(statSync(join(h.dir, f))) as never })),
+    );
   });
   sftp.on('OPEN', (reqid, filename, flags) => {
     ops.push(`OPEN:${utils.sftp.flagsToString(flags)}`);
     if (flags !== OPEN_MODE.READ) return sftp.status(reqid, STATUS_CODE.PERMISSION_DENIED, 'read-only lab');
-    try { sftp.handle(reqid, newHandle({ kind: 'file', fd: openSync(local(filename)!, 'r') })); } catch { sftp.status(reqid, STATUS_CODE.NO_SUCH_FILE); }
+    try {
+      sftp.handle(reqid, newHandle({ kind: 'file', fd: openSync(local(filename)!, 'r') }));
+    } catch {
+      sftp.status(reqid, STATUS_CODE.NO_SUCH_FILE);
+    }
   });
   sftp.on('READ', (reqid, handle, offset, length) => {
     ops.push('READ');
@@ -73,5 +110,6 @@ export function serveReadOnlySftp(sftp: Sftp, root: string, ops: string[]): void
     handles.delete(id);
     sftp.status(reqid, STATUS_CODE.OK);
   });
-  for (const op of ['WRITE', 'REMOVE', 'RENAME', 'MKDIR', 'RMDIR', 'SETSTAT', 'FSETSTAT', 'SYMLINK', 'READLINK']) sftp.on(op as 'WRITE', refuse(op) as never);
+  for (const op of ['WRITE', 'REMOVE', 'RENAME', 'MKDIR', 'RMDIR', 'SETSTAT', 'FSETSTAT', 'SYMLINK', 'READLINK'])
+    sftp.on(op as 'WRITE', refuse(op) as never);
 }

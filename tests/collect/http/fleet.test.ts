@@ -21,17 +21,43 @@ describe('scan fleet', () => {
       const byPort = new Map(lab.servers.flatMap((s) => s.ports.map((p) => [p, s] as const)));
       const targets = [...byPort.keys()].map((p) => `127.0.0.1:${p}`);
       expect(targets).toHaveLength(500);
-      const r = await runCliAsync(['scan', ...targets, '--ca', lab.caFile, '--format', 'ndjson', '--concurrency', '32', '--samples', '1',
-        '--timeout', '20s', '--request-timeout', '5s', '--quiet', '--as-of', '2026-11-25']);
+      const r = await runCliAsync([
+        'scan',
+        ...targets,
+        '--ca',
+        lab.caFile,
+        '--format',
+        'ndjson',
+        '--concurrency',
+        '32',
+        '--samples',
+        '1',
+        '--timeout',
+        '20s',
+        '--request-timeout',
+        '5s',
+        '--quiet',
+        '--as-of',
+        '2026-11-25',
+      ]);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(1); // critical CVEs are open on several of these builds
-      const lines = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+      const lines = r.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       expect(lines).toHaveLength(501);
-      const results = lines.slice(0, 500) as { target: string; status: string; error?: string; facts?: { exchange?: { build?: string; precision?: string } } }[];
+      const results = lines.slice(0, 500) as {
+        target: string;
+        status: string;
+        error?: string;
+        facts?: { exchange?: { build?: string; precision?: string } };
+      }[];
       expect(new Set(results.map((l) => l.target)).size).toBe(500);
       for (const l of results) {
         const s = byPort.get(Number(l.target.split(':')[1]))!;
-        if (s.spec.kind === 'tls-broken') expect(l, l.target).toMatchObject({ status: 'error', error: expect.stringMatching(/does not speak TLS/) });
+        if (s.spec.kind === 'tls-broken')
+          expect(l, l.target).toMatchObject({ status: 'error', error: expect.stringMatching(/does not speak TLS/) });
         else expect(l.facts!.exchange, l.target).toMatchObject({ build: s.spec.build, precision: 'exact' });
       }
       expect(lines[500].summary).toMatchObject({ targets: 500, targetsByStatus: { assessed: 400, error: 100 } });
@@ -45,15 +71,23 @@ describe('scan fleet', () => {
     try {
       const targets = lab.servers[0]!.ports.map((p) => parseTarget(`127.0.0.1:${p}`)[0]!);
       let release!: () => void;
-      const gate = new Promise<void>((r) => { release = r; });
-      let arrived!: () => void;
-      const fourArrived = new Promise<void>((r) => { arrived = r; });
-      const seen: CollectedTarget[] = [];
-      const run = scanTargets(targets, { ca: lab.ca, requestTimeoutMs: 5000, targetTimeoutMs: 20_000, samples: 1, concurrency: 4 }, async (c) => {
-        seen.push(c);
-        if (seen.length === 4) arrived();
-        await gate; // a consumer blocked on a full output stream
+      const gate = new Promise<void>((r) => {
+        release = r;
       });
+      let arrived!: () => void;
+      const fourArrived = new Promise<void>((r) => {
+        arrived = r;
+      });
+      const seen: CollectedTarget[] = [];
+      const run = scanTargets(
+        targets,
+        { ca: lab.ca, requestTimeoutMs: 5000, targetTimeoutMs: 20_000, samples: 1, concurrency: 4 },
+        async (c) => {
+          seen.push(c);
+          if (seen.length === 4) arrived();
+          await gate; // a consumer blocked on a full output stream
+        },
+      );
       await fourArrived;
       // Nothing else can start until a result is consumed: exactly four targets were contacted.
       const contacted = () => new Set(lab.servers[0]!.requests.map((r) => r.headers.host)).size;

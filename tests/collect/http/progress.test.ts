@@ -6,7 +6,9 @@ import { progressBar } from '../../../src/cli/scan.js';
 function stream(isTTY: boolean) {
   const s = Object.assign(new PassThrough(), { isTTY, columns: 100 });
   let text = '';
-  s.on('data', (d) => { text += String(d); });
+  s.on('data', (d) => {
+    text += String(d);
+  });
   return { s, text: () => text };
 }
 

@@ -28,35 +28,75 @@ beforeAll(async () => {
     { name: 'broken', kind: 'tls-broken' },
   ]);
   targets = lab.targets();
-  const r = await runCliAsync(['scan', ...targets, '--ca', lab.caFile, '--probe', 'mitigations', '--format', 'json', '--fail-on', 'none', '--quiet', ...AS_OF]);
+  const r = await runCliAsync([
+    'scan',
+    ...targets,
+    '--ca',
+    lab.caFile,
+    '--probe',
+    'mitigations',
+    '--format',
+    'json',
+    '--fail-on',
+    'none',
+    '--quiet',
+    ...AS_OF,
+  ]);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(3); // nothing at --fail-on none, but one target was not assessed
   doc = ResultDocument.parse(JSON.parse(r.stdout));
 }, 90_000);
-afterAll(async () => { await lab?.close(); rmSync(dir, { recursive: true, force: true }); });
+afterAll(async () => {
+  await lab?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 describe('exaudit scan --format json', () => {
   it('keeps input order, judges each target, and records the options that change what was observed', () => {
     expect(doc.command).toBe('scan');
     expect(doc.targets.map((t) => t.target)).toEqual(targets);
     expect(doc.targets.map((t) => t.status)).toEqual(['assessed', 'assessed', 'assessed', 'assessed', 'error']);
-    expect(doc.options).toMatchObject({ insecure: false, probes: ['mitigations'], ca: lab.caFile, concurrency: 64, samples: 3, timeoutMs: 30_000, requestTimeoutMs: 10_000 });
+    expect(doc.options).toMatchObject({
+      insecure: false,
+      probes: ['mitigations'],
+      ca: lab.caFile,
+      concurrency: 64,
+      samples: 3,
+      timeoutMs: 30_000,
+      requestTimeoutMs: 10_000,
+    });
     expect(doc.targets[4]!.error).toMatch(/TLS handshake failed/);
   });
   it('runs the checks on the scanned facts', () => {
     const e16 = doc.targets[0]!;
     expect(e16.facts!.exchange).toMatchObject({ build: '15.1.2308.20', precision: 'exact', product: '2016' });
-    expect(e16.findings.find((f) => f.checkId === 'exchange-build')).toMatchObject({ status: 'pass', code: 'build-identified' });
+    expect(e16.findings.find((f) => f.checkId === 'exchange-build')).toMatchObject({
+      status: 'pass',
+      code: 'build-identified',
+    });
     const exo = doc.targets[2]!;
     expect(exo.findings.length).toBeGreaterThan(0);
     expect(exo.findings.every((f) => f.status === 'not_applicable')).toBe(true);
     // The reason travels with the verdict: Exchange Online by what answered (evidence), not-Exchange likewise.
     expect(exo.findings.every((f) => /answered as Exchange Online/.test(f.message))).toBe(true);
-    expect(exo.findings.every((f) => f.evidence.some((e) => e.fact === 'exchange.source' && /^Exchange Online: .+ on 401 \//.test(String(e.observed))))).toBe(true);
+    expect(
+      exo.findings.every((f) =>
+        f.evidence.some(
+          (e) => e.fact === 'exchange.source' && /^Exchange Online: .+ on 401 \//.test(String(e.observed)),
+        ),
+      ),
+    ).toBe(true);
     const web = doc.targets[3]!;
     expect(web.findings.length).toBeGreaterThan(0);
-    expect(web.findings.every((f) => f.status === 'not_applicable' && /no Exchange response on autodiscover, EWS or OWA/.test(f.message))).toBe(true);
-    expect(web.findings.find((f) => f.checkId === 'exchange-build')).toMatchObject({ status: 'not_applicable', code: 'not-exchange' });
+    expect(
+      web.findings.every(
+        (f) => f.status === 'not_applicable' && /no Exchange response on autodiscover, EWS or OWA/.test(f.message),
+      ),
+    ).toBe(true);
+    expect(web.findings.find((f) => f.checkId === 'exchange-build')).toMatchObject({
+      status: 'not_applicable',
+      code: 'not-exchange',
+    });
   });
   it('--insecure is recorded in the options and in the facts', async () => {
     const r = await runCliAsync(['scan', targets[0]!, '--insecure', '--format', 'json', '--fail-on', 'none', ...AS_OF]);
@@ -66,8 +106,12 @@ describe('exaudit scan --format json', () => {
     expect(d.targets[0]!.facts!.http!.tls).toMatchObject({ insecure: true, verified: false });
   });
   it('exits 1 when findings reach --fail-on, 0 when none do', async () => {
-    expect((await runCliAsync(['scan', targets[0]!, '--ca', lab.caFile, '--format', 'json', '--quiet', ...AS_OF])).code).toBe(1);
-    expect((await runCliAsync(['scan', targets[2]!, '--ca', lab.caFile, '--format', 'json', '--quiet', ...AS_OF])).code).toBe(0);
+    expect(
+      (await runCliAsync(['scan', targets[0]!, '--ca', lab.caFile, '--format', 'json', '--quiet', ...AS_OF])).code,
+    ).toBe(1);
+    expect(
+      (await runCliAsync(['scan', targets[2]!, '--ca', lab.caFile, '--format', 'json', '--quiet', ...AS_OF])).code,
+    ).toBe(0);
   });
 });
 
@@ -86,16 +130,40 @@ describe('every target form, scanned for real, passive by default', () => {
     v6 = forms.servers[1]!.port;
     const file = join(dir, 'targets.txt');
     writeFileSync(file, `# estate\nhttps://127.0.0.1:${v4[1]}/\n\n[::1]:${v6}   # the IPv6 one\n`);
-    r = await runCliAsync(['scan', `localhost:${v4[0]}`, `127.0.0.1/32:${v4[2]}`, '--targets-file', file, '--ca', forms.caFile, '--format', 'json', '--fail-on', 'none', '--quiet', ...AS_OF]);
+    r = await runCliAsync([
+      'scan',
+      `localhost:${v4[0]}`,
+      `127.0.0.1/32:${v4[2]}`,
+      '--targets-file',
+      file,
+      '--ca',
+      forms.caFile,
+      '--format',
+      'json',
+      '--fail-on',
+      'none',
+      '--quiet',
+      ...AS_OF,
+    ]);
     got = ResultDocument.parse(JSON.parse(r.stdout));
   }, 60_000);
-  afterAll(async () => { await forms?.close(); });
+  afterAll(async () => {
+    await forms?.close();
+  });
 
   it('host:port, a CIDR range, https://host:port/ and [IPv6]:port from a targets file: each one scanned and judged', () => {
     expect(r.code).toBe(0);
-    expect(got.targets.map((t) => t.target)).toEqual([`localhost:${v4[0]}`, `127.0.0.1:${v4[2]}`, `127.0.0.1:${v4[1]}`, `[::1]:${v6}`]);
+    expect(got.targets.map((t) => t.target)).toEqual([
+      `localhost:${v4[0]}`,
+      `127.0.0.1:${v4[2]}`,
+      `127.0.0.1:${v4[1]}`,
+      `[::1]:${v6}`,
+    ]);
     expect(got.targets.map((t) => [t.status, t.facts!.exchange!.build, t.facts!.exchange!.precision])).toEqual([
-      ['assessed', '15.1.2507.39', 'exact'], ['assessed', '15.1.2507.39', 'exact'], ['assessed', '15.1.2507.39', 'exact'], ['assessed', '15.2.1748.24', 'exact'],
+      ['assessed', '15.1.2507.39', 'exact'],
+      ['assessed', '15.1.2507.39', 'exact'],
+      ['assessed', '15.1.2507.39', 'exact'],
+      ['assessed', '15.2.1748.24', 'exact'],
     ]);
     expect(got.targets[3]!.facts!.target).toMatchObject({ address: '::1', port: v6 });
     expect(got.targets[3]!.facts!.http!.tls).toMatchObject({ verified: true });
@@ -116,13 +184,30 @@ describe('every target form, scanned for real, passive by default', () => {
 });
 
 describe('exaudit scan --format ndjson', () => {
-  it('streams one schema-valid target per line, then a summary equal to the document\'s', async () => {
+  it("streams one schema-valid target per line, then a summary equal to the document's", async () => {
     const out = join(dir, 'scan.ndjson');
-    const r = await runCliAsync(['scan', ...targets, '--ca', lab.caFile, '--probe', 'mitigations', '--format', 'ndjson', '-o', out, '--fail-on', 'none', ...AS_OF]);
+    const r = await runCliAsync([
+      'scan',
+      ...targets,
+      '--ca',
+      lab.caFile,
+      '--probe',
+      'mitigations',
+      '--format',
+      'ndjson',
+      '-o',
+      out,
+      '--fail-on',
+      'none',
+      ...AS_OF,
+    ]);
     expect(r.code).toBe(3);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(`exaudit: wrote ${out}\n`);
-    const lines = readFileSync(out, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = readFileSync(out, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toHaveLength(targets.length + 1);
     const results = lines.slice(0, -1).map((l) => TargetResult.parse(l));
     expect(results.map((t) => t.target).sort()).toEqual([...targets].sort());
@@ -137,10 +222,31 @@ describe('exaudit scan --format ndjson', () => {
   });
   it('applies waivers line by line and reports them in the summary line', async () => {
     const w = join(dir, 'waivers.yaml');
-    writeFileSync(w, `- check: lifecycle\n  target: ${targets[0]}\n  reason: replacement planned for Q1\n  owner: mail-team\n`);
-    const r = await runCliAsync(['scan', targets[0]!, '--ca', lab.caFile, '--format', 'ndjson', '--waivers', w, '--fail-on', 'none', '--quiet', ...AS_OF]);
-    const [line, summary] = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
-    expect(line.findings.filter((f: { waived?: unknown }) => f.waived).map((f: { checkId: string }) => f.checkId)).toEqual(['lifecycle']);
+    writeFileSync(
+      w,
+      `- check: lifecycle\n  target: ${targets[0]}\n  reason: replacement planned for Q1\n  owner: mail-team\n`,
+    );
+    const r = await runCliAsync([
+      'scan',
+      targets[0]!,
+      '--ca',
+      lab.caFile,
+      '--format',
+      'ndjson',
+      '--waivers',
+      w,
+      '--fail-on',
+      'none',
+      '--quiet',
+      ...AS_OF,
+    ]);
+    const [line, summary] = r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(
+      line.findings.filter((f: { waived?: unknown }) => f.waived).map((f: { checkId: string }) => f.checkId),
+    ).toEqual(['lifecycle']);
     expect(summary.summary.waived).toBe(1);
     expect(summary.waivers).toEqual([expect.objectContaining({ check: 'lifecycle', state: 'applied' })]);
   });
@@ -174,11 +280,22 @@ describe('input errors: one line, exit 2, nothing scanned', () => {
   it('an unreachable target is reported, and the run exits 3', async () => {
     const r = await runCliAsync(['scan', '127.0.0.1:1', '--format', 'json', '--quiet', ...AS_OF]);
     expect(r.code).toBe(3);
-    expect(ResultDocument.parse(JSON.parse(r.stdout)).targets[0]).toMatchObject({ status: 'unreachable', error: 'connection refused' });
+    expect(ResultDocument.parse(JSON.parse(r.stdout)).targets[0]).toMatchObject({
+      status: 'unreachable',
+      error: 'connection refused',
+    });
   });
   it('--help explains the passive requests, the probes and gives examples', async () => {
     const r = await runCliAsync(['scan', '--help']);
     expect(r.code).toBe(0);
-    for (const s of ['/autodiscover/autodiscover.xml', 'X-AnonResource-Backend=', 'exaudit-probe=powershell', '--format ndjson', 'Examples:', '--host-header']) expect(r.stdout).toContain(s);
+    for (const s of [
+      '/autodiscover/autodiscover.xml',
+      'X-AnonResource-Backend=',
+      'exaudit-probe=powershell',
+      '--format ndjson',
+      'Examples:',
+      '--host-header',
+    ])
+      expect(r.stdout).toContain(s);
   });
 });

@@ -20,14 +20,36 @@ beforeAll(async () => {
     { name: '2013-cu23-dec20su-eomt', build: '15.0.1497.10', mitigations: { proxylogon: 'abort' } },
     { name: 'se-rtm-oct25su', build: '15.2.2562.29' },
     // A rolling upgrade behind one name: the first connection lands on the front end still before the July 2021 SU.
-    { name: '2019-cu10-rolling', frontEnds: [{ name: 'EXOLD', build: '15.2.922.7' }, { name: 'EXNEW', build: '15.2.922.20' }] },
+    {
+      name: '2019-cu10-rolling',
+      frontEnds: [
+        { name: 'EXOLD', build: '15.2.922.7' },
+        { name: 'EXNEW', build: '15.2.922.20' },
+      ],
+    },
   ]);
-  const r = await runCliAsync(['scan', ...lab.targets(), '--ca', lab.caFile, '--probe', 'mitigations', '--format', 'json', '--fail-on', 'none', '--quiet', '--as-of', '2026-11-25']);
+  const r = await runCliAsync([
+    'scan',
+    ...lab.targets(),
+    '--ca',
+    lab.caFile,
+    '--probe',
+    'mitigations',
+    '--format',
+    'json',
+    '--fail-on',
+    'none',
+    '--quiet',
+    '--as-of',
+    '2026-11-25',
+  ]);
   expect(r.stderr).toBe('');
   const doc = ResultDocument.parse(JSON.parse(r.stdout));
   lab.servers.forEach((s, i) => byName.set(s.name, doc.targets[i]!));
 }, 90_000);
-afterAll(async () => { await lab?.close(); });
+afterAll(async () => {
+  await lab?.close();
+});
 
 const t = (n: string) => byName.get(n)!;
 const findings = (n: string, pred: (f: Finding) => boolean) => t(n).findings.filter(pred);
@@ -59,8 +81,16 @@ describe('findings', () => {
     const unknown = cves('2019-cu14-cu-only', 'cve-su-unknown');
     expect(unknown.has('CVE-2025-53786')).toBe(true);
     expect(cves('2019-cu14-cu-only', 'cve-open').has('CVE-2025-53786')).toBe(false);
-    expect(findings('2019-cu14-cu-only', (f) => f.checkId === 'exchange-build')[0]).toMatchObject({ status: 'indeterminate', code: 'build-cu-only' });
-    expect(findings('2019-cu14-cu-only', (f) => f.checkId === 'cve-exposure' && f.status === 'pass' && f.cves.includes('CVE-2025-53786'))).toEqual([]);
+    expect(findings('2019-cu14-cu-only', (f) => f.checkId === 'exchange-build')[0]).toMatchObject({
+      status: 'indeterminate',
+      code: 'build-cu-only',
+    });
+    expect(
+      findings(
+        '2019-cu14-cu-only',
+        (f) => f.checkId === 'cve-exposure' && f.status === 'pass' && f.cves.includes('CVE-2025-53786'),
+      ),
+    ).toEqual([]);
     expect(findings('2019-cu14-cu-only', (f) => f.checkId === 'security-updates' && f.status === 'pass')).toEqual([]);
   });
   it('2016 CU23 Aug22SU with the EEMS URI rule: ProxyNotShell open by build, mitigated by the rule the probe saw', () => {
@@ -76,13 +106,20 @@ describe('findings', () => {
     expect(JSON.stringify(pl.evidence)).toMatch(/proxylogon-cookie-rule: blocked/);
   });
   it('2019 CU10 behind a balancer, one front end on Jan22SU and one on the CU alone: the older one is judged', () => {
-    expect(t('2019-cu10-rolling').facts!.exchange!.observations!.filter((o) => o.precision === 'exact').map((o) => `${o.frontEnd} ${o.build}`).sort())
-      .toEqual(['EXNEW 15.2.922.20', 'EXOLD 15.2.922.7']);
+    expect(
+      t('2019-cu10-rolling')
+        .facts!.exchange!.observations!.filter((o) => o.precision === 'exact')
+        .map((o) => `${o.frontEnd} ${o.build}`)
+        .sort(),
+    ).toEqual(['EXNEW 15.2.922.20', 'EXOLD 15.2.922.7']);
     expect(cves('2019-cu10-rolling', 'cve-open').has('CVE-2021-33766')).toBe(true); // ProxyToken, fixed by Jul21SU
     expect(findings('2019-cu10-rolling', (f) => f.checkId === 'proxyshell')[0]).toMatchObject({ status: 'fail' });
   });
   it('SE RTM Oct25SU: later SUs missing are open, the old advisories are patched', () => {
     expect(cves('se-rtm-oct25su', 'cve-open').size).toBeGreaterThan(0);
-    expect(findings('se-rtm-oct25su', (f) => f.checkId === 'proxylogon')[0]).toMatchObject({ status: 'pass', code: 'patched' });
+    expect(findings('se-rtm-oct25su', (f) => f.checkId === 'proxylogon')[0]).toMatchObject({
+      status: 'pass',
+      code: 'patched',
+    });
   });
 });

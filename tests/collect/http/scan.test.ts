@@ -25,10 +25,29 @@ const SPECS: LabServerSpec[] = [
   { name: 'stale-folder', build: '15.2.1748.24', owaPathBuild: '15.2.1544' },
   { name: 'no-version', build: '15.1.2507.6', owaVersionHeader: false, owaPathBuild: 'custom', ecp: 'blocked' },
   { name: 'e2010', build: '14.3.513.0' },
-  { name: 'lb', frontEnds: [{ name: 'EXA', build: '15.2.1544.25' }, { name: 'EXB', build: '15.2.1544.27' }] },
+  {
+    name: 'lb',
+    frontEnds: [
+      { name: 'EXA', build: '15.2.1544.25' },
+      { name: 'EXB', build: '15.2.1544.27' },
+    ],
+  },
   // rolling SU upgrades: the first connection lands on the front end still before the July 2021 SU (no header)
-  { name: 'lb-rolling', frontEnds: [{ name: 'EXOLD', build: '15.1.2242.10' }, { name: 'EXNEW', build: '15.1.2308.20' }] },
-  { name: 'lb-rolling-cu', ecp: 'blocked', frontEnds: [{ name: 'EXOLD', build: '15.2.858.12' }, { name: 'EXNEW', build: '15.2.858.15' }] },
+  {
+    name: 'lb-rolling',
+    frontEnds: [
+      { name: 'EXOLD', build: '15.1.2242.10' },
+      { name: 'EXNEW', build: '15.1.2308.20' },
+    ],
+  },
+  {
+    name: 'lb-rolling-cu',
+    ecp: 'blocked',
+    frontEnds: [
+      { name: 'EXOLD', build: '15.2.858.12' },
+      { name: 'EXNEW', build: '15.2.858.15' },
+    ],
+  },
   // not on-premises Exchange
   { name: 'exo', kind: 'online' },
   { name: 'nginx', kind: 'not-exchange', flavor: 'nginx' },
@@ -40,10 +59,24 @@ const SPECS: LabServerSpec[] = [
   { name: 'pns-abort', build: '15.2.986.26', mitigations: { proxynotshell: 'abort' } },
   { name: 'pl-abort', build: '15.1.2176.4', mitigations: { proxylogon: 'abort' } },
   { name: 'pns-403', build: '15.2.986.26', mitigations: { proxynotshell: 'custom-403' } },
-  { name: 'lb-rule-all', build: '15.2.1118.15', mitigations: { proxynotshell: 'abort' }, frontEnds: [{ name: 'FEA', build: '15.2.1118.15' }, { name: 'FEB', build: '15.2.1118.15' }, { name: 'FEC', build: '15.2.1118.15' }] },
-  { name: 'lb-rule-partial', frontEnds: [
-    { name: 'FEA', build: '15.2.1118.15', mitigations: { proxynotshell: 'abort' } }, { name: 'FEB', build: '15.2.1118.15' },
-    { name: 'FEC', build: '15.2.1118.15', mitigations: { proxynotshell: 'abort' } }] },
+  {
+    name: 'lb-rule-all',
+    build: '15.2.1118.15',
+    mitigations: { proxynotshell: 'abort' },
+    frontEnds: [
+      { name: 'FEA', build: '15.2.1118.15' },
+      { name: 'FEB', build: '15.2.1118.15' },
+      { name: 'FEC', build: '15.2.1118.15' },
+    ],
+  },
+  {
+    name: 'lb-rule-partial',
+    frontEnds: [
+      { name: 'FEA', build: '15.2.1118.15', mitigations: { proxynotshell: 'abort' } },
+      { name: 'FEB', build: '15.2.1118.15' },
+      { name: 'FEC', build: '15.2.1118.15', mitigations: { proxynotshell: 'abort' } },
+    ],
+  },
   // bad servers
   { name: 'hang', kind: 'hang' },
   { name: 'tls-hang', kind: 'tls-hang' },
@@ -73,7 +106,12 @@ const facts = (name: string) => {
 const ex = (name: string) => facts(name).exchange!;
 // The per-target deadline is far above the request timeout: these cases assert which request-level failure each
 // bad server gives, and the deadline has its own test below.
-const opts = (): ScanOptions => ({ ca: lab.ca, requestTimeoutMs: 1000, targetTimeoutMs: 30_000, probeMitigations: true });
+const opts = (): ScanOptions => ({
+  ca: lab.ca,
+  requestTimeoutMs: 1000,
+  targetTimeoutMs: 30_000,
+  probeMitigations: true,
+});
 
 beforeAll(async () => {
   lab = await startHttpLab(SPECS);
@@ -84,9 +122,13 @@ beforeAll(async () => {
   await new Promise<void>((r) => probe.close(() => r()));
   const targets = lab.servers.filter((s) => s.name !== 'name-only').map((s) => parseTarget(`127.0.0.1:${s.port}`)[0]!);
   const names = new Map(lab.servers.map((s) => [`127.0.0.1:${s.port}`, s.name]));
-  await scanTargets(targets, { ...opts(), concurrency: 8 }, (c) => { results.set(names.get(c.target)!, c); });
+  await scanTargets(targets, { ...opts(), concurrency: 8 }, (c) => {
+    results.set(names.get(c.target)!, c);
+  });
 }, 60_000);
-afterAll(async () => { await lab?.close(); });
+afterAll(async () => {
+  await lab?.close();
+});
 
 describe('every result', () => {
   it('is facts that validate, or a one-line failure', () => {
@@ -105,10 +147,21 @@ describe('every result', () => {
 
 describe('techniques, in precision order', () => {
   it('T1: X-OWA-Version on the 401 gives the exact build, sampled on fresh connections', () => {
-    expect(ex('t1-exact')).toMatchObject({ build: '15.2.1258.16', precision: 'exact', product: '2019', source: 'X-OWA-Version header on 401 /autodiscover/autodiscover.xml' });
+    expect(ex('t1-exact')).toMatchObject({
+      build: '15.2.1258.16',
+      precision: 'exact',
+      product: '2019',
+      source: 'X-OWA-Version header on 401 /autodiscover/autodiscover.xml',
+    });
     const t1 = facts('t1-exact').http!.observations.filter((o) => o.technique === 'x-owa-version-401');
     expect(t1.map((o) => o.path)).toEqual([PATHS.autodiscover, PATHS.autodiscover, PATHS.autodiscover, PATHS.ews]);
-    expect(t1[0]).toMatchObject({ status: 401, frontEnd: 'T1EXACT', build: '15.2.1258.16', precision: 'exact', evidence: 'X-OWA-Version: 15.2.1258.16' });
+    expect(t1[0]).toMatchObject({
+      status: 401,
+      frontEnd: 'T1EXACT',
+      build: '15.2.1258.16',
+      precision: 'exact',
+      evidence: 'X-OWA-Version: 15.2.1258.16',
+    });
     expect(t1[0]!.headers!['www-authenticate']).toMatch(/Negotiate/);
     // The export tool was not needed once the header gave the exact build.
     expect(facts('t1-exact').http!.observations.some((o) => o.technique === 'ecp-exporttool-manifest')).toBe(false);
@@ -119,7 +172,12 @@ describe('techniques, in precision order', () => {
     expect(facts('t2-manifest').http!.observations.every((o) => !o.headers?.['x-owa-version'])).toBe(true);
   });
   it('T4: with ECP blocked only the OWA folder is left: CU level, three parts, never exact', () => {
-    expect(ex('t4-cu')).toMatchObject({ build: '15.1.2308', precision: 'cu', product: '2016', source: 'OWA logon page resource path /owa/auth/15.1.2308/' });
+    expect(ex('t4-cu')).toMatchObject({
+      build: '15.1.2308',
+      precision: 'cu',
+      product: '2016',
+      source: 'OWA logon page resource path /owa/auth/15.1.2308/',
+    });
     expect(ex('t4-cu').observations).toEqual([expect.objectContaining({ build: '15.1.2308', precision: 'cu' })]);
   });
   it('product level only when the header and the folder disagree on the CU (reported as inconsistent)', () => {
@@ -145,16 +203,26 @@ describe('load balancers', () => {
   it('records every front end with its build and judges the lowest', () => {
     const e = ex('lb');
     expect(e).toMatchObject({ build: '15.2.1544.25', precision: 'exact' });
-    expect(e.observations!.filter((o) => o.precision === 'exact').map((o) => `${o.frontEnd} ${o.build}`).sort()).toEqual(['EXA 15.2.1544.25', 'EXB 15.2.1544.27']);
+    expect(
+      e
+        .observations!.filter((o) => o.precision === 'exact')
+        .map((o) => `${o.frontEnd} ${o.build}`)
+        .sort(),
+    ).toEqual(['EXA 15.2.1544.25', 'EXB 15.2.1544.27']);
     expect(e.source).toMatch(/from EXA: the lowest of 2 builds/);
   });
   it('a front end without X-OWA-Version (before the July 2021 SU) is still sampled, read and judged', () => {
     const e = ex('lb-rolling');
     expect(e).toMatchObject({ build: '15.1.2242.10', precision: 'exact', product: '2016' });
     expect(e.source).toMatch(/ECP export-tool manifest .* from EXOLD: the lowest of 2 builds/);
-    expect(e.observations!.filter((o) => o.precision === 'exact').map((o) => `${o.frontEnd} ${o.build}`).sort()).toEqual(['EXNEW 15.1.2308.20', 'EXOLD 15.1.2242.10']);
+    expect(
+      e
+        .observations!.filter((o) => o.precision === 'exact')
+        .map((o) => `${o.frontEnd} ${o.build}`)
+        .sort(),
+    ).toEqual(['EXNEW 15.1.2308.20', 'EXOLD 15.1.2242.10']);
   });
-  it('another front end\'s exact build of the same CU never stands in for one known only to the CU', () => {
+  it("another front end's exact build of the same CU never stands in for one known only to the CU", () => {
     const e = ex('lb-rolling-cu');
     expect(e).toMatchObject({ build: '15.2.858', precision: 'cu', product: '2019' });
     expect(e.source).toMatch(/from EXOLD: the lowest of 2 builds seen behind this name \(15\.2\.858\.15, 15\.2\.858\)/);
@@ -199,11 +267,23 @@ describe('not on-premises Exchange', () => {
 describe('mitigation probes', () => {
   const probes = (n: string) => Object.fromEntries(facts(n).http!.mitigationProbes!.map((p) => [p.id, p.outcome]));
   it('blocked where the rule aborts, not blocked where it is absent, indeterminate for a 403 without Exchange headers', () => {
-    expect(probes('pns-abort')).toEqual({ 'proxynotshell-uri-rule': 'blocked', 'proxylogon-cookie-rule': 'not-blocked' });
-    expect(probes('pl-abort')).toEqual({ 'proxynotshell-uri-rule': 'not-blocked', 'proxylogon-cookie-rule': 'blocked' });
-    expect(probes('t1-exact')).toEqual({ 'proxynotshell-uri-rule': 'not-blocked', 'proxylogon-cookie-rule': 'not-blocked' });
+    expect(probes('pns-abort')).toEqual({
+      'proxynotshell-uri-rule': 'blocked',
+      'proxylogon-cookie-rule': 'not-blocked',
+    });
+    expect(probes('pl-abort')).toEqual({
+      'proxynotshell-uri-rule': 'not-blocked',
+      'proxylogon-cookie-rule': 'blocked',
+    });
+    expect(probes('t1-exact')).toEqual({
+      'proxynotshell-uri-rule': 'not-blocked',
+      'proxylogon-cookie-rule': 'not-blocked',
+    });
     expect(probes('pns-403')['proxynotshell-uri-rule']).toBe('indeterminate');
-    expect(probes('c2')).toEqual({ 'proxynotshell-uri-rule': 'indeterminate', 'proxylogon-cookie-rule': 'indeterminate' });
+    expect(probes('c2')).toEqual({
+      'proxynotshell-uri-rule': 'indeterminate',
+      'proxylogon-cookie-rule': 'indeterminate',
+    });
   });
   it('a blocked probe was dropped twice (one retry) and says so', () => {
     const p = facts('pns-abort').http!.mitigationProbes!.find((x) => x.id === 'proxynotshell-uri-rule')!;
@@ -213,7 +293,11 @@ describe('mitigation probes', () => {
   });
   it('behind a balancer, blocked means dropped by every front end seen; one ordinary answer means not blocked', () => {
     const all = facts('lb-rule-all').http!.mitigationProbes!.find((x) => x.id === 'proxynotshell-uri-rule')!;
-    expect(all).toMatchObject({ outcome: 'blocked', detail: expect.stringMatching(/on 3 attempts/), sent: expect.stringMatching(/sent at most 3 times, once per front end/) });
+    expect(all).toMatchObject({
+      outcome: 'blocked',
+      detail: expect.stringMatching(/on 3 attempts/),
+      sent: expect.stringMatching(/sent at most 3 times, once per front end/),
+    });
     expect(server('lb-rule-all').requests.filter((r) => r.url.includes('exaudit-probe'))).toHaveLength(3);
     const partial = facts('lb-rule-partial').http!.mitigationProbes!.find((x) => x.id === 'proxynotshell-uri-rule')!;
     expect(partial.outcome).toBe('not-blocked');
@@ -231,14 +315,22 @@ describe('mitigation probes', () => {
       expect(p).toMatchObject({ method: 'GET', path: spec.path });
     }
     const pns = s.requests.filter((r) => r.url.includes('powershell'));
-    expect(pns).toEqual([expect.objectContaining({ method: 'GET', url: '/autodiscover/autodiscover.json?exaudit-probe=powershell' })]);
+    expect(pns).toEqual([
+      expect.objectContaining({ method: 'GET', url: '/autodiscover/autodiscover.json?exaudit-probe=powershell' }),
+    ]);
     expect(pns[0]!.headers.cookie).toBeUndefined();
     const withCookie = s.requests.filter((r) => r.headers.cookie !== undefined);
     expect(withCookie).toEqual([expect.objectContaining({ method: 'GET', url: '/owa/auth/logon.aspx' })]);
     expect(withCookie[0]!.headers.cookie).toBe('X-AnonResource-Backend=');
     // Nothing else rides along: the headers the README lists, and the cookie on the ProxyLogon probe only.
     expect(Object.keys(pns[0]!.headers).sort()).toEqual(['accept', 'connection', 'host', 'user-agent']);
-    expect(Object.keys(withCookie[0]!.headers).sort()).toEqual(['accept', 'connection', 'cookie', 'host', 'user-agent']);
+    expect(Object.keys(withCookie[0]!.headers).sort()).toEqual([
+      'accept',
+      'connection',
+      'cookie',
+      'host',
+      'user-agent',
+    ]);
     expect(withCookie[0]!.headers.accept).toBe('*/*');
   });
   it('nothing sent to any server is SSRF-shaped, credentialed or has a body', () => {
@@ -262,7 +354,11 @@ describe('mitigation probes', () => {
 describe('TLS', () => {
   it('records the certificate: subject, issuer, SANs, validity and SHA-256 fingerprint', () => {
     const tls = facts('t1-exact').http!.tls!;
-    expect(tls).toMatchObject({ verified: true, subject: 'O=exaudit lab, CN=mail.lab.test', issuer: 'O=exaudit lab, CN=exaudit lab CA' });
+    expect(tls).toMatchObject({
+      verified: true,
+      subject: 'O=exaudit lab, CN=mail.lab.test',
+      issuer: 'O=exaudit lab, CN=exaudit lab CA',
+    });
     expect(tls.altNames).toEqual(['127.0.0.1', '0:0:0:0:0:0:0:1', 'localhost', 'mail.lab.test']);
     expect(Date.parse(tls.validFrom!)).toBeLessThan(Date.now());
     expect(Date.parse(tls.validTo!)).toBeGreaterThan(Date.now());
@@ -270,7 +366,10 @@ describe('TLS', () => {
     expect(tls.insecure).toBeUndefined();
   });
   it('refuses untrusted, expired and wrongly named certificates with what to do, and sends no HTTP to them', () => {
-    expect(results.get('foreign')!.failure).toEqual({ status: 'error', error: expect.stringMatching(/not trusted \(DEPTH_ZERO_SELF_SIGNED_CERT.*--ca FILE.*--insecure/) });
+    expect(results.get('foreign')!.failure).toEqual({
+      status: 'error',
+      error: expect.stringMatching(/not trusted \(DEPTH_ZERO_SELF_SIGNED_CERT.*--ca FILE.*--insecure/),
+    });
     expect(results.get('expired')!.failure!.error).toMatch(/expired 2021-01-01/);
     expect(server('foreign').requests).toHaveLength(0);
     expect(server('expired').requests).toHaveLength(0);
@@ -278,21 +377,33 @@ describe('TLS', () => {
   it('a wrongly named certificate is fixed by --host-header (SNI and Host), which is recorded', async () => {
     const bare = await scanTarget(target('name-only'), { ...opts(), probeMitigations: false });
     expect(bare.failure!.error).toMatch(/does not name 127\.0\.0\.1 \(it names mail\.lab\.test\).*--host-header/);
-    const named = await scanTarget(target('name-only'), { ...opts(), probeMitigations: false, hostHeader: 'mail.lab.test' });
+    const named = await scanTarget(target('name-only'), {
+      ...opts(),
+      probeMitigations: false,
+      hostHeader: 'mail.lab.test',
+    });
     expect(named.facts!.exchange).toMatchObject({ build: '15.2.1258.16', precision: 'exact' });
     expect(named.facts!.http).toMatchObject({ hostHeader: 'mail.lab.test', tls: { verified: true } });
     expect(server('name-only').requests.every((r) => r.headers.host === 'mail.lab.test')).toBe(true);
   });
   it('--insecure scans anyway and records that verification was skipped', async () => {
     const c = await scanTarget(target('foreign'), { ...opts(), insecure: true, probeMitigations: false });
-    expect(c.facts!.http!.tls).toMatchObject({ verified: false, insecure: true, error: 'DEPTH_ZERO_SELF_SIGNED_CERT', subject: 'O=exaudit lab, CN=foreign.lab.test' });
+    expect(c.facts!.http!.tls).toMatchObject({
+      verified: false,
+      insecure: true,
+      error: 'DEPTH_ZERO_SELF_SIGNED_CERT',
+      subject: 'O=exaudit lab, CN=foreign.lab.test',
+    });
     expect(c.facts!.exchange).toMatchObject({ build: '15.2.1258.16', precision: 'exact' });
   });
   it('--ca adds to the system roots: without it the lab CA is not trusted', async () => {
     const c = await scanTarget(target('t1-exact'), { requestTimeoutMs: 1000, targetTimeoutMs: 4000 });
     expect(c.failure!.error).toMatch(/not trusted/);
     const other = createLabPki().ca.cert; // a CA that did not sign the lab
-    expect((await scanTarget(target('t1-exact'), { ca: other, requestTimeoutMs: 1000, targetTimeoutMs: 4000 })).failure!.error).toMatch(/not trusted/);
+    expect(
+      (await scanTarget(target('t1-exact'), { ca: other, requestTimeoutMs: 1000, targetTimeoutMs: 4000 })).failure!
+        .error,
+    ).toMatch(/not trusted/);
     const leaf = new X509Certificate(lab.ca);
     expect(leaf.ca).toBe(true);
   });
@@ -305,11 +416,17 @@ describe('bad servers: per-target results, never a stopped scan', () => {
     expect(c.failure).toEqual({ status: 'unreachable', error: 'connection refused' });
   });
   it('TLS: a plain-text port, a handshake that never completes', () => {
-    expect(failure('tls-broken')).toEqual({ status: 'error', error: 'TLS handshake failed: wrong version number (the port does not speak TLS)' });
+    expect(failure('tls-broken')).toEqual({
+      status: 'error',
+      error: 'TLS handshake failed: wrong version number (the port does not speak TLS)',
+    });
     expect(failure('tls-hang')).toEqual({ status: 'error', error: 'TLS handshake did not complete within 1000 ms' });
   });
   it('HTTP: hanging, trickling, resetting and non-HTTP answers', () => {
-    expect(failure('hang')).toEqual({ status: 'error', error: 'no HTTP answer: /autodiscover/autodiscover.xml: no answer within the request timeout of 1000 ms' });
+    expect(failure('hang')).toEqual({
+      status: 'error',
+      error: 'no HTTP answer: /autodiscover/autodiscover.xml: no answer within the request timeout of 1000 ms',
+    });
     expect(failure('trickle').error).toMatch(/no answer within the request timeout of 1000 ms/);
     expect(failure('reset').error).toMatch(/connection closed without an HTTP response/);
     expect(failure('malformed').error).toMatch(/not a valid HTTP response/);
@@ -323,22 +440,33 @@ describe('bad servers: per-target results, never a stopped scan', () => {
     try {
       const c = await scanTarget(target('trickle'), { ca: lab.ca, requestTimeoutMs: 1000, targetTimeoutMs: 20_000 });
       expect(c.failure!.error).toMatch(/no answer within the request timeout of 1000 ms/);
-    } finally { clearInterval(timer); }
+    } finally {
+      clearInterval(timer);
+    }
   });
   it('slow: within the request timeout it is assessed, beyond it it is an error', () => {
     expect(ex('slow-ok')).toMatchObject({ build: '15.2.1118.9', precision: 'exact' });
-    expect(failure('slow-timeout')).toMatchObject({ status: 'error', error: expect.stringMatching(/request timeout of 1000 ms/) });
+    expect(failure('slow-timeout')).toMatchObject({
+      status: 'error',
+      error: expect.stringMatching(/request timeout of 1000 ms/),
+    });
   });
   it('the per-target timeout bounds a slow server and says which limit hit', async () => {
     const none = await scanTarget(target('slow-timeout'), { ca: lab.ca, requestTimeoutMs: 5000, targetTimeoutMs: 500 });
-    expect(none.failure).toEqual({ status: 'error', error: 'no HTTP answer within the per-target timeout of 500 ms (raise --timeout)' });
+    expect(none.failure).toEqual({
+      status: 'error',
+      error: 'no HTTP answer within the per-target timeout of 500 ms (raise --timeout)',
+    });
     // Cut off half way: what was seen is kept, and the collector says what it could not finish (a partial result).
     const some = await scanTarget(target('slow-ok'), { ca: lab.ca, requestTimeoutMs: 1000, targetTimeoutMs: 700 });
     expect(some.facts!.exchange).toMatchObject({ build: '15.2.1118.9', precision: 'exact' });
     expect(some.facts!.collectors![0]!.errors![0]!.message).toMatch(/per-target timeout of 700 ms reached/);
   });
   it('nonsense versions never become a build', () => {
-    expect(ex('nonsense')).toMatchObject({ precision: 'none', inconsistent: expect.stringMatching(/"banana" is not a build number/) });
+    expect(ex('nonsense')).toMatchObject({
+      precision: 'none',
+      inconsistent: expect.stringMatching(/"banana" is not a build number/),
+    });
     expect(ex('nonsense').build).toBeUndefined();
   });
   it('a reset is retried once: a server that drops every other request is fully assessed', () => {

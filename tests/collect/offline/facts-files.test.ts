@@ -10,8 +10,12 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('facts files in the encodings Windows writes', () => {
   it('decodes UTF-16LE and UTF-16BE with a BOM and strips a UTF-8 BOM', () => {
-    expect(decodeText(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('{"a":"é"}', 'utf16le')]))).toBe('{"a":"é"}');
-    expect(decodeText(Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from('{"a":1}', 'utf16le').swap16()]))).toBe('{"a":1}');
+    expect(decodeText(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('{"a":"é"}', 'utf16le')]))).toBe(
+      '{"a":"é"}',
+    );
+    expect(decodeText(Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from('{"a":1}', 'utf16le').swap16()]))).toBe(
+      '{"a":1}',
+    );
     expect(decodeText(Buffer.from('\uFEFF{"a":1}', 'utf8'))).toBe('{"a":1}');
     expect(decodeText(Buffer.from('{"a":1}', 'utf8'))).toBe('{"a":1}');
   });

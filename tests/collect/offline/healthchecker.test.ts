@@ -17,16 +17,34 @@ describe('HealthChecker import: the usual export (Export-Clixml -Depth 2)', () =
   it('takes the exact build from "Build Number" (ExSetup file version), with roles, OS and the export time', () => {
     const f = load('HealthChecker-EX19A-202511201015.xml');
     expect(f.target.name).toBe('ex19a.contoso.lab');
-    expect(f.exchange).toMatchObject({ build: '15.2.1544.14', product: '2019', precision: 'exact', roles: ['Mailbox'], edge: false });
-    expect(f.exchange!.source).toMatch(/HealthChecker 25\.11\.04\.1712 export HealthChecker-EX19A-202511201015\.xml of 2025-11-20T09:15:42\.123Z: "Build Number"/);
+    expect(f.exchange).toMatchObject({
+      build: '15.2.1544.14',
+      product: '2019',
+      precision: 'exact',
+      roles: ['Mailbox'],
+      edge: false,
+    });
+    expect(f.exchange!.source).toMatch(
+      /HealthChecker 25\.11\.04\.1712 export HealthChecker-EX19A-202511201015\.xml of 2025-11-20T09:15:42\.123Z: "Build Number"/,
+    );
     expect(f.exchange!.observations![0]!.evidence).toBe('Exchange 2019 CU14 Nov24SUv2 (15.02.1544.014)');
-    expect(f.os).toMatchObject({ caption: 'Microsoft Windows Server 2022 Datacenter', version: '10.0.20348', build: 20348, ubr: 2849 });
+    expect(f.os).toMatchObject({
+      caption: 'Microsoft Windows Server 2022 Datacenter',
+      version: '10.0.20348',
+      build: 20348,
+      ubr: 2849,
+    });
     expect(f.collectedAt).toBe('2025-11-20T09:15:42.123Z');
   });
 
   it('maps the displayed EEMS states without guessing', () => {
     expect(load('HealthChecker-EX19A-202511201015.xml').config!.eems).toEqual({
-      orgEnabled: true, serverEnabled: true, serviceStatus: 'Running', serviceStartMode: 'Automatic', patternServiceReachable: true, applied: ['PING1'],
+      orgEnabled: true,
+      serverEnabled: true,
+      serviceStatus: 'Running',
+      serviceStartMode: 'Automatic',
+      patternServiceReachable: true,
+      applied: ['PING1'],
     });
     const b = load('HealthChecker-EX16B-202511201022.xml').config!.eems!;
     expect(b).toMatchObject({ orgEnabled: false, serverEnabled: true, patternServiceReachable: false });
@@ -34,18 +52,35 @@ describe('HealthChecker import: the usual export (Export-Clixml -Depth 2)', () =
     expect(b.serviceStartMode).toBeUndefined(); // "Investigate" does not say which of the two is wrong
   });
 
-  it('records what the export cannot hold as not collected, and keeps HealthChecker\'s verdicts as evidence only', () => {
+  it("records what the export cannot hold as not collected, and keeps HealthChecker's verdicts as evidence only", () => {
     const f = load('HealthChecker-EX16B-202511201022.xml');
     expect(f.iis).toBeUndefined();
     expect(f.config!.settingOverrides).toBeUndefined();
-    expect(f.notCollected!.map((n) => n.group)).toEqual(['config.settingOverrides', 'iis', 'config.diagnosticsRegistry']);
+    expect(f.notCollected!.map((n) => n.group)).toEqual([
+      'config.settingOverrides',
+      'iis',
+      'config.diagnosticsRegistry',
+    ]);
     expect(f.notCollected![0]!.reason).toMatch(/Setting Overrides Detected: True/);
-    expect(f.healthChecker).toMatchObject({ file: 'HealthChecker-EX16B-202511201022.xml', version: '25.11.04.1712', export: 'display', vulnerabilities: ['CVE-2024-49040'] });
-    expect(f.healthChecker!.lines).toContainEqual({ section: 'Security Settings', name: 'Pattern service', value: 'Unreachable More information: https://aka.ms/HelpConnectivityEEMS' });
+    expect(f.healthChecker).toMatchObject({
+      file: 'HealthChecker-EX16B-202511201022.xml',
+      version: '25.11.04.1712',
+      export: 'display',
+      vulnerabilities: ['CVE-2024-49040'],
+    });
+    expect(f.healthChecker!.lines).toContainEqual({
+      section: 'Security Settings',
+      name: 'Pattern service',
+      value: 'Unreachable More information: https://aka.ms/HelpConnectivityEEMS',
+    });
   });
 
   it('recognises an Edge Transport server', () => {
-    expect(load('HealthChecker-EDGE01-202511201030.xml').exchange).toMatchObject({ roles: ['Edge'], edge: true, build: '15.2.1544.9' });
+    expect(load('HealthChecker-EDGE01-202511201030.xml').exchange).toMatchObject({
+      roles: ['Edge'],
+      edge: true,
+      build: '15.2.1544.9',
+    });
   });
 });
 
@@ -54,7 +89,15 @@ describe('HealthChecker import: a deeper export keeps the raw objects', () => {
     const f = load('HealthChecker-EX13C-202511210800.xml');
     expect(f.exchange).toMatchObject({ build: '15.0.1497.48', product: '2013', edge: false, roles: ['MultiRole'] });
     expect(f.exchange!.source).toMatch(/BuildInformation\.ExchangeSetup/);
-    expect(f.config!.settingOverrides).toEqual([{ name: 'DisableAMSI', component: 'Cafe', section: 'HttpRequestFiltering', parameters: ['Enabled=False'], status: 'Accepted' }]);
+    expect(f.config!.settingOverrides).toEqual([
+      {
+        name: 'DisableAMSI',
+        component: 'Cafe',
+        section: 'HttpRequestFiltering',
+        parameters: ['Enabled=False'],
+        status: 'Accepted',
+      },
+    ]);
     expect(f.config!.eems).toMatchObject({ orgEnabled: true, serverEnabled: false });
     expect(f.healthChecker!.export).toBe('full');
     expect(f.os).toMatchObject({ caption: 'Windows Server 2012 R2', version: '6.3.9600' });
@@ -62,12 +105,25 @@ describe('HealthChecker import: a deeper export keeps the raw objects', () => {
 });
 
 describe('HealthChecker import: bad input', () => {
-  it('reads a folder by HealthChecker\'s file pattern and reports each bad file on one line', () => {
-    const r = loadHealthCheckerFiles([DIR, file('foreign-nmap.xml'), file('not-healthchecker-service.xml'), file('truncated-export.xml'), file('missing.xml')]);
-    expect(r.collected.map((c) => c.target).sort()).toEqual(['edge01.dmz.contoso.lab', 'ex13c.contoso.lab', 'ex16b.contoso.lab', 'ex19a.contoso.lab']);
+  it("reads a folder by HealthChecker's file pattern and reports each bad file on one line", () => {
+    const r = loadHealthCheckerFiles([
+      DIR,
+      file('foreign-nmap.xml'),
+      file('not-healthchecker-service.xml'),
+      file('truncated-export.xml'),
+      file('missing.xml'),
+    ]);
+    expect(r.collected.map((c) => c.target).sort()).toEqual([
+      'edge01.dmz.contoso.lab',
+      'ex13c.contoso.lab',
+      'ex16b.contoso.lab',
+      'ex19a.contoso.lab',
+    ]);
     expect(r.problems).toHaveLength(4);
     expect(r.problems[0]).toMatch(/foreign-nmap\.xml: not a PowerShell CLIXML file \(root element <nmaprun>/);
-    expect(r.problems[1]).toMatch(/not-healthchecker-service\.xml: a PowerShell CLIXML file, but not a HealthChecker export/);
+    expect(r.problems[1]).toMatch(
+      /not-healthchecker-service\.xml: a PowerShell CLIXML file, but not a HealthChecker export/,
+    );
     expect(r.problems[2]).toMatch(/truncated-export\.xml: the XML ends with \d+ elements still open .*truncated/);
     expect(r.problems[3]).toMatch(/missing\.xml: no such file or directory/);
     for (const p of r.problems) expect(p).not.toMatch(/\n/);
@@ -76,20 +132,38 @@ describe('HealthChecker import: bad input', () => {
 
 describe('exaudit audit --healthchecker', () => {
   it('judges the exports: build-based checks decide, IIS-based ones stay indeterminate, bad files exit 2', () => {
-    const r = runCli(['audit', '--healthchecker', DIR, file('foreign-nmap.xml'), '--format', 'json', '--fail-on', 'none', '--as-of', '2025-11-25']);
+    const r = runCli([
+      'audit',
+      '--healthchecker',
+      DIR,
+      file('foreign-nmap.xml'),
+      '--format',
+      'json',
+      '--fail-on',
+      'none',
+      '--as-of',
+      '2025-11-25',
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/foreign-nmap\.xml: not a PowerShell CLIXML file/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     const doc = ResultDocument.parse(JSON.parse(r.stdout));
     const t = (name: string) => doc.targets.find((x) => x.target === name)!;
-    const status = (name: string, check: string) => t(name).findings.filter((f) => f.checkId === check).map((f) => f.status);
+    const status = (name: string, check: string) =>
+      t(name)
+        .findings.filter((f) => f.checkId === check)
+        .map((f) => f.status);
     expect(t('ex19a.contoso.lab').status).toBe('partial');
     expect(status('ex19a.contoso.lab', 'exchange-build')).toEqual(['pass']);
     expect(status('ex19a.contoso.lab', 'emergency-mitigation-service')).toEqual(['pass']);
     expect(status('ex19a.contoso.lab', 'extended-protection')).toEqual(['indeterminate']);
     expect(status('ex16b.contoso.lab', 'emergency-mitigation-service')).toEqual(['fail']);
     // Apr24HU misses Nov24SUv2: CVE-2024-49040 is open, as HealthChecker also said.
-    expect(t('ex16b.contoso.lab').findings.some((f) => f.checkId === 'cve-exposure' && f.status === 'fail' && f.cves.includes('CVE-2024-49040'))).toBe(true);
+    expect(
+      t('ex16b.contoso.lab').findings.some(
+        (f) => f.checkId === 'cve-exposure' && f.status === 'fail' && f.cves.includes('CVE-2024-49040'),
+      ),
+    ).toBe(true);
     // The deeper export carries the AMSI override.
     expect(status('ex13c.contoso.lab', 'amsi')).toEqual(['fail']);
     expect(status('edge01.dmz.contoso.lab', 'extended-protection')).toEqual(['not_applicable']);

@@ -13,17 +13,31 @@ let hung = false;
 rl.on('line', (line) => {
   if (hung) return; // a hung command: nothing more is answered, delimiters included
   const m = /^\[Console\]::(Out|Error)\.WriteLine\("(.*)"\)$/.exec(line.trim());
-  if (m) { (m[1] === 'Out' ? process.stdout : process.stderr).write(`${m[2]}\n`); return; }
+  if (m) {
+    (m[1] === 'Out' ? process.stdout : process.stderr).write(`${m[2]}\n`);
+    return;
+  }
   const b64 = /FromBase64String\('([A-Za-z0-9+/=]+)'\)/.exec(line);
   if (!b64) return;
   const script = Buffer.from(b64[1], 'base64').toString('utf8');
-  if (!script.includes('Get-ExchangeFacts.ps1')) { process.stderr.write('unexpected script\n'); return; }
+  if (!script.includes('Get-ExchangeFacts.ps1')) {
+    process.stderr.write('unexpected script\n');
+    return;
+  }
   if (mode.startsWith('hang-once') && !existsSync(process.env.FAKE_PWSH_STATE)) {
     writeFileSync(process.env.FAKE_PWSH_STATE, 'hung');
     hung = true;
-    if (mode === 'hang-once-stubborn') { process.on('SIGTERM', () => {}); setInterval(() => {}, 60_000); }
+    if (mode === 'hang-once-stubborn') {
+      process.on('SIGTERM', () => {});
+      setInterval(() => {}, 60_000);
+    }
     return;
   }
-  if (mode === 'garbage') { process.stdout.write('The term is not recognized\n'); return; }
-  process.stdout.write(`<<<EXAUDIT-FACTS-BEGIN>>>\n${readFileSync(process.env.FAKE_FACTS, 'utf8').replace(/\s*\n\s*/g, ' ')}\n<<<EXAUDIT-FACTS-END>>>\n`);
+  if (mode === 'garbage') {
+    process.stdout.write('The term is not recognized\n');
+    return;
+  }
+  process.stdout.write(
+    `<<<EXAUDIT-FACTS-BEGIN>>>\n${readFileSync(process.env.FAKE_FACTS, 'utf8').replace(/\s*\n\s*/g, ' ')}\n<<<EXAUDIT-FACTS-END>>>\n`,
+  );
 });

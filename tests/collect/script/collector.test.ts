@@ -18,20 +18,53 @@ import { Facts } from '../../../src/facts/schema.js';
 import { runCli } from '../../helpers/cli.js';
 
 /** Read-only cmdlets (compared case-insensitively, as PowerShell does). */
-const ALLOWED_COMMANDS = new Set([
-  'Get-ItemProperty', 'Get-Item', 'Get-ChildItem', 'Get-Content', 'Get-CimInstance', 'Get-Service', 'Get-Command',
-  'Get-Date', 'Get-WebAppPoolState', 'Get-SettingOverride', 'Get-OrganizationConfig', 'Get-ExchangeServer',
-  'Get-HybridConfiguration', 'Get-AuthServer', 'Get-OutlookAnywhere', 'Get-OwaVirtualDirectory', 'Test-Path', 'Join-Path', 'New-Object',
-  'Where-Object', 'ForEach-Object', 'ConvertTo-Json', 'Write-Output',
-].map((c) => c.toLowerCase()));
+const ALLOWED_COMMANDS = new Set(
+  [
+    'Get-ItemProperty',
+    'Get-Item',
+    'Get-ChildItem',
+    'Get-Content',
+    'Get-CimInstance',
+    'Get-Service',
+    'Get-Command',
+    'Get-Date',
+    'Get-WebAppPoolState',
+    'Get-SettingOverride',
+    'Get-OrganizationConfig',
+    'Get-ExchangeServer',
+    'Get-HybridConfiguration',
+    'Get-AuthServer',
+    'Get-OutlookAnywhere',
+    'Get-OwaVirtualDirectory',
+    'Test-Path',
+    'Join-Path',
+    'New-Object',
+    'Where-Object',
+    'ForEach-Object',
+    'ConvertTo-Json',
+    'Write-Output',
+  ].map((c) => c.toLowerCase()),
+);
 /** .NET methods the script may call: conversions, in-memory lists, name lookups, XPath reads. */
-const ALLOWED_METHODS = new Set(['ToString', 'ToUniversalTime', 'Add', 'GetHostEntry', 'Split', 'ExpandEnvironmentVariables', 'SelectNodes']);
+const ALLOWED_METHODS = new Set([
+  'ToString',
+  'ToUniversalTime',
+  'Add',
+  'GetHostEntry',
+  'Split',
+  'ExpandEnvironmentVariables',
+  'SelectNodes',
+]);
 const ALLOWED_TYPES = new Set(['[System.Net.Dns]', '[Environment]']);
 
 let parser: Parser;
 beforeAll(async () => {
   await Parser.init();
-  const wasm = join(createRequire(import.meta.url).resolve('tree-sitter-powershell/package.json'), '..', 'tree-sitter-powershell.wasm');
+  const wasm = join(
+    createRequire(import.meta.url).resolve('tree-sitter-powershell/package.json'),
+    '..',
+    'tree-sitter-powershell.wasm',
+  );
   parser = new Parser();
   parser.setLanguage(await Language.load(wasm));
 });
@@ -41,7 +74,11 @@ function walk(n: Node, f: (n: Node) => void): void {
   for (const c of n.children) if (c) walk(c, f);
 }
 
-interface Gate { parseErrors: string[]; violations: string[]; commands: string[] }
+interface Gate {
+  parseErrors: string[];
+  violations: string[];
+  commands: string[];
+}
 
 /** The read-only gate: parse errors and every construct outside the allowlists, each with its line. */
 function gate(script: string): Gate {
@@ -49,7 +86,10 @@ function gate(script: string): Gate {
   const out: Gate = { parseErrors: [], violations: [], commands: [] };
   // The script's own functions are allowed by name: their bodies are walked like the rest.
   const own = new Set<string>();
-  walk(root, (n) => { if (n.type === 'function_statement') own.add(n.children.find((c) => c?.type === 'function_name')!.text.toLowerCase()); });
+  walk(root, (n) => {
+    if (n.type === 'function_statement')
+      own.add(n.children.find((c) => c?.type === 'function_name')!.text.toLowerCase());
+  });
   walk(root, (n) => {
     const at = `line ${n.startPosition.row + 1}`;
     if (n.type === 'ERROR' || n.isMissing) out.parseErrors.push(`${at}: ${n.text.slice(0, 60)}`);
@@ -58,7 +98,8 @@ function gate(script: string): Gate {
       if (!name) out.violations.push(`${at}: dynamic invocation ${n.text.slice(0, 40)}`);
       else {
         out.commands.push(name.text);
-        if (!ALLOWED_COMMANDS.has(name.text.toLowerCase()) && !own.has(name.text.toLowerCase())) out.violations.push(`${at}: command ${name.text}`);
+        if (!ALLOWED_COMMANDS.has(name.text.toLowerCase()) && !own.has(name.text.toLowerCase()))
+          out.violations.push(`${at}: command ${name.text}`);
       }
     }
     if (n.type === 'redirection') out.violations.push(`${at}: redirection ${n.text}`);
@@ -66,7 +107,8 @@ function gate(script: string): Gate {
       const method = n.children.find((c) => c?.type === 'member_name')?.text ?? '?';
       if (!ALLOWED_METHODS.has(method)) out.violations.push(`${at}: method ${method}`);
       const first = n.children[0]!;
-      if (first.type === 'type_literal' && !ALLOWED_TYPES.has(first.text)) out.violations.push(`${at}: type ${first.text}`);
+      if (first.type === 'type_literal' && !ALLOWED_TYPES.has(first.text))
+        out.violations.push(`${at}: type ${first.text}`);
     }
   });
   return out;
@@ -102,8 +144,14 @@ describe('collector script: read-only gate', () => {
       // Only the added line is flagged (a type and its method may both be), and for the expected reason.
       const added = `line ${script.split('\n').length + 1}`;
       expect(g.violations.length, snippet).toBeGreaterThan(0);
-      expect(g.violations.every((v) => v.startsWith(added)), g.violations.join('; ')).toBe(true);
-      expect(g.violations.some((v) => why.test(v)), g.violations.join('; ')).toBe(true);
+      expect(
+        g.violations.every((v) => v.startsWith(added)),
+        g.violations.join('; '),
+      ).toBe(true);
+      expect(
+        g.violations.some((v) => why.test(v)),
+        g.violations.join('; '),
+      ).toBe(true);
     }
   });
 
@@ -123,20 +171,97 @@ describe('collector script: read-only gate', () => {
 
 /** Each group: the group name its catch records, where its value is assigned, and the sources it must read. */
 const GROUPS: { group: string; assigns: string; reads: string[] }[] = [
-  { group: 'exchange', assigns: '$facts.exchange', reads: ['HKLM:\\SOFTWARE\\Microsoft\\ExchangeServer\\v15\\Setup', 'MsiInstallPath', 'bin\\ExSetup.exe', 'VersionInfo', "-like '*Role'", "'EdgeTransport'"] },
-  { group: 'os', assigns: '$facts.os', reads: ['Win32_OperatingSystem', 'BuildNumber', 'Windows NT\\CurrentVersion', '$nt.UBR'] },
-  { group: 'services', assigns: '$facts.services', reads: ["'MSExchangeUM'", "'MSExchangeMitigation'", 'StartType', "source = 'Get-Service'"] },
-  { group: 'iis.virtualDirectories', assigns: '$iis.virtualDirectories', reads: ['applicationHost.config', 'extendedProtection.tokenChecking', 'access.sslFlags', 'ipSecurity.allowUnlisted', 'Exchange Back End', "'system.applicationHost'.sites.site"] },
-  { group: 'iis.rewriteRules', assigns: '$iis.rewriteRules', reads: ['rewrite.rules', "'web.config'", 'physicalPath', "-ne 'Default Web Site'"] },
-  { group: 'iis.rewriteRulesClearedIn', assigns: '$iis.rewriteRulesClearedIn', reads: ['FrontEnd\\HttpProxy', 'self::clear or self::remove'] },
-  { group: 'iis.appPools', assigns: '$iis.appPools', reads: ['^MSExchange(ECP|OAB)AppPool$', 'Get-WebAppPoolState', 'autoStart'] },
-  { group: 'config.registry', assigns: '$config.diagnosticsRegistry', reads: ['ExchangeServer\\v15\\Diagnostics', "'EnableSerializationDataSigning'", 'SuppressExtendedProtection'] },
+  {
+    group: 'exchange',
+    assigns: '$facts.exchange',
+    reads: [
+      'HKLM:\\SOFTWARE\\Microsoft\\ExchangeServer\\v15\\Setup',
+      'MsiInstallPath',
+      'bin\\ExSetup.exe',
+      'VersionInfo',
+      "-like '*Role'",
+      "'EdgeTransport'",
+    ],
+  },
+  {
+    group: 'os',
+    assigns: '$facts.os',
+    reads: ['Win32_OperatingSystem', 'BuildNumber', 'Windows NT\\CurrentVersion', '$nt.UBR'],
+  },
+  {
+    group: 'services',
+    assigns: '$facts.services',
+    reads: ["'MSExchangeUM'", "'MSExchangeMitigation'", 'StartType', "source = 'Get-Service'"],
+  },
+  {
+    group: 'iis.virtualDirectories',
+    assigns: '$iis.virtualDirectories',
+    reads: [
+      'applicationHost.config',
+      'extendedProtection.tokenChecking',
+      'access.sslFlags',
+      'ipSecurity.allowUnlisted',
+      'Exchange Back End',
+      "'system.applicationHost'.sites.site",
+    ],
+  },
+  {
+    group: 'iis.rewriteRules',
+    assigns: '$iis.rewriteRules',
+    reads: ['rewrite.rules', "'web.config'", 'physicalPath', "-ne 'Default Web Site'"],
+  },
+  {
+    group: 'iis.rewriteRulesClearedIn',
+    assigns: '$iis.rewriteRulesClearedIn',
+    reads: ['FrontEnd\\HttpProxy', 'self::clear or self::remove'],
+  },
+  {
+    group: 'iis.appPools',
+    assigns: '$iis.appPools',
+    reads: ['^MSExchange(ECP|OAB)AppPool$', 'Get-WebAppPoolState', 'autoStart'],
+  },
+  {
+    group: 'config.registry',
+    assigns: '$config.diagnosticsRegistry',
+    reads: ['ExchangeServer\\v15\\Diagnostics', "'EnableSerializationDataSigning'", 'SuppressExtendedProtection'],
+  },
   { group: 'config.outsideInDisabled', assigns: '$config.outsideInDisabled', reads: ['FIP-FS', 'Configuration.xml'] },
   { group: 'config.amsi', assigns: '$config.amsi', reads: ['HKLM:\\SOFTWARE\\Microsoft\\AMSI\\Providers'] },
-  { group: 'config.settingOverrides', assigns: '$config.settingOverrides', reads: ['Get-SettingOverride', 'ComponentName', 'SectionName', 'Parameters'] },
-  { group: 'config.clientAccess', assigns: '$config.sslOffloading', reads: ['Get-OutlookAnywhere', 'SSLOffloading', 'Get-OwaVirtualDirectory', 'EnableDownloadDomains', 'ExternalDownloadHostName', 'InternalDownloadHostName', '$config.downloadDomains'] },
-  { group: 'config.eems', assigns: '$config.eems', reads: ['Get-OrganizationConfig', 'Get-ExchangeServer', 'MitigationsEnabled', 'MitigationsApplied', 'MitigationsBlocked', '$mitigationService'] },
-  { group: 'hybrid', assigns: '$facts.hybrid', reads: ['Get-HybridConfiguration', 'Get-AuthServer', 'EvoSts*', 'ApplicationIdentifier'] },
+  {
+    group: 'config.settingOverrides',
+    assigns: '$config.settingOverrides',
+    reads: ['Get-SettingOverride', 'ComponentName', 'SectionName', 'Parameters'],
+  },
+  {
+    group: 'config.clientAccess',
+    assigns: '$config.sslOffloading',
+    reads: [
+      'Get-OutlookAnywhere',
+      'SSLOffloading',
+      'Get-OwaVirtualDirectory',
+      'EnableDownloadDomains',
+      'ExternalDownloadHostName',
+      'InternalDownloadHostName',
+      '$config.downloadDomains',
+    ],
+  },
+  {
+    group: 'config.eems',
+    assigns: '$config.eems',
+    reads: [
+      'Get-OrganizationConfig',
+      'Get-ExchangeServer',
+      'MitigationsEnabled',
+      'MitigationsApplied',
+      'MitigationsBlocked',
+      '$mitigationService',
+    ],
+  },
+  {
+    group: 'hybrid',
+    assigns: '$facts.hybrid',
+    reads: ['Get-HybridConfiguration', 'Get-AuthServer', 'EvoSts*', 'ApplicationIdentifier'],
+  },
 ];
 
 describe('collector script: what it collects', () => {
@@ -163,8 +288,14 @@ describe('collector script: what it collects', () => {
   });
 
   it('groups that need the Exchange cmdlets are recorded as not collected, with why, when the cmdlets are missing', () => {
-    for (const [group, cmdlet] of [['config.settingOverrides', 'Get-SettingOverride'], ['config.eems', 'Get-OrganizationConfig'], ['hybrid', 'Get-HybridConfiguration']]) {
-      expect(script).toMatch(new RegExp(`Add-NotCollected -Group '${group.replace('.', '\\.')}' -Reason '[^']*${cmdlet}[^']*'`));
+    for (const [group, cmdlet] of [
+      ['config.settingOverrides', 'Get-SettingOverride'],
+      ['config.eems', 'Get-OrganizationConfig'],
+      ['hybrid', 'Get-HybridConfiguration'],
+    ]) {
+      expect(script).toMatch(
+        new RegExp(`Add-NotCollected -Group '${group.replace('.', '\\.')}' -Reason '[^']*${cmdlet}[^']*'`),
+      );
     }
   });
 
@@ -173,7 +304,8 @@ describe('collector script: what it collects', () => {
     const collect = (s: unknown): void => {
       if (!s || typeof s !== 'object') return;
       const o = s as Record<string, unknown>;
-      if (o['properties'] && typeof o['properties'] === 'object') for (const k of Object.keys(o['properties'] as object)) schemaKeys.add(k);
+      if (o['properties'] && typeof o['properties'] === 'object')
+        for (const k of Object.keys(o['properties'] as object)) schemaKeys.add(k);
       for (const v of Object.values(o)) collect(v);
     };
     collect(z.toJSONSchema(Facts, { io: 'input' }));
@@ -181,12 +313,43 @@ describe('collector script: what it collects', () => {
     walk(parser.parse(script)!.rootNode, (n) => {
       if (n.type === 'key_expression') written.add(n.text);
       // $facts.x = / $iis.x = / $config.x = / $eems.x = / $vdir.x = …
-      if (n.type === 'left_assignment_expression') { const m = /^\$(facts|iis|config|eems|vdir)((?:\.\w+)+)$/.exec(n.text); if (m) written.add(m[2]!.split('.').at(-1)!); }
+      if (n.type === 'left_assignment_expression') {
+        const m = /^\$(facts|iis|config|eems|vdir)((?:\.\w+)+)$/.exec(n.text);
+        if (m) written.add(m[2]!.split('.').at(-1)!);
+      }
     });
     expect([...written].filter((k) => !schemaKeys.has(k))).toEqual([]);
-    for (const k of ['build', 'installPath', 'roles', 'edge', 'ubr', 'tokenChecking', 'sslFlags', 'ipFilterAllowUnlisted', 'matchUrl', 'negate', 'conditions', 'actionType',
-      'rewriteRulesClearedIn', 'appPools', 'state', 'autoStart', 'diagnosticsRegistry', 'suppressExtendedProtection', 'providers', 'settingOverrides', 'orgEnabled',
-      'serverEnabled', 'serviceStatus', 'applied', 'blocked', 'configured', 'evoStsAuthServers', 'applicationIdentifier', 'notCollected']) {
+    for (const k of [
+      'build',
+      'installPath',
+      'roles',
+      'edge',
+      'ubr',
+      'tokenChecking',
+      'sslFlags',
+      'ipFilterAllowUnlisted',
+      'matchUrl',
+      'negate',
+      'conditions',
+      'actionType',
+      'rewriteRulesClearedIn',
+      'appPools',
+      'state',
+      'autoStart',
+      'diagnosticsRegistry',
+      'suppressExtendedProtection',
+      'providers',
+      'settingOverrides',
+      'orgEnabled',
+      'serverEnabled',
+      'serviceStatus',
+      'applied',
+      'blocked',
+      'configured',
+      'evoStsAuthServers',
+      'applicationIdentifier',
+      'notCollected',
+    ]) {
       expect(written, k).toContain(k);
     }
   });

@@ -11,13 +11,24 @@ import { collectFleet, fleetTargets } from '../../../src/collect/ssh/fleet.js';
 import { readInventory } from '../../../src/targets/inventory.js';
 import type { Facts } from '../../../src/facts/schema.js';
 
-const FACTS = JSON.parse(readFileSync(join(import.meta.dirname, '../../../fixtures/demo/facts/exse-mbx01.contoso.test.json'), 'utf8')) as Facts;
+const FACTS = JSON.parse(
+  readFileSync(join(import.meta.dirname, '../../../fixtures/demo/facts/exse-mbx01.contoso.test.json'), 'utf8'),
+) as Facts;
 const handles = () => process.getActiveResourcesInfo().filter((r) => /TCP|Pipe|Timeout/i.test(r)).length;
-const behaviour = (i: number) => (i % 19 === 0 ? 'hang' as const : i % 23 === 0 ? 'garbage' as const : i % 29 === 0 ? 'drop' as const : 'facts' as const);
+const behaviour = (i: number) =>
+  i % 19 === 0
+    ? ('hang' as const)
+    : i % 23 === 0
+      ? ('garbage' as const)
+      : i % 29 === 0
+        ? ('drop' as const)
+        : ('facts' as const);
 
 describe('SSH fleet', () => {
   it('a 200-target inventory at concurrency 16 completes with per-target errors, at most 16 in flight, and no leaked sockets', async () => {
-    const lab = await startSshLab(Array.from({ length: 190 }, (_, i) => ({ name: `ex${i}`, facts: FACTS, behaviour: behaviour(i) })));
+    const lab = await startSshLab(
+      Array.from({ length: 190 }, (_, i) => ({ name: `ex${i}`, facts: FACTS, behaviour: behaviour(i) })),
+    );
     const dir = mkdtempSync(join(tmpdir(), 'exaudit-fleet-'));
     const before = handles();
     try {
@@ -30,7 +41,16 @@ describe('SSH fleet', () => {
       writeFileSync(inv, `hosts:\n${lines.join('\n')}\n`);
       const targets = fleetTargets([], readInventory(inv));
       expect(targets).toHaveLength(200);
-      const results = await collectFleet(targets, { identity: lab.clientKeyFile, knownHostsFile: lab.knownHostsFile, connectTimeoutMs: 5000, commandTimeoutMs: 1500 }, 16);
+      const results = await collectFleet(
+        targets,
+        {
+          identity: lab.clientKeyFile,
+          knownHostsFile: lab.knownHostsFile,
+          connectTimeoutMs: 5000,
+          commandTimeoutMs: 1500,
+        },
+        16,
+      );
 
       expect(results).toHaveLength(200);
       expect(results.map((r) => r.target)).toEqual(targets.map((t) => t.name)); // order kept
