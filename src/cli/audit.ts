@@ -106,7 +106,7 @@ was written deeper. HealthChecker's own vulnerability list is kept in facts.heal
 export async function runAudit(opts: AuditOptions): Promise<number> {
   setupLogging(opts);
   const startedAt = new Date().toISOString();
-  const catalog = catalogFor(opts);
+  const catalog = await catalogFor(opts);
   const checks = selectChecks(await loadChecks(), splitList(opts.checks), splitList(opts.skip));
   const collected: CollectedTarget[] = [];
   const problems: string[] = [];

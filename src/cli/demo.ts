@@ -14,11 +14,10 @@ import { loadFactsFiles } from '../collect/offline/facts-files.js';
 import { assess } from '../engine/run.js';
 import { mergeResults } from '../engine/merge.js';
 import { loadChecks } from '../engine/loader.js';
-import { getCatalog } from '../catalog/catalog.js';
-import { exitCodeFor, parseDate, today, type FailOn, FAIL_ON_VALUES } from './common.js';
+import { addCatalogOptions, catalogFor, exitCodeFor, type FailOn, FAIL_ON_VALUES } from './common.js';
 import { RENDERERS } from '../../reports/index.js';
 import { renderConsole } from '../../reports/console.js';
-import { DEFAULT_RULES_DIR, PROJECT_ROOT, TOOL_VERSION } from '../util/tool.js';
+import { PROJECT_ROOT, TOOL_VERSION } from '../util/tool.js';
 import { writeEvidence } from '../../reports/evidence.js';
 import { startSshLab } from '../lab/ssh/server.js';
 import { collectOverSsh } from '../collect/ssh/index.js';
@@ -27,17 +26,19 @@ import { Option } from 'commander';
 
 interface DemoOptions {
   output: string;
+  rules: string;
   asOf: string;
+  maxCatalogAge?: number;
   failOn: FailOn;
   quiet?: boolean;
 }
 
 export function register(program: Command): Command {
-  return program
+  const cmd = program
     .command('demo')
     .description('run scan and audit against an embedded lab on 127.0.0.1 and write every report to ./exaudit-demo/')
-    .option('-o, --output <dir>', 'where the reports go', 'exaudit-demo')
-    .option('--as-of <date>', 'reference date for lifecycle judgements (YYYY-MM-DD)', parseDate, today())
+    .option('-o, --output <dir>', 'where the reports go', 'exaudit-demo');
+  return addCatalogOptions(cmd)
     .addOption(
       new Option('--fail-on <level>', 'exit 1 when a finding reaches this level')
         .choices(FAIL_ON_VALUES)
@@ -62,7 +63,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   const say = (s: string) => {
     if (!opts.quiet) process.stderr.write(`${s}\n`);
   };
-  const catalog = getCatalog(DEFAULT_RULES_DIR);
+  const catalog = await catalogFor(opts);
   const checks = await loadChecks();
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
@@ -133,7 +134,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
 
   const logsDir = join(PROJECT_ROOT, 'fixtures', 'logs');
   say(`demo: exaudit ioc ${logsDir}`);
-  const iocResult = await sweep([logsDir]);
+  const iocResult = await sweep([logsDir], { indicators: catalog.indicators });
   const doc = mergeResults([scanDoc, auditDoc], 'demo');
   doc.ioc = { summary: iocResult.summary, hits: iocResult.hits };
   const files: Record<string, string> = {
@@ -148,8 +149,8 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   const evidence = writeEvidence(
     join(out, 'evidence'),
     {
-      'ed-21-02.html': RENDERERS['html']!.render(doc, { directive: 'ed-21-02' }),
-      'ed-21-02.md': RENDERERS['markdown']!.render(doc, { directive: 'ed-21-02' }),
+      'ed-21-02.html': RENDERERS['html']!.render(doc, { directive: 'ed-21-02', catalog }),
+      'ed-21-02.md': RENDERERS['markdown']!.render(doc, { directive: 'ed-21-02', catalog }),
       'result.json': files['result.json']!,
     },
     `exaudit ${TOOL_VERSION}`,

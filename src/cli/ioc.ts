@@ -17,7 +17,7 @@ import {
 } from './common.js';
 import { addSshOptions, sshOptionsFrom, type SshCliOptions } from './ssh-options.js';
 import { combine, merge, sweep } from '../ioc/sweep.js';
-import { compile, loadIndicators } from '../ioc/rules.js';
+import { compile } from '../ioc/rules.js';
 import { DEFAULT_REMOTE_PATHS, sweepOverSsh } from '../ioc/remote.js';
 import { parseSshTarget } from '../collect/ssh/index.js';
 import { buildResult } from '../engine/run.js';
@@ -81,8 +81,10 @@ Examples:
       throw new InputError('nothing to sweep', 'give files or folders, or --ssh user@host (see exaudit ioc --help)');
     if (opts.remotePath && !opts.ssh?.length) throw new InputError('--remote-path needs --ssh');
     const startedAt = new Date().toISOString();
-    const catalog = catalogFor(opts);
-    const indicators = loadIndicators();
+    const catalog = await catalogFor(opts);
+    const indicators = catalog.indicators;
+    if (!indicators.length)
+      throw new InputError(`the catalog in ${opts.rules} has no indicators`, 'add rules/iocs/*.yaml, or drop --rules');
     const local = paths.length
       ? await sweep(paths, { indicators, ...(opts.jobs ? { jobs: opts.jobs } : {}) })
       : undefined;

@@ -1,11 +1,17 @@
 /** `exaudit report <result.json…>`: render saved results in any format, join shards (--merge), write evidence. */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { addGlobalOptions, addOutputOptions, finishResult, setupLogging, type CommonOptions } from './common.js';
+import {
+  addGlobalOptions,
+  addOutputOptions,
+  catalogFor,
+  finishResult,
+  setupLogging,
+  type CommonOptions,
+} from './common.js';
 import { ResultDocument } from '../engine/result.js';
 import { mergeResults } from '../engine/merge.js';
 import { InputError } from '../util/errors.js';
-import { resolveDirective } from '../../reports/directives.js';
 
 export function readResult(file: string): ResultDocument {
   let data: unknown;
@@ -54,7 +60,7 @@ Examples:
   );
   cmd.action(async (files: string[], opts: CommonOptions & { merge?: boolean; evidence?: boolean }) => {
     setupLogging(opts);
-    if (opts.directive) resolveDirective(opts.directive, opts.rules);
+    await catalogFor(opts); // the --directive's definitions, the catalog's age
     if (opts.evidence && !opts.output) throw new InputError('--evidence needs --output DIR');
     const docs = files.map(readResult);
     if (docs.length > 1 && !opts.merge) throw new InputError('several result files need --merge');

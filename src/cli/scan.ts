@@ -33,6 +33,7 @@ import { RESULT_SCHEMA_VERSION } from '../engine/result.js';
 import { EXIT, InputError, type ExitCode } from '../util/errors.js';
 import { log } from '../util/logger.js';
 import { TOOL_VERSION } from '../util/tool.js';
+import { catalogStamp } from '../catalog/age.js';
 
 export interface ScanCliOptions extends CommonOptions {
   targetsFile?: string;
@@ -246,7 +247,7 @@ export async function runScan(targetArgs: string[], opts: ScanCliOptions): Promi
   if (!targets.length) throw new InputError('no targets', 'give hosts on the command line or --targets-file FILE');
   checkHostHeader(opts.hostHeader);
   const ca = opts.ca ? readCa(opts.ca) : undefined;
-  const catalog = catalogFor(opts);
+  const catalog = await catalogFor(opts);
   const checks = selectChecks(await loadChecks(), splitList(opts.checks), splitList(opts.skip));
   const probes = opts.probe ?? [];
   if (opts.insecure && !opts.quiet)
@@ -307,7 +308,7 @@ export async function runScan(targetArgs: string[], opts: ScanCliOptions): Promi
 
 interface StreamContext extends ScanCliOptions {
   checksRun: Awaited<ReturnType<typeof loadChecks>>;
-  catalog: ReturnType<typeof catalogFor>;
+  catalog: Awaited<ReturnType<typeof catalogFor>>;
   startedAt: string;
   recorded: Record<string, unknown>;
 }
@@ -366,7 +367,7 @@ async function streamNdjson(
   const summaryLine = {
     schemaVersion: RESULT_SCHEMA_VERSION,
     tool: { name: 'exaudit', version: TOOL_VERSION },
-    catalog: { version: ctx.catalog.meta.version, date: ctx.catalog.meta.date, sha256: ctx.catalog.sha256 },
+    catalog: catalogStamp(ctx.catalog, ctx.asOf),
     command: 'scan',
     argv: redactedArgv(),
     startedAt: ctx.startedAt,

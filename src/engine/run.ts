@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { Facts } from '../facts/schema.js';
 import { factAt } from '../facts/schema.js';
 import type { Catalog } from '../catalog/catalog.js';
+import { catalogStamp } from '../catalog/age.js';
 import type { Check, CheckContext } from './check.js';
 import {
   RESULT_SCHEMA_ID,
@@ -171,7 +172,7 @@ export function buildResult(
     $schema: RESULT_SCHEMA_ID,
     schemaVersion: RESULT_SCHEMA_VERSION,
     tool: { name: 'exaudit', version: TOOL_VERSION },
-    catalog: { version: opts.catalog.meta.version, date: opts.catalog.meta.date, sha256: opts.catalog.sha256 },
+    catalog: catalogStamp(opts.catalog, opts.asOf),
     command: opts.command,
     ...(opts.argv ? { argv: opts.argv } : {}),
     startedAt: opts.startedAt,
