@@ -57,6 +57,18 @@ function candidates(rules: RewriteRule[], spec: RewriteRuleSpec): RewriteRule[] 
   );
 }
 
+/** The list a mitigation kind is judged by (undefined for kinds judged by one fact). */
+function listOf(m: Mitigation): unknown[] | undefined {
+  const lists = m as { rules?: unknown[]; services?: unknown[]; appPools?: unknown[]; eemsIds?: unknown[] };
+  const list = {
+    'rewrite-rules': lists.rules,
+    'services-disabled': lists.services,
+    'app-pools-stopped': lists.appPools,
+    'eems-applied': lists.eemsIds,
+  }[m.kind as string];
+  return m.kind === 'remote-powershell-restricted' ? undefined : (list ?? []);
+}
+
 export function mitigationState(
   m: Mitigation,
   facts: Facts,
@@ -73,6 +85,10 @@ export function mitigationState(
         observed: `${info.name} has no Emergency Mitigation Service (2016 CU22, 2019 CU11 and later)`,
       },
     };
+  // The catalog requires each kind's list; should one arrive empty anyway, nothing was checked: unknown.
+  const list = listOf(m);
+  if (list && !list.length)
+    return { state: 'unknown', evidence: { fact: m.id, observed: `the catalog lists nothing for ${m.kind} to check` } };
   switch (m.kind) {
     case 'rewrite-rules': {
       const rules = facts.iis?.rewriteRules;
