@@ -117,7 +117,7 @@ export function factsFromHealthChecker(root: unknown, file: string): FactsInput 
   const shownBuild = lineValue(lines, 'Exchange Information', 'Build Number');
   // Get-ExchangeServer's AdminDisplayVersion names the CU only (SUs do not change it): CU precision, last resort.
   const adminDisplayVersion = str(pathOf(exInfo, ['GetExchangeServer', 'AdminDisplayVersion']));
-  const buildText = rawBuild ?? shownBuild ?? adminDisplayVersion;
+  const buildText = rawBuild || shownBuild || adminDisplayVersion;
   const build = buildText ? parseBuild(buildText) : undefined;
   const versionName =
     str(pathOf(exInfo, ['BuildInformation', 'VersionInformation', 'FriendlyName'])) ??
