@@ -13,6 +13,12 @@ const build4 = z
 const sources = z.array(z.string().min(1)).min(1, 'every entry names at least one source');
 const cveId = z.string().regex(/^(CVE-\d{4}-\d{4,7}|ADV\d{6,8})$/, 'expected CVE-YYYY-NNNN or ADVnnnnnn');
 
+/** A required, non-empty list; "missing" says which list when it is left out. */
+const requiredList = <T extends z.ZodType>(item: T, what: string) =>
+  z
+    .array(item, { error: (iss) => (iss.input === undefined ? `missing: list the ${what}` : undefined) })
+    .min(1, `empty: list at least one of the ${what}`);
+
 export const SourceRef = z.object({
   title: z.string(),
   url: z.string().optional(),
@@ -119,13 +125,13 @@ const conditionBase = {
  * Builds that can take the closing step (EP support, download domains). A build can when it is at or above the
  * listed build of its own CU, or on a CU newer than every listed CU of its product; otherwise the CVE is open by build.
  */
-const requiresBuild = z.array(build4).min(1, 'list at least one build that can take the step');
+const requiresBuild = requiredList(build4, 'builds that can take the step');
 export const CveCondition = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('override-reopens'),
     ...conditionBase,
     /** Any of these Component\\Section\\Parameter set to false re-opens the CVE. */
-    overrides: z.array(z.string().min(1)).min(1, 'list the overrides that re-open the CVE'),
+    overrides: requiredList(z.string().min(1), 'overrides that re-open the CVE'),
   }),
   z.object({
     kind: z.literal('serialization-signing'),
@@ -202,7 +208,7 @@ const mitigationBase = {
   verified: z.boolean().default(true),
   sources,
 };
-const names = (what: string) => z.array(z.string().min(1)).min(1, `list the ${what} this mitigation needs`);
+const names = (what: string) => requiredList(z.string().min(1), `${what} this mitigation needs`);
 /**
  * An interim mitigation, discriminated by kind: each kind carries the non-empty list it is judged by, so a
  * mitigation with nothing to check is a catalog error and can never be judged "in place". Unknown keys are errors
@@ -213,7 +219,7 @@ export const Mitigation = z.discriminatedUnion('kind', [
     .object({
       kind: z.literal('rewrite-rules'),
       ...mitigationBase,
-      rules: z.array(RewriteRuleSpec).min(1, 'list the rewrite rules this mitigation needs'),
+      rules: requiredList(RewriteRuleSpec, 'rewrite rules this mitigation needs'),
       /** Remote evidence: the scan probe whose "blocked" outcome shows the rewrite rules act. */
       probe: z.string().optional(),
     })
