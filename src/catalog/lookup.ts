@@ -6,15 +6,9 @@
  * and B ≥ X's build on C. A CU that never received X is missing it. At CU precision (three-part build) the SU
  * level is unknown: an update whose build on C is above C's base build is `unknown`, never applied.
  */
-import type { Catalog } from './catalog.js';
-import {
-  requiredBuilds,
-  type BuildEntry,
-  type CveCondition,
-  type CveEntry,
-  type UpdateEntry,
-  type UpdateFix,
-} from './schema.js';
+// Types only: lookup runs on the compiled catalog, without zod.
+import type { Catalog } from './compiled.js';
+import type { BuildEntry, CveCondition, CveEntry, UpdateEntry, UpdateFix } from './schema.js';
 import type { Facts, Product } from '../facts/schema.js';
 import { InputError } from '../util/errors.js';
 import { compareBuilds, cuPrefix, parseBuild, productOfBuild } from '../util/version.js';
@@ -56,6 +50,11 @@ export interface BuildInfo {
   indeterminateCves: { id: string; reason: string }[];
   /** How the input was read, when that matters: an alias, a re-released update, AdminDisplayVersion's CU precision. */
   notes: string[];
+}
+
+/** The builds a condition needs to take its closing step, when its kind has them. */
+export function requiredBuilds(c: CveCondition): string[] | undefined {
+  return 'requiresBuild' in c ? c.requiresBuild : undefined;
 }
 
 export type UpdateState = 'applied' | 'missing' | 'unknown' | 'not-applicable';

@@ -145,12 +145,6 @@ export const CveCondition = z.discriminatedUnion('kind', [
     z.object({ kind: z.literal(kind), ...conditionBase }),
   ),
 ]);
-export const CONDITION_KINDS = CveCondition.options.map((o) => o.shape.kind.value);
-
-/** The builds a condition needs to take its closing step, when its kind has them. */
-export function requiredBuilds(c: CveCondition): string[] | undefined {
-  return 'requiresBuild' in c ? c.requiresBuild : undefined;
-}
 
 export const CveEntry = z.object({
   id: cveId,
