@@ -143,6 +143,16 @@ describe('--rules reaches ioc and the evidence reports', () => {
     );
   });
 
+  it('ioc refuses a catalog with no indicators rather than report a clean sweep', () => {
+    const dir = catalogWith('no-iocs', 'catalog.yaml', (t) => t);
+    rmSync(join(dir, 'iocs'), { recursive: true });
+    const r = runCli(['ioc', join(PROJECT_ROOT, 'fixtures', 'logs'), '--rules', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /^exaudit: the catalog in .* has no indicators \(add rules\/iocs\/\*\.yaml, or drop --rules\)$/m,
+    );
+  });
+
   it('report --directive uses the directives of --rules', () => {
     const dir = catalogWith('own-directive', 'catalog.yaml', (t) => t);
     const d = parseYaml(readFileSync(join(dir, 'directives', 'ed-25-02.yaml'), 'utf8'));
