@@ -2,7 +2,7 @@
  * Turn upstream files into the snapshot extracts of rules/sources/ (maintainer tool; `npm run catalog:refresh`).
  * Each parser takes the upstream text and returns our normalized rows; nothing here touches the network.
  */
-import { parseBuild, productOfBuild } from '../../../util/version.js';
+import { compareBuilds, parseBuild, productOfBuild } from '../../../util/version.js';
 import type { CveAffected, CveRecord, HealthCheckerSnapshot, KevSnapshot, LearnBuildNumbers } from '../snapshots.js';
 import type { MsBuildNumbers } from '../snapshots.js';
 import type { Product } from '../../../facts/schema.js';
@@ -88,8 +88,8 @@ export function parseLearnDict(json: Record<string, LearnEntry>): LearnBuildNumb
       .map((u) => /(?:kb\/|help\/|update\/\d{4}\/)(\d{6,7})\b/.exec(u)?.[1])
       .filter((d): d is string => !!d);
     const nameKb = nameDigits ? `KB${nameDigits}` : undefined;
-    // A seven-digit KB in the name wins; a shorter one is a typo (KB581424) fixed by the linked article whose number
-    // ends with it (help/4581424); with no KB in the name, the first linked article.
+    // A seven-digit KB in the name wins; a shorter one is a typo (KB581424): the linked article whose number ends with
+    // it (help/4581424), else the linked article (help/4588741); with no KB in the name, the first linked article.
     const digits =
       nameDigits?.length === 7
         ? nameDigits
@@ -105,14 +105,7 @@ export function parseLearnDict(json: Record<string, LearnEntry>): LearnBuildNumb
       ...(nameKb && kb && nameKb !== kb ? { nameKb } : {}),
     });
   }
-  return rows.sort((a, b) => compareDotted(a.build, b.build));
-}
-
-function compareDotted(a: string, b: string): number {
-  const pa = a.split('.').map(Number);
-  const pb = b.split('.').map(Number);
-  for (let i = 0; i < 4; i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
-  return 0;
+  return rows.sort((a, b) => compareBuilds(a.build, b.build));
 }
 
 const HC_PRODUCTS: Record<string, Product> = {
