@@ -308,7 +308,7 @@ describe('catalog refresh parsers (samples written here)', () => {
   });
 
   it('CISA KEV: the Exchange entries, oldest first', () => {
-    const kev = parseKev({
+    const sample = {
       catalogVersion: '2099.01.01',
       vulnerabilities: [
         {
@@ -336,9 +336,16 @@ describe('catalog refresh parsers (samples written here)', () => {
           knownRansomwareCampaignUse: 'Known',
         },
       ],
-    });
+    };
+    const kev = parseKev(sample);
     expect(kev.catalogVersion).toBe('2099.01.01');
     expect(kev.entries.map((e) => e.cve)).toEqual(['CVE-2021-42321', 'CVE-2022-41082']);
+    // A non-Exchange CVE the catalog lists (a Windows flaw HealthChecker checks) is kept too.
+    expect(parseKev(sample, new Set(['CVE-2099-1'])).entries.map((e) => e.cve)).toEqual([
+      'CVE-2021-42321',
+      'CVE-2022-41082',
+      'CVE-2099-1',
+    ]);
   });
 
   it('refresh writes the extracts from upstream files on disk, and the import then runs on them', () => {

@@ -8,7 +8,8 @@
  *   --cvelist DIR --cvelist-commit SHA   cvelistV5 record files (CVE-*.json, any depth); records of the CVEs already
  *                                        in cvelist.json and of every --cve ID are (re)read, others stay as they are
  *   --cve ID                             a CVE to add (repeatable)
- *   --kev FILE --kev-commit SHA          CISA known_exploited_vulnerabilities.json
+ *   --kev FILE --kev-commit SHA          CISA known_exploited_vulnerabilities.json (Exchange entries and those of
+ *                                        the other CVEs the catalog lists)
  *   --date YYYY-MM-DD                    retrieval date to record (default: today)
  *   --rules DIR                          the rules directory (default: rules/ of this checkout)
  */
@@ -16,7 +17,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_RULES_DIR } from '../../../util/tool.js';
-import { readSnapshots, writeJson } from '../io.js';
+import { readCurated, readSnapshots, writeJson } from '../io.js';
 import {
   parseCveRecord,
   parseHcBuildDictionary,
@@ -106,12 +107,13 @@ export function main(argv: string[]): number {
     console.log(`cvelist.json: ${read} records read, ${records.length} in all`);
   }
   if (values.kev) {
-    const parsed = parseKev(JSON.parse(readFileSync(values.kev, 'utf8')));
+    const listed = new Set([...snap.cvelist.records.map((r) => r.id), ...readCurated(dir).cves.map((c) => c.id)]);
+    const parsed = parseKev(JSON.parse(readFileSync(values.kev, 'utf8')), listed);
     writeJson(join(out, 'kev.json'), {
       source: { ...snap.kev.source, retrieved, commit: values['kev-commit'] ?? snap.kev.source.commit },
       ...parsed,
     });
-    console.log(`kev.json: ${parsed.entries.length} Exchange entries (catalog ${parsed.catalogVersion})`);
+    console.log(`kev.json: ${parsed.entries.length} entries (catalog ${parsed.catalogVersion})`);
   }
   console.log('Now run: npm run catalog:import, review git diff rules/, then npm test.');
   return 0;

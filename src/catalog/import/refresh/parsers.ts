@@ -312,10 +312,16 @@ interface KevJson {
   }[];
 }
 
-/** CISA KEV JSON → the Exchange entries. */
-export function parseKev(json: KevJson): Pick<KevSnapshot, 'catalogVersion' | 'entries'> {
+/**
+ * CISA KEV JSON → the entries for Microsoft Exchange, and those of the other CVEs the catalog lists (a Windows or
+ * .NET flaw that HealthChecker checks on Exchange servers, such as CVE-2020-0796 or CVE-2020-1147).
+ */
+export function parseKev(
+  json: KevJson,
+  alsoIds: ReadonlySet<string> = new Set(),
+): Pick<KevSnapshot, 'catalogVersion' | 'entries'> {
   const entries = (json.vulnerabilities ?? [])
-    .filter((v) => v.vendorProject === 'Microsoft' && /exchange/i.test(v.product))
+    .filter((v) => v.vendorProject === 'Microsoft' && (/exchange/i.test(v.product) || alsoIds.has(v.cveID)))
     .map((v) => ({
       cve: v.cveID,
       product: v.product,
