@@ -125,6 +125,26 @@ describe('catalog import', () => {
   });
 });
 
+describe('the HealthChecker extract', () => {
+  it("agrees with the parity test's independent transcription of HealthChecker's tables", () => {
+    const hc = readSnapshots(DEFAULT_RULES_DIR).hc;
+    const oracle = JSON.parse(
+      readFileSync(join(DEFAULT_RULES_DIR, '..', 'fixtures', 'healthchecker-tables', 'hc-tables.json'), 'utf8'),
+    ) as {
+      cus: { product: string; cu: string; build: string; releaseDate: string; sus: Record<string, string> }[];
+      dictionary: { su: string; cve: string; products: string[] }[];
+      overrides: { cve: string; su: string }[];
+    };
+    const iso = (d: string) => (/^\d\d\/\d\d\/\d{4}$/.test(d) ? `${d.slice(6)}-${d.slice(0, 2)}-${d.slice(3, 5)}` : d);
+    expect(hc.cus.map((c) => [c.product, c.cu, c.build, c.releaseDate, c.updates])).toEqual(
+      oracle.cus.map((c) => [c.product, c.cu, c.build, iso(c.releaseDate), c.sus]),
+    );
+    const pairs = hc.cveDictionary.flatMap((d) => d.cves.map((cve) => `${d.update} ${cve} ${d.products.join(',')}`));
+    expect(pairs.sort()).toEqual(oracle.dictionary.map((d) => `${d.su} ${d.cve} ${d.products.join(',')}`).sort());
+    expect(hc.overrides.map((o) => `${o.update} ${o.cve}`)).toEqual(oracle.overrides.map((o) => `${o.su} ${o.cve}`));
+  });
+});
+
 describe('catalog refresh parsers (samples written here)', () => {
   it("Microsoft's CSV: 15.x rows only, zero padding removed, US dates as ISO, quoted fields refused", () => {
     const csv = [
