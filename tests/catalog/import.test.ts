@@ -85,6 +85,14 @@ describe('catalog import', () => {
     expect(loadCatalog(dir).update('Sep26SUv2')?.cvesVerified).toBe(false);
   });
 
+  it('refuses a curated file that lists an id twice, with one line naming the file', () => {
+    quiet();
+    const dir = rulesCopy();
+    const curated = join(dir, 'curated', 'cves.yaml');
+    writeFileSync(curated, readFileSync(curated, 'utf8') + '- id: CVE-2018-8581\n  notes: [again]\n');
+    expect(() => readCurated(dir)).toThrow(/cves\.yaml: CVE-2018-8581 appears twice/);
+  });
+
   it('a revised CVE record moves a fix later, never earlier', () => {
     const snap = readSnapshots(DEFAULT_RULES_DIR);
     const curated = readCurated(DEFAULT_RULES_DIR);

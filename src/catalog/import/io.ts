@@ -64,11 +64,21 @@ export function readCurated(rulesDir: string): CuratedFiles {
     const path = join(rulesDir, 'curated', file);
     return parseWith(z.array(schema), path, readFileSync(path, 'utf8'), true);
   };
-  return {
+  const files = {
     builds: read(CuratedBuild, CURATED_FILES.builds),
     updates: read(CuratedUpdate, CURATED_FILES.updates),
     cves: read(CuratedCve, CURATED_FILES.cves),
   };
+  // One entry per id: a second entry would silently lose facts in the merge.
+  for (const [file, ids] of [
+    [CURATED_FILES.builds, files.builds.map((b) => b.build)],
+    [CURATED_FILES.updates, files.updates.map((u) => u.id)],
+    [CURATED_FILES.cves, files.cves.map((c) => c.id)],
+  ] as const) {
+    const twice = ids.find((id, i) => ids.indexOf(id) !== i);
+    if (twice) throw new Error(`${join(rulesDir, 'curated', file)}: ${twice} appears twice; merge the two entries`);
+  }
+  return files;
 }
 
 /** The one JSON layout of generated and snapshot files: one-space indent, trailing newline. */
