@@ -186,7 +186,7 @@ const GROUPS: { group: string; assigns: string; reads: string[] }[] = [
   {
     group: 'os',
     assigns: '$facts.os',
-    reads: ['Win32_OperatingSystem', 'BuildNumber', 'Windows NT\\CurrentVersion', '$nt.UBR'],
+    reads: ['Win32_OperatingSystem', 'BuildNumber', 'Windows NT\\CurrentVersion', "Get-Path $nt 'UBR'"],
   },
   {
     group: 'services',
@@ -197,18 +197,18 @@ const GROUPS: { group: string; assigns: string; reads: string[] }[] = [
     group: 'iis.virtualDirectories',
     assigns: '$iis.virtualDirectories',
     reads: [
-      'applicationHost.config',
-      'extendedProtection.tokenChecking',
-      'access.sslFlags',
-      'ipSecurity.allowUnlisted',
+      'Get-Content -Path $appHostPath',
+      'extendedProtection/tokenChecking',
+      'access/sslFlags',
+      'ipSecurity/allowUnlisted',
       'Exchange Back End',
-      "'system.applicationHost'.sites.site",
+      "'configuration/system.applicationHost/sites/site'",
     ],
   },
   {
     group: 'iis.rewriteRules',
     assigns: '$iis.rewriteRules',
-    reads: ['rewrite.rules', "'web.config'", 'physicalPath', "-ne 'Default Web Site'"],
+    reads: ['rewrite/rules', "'web.config'", 'physicalPath', "-ne 'Default Web Site'"],
   },
   {
     group: 'iis.rewriteRulesClearedIn',
