@@ -2,7 +2,8 @@
 # (fixtures/collector/<set>/, made by scripts/make-collector-fixtures.ps1 from HealthChecker's recorded data sets).
 # One dispatcher, Invoke-FakeCommand, answers every command the collector runs on Windows; the Pester tests route
 # their mocks to it and the node-powershell shell (fake-world-prelude.ps1) routes same-named functions to it, so both
-# see the same world. It is a module so that its own file reads are never caught by the tests' mocks.
+# see the same world. It is a module so that its own file reads are never caught by the tests' mocks, and it calls
+# none of the commands it fakes (the node-powershell shell replaces them with global functions that it would see).
 #
 # Semantics follow Windows PowerShell 5.1: a missing registry key, value, file or service is an ItemNotFound error
 # (nothing at all with -ErrorAction SilentlyContinue); registry DWORDs are Int32; paths are case-insensitive.
@@ -20,7 +21,7 @@ $script:PlatformOnly = @('Get-CimInstance', 'Get-Service', 'Get-WebAppPoolState'
 
 function Import-FakeWorld {
     param([Parameter(Mandatory)][string]$Path)
-    $json = [System.IO.File]::ReadAllText((Join-Path $Path 'world.json'))
+    $json = [System.IO.File]::ReadAllText([System.IO.Path]::Combine($Path, 'world.json'))
     return (ConvertFrom-Json -InputObject $json -AsHashtable)
 }
 
@@ -97,7 +98,7 @@ function Invoke-FakeCommand {
             $values = $registry[$key]['values']
             foreach ($v in $values.Keys) { $o[$v] = ConvertTo-RegistryValue $values[$v] }
             $o['PSPath'] = "Microsoft.PowerShell.Core\Registry::$($key -replace '^HKLM:', 'HKEY_LOCAL_MACHINE')"
-            $o['PSChildName'] = Split-Path -Leaf ($key -replace '\\', '/')
+            $o['PSChildName'] = ($key -split '\\')[-1]
             return [pscustomobject]$o
         }
         'Get-ChildItem' {
@@ -128,7 +129,7 @@ function Invoke-FakeCommand {
         'Get-Content' {
             $f = Get-FakeFile $path
             if ($null -eq $f -or -not $f.entry.Contains('content')) { if ($silent) { return } throw (New-NotFound $path) }
-            $text = [System.IO.File]::ReadAllText((Join-Path $script:Dir $f.entry['content']))
+            $text = [System.IO.File]::ReadAllText([System.IO.Path]::Combine($script:Dir, $f.entry['content']))
             if ($Bound.Contains('Raw')) { return $text }
             return ($text -split "`r?`n")
         }
@@ -170,8 +171,15 @@ function Invoke-FakeCommand {
 }
 
 # Stub definitions for commands that exist only on Windows or in the Exchange Management Shell, with the
-# parameters the collector passes (Pester can mock only a command that exists, with its parameters).
+# parameters the collector passes (Pester can mock only a command that exists, with its parameters). The prelude
+# of the node-powershell shell defines the Windows cmdlets with these parameters too.
 $script:StubParams = @{
+    'Get-ItemProperty' = '[string]$Path'
+    'Get-Item' = '[string]$Path'
+    'Get-ChildItem' = '[string]$Path, [string]$Filter, [switch]$Recurse'
+    'Get-Content' = '[string]$Path, [switch]$Raw'
+    'Test-Path' = '[string]$Path'
+    'Join-Path' = '[string]$Path, [string]$ChildPath'
     'Get-CimInstance' = '[string]$ClassName'
     'Get-Service' = '[string[]]$Name'
     'Get-WebAppPoolState' = '[string]$Name'
