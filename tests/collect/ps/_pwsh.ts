@@ -43,6 +43,7 @@ export function describeWithPwsh(title: string, body: (tools: PwshTools) => void
       });
     });
   } else {
+    console.warn(`exaudit tests: skipped "${title}": ${tools.missing}`);
     describe.skip(`${title} [skipped: ${tools.missing}]`, () => {
       it('needs pwsh and Pester', () => {});
     });

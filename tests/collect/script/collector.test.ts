@@ -1,9 +1,10 @@
 /**
  * The collector is read-only: parse it with tree-sitter-powershell (no PowerShell on this machine) and fail on a
  * parse error, on any command outside the allowlist of read-only cmdlets, on dynamic invocation (& / .), on
- * redirection, and on any .NET method outside a read-only list. Then check, on the same syntax tree, that every
- * group the issue names is collected in its own try/catch from its source, and that every key the script writes
- * is a key of the Facts schema (zod strips unknown keys silently, so a typo would lose a fact).
+ * redirection, on any .NET method outside a read-only list, and on syntax that Windows PowerShell 5.1 lacks. Then
+ * check, on the same syntax tree, that every group the issue names is collected in its own try/catch from its
+ * source, and that every key the script writes is a key of the Facts schema (zod strips unknown keys silently, so
+ * a typo would lose a fact). tests/collect/ps/ runs the script itself under pwsh.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
