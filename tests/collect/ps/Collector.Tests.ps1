@@ -21,7 +21,7 @@ BeforeAll {
             [Parameter(Mandatory)][string]$Set, [Parameter(Mandatory)][string]$Case, [switch]$NoExchangeShell,
             [hashtable]$Throw = @{}, [scriptblock]$Change, [string]$Culture, [string]$ScriptPath = $script:Collector
         )
-        $dir = Join-Path $script:Fixtures $Set
+        $dir = [System.IO.Path]::Combine($script:Fixtures, $Set)  # Join-Path may be mocked by an earlier run in this test
         $world = Import-FakeWorld $dir
         if ($Change) { & $Change $world }
         Set-FakeWorld -World $world -Dir $dir -Throw $Throw
