@@ -1,7 +1,8 @@
 # Runs the real collector (src/collect/ps/Get-ExchangeFacts.ps1) under pwsh with Pester mocks for everything it
 # touches on Windows, answered from HealthChecker's recorded servers (fixtures/collector/, see its README), under
 # Set-StrictMode -Version Latest. Each case writes the collector's output to $env:EXAUDIT_PS_OUT/<case>.out;
-# tests/collect/ps/collector-pwsh.test.ts validates those through the Facts schema and the engine. Run through
+# tests/collect/ps/collector-pwsh.test.ts validates those through the Facts schema and the engine. It also checks
+# the script with PowerShell's own parser for syntax that Windows PowerShell 5.1 lacks. Run through
 # run-pester.ps1 (which imports the pinned Pester by path), not on its own.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'FakeWindows.psm1') -Force
@@ -182,6 +183,44 @@ Describe 'Field situations' {
             ($german.$group | ConvertTo-Json -Depth 10) | Should -Be ($english.$group | ConvertTo-Json -Depth 10) -Because "$group does not depend on the display language"
         }
         @(Get-FakeCalls) | Should -Contain 'Get-Service@de-DE'
+    }
+}
+
+Describe 'Windows PowerShell 5.1 syntax, by PowerShell''s own parser' {
+    BeforeAll {
+        # The constructs PowerShell 7 added to the language, as its parser represents them.
+        function Find-Ps7Syntax { param([string]$Text)
+            $tokens = $null; $parseErrors = $null
+            $ast = [System.Management.Automation.Language.Parser]::ParseInput($Text, [ref]$tokens, [ref]$parseErrors)
+            $found = New-Object System.Collections.Generic.List[string]
+            foreach ($node in $ast.FindAll({ $true }, $true)) {
+                $type = $node.GetType().Name
+                if ($type -eq 'TernaryExpressionAst') { $found.Add('ternary') }
+                elseif ($type -eq 'PipelineChainAst') { $found.Add('pipeline chain') }
+                elseif ($type -eq 'BinaryExpressionAst' -and [string]$node.Operator -eq 'QuestionQuestion') { $found.Add('??') }
+                elseif ($type -eq 'AssignmentStatementAst' -and [string]$node.Operator -eq 'QuestionQuestionEquals') { $found.Add('??=') }
+                elseif ($type -in @('MemberExpressionAst', 'InvokeMemberExpressionAst', 'IndexExpressionAst') -and $node.NullConditional) { $found.Add('null-conditional') }
+                elseif ($type -eq 'ScriptBlockAst' -and $null -ne $node.CleanBlock) { $found.Add('clean block') }
+                elseif ($type -eq 'CommandAst' -and $node.GetCommandName() -eq 'ForEach-Object') {
+                    foreach ($e in $node.CommandElements) { if ($e -is [System.Management.Automation.Language.CommandParameterAst] -and $e.ParameterName -match '^(pa|as|th|ti|u)') { $found.Add("ForEach-Object -$($e.ParameterName)") } }
+                }
+            }
+            return $found.ToArray()
+        }
+    }
+
+    It 'the collector has none of the syntax PowerShell 7 added' {
+        Find-Ps7Syntax ([System.IO.File]::ReadAllText($script:Collector)) | Should -BeNullOrEmpty
+    }
+
+    It 'the check finds <want> (it can fail)' -ForEach @(
+        @{ code = '$a = $b ? 1 : 2'; want = 'ternary' }, @{ code = 'Get-Item -Path x && Get-Item -Path y'; want = 'pipeline chain' }
+        @{ code = '$a = $b ?? $c'; want = '??' }, @{ code = '$a ??= 1'; want = '??=' }, @{ code = '$x = ${a}?.b'; want = 'null-conditional' }
+        @{ code = '$x = ${a}?[0]'; want = 'null-conditional' }, @{ code = 'function f { process { 1 } clean { 2 } }'; want = 'clean block' }
+        @{ code = '1..2 | ForEach-Object -Parallel { $_ }'; want = 'ForEach-Object -Parallel' }
+        @{ code = '1..2 | ForEach-Object -AsJob { $_ }'; want = 'ForEach-Object -AsJob' }
+    ) {
+        Find-Ps7Syntax $code | Should -Contain $want
     }
 }
 
