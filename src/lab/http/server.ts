@@ -25,6 +25,21 @@ export interface ReceivedRequest {
   url: string;
   httpVersion: string;
   headers: Record<string, string | string[] | undefined>;
+  /** The listening port it arrived on (the main port or an alias: one target each). */
+  port: number;
+  /** When it arrived, in milliseconds since the epoch (performance.timeOrigin + now(), so threads agree). */
+  at: number;
+}
+
+/** What one listening port (one scan target) cost the server: for measuring what a scan sends. */
+export interface PortCost {
+  /** TCP connections accepted. */
+  connections: number;
+  /** TLS handshakes completed, and how many of them resumed an earlier session (no certificate, no signature). */
+  handshakes: number;
+  resumed: number;
+  /** HTTP requests received. */
+  requests: number;
 }
 
 export interface RunningLabServer {
@@ -39,6 +54,9 @@ export interface RunningLabServer {
   url: string;
   /** The last requests received (at most 2,000), for tests that check exactly what a scan sent. */
   requests: ReceivedRequest[];
+  /** Connections, handshakes and requests per listening port since start (or the last resetCost()). */
+  cost: Map<number, PortCost>;
+  resetCost(): void;
   close(): Promise<void>;
 }
 
@@ -109,7 +127,14 @@ function listen(server: TcpServer | HttpsServer, host: '127.0.0.1' | '::1'): Pro
 export async function startLabServer(spec: LabServerSpec, pki: LabPki): Promise<RunningLabServer> {
   const host = spec.listen ?? '127.0.0.1'; // loopback only, never another address
   const sockets = new Set<Socket>();
+  const cost = new Map<number, PortCost>();
+  const costOf = (port: number | undefined): PortCost => {
+    let c = cost.get(port ?? 0);
+    if (!c) cost.set(port ?? 0, (c = { connections: 0, handshakes: 0, resumed: 0, requests: 0 }));
+    return c;
+  };
   const track = (s: Socket) => {
+    costOf(s.localPort).connections++;
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
     s.on('error', () => {
@@ -129,11 +154,15 @@ export async function startLabServer(spec: LabServerSpec, pki: LabPki): Promise<
     const handler = handlerFor(spec);
     const https = createHttps({ key, cert, keepAliveTimeout: 5000 }, (req, res) => {
       if (requests.length >= MAX_LOGGED) requests.shift();
+      const port = req.socket.localPort ?? 0;
+      costOf(port).requests++;
       requests.push({
         method: req.method ?? '',
         url: req.url ?? '',
         httpVersion: req.httpVersion,
         headers: { ...req.headers },
+        port,
+        at: performance.timeOrigin + performance.now(),
       });
       if (handler) return handler(req, res);
       if (spec.kind === 'reset') return void req.socket.destroy();
@@ -142,6 +171,11 @@ export async function startLabServer(spec: LabServerSpec, pki: LabPki): Promise<
       /* hang: never answer */
     });
     https.on('connection', track);
+    https.on('secureConnection', (tls) => {
+      const c = costOf(tls.localPort);
+      c.handshakes++;
+      if (tls.isSessionReused()) c.resumed++;
+    });
     https.on('tlsClientError', () => {
       /* scanners probing TLS settings */
     });
@@ -172,6 +206,11 @@ export async function startLabServer(spec: LabServerSpec, pki: LabPki): Promise<
     ports,
     url: `https://${host === '::1' ? '[::1]' : host}:${port}`,
     requests,
+    cost,
+    resetCost: () => {
+      cost.clear();
+      requests.length = 0;
+    },
     close: async () => {
       for (const s of sockets) s.destroy();
       await Promise.all([main, ...aliases].map((srv) => new Promise<void>((resolve) => srv.close(() => resolve()))));
