@@ -44,6 +44,8 @@ export interface ScanCliOptions extends CommonOptions {
   timeout: number;
   requestTimeout: number;
   samples: number;
+  rate?: number;
+  workers: number;
   probe?: string[];
   checks?: string;
   skip?: string;
@@ -80,6 +82,23 @@ function parseProbe(value: string, previous: string[] | undefined): string[] {
 function parseConcurrency(value: string): number {
   const n = parsePositiveInt(value);
   if (n > MAX_CONCURRENCY) throw new InvalidArgumentError(`expected at most ${MAX_CONCURRENCY}`);
+  return n;
+}
+
+export const MAX_RATE = 10_000;
+export const MAX_WORKERS = 16;
+
+/** --rate: requests per second, a positive number (0.5 is one request every two seconds). */
+export function parseRate(value: string): number {
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value.trim()) || !(n > 0) || n > MAX_RATE)
+    throw new InvalidArgumentError(`expected requests per second, above 0 and at most ${MAX_RATE} (e.g. 20 or 0.5)`);
+  return n;
+}
+
+function parseWorkers(value: string): number {
+  const n = parsePositiveInt(value);
+  if (n > MAX_WORKERS) throw new InvalidArgumentError(`expected 1 to ${MAX_WORKERS} threads`);
   return n;
 }
 
@@ -142,6 +161,17 @@ export function register(program: Command): Command {
       parseSamples,
       3,
     )
+    .option(
+      '--rate <n>',
+      'at most N requests per second across the whole scan, evenly spaced (e.g. to stay under a monitoring threshold)',
+      parseRate,
+    )
+    .option(
+      '--workers <n>',
+      `spread the targets over N threads (1-${MAX_WORKERS}), for fleets where exaudit's own CPU is the limit`,
+      parseWorkers,
+      1,
+    )
     .option('--checks <ids>', 'run only these checks (comma-separated)')
     .option('--skip <ids>', 'skip these checks (comma-separated)');
   addOutputOptions(cmd);
@@ -155,18 +185,33 @@ export function register(program: Command): Command {
     'after',
     `
 Passive requests (always; no credentials, nothing a browser or mail client would not send):
-  GET /autodiscover/autodiscover.xml   401 with X-OWA-Version (July 2021 SU on): exact build; sampled on
-                                       fresh connections to see every front end behind a load balancer
+  GET /autodiscover/autodiscover.xml   401 with X-OWA-Version (July 2021 SU on): exact build; --samples
+                                       requests, each on a new connection, to see every front end behind
+                                       a load balancer (the new connections resume the first TLS session)
+  GET /owa/auth/logon.aspx             the OWA resource folder /owa/auth/15.x.y/: CU level only; it must
+                                       agree with the header's CU
+  Only while no sample gave the exact build:
   GET /EWS/Exchange.asmx               the same 401 (and /Microsoft-Server-ActiveSync if neither answered 401)
-  GET /owa/ and /owa/auth/logon.aspx   the OWA resource folder /owa/auth/15.x.y/: CU level only
+  GET /owa/                            the redirect to the logon page (Exchange markers)
   GET /ecp/Current/exporttool/microsoft.exchange.ediscovery.exporttool.application
-                                       the export tool's version: exact (only if no header gave it, or a
-                                       front end behind a load balancer has none; then asked again on new
-                                       connections, at most --samples rounds)
+                                       the export tool's version: exact (asked again on new connections, at
+                                       most --samples rounds, while a front end behind a balancer has none)
 A CU-level build leaves SU-fixed CVEs indeterminate (cve-su-unknown), never passed. Exchange Online and
 non-Exchange hosts are not_applicable with the reason; contradictory fingerprints claim no build.
 
---probe mitigations adds (see README "What the probes send"):
+What a passive scan costs each target (default --samples 3):
+  a server that sends X-OWA-Version          4 requests on 3 connections (the 2nd and 3rd resume the first
+                                             one's TLS session where the server allows it)
+  older, or the header hidden                7 requests on 3 connections
+  a balancer whose front ends are not all    up to 2 more requests per round, each on a new connection, at
+  read yet                                   most --samples rounds
+  at most                                    3 × --samples + 5 requests (14); a reset request is sent once more
+  no HTTP answer at all                      one more TLS handshake, without a request, to say why
+--probe mitigations adds 2 requests per on-premises Exchange target, each on a new connection (sent once
+more after a dropped connection; behind a balancer once per front end seen, at most 10 each).
+--rate N spaces every request (and that extra handshake) of the whole scan 1/N s apart.
+
+--probe mitigations sends (see README "What the probes send"):
   GET /autodiscover/autodiscover.json?exaudit-probe=powershell      (EOMTv2 / EEMS M1.1 URI rule)
   GET /owa/auth/logon.aspx with "Cookie: X-AnonResource-Backend="    (EOMT cookie rule; empty value)
   blocked = connection dropped without a response; not-blocked = an ordinary Exchange answer.
@@ -176,6 +221,7 @@ Examples:
   exaudit scan 10.0.5.0/28 --host-header mail.contoso.com --format json -o scan.json
   exaudit scan --targets-file hosts.txt --probe mitigations --format sarif,junit -o out/
   exaudit scan --targets-file big.txt --format ndjson -o scan.ndjson --concurrency 128
+  exaudit scan --targets-file hosts.txt --rate 20 --format json -o scan.json
   exaudit lab &   then   exaudit scan 127.0.0.1:PORT --ca /tmp/exaudit-lab-…/lab-ca.pem`,
   );
   cmd.action(async (targets: string[], opts: ScanCliOptions) => {
@@ -262,6 +308,8 @@ export async function runScan(targetArgs: string[], opts: ScanCliOptions): Promi
     probeMitigations: probes.includes('mitigations'),
     samples: opts.samples,
     concurrency: opts.concurrency,
+    ...(opts.rate ? { rate: opts.rate } : {}),
+    workers: opts.workers,
   };
   const recorded = {
     insecure: !!opts.insecure,
@@ -270,6 +318,8 @@ export async function runScan(targetArgs: string[], opts: ScanCliOptions): Promi
     ...(opts.ca ? { ca: opts.ca } : {}),
     concurrency: opts.concurrency,
     samples: opts.samples,
+    ...(opts.rate ? { rate: opts.rate } : {}),
+    ...(opts.workers > 1 ? { workers: opts.workers } : {}),
     timeoutMs: opts.timeout,
     requestTimeoutMs: opts.requestTimeout,
   };

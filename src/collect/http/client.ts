@@ -4,10 +4,9 @@
  * Every reply, good or failed, comes back as data (status, kept headers, body, or a classified error), so
  * collectors never throw on a bad server.
  */
-import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
-import { isIP } from 'node:net';
-import { Agent, buildConnector, request } from 'undici';
-import type { TLSSocket } from 'node:tls';
+import { connect as tlsConnect, createSecureContext, rootCertificates, TLSSocket, type SecureContext } from 'node:tls';
+import { isIP, type Socket } from 'node:net';
+import { Client, request, type buildConnector } from 'undici';
 import { certificateInfo, type TlsInfo } from './certinfo.js';
 import { TOOL_VERSION } from '../../util/tool.js';
 import type { ScanTarget } from './targets.js';
@@ -19,6 +18,8 @@ export interface ClientOptions {
   /** Host header and TLS SNI, for servers reached by address. */
   hostHeader?: string;
   requestTimeoutMs: number;
+  /** Shared by every target of a scan: `--rate`. */
+  pacer?: RequestPacer;
 }
 
 /** Why a request got no (complete) HTTP answer. */
@@ -115,12 +116,64 @@ export function classify(err: unknown): { kind: FailureKind; message: string } {
   return { kind: 'other', message: text };
 }
 
-/** One target's connection pool. Requests are sequential; `fresh` ones open a new connection (load-balancer sampling). */
+/** What one target cost on the wire, as this client saw it (the bench prints it per target). */
+export interface TargetCost {
+  /** TCP connections opened. */
+  connections: number;
+  /** TLS handshakes completed, and how many resumed the target's earlier session (no certificate sent). */
+  handshakes: number;
+  resumed: number;
+  /** HTTP requests sent, retries included. */
+  requests: number;
+  /** Milliseconds spent on TCP connects, on TLS handshakes, and from sending a request to its response headers. */
+  connectMs: number;
+  tlsMs: number;
+  waitMs: number;
+}
+
+export const noCost = (): TargetCost => ({
+  connections: 0,
+  handshakes: 0,
+  resumed: 0,
+  requests: 0,
+  connectMs: 0,
+  tlsMs: 0,
+  waitMs: 0,
+});
+
+/** Spaces requests out (a fleet-wide `--rate`): resolves when this request may start. */
+export interface RequestPacer {
+  take(signal?: AbortSignal): Promise<void>;
+}
+
+/**
+ * TLSSocket#setSession (undocumented, in Node since 0.11): tls.connect({ session }) decodes the session twice (in
+ * the socket's constructor and again in connect), about 0.3 ms of CPU per resumed connection on the bench machine.
+ */
+const SET_SESSION = typeof (TLSSocket.prototype as { setSession?: unknown }).setSession === 'function';
+
+function connectTimeout(ms: number): Error {
+  return Object.assign(new Error(`connect timeout (${ms} ms)`), { code: 'UND_ERR_CONNECT_TIMEOUT' });
+}
+
+/**
+ * One target's HTTP client: a single keep-alive connection at a time (one undici Client, no pool: the requests
+ * are sequential), resuming the TLS session of its first connection, so the sampling connections cost no
+ * certificate. `fresh` requests close their connection after the answer (load-balancer sampling: the next
+ * request lands on a new connection). Everything that does not depend on the target (the trust store, the pacer)
+ * is built once per scan and passed in.
+ *
+ * Not undici's Agent: after a request with `reset` its bookkeeping lets the closing connection's events close the
+ * next client too, so every later request of the target paid a new connection and handshake (6.3 instead of 3
+ * per target on the bench fleet).
+ */
 export class TargetClient {
-  private readonly agent: Agent;
+  private readonly client: Client;
+  private session?: Buffer;
 
   /** The certificate of the first connection this client opened (the evidence; no extra handshake needed). */
   certificate?: TlsInfo;
+  readonly cost: TargetCost = noCost();
 
   constructor(
     readonly target: ScanTarget,
@@ -128,20 +181,52 @@ export class TargetClient {
     private readonly deadline: AbortSignal,
   ) {
     const servername = opts.hostHeader ?? (isIP(target.host) ? undefined : target.host);
-    const connector = buildConnector({
-      ...(opts.ca ? { secureContext: trustContext(opts.ca) } : {}),
-      rejectUnauthorized: !opts.insecure,
-      ...(servername ? { servername } : {}),
-      timeout: opts.requestTimeoutMs,
-    } as buildConnector.BuildOptions);
-    this.agent = new Agent({
-      connect: (o, cb) =>
-        connector(o, (err, socket) => {
-          if (!err && socket && !this.certificate)
-            this.certificate = certificateInfo(socket as TLSSocket, !!opts.insecure);
-          cb(err as Error, socket as never);
-        }),
-      connections: 2,
+    const secureContext = opts.ca ? trustContext(opts.ca) : undefined;
+    const connect = (_o: unknown, cb: (err: Error | null, socket: Socket | null) => void): Socket => {
+      const started = performance.now();
+      let tcpAt = started;
+      let settled = false;
+      const session = this.session;
+      const socket = tlsConnect({
+        host: target.host,
+        port: target.port,
+        ...(servername ? { servername } : {}),
+        ...(secureContext ? { secureContext } : {}),
+        rejectUnauthorized: !opts.insecure,
+        ALPNProtocols: ['http/1.1'],
+        ...(session && !SET_SESSION ? { session } : {}),
+      }) as TLSSocket & { setSession?(s: Buffer): void };
+      if (session && SET_SESSION) socket.setSession!(session);
+      socket.setNoDelay(true);
+      this.cost.connections++;
+      const settle = (err: Error | null) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        cb(err, err ? null : socket);
+      };
+      const timer = setTimeout(() => socket.destroy(connectTimeout(opts.requestTimeoutMs)), opts.requestTimeoutMs);
+      socket.once('connect', () => {
+        tcpAt = performance.now();
+        this.cost.connectMs += tcpAt - started;
+      });
+      // The first ticket serves every later connection of this target: serializing each new one costs CPU.
+      if (!session)
+        socket.on('session', (s: Buffer) => {
+          this.session ??= s;
+        });
+      socket.once('secureConnect', () => {
+        this.cost.handshakes++;
+        if (socket.isSessionReused()) this.cost.resumed++;
+        this.cost.tlsMs += performance.now() - tcpAt;
+        this.certificate ??= certificateInfo(socket, !!opts.insecure);
+        settle(null);
+      });
+      socket.once('error', (err) => settle(err));
+      return socket;
+    };
+    this.client = new Client(target.base, {
+      connect: connect as unknown as buildConnector.connector,
       pipelining: 1,
       keepAliveTimeout: 4_000,
     });
@@ -163,6 +248,10 @@ export class TargetClient {
     for (let attempt = 1; attempt <= tries; attempt++) {
       attempts = attempt;
       if (this.deadline.aborted) return this.failed(path, started, attempt - 1, classify(this.deadline.reason));
+      if (this.opts.pacer) {
+        await this.opts.pacer.take(this.deadline);
+        if (this.deadline.aborted) return this.failed(path, started, attempt - 1, classify(this.deadline.reason));
+      }
       // The request's own timer and the target's deadline, held strongly for the whole request: Node 20's
       // AbortSignal.any() may let a pending AbortSignal.timeout() be garbage-collected, and then it never fires
       // (a trickling server then held a target until its deadline).
@@ -173,16 +262,20 @@ export class TargetClient {
       );
       const onDeadline = () => abort.abort(this.deadline.reason);
       this.deadline.addEventListener('abort', onDeadline, { once: true });
+      const sent = performance.now();
+      const connecting = this.cost.connectMs + this.cost.tlsMs;
+      this.cost.requests++;
       try {
         const res = await request(this.target.base + path, {
           method: 'GET',
-          dispatcher: this.agent,
+          dispatcher: this.client,
           headers: { ...this.baseHeaders(), ...o.headers },
           headersTimeout: this.opts.requestTimeoutMs,
           bodyTimeout: this.opts.requestTimeoutMs,
           signal: abort.signal,
           ...(o.fresh ? { reset: true } : {}),
         });
+        this.cost.waitMs += performance.now() - sent - (this.cost.connectMs + this.cost.tlsMs - connecting);
         const chunks: Buffer[] = [];
         let size = 0;
         let truncated = false;
@@ -236,14 +329,14 @@ export class TargetClient {
     };
   }
 
-  /** Closes the pool gracefully (no error objects for idle keep-alive sockets); destroys it if that stalls. */
+  /** Closes the connection gracefully (no error objects for an idle keep-alive socket); destroys it if that stalls. */
   async close(): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const stalled = new Promise<'stalled'>((resolve) => {
       timer = setTimeout(() => resolve('stalled'), 1000);
     });
     const outcome = await Promise.race([
-      this.agent.close().then(
+      this.client.close().then(
         () => 'closed' as const,
         () => 'stalled' as const,
       ),
@@ -251,7 +344,7 @@ export class TargetClient {
     ]);
     clearTimeout(timer);
     if (outcome === 'stalled')
-      await this.agent.destroy().catch(() => {
+      await this.client.destroy().catch(() => {
         /* already gone */
       });
   }

@@ -16,11 +16,13 @@ import type { Facts, HttpObservation } from '../../facts/schema.js';
 import type { CollectedTarget } from '../../engine/run.js';
 import { errorMessage } from '../../util/errors.js';
 import { TOOL_VERSION } from '../../util/tool.js';
-import { DeadlineError, TargetClient, type Reply } from './client.js';
-import { headerVersion, manifestVersion, markersOf, owaPathVersion } from './evidence.js';
+import { DeadlineError, noCost, TargetClient, type Reply, type RequestPacer, type TargetCost } from './client.js';
+import { headerVersion, isOnlineBuild, manifestVersion, markersOf, owaPathVersion } from './evidence.js';
 import { frontEndGaps, judge, T1 } from './judge.js';
 import { runMitigationProbes } from './probes.js';
 import { inspectTls } from './tls.js';
+import { RatePacer } from './rate.js';
+import { scanInWorkers } from './pool.js';
 import type { ScanTarget } from './targets.js';
 
 export interface ScanOptions {
@@ -33,6 +35,8 @@ export interface ScanOptions {
   probeMitigations?: boolean;
   /** Autodiscover samples on fresh connections (load balancers); default 3, only when the first one carried a version. */
   samples?: number;
+  /** Spaces out every request of the scan (`--rate`); set by scanTargets. */
+  pacer?: RequestPacer;
 }
 
 export const PATHS = {
@@ -82,19 +86,32 @@ export function observe(technique: string, r: Reply): HttpObservation[] {
 
 /** Scans one target; resolves (never rejects) with facts or a one-line failure. */
 export async function scanTarget(t: ScanTarget, opts: ScanOptions): Promise<CollectedTarget> {
+  return (await scanTargetCost(t, opts)).result;
+}
+
+/** scanTarget, and what the target cost on the wire (connections, handshakes, requests, time). */
+export async function scanTargetCost(
+  t: ScanTarget,
+  opts: ScanOptions,
+): Promise<{ result: CollectedTarget; cost: TargetCost }> {
   const ctl = new AbortController();
   const timer = setTimeout(() => ctl.abort(new DeadlineError(opts.targetTimeoutMs)), opts.targetTimeoutMs);
+  let cost = noCost();
   try {
     const startedAt = new Date().toISOString();
     const t0 = performance.now();
     const client = new TargetClient(t, opts, ctl.signal);
+    cost = client.cost;
     try {
-      return await collect(t, opts, client, ctl.signal, startedAt, t0);
+      return { result: await collect(t, opts, client, ctl.signal, startedAt, t0), cost };
     } finally {
       await client.close();
     }
   } catch (err) {
-    return { target: t.name, failure: { status: 'error', error: `scan failed: ${errorMessage(err)}` } };
+    return {
+      result: { target: t.name, failure: { status: 'error', error: `scan failed: ${errorMessage(err)}` } },
+      cost,
+    };
   } finally {
     clearTimeout(timer);
   }
@@ -126,10 +143,14 @@ async function collect(
     if (!stopped) record(technique, await client.get(path, o));
   };
 
-  const first = await client.get(PATHS.autodiscover, { fresh: true });
+  const samples = Math.max(1, opts.samples ?? 3);
+  const first = await client.get(PATHS.autodiscover, { fresh: samples > 1 });
   if (first.status === undefined && first.kind !== 'deadline') {
     // No answer at all: one separate handshake tells why (refused, not TLS, untrusted certificate, silent).
+    await opts.pacer?.take(deadline);
+    client.cost.connections++;
     const tls = await inspectTls(t, { ...opts, timeoutMs: opts.requestTimeoutMs }, deadline);
+    if (tls.info) client.cost.handshakes++;
     if (tls.failure) {
       const error = deadline.aborted
         ? `no TLS handshake within the per-target timeout of ${opts.targetTimeoutMs} ms`
@@ -138,15 +159,21 @@ async function collect(
     }
   }
   record(T1, first);
-  const samples = Math.max(1, opts.samples ?? 3);
   if (first.status === 401 || first.headers['x-feserver']) {
     // Load-balancer sampling: each sample on a new connection; the last one stays open for what follows. Also when
     // the first answer had no version: a front end still before the July 2021 SU may share the name with newer ones.
     for (let i = 1; i < samples; i++) await fetch(T1, PATHS.autodiscover, { fresh: i < samples - 1 });
   }
-  await fetch(T1, PATHS.ews);
-  if (!observations.some((o) => o.technique === T1 && o.status === 401)) await fetch(T1, PATHS.activesync);
-  await fetch('owa-redirect', PATHS.owa);
+  // Every sample read the exact build from the 401: EWS would repeat that 401 on the same connection, and /owa/ only
+  // redirects to the logon page. The logon page is still read: its OWA folder must agree with the header's CU.
+  const t1 = observations.filter((o) => o.technique === T1);
+  const known =
+    t1.length === samples && t1.every((o) => o.status === 401 && o.precision === 'exact' && !isOnlineBuild(o.build!));
+  if (!known) {
+    await fetch(T1, PATHS.ews);
+    if (!observations.some((o) => o.technique === T1 && o.status === 401)) await fetch(T1, PATHS.activesync);
+    await fetch('owa-redirect', PATHS.owa);
+  }
   await fetch('owa-resource-path', PATHS.logon);
   if (!observations.some((o) => o.precision === 'exact') || frontEndGaps(observations).noExact.length) {
     await fetch('ecp-exporttool-manifest', PATHS.exporttool);
@@ -221,25 +248,41 @@ async function collect(
 
 export interface FleetOptions extends ScanOptions {
   concurrency: number;
+  /** At most this many requests per second across the scan (`--rate`). */
+  rate?: number;
+  /** Worker threads to spread targets over; 1 (the default) scans in this thread. */
+  workers?: number;
+  /** What each target cost on the wire, with its input index (the bench reads it). */
+  onCost?: (cost: TargetCost, index: number) => void;
 }
 
 /**
  * Scans targets with at most `concurrency` in flight and hands each result to `onResult` as soon as it is
- * done (completion order, with the input index). Only the in-flight targets are held in memory, so a
- * streaming caller (ndjson) stays flat however many targets there are.
+ * done (completion order, with the input index; one call at a time, the next after the previous one settled). Only the in-flight targets are held in memory, so a
+ * streaming caller (ndjson) stays flat however many targets there are. With `workers` above 1 the targets are
+ * spread over worker threads (same results, same indexes; the concurrency and --rate are shared among them).
  */
 export async function scanTargets(
   targets: readonly ScanTarget[],
   opts: FleetOptions,
   onResult: (c: CollectedTarget, index: number) => void | Promise<void>,
 ): Promise<void> {
-  const limit = pLimit(Math.max(1, opts.concurrency));
+  const workers = Math.min(Math.max(1, opts.workers ?? 1), targets.length);
+  const { onCost, workers: _w, concurrency, rate, pacer: _p, ...scan } = opts;
+  if (workers > 1) return scanInWorkers(targets, { scan, concurrency, workers, rate, onCost }, onResult);
+  const pacer = opts.pacer ?? (rate ? new RatePacer(rate) : undefined);
+  const limit = pLimit(Math.max(1, concurrency));
   const inflight = new Set<Promise<void>>();
   let failure: unknown;
+  // One onResult call at a time, in completion order: a consumer writing to a stream needs no locking.
+  let delivered = Promise.resolve();
   for (let i = 0; i < targets.length && failure === undefined; i++) {
     const target = targets[i]!;
-    const p: Promise<void> = limit(() => scanTarget(target, opts))
-      .then((c) => onResult(c, i))
+    const p: Promise<void> = limit(() => scanTargetCost(target, { ...scan, ...(pacer ? { pacer } : {}) }))
+      .then(({ result, cost }) => {
+        onCost?.(cost, i);
+        return (delivered = delivered.then(() => onResult(result, i)));
+      })
       .catch((err: unknown) => {
         failure ??= err;
       })
@@ -248,7 +291,7 @@ export async function scanTargets(
       });
     inflight.add(p);
     // Queue no more than the pool can start soon: memory stays bounded by the concurrency, not the target count.
-    if (inflight.size >= opts.concurrency) await Promise.race(inflight);
+    if (inflight.size >= concurrency) await Promise.race(inflight);
   }
   await Promise.all(inflight);
   if (failure !== undefined) throw failure;

@@ -74,25 +74,35 @@ describe('scan fleet', () => {
       const gate = new Promise<void>((r) => {
         release = r;
       });
-      let arrived!: () => void;
-      const fourArrived = new Promise<void>((r) => {
-        arrived = r;
+      let scanned = 0;
+      let fourScanned!: () => void;
+      const four = new Promise<void>((r) => {
+        fourScanned = r;
       });
       const seen: CollectedTarget[] = [];
       const run = scanTargets(
         targets,
-        { ca: lab.ca, requestTimeoutMs: 5000, targetTimeoutMs: 20_000, samples: 1, concurrency: 4 },
+        {
+          ca: lab.ca,
+          requestTimeoutMs: 5000,
+          targetTimeoutMs: 20_000,
+          samples: 1,
+          concurrency: 4,
+          onCost: () => {
+            if (++scanned === 4) fourScanned();
+          },
+        },
         async (c) => {
           seen.push(c);
-          if (seen.length === 4) arrived();
           await gate; // a consumer blocked on a full output stream
         },
       );
-      await fourArrived;
-      // Nothing else can start until a result is consumed: exactly four targets were contacted.
+      await four;
+      // Nothing else can start until a result is consumed: exactly four targets were contacted, and the consumer
+      // is called once at a time (the other three results wait for it).
       const contacted = () => new Set(lab.servers[0]!.requests.map((r) => r.headers.host)).size;
       expect(contacted()).toBe(4);
-      expect(seen).toHaveLength(4);
+      expect(seen).toHaveLength(1);
       release();
       await run;
       expect(seen).toHaveLength(20);

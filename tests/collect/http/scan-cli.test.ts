@@ -264,6 +264,9 @@ describe('input errors: one line, exit 2, nothing scanned', () => {
     [['scan', '127.0.0.1:1', '--concurrency', '5000'], /at most 1024/],
     [['scan', '--targets-file', '/nonexistent/hosts.txt'], /--targets-file .*: no such file/],
     [['scan', '127.0.0.1:1', '--host-header', 'bad host'], /is not a host name/],
+    [['scan', '127.0.0.1:1', '--rate', '0'], /--rate.*expected requests per second, above 0/],
+    [['scan', '127.0.0.1:1', '--rate', 'fast'], /--rate.*expected requests per second/],
+    [['scan', '127.0.0.1:1', '--workers', '99'], /--workers.*expected 1 to 16 threads/],
   ])('%j', async (args, re) => {
     const r = await runCliAsync(args);
     expect(r.code).toBe(2);
@@ -285,10 +288,16 @@ describe('input errors: one line, exit 2, nothing scanned', () => {
       error: 'connection refused',
     });
   });
-  it('--help explains the passive requests, the probes and gives examples', async () => {
+  it('--help explains the passive requests, what they cost each target, the probes and gives examples', async () => {
     const r = await runCliAsync(['scan', '--help']);
     expect(r.code).toBe(0);
     for (const s of [
+      // The counts cost.test.ts measures on the lab servers.
+      'a server that sends X-OWA-Version          4 requests on 3 connections',
+      'older, or the header hidden                7 requests on 3 connections',
+      '3 × --samples + 5 requests (14)',
+      '--probe mitigations adds 2 requests',
+      '--rate <n>',
       '/autodiscover/autodiscover.xml',
       'X-AnonResource-Backend=',
       'exaudit-probe=powershell',
