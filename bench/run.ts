@@ -1,11 +1,21 @@
-/** `npm run bench [name] [-- --targets N | --gib G --fresh]`: runs the benchmarks (ratios against a reference run in the same process). */
+/** `npm run bench [name] [-- --servers N --rounds R --no-nmap | --gib G --fresh]`: runs the benchmarks (ratios against a reference run in the same process). */
 import { runScanBench } from './scan.js';
 import { runIocBench } from './ioc.js';
 
 const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
   scan: (args) => {
-    const i = args.indexOf('--targets');
-    return runScanBench(i >= 0 ? Number(args[i + 1]) : 1000);
+    const num = (flag: string) => {
+      const i = args.indexOf(flag);
+      return i >= 0 ? Number(args[i + 1]) : undefined;
+    };
+    return runScanBench({
+      servers: num('--servers'),
+      rounds: num('--rounds'),
+      concurrency: num('--concurrency'),
+      workers: num('--workers'),
+      cli: !args.includes('--no-cli'),
+      nmap: !args.includes('--no-nmap'),
+    });
   },
   ioc: async (args) => {
     const i = args.indexOf('--gib');

@@ -1,122 +1,423 @@
 /**
- * Scan throughput: N lab targets on loopback scanned concurrently, against the same targets scanned one by one
- * (the reference run, same process, same servers). Reports targets per second, the ratio, and peak RSS and
- * heap of each run. The targets are a few real servers, each listening on many ports, so every target is its
- * own TLS handshake and connections. Bounded and self-stopping; nothing leaves 127.0.0.1.
+ * Scan cost and speed on a loopback fleet: N lab servers (default 200) in their own process, so the servers' CPU
+ * is never counted as the scanner's, scanned by
+ * - exaudit's passive collector (scanTargets, in its own process),
+ * - reference clients making exactly the same requests with nothing else (undici and node:https, keep-alive,
+ *   `Connection: close` where exaudit opened a new connection, the same concurrency), the floor,
+ * - the same requests on one keep-alive connection per target (what load-balancer sampling costs),
+ * - the whole `exaudit scan` command (start-up, checks, report written),
+ * - nmap -sV on the same ports, with its ms-exchange-version script where this nmap has it.
+ * Rounds are interleaved and rotated; medians are printed. Per target: TCP connections, TLS handshakes (resumed)
+ * and HTTP requests as the servers counted them; exaudit's time split (connect, TLS, waiting for the server, its
+ * own CPU); peak RSS. Nothing leaves 127.0.0.1; every process started is stopped.
  */
-import { startHttpLab } from '../src/lab/index.js';
-import { scanTargets, type FleetOptions } from '../src/collect/http/scan.js';
-import { parseTarget } from '../src/collect/http/targets.js';
+import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { PortCost } from '../src/lab/http/server.js';
+import type { BenchServer, FleetMessage, PlannedRequest } from './fleet.js';
+import type { ClientJob, ClientKind, ClientRun } from './scan-client.js';
 
 export interface ScanBenchArgs {
-  /** Lab targets (default 1000). */
-  targets?: number;
-  /** Concurrency of the measured run (default 64, the scan default). */
+  /** Lab servers (default 200). */
+  servers?: number;
+  /** Interleaved rounds (default 5). */
+  rounds?: number;
+  /** Targets in flight (default 64, the scan default). */
   concurrency?: number;
+  /** exaudit's worker threads (default 1). */
+  workers?: number;
+  /** Also time the whole `exaudit scan` command (default true). */
+  cli?: boolean;
+  /** Also time nmap on the same ports, when installed (default true). */
+  nmap?: boolean;
   /** Print the report to stdout (default true). */
   print?: boolean;
 }
 
-export interface ScanRun {
-  concurrency: number;
+/** Per target, as the servers counted it. */
+export interface WireCost {
+  connections: number;
+  handshakes: number;
+  resumed: number;
+  requests: number;
+}
+
+export interface RunSummary {
+  label: string;
+  /** Medians over the rounds. */
   ms: number;
-  targetsPerSecond: number;
-  /** Targets whose exact build was read (all of them, or the run is wrong). */
-  exact: number;
-  peakRssMiB: number;
-  peakHeapMiB: number;
+  cpuMs?: number;
+  peakRssMiB?: number;
+  perTarget: WireCost;
+  /** Targets whose build and precision were read right (exaudit runs only). */
+  right?: number;
 }
 
 export interface ScanBenchResult {
-  targets: number;
-  concurrent: ScanRun;
-  oneByOne: ScanRun;
-  /** concurrent targets/s ÷ one-by-one targets/s. */
-  speedup: number;
-  /** concurrent peak RSS ÷ one-by-one peak RSS. */
-  memoryRatio: number;
+  servers: number;
+  rounds: number;
+  concurrency: number;
+  exaudit: RunSummary;
+  undici: RunSummary;
+  https: RunSummary;
+  oneConnection: RunSummary;
+  cli?: RunSummary;
+  nmap?: RunSummary & { command: string; note: string };
+  /** exaudit's per-target time split, medians over rounds of the per-target means. */
+  split: { connectMs: number; tlsMs: number; waitMs: number; cpuMs: number };
+  /** exaudit wall ÷ the faster reference making the same requests. */
+  ratio: number;
+  /** exaudit wall ÷ the same requests on one connection per target. */
+  ratioOneConnection: number;
+  /** nmap wall ÷ the exaudit scan command's wall. */
+  nmapRatio?: number;
 }
 
-const BUILDS = ['15.2.1748.49', '15.1.2507.72', '15.2.2562.46', '15.0.1497.48'];
-const PORTS_PER_SERVER = 125;
+/** A compiled sibling script: next to this module when compiled, else the built copy in dist/ (test runner). */
+function script(name: string): string {
+  const here = new URL(`./${name}`, import.meta.url);
+  if (existsSync(fileURLToPath(here))) return fileURLToPath(here);
+  return fileURLToPath(new URL(`../dist/bench/${name}`, import.meta.url));
+}
 
-async function measure(targets: ReturnType<typeof parseTarget>, opts: FleetOptions): Promise<ScanRun> {
-  global.gc?.();
-  let rss = process.memoryUsage().rss;
-  let heap = process.memoryUsage().heapUsed;
-  const sample = () => {
-    const m = process.memoryUsage();
-    rss = Math.max(rss, m.rss);
-    heap = Math.max(heap, m.heapUsed);
-  };
-  const timer = setInterval(sample, 25);
-  let exact = 0;
-  const t0 = performance.now();
-  await scanTargets(targets, opts, (c) => {
-    if (c.facts?.exchange?.precision === 'exact') exact++;
-  });
-  const ms = performance.now() - t0;
-  clearInterval(timer);
-  sample();
-  const mib = (n: number) => Math.round((n / 1048576) * 10) / 10;
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const round1 = (n: number): number => Math.round(n * 10) / 10;
+const round2 = (n: number): number => Math.round(n * 100) / 100;
+
+interface Fleet {
+  servers: BenchServer[];
+  ca: string;
+  caFile: string;
+  reset(): Promise<void>;
+  cost(): Promise<Extract<FleetMessage, { type: 'cost' }>>;
+  close(): Promise<void>;
+}
+
+async function startFleet(n: number): Promise<Fleet> {
+  const child: ChildProcess = fork(script('fleet.js'), [String(n)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const next = <T extends FleetMessage['type']>(type: T) =>
+    new Promise<Extract<FleetMessage, { type: T }>>((resolve, reject) => {
+      const onMessage = (m: FleetMessage) => {
+        if (m.type !== type) return;
+        child.off('message', onMessage);
+        child.off('exit', onExit);
+        resolve(m as Extract<FleetMessage, { type: T }>);
+      };
+      const onExit = (code: number | null) => reject(new Error(`the bench fleet exited (${code})`));
+      child.on('message', onMessage);
+      child.once('exit', onExit);
+    });
+  const ready = await next('ready');
   return {
-    concurrency: opts.concurrency,
-    ms: Math.round(ms),
-    targetsPerSecond: Math.round((targets.length / (ms / 1000)) * 10) / 10,
-    exact,
-    peakRssMiB: mib(rss),
-    peakHeapMiB: mib(heap),
+    servers: ready.servers,
+    ca: ready.ca,
+    caFile: ready.caFile,
+    reset: async () => {
+      const p = next('reset');
+      child.send({ type: 'reset' } satisfies FleetMessage);
+      await p;
+    },
+    cost: async () => {
+      const p = next('cost');
+      child.send({ type: 'cost' } as FleetMessage);
+      return p;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.disconnect();
+      }),
   };
 }
 
-/** Runs the benchmark and returns the numbers (runScanBench prints them). */
-export async function measureScanBench(args: ScanBenchArgs | number = {}): Promise<ScanBenchResult> {
-  const a: ScanBenchArgs = typeof args === 'number' ? { targets: args } : args;
-  const n = Math.max(1, Math.min(a.targets ?? 1000, 20_000));
-  const concurrency = a.concurrency ?? 64;
-  const servers = Math.max(1, Math.ceil(n / PORTS_PER_SERVER));
-  const lab = await startHttpLab(
-    Array.from({ length: servers }, (_, i) => ({
-      name: `bench-${i}`,
-      build: BUILDS[i % BUILDS.length]!,
-      aliases: PORTS_PER_SERVER - 1,
-    })),
-  );
-  try {
-    const targets = lab.servers
-      .flatMap((s) => s.ports)
-      .slice(0, n)
-      .map((p) => parseTarget(`127.0.0.1:${p}`)[0]!);
-    const base = { ca: lab.ca, requestTimeoutMs: 10_000, targetTimeoutMs: 60_000, samples: 3 };
-    // One-by-one first, so the concurrent run cannot profit from a warmer process than its reference.
-    const oneByOne = await measure(targets, { ...base, concurrency: 1 });
-    const concurrent = await measure(targets, { ...base, concurrency });
-    const result: ScanBenchResult = {
-      targets: n,
-      concurrent,
-      oneByOne,
-      speedup: Math.round((concurrent.targetsPerSecond / oneByOne.targetsPerSecond) * 100) / 100,
-      memoryRatio: Math.round((concurrent.peakRssMiB / oneByOne.peakRssMiB) * 100) / 100,
-    };
-    if (a.print !== false) {
-      const line = (label: string, r: ScanRun) =>
-        `  ${label.padEnd(26)} ${String(r.ms).padStart(7)} ms  ${String(r.targetsPerSecond).padStart(7)} targets/s  peak RSS ${r.peakRssMiB} MiB, heap ${r.peakHeapMiB} MiB  (${r.exact}/${n} exact builds)`;
-      process.stdout.write(
-        [
-          `scan bench: ${n} lab targets on 127.0.0.1 (${servers} servers × up to ${PORTS_PER_SERVER} ports), passive requests, 3 samples`,
-          line(`concurrency ${concurrency}`, concurrent),
-          line('one by one (reference)', oneByOne),
-          `  ratio: ${result.speedup}× the targets per second of one-by-one; ${result.memoryRatio}× its peak RSS`,
-        ].join('\n') + '\n',
-      );
+function perTarget(cost: PortCost[]): WireCost {
+  const n = cost.length || 1;
+  const sum = (k: keyof PortCost) => round2(cost.reduce((a, c) => a + c[k], 0) / n);
+  return {
+    connections: sum('connections'),
+    handshakes: sum('handshakes'),
+    resumed: sum('resumed'),
+    requests: sum('requests'),
+  };
+}
+
+/** Linux: a child's CPU time and peak RSS, read from /proc until it exits (undefined elsewhere). */
+function watchProc(pid: number): () => { cpuMs?: number; peakRssMiB?: number } {
+  let cpuMs: number | undefined;
+  let peak: number | undefined;
+  const tick = 100 / 1000; // clock ticks per second on Linux are 100
+  const read = () => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      cpuMs = (Number(f[11]) + Number(f[12])) / tick; // utime + stime
+      const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (hwm) peak = Number(hwm[1]) / 1024;
+    } catch {
+      /* gone, or not Linux */
     }
+  };
+  const timer = setInterval(read, 10);
+  read();
+  return () => {
+    clearInterval(timer);
+    return {
+      ...(cpuMs !== undefined ? { cpuMs: Math.round(cpuMs) } : {}),
+      ...(peak ? { peakRssMiB: round1(peak) } : {}),
+    };
+  };
+}
+
+/** Runs a command to its end: wall time, CPU and peak RSS (Linux), stdout. */
+function timed(
+  cmd: string,
+  args: string[],
+): Promise<{ ms: number; cpuMs?: number; peakRssMiB?: number; stdout: string; code: number | null }> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    const stop = watchProc(child.pid!);
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => {
+      const usage = stop();
+      if (code !== 0 && code !== 1 && code !== 3)
+        return reject(new Error(`${cmd} exited ${code}: ${stderr.slice(0, 400)}`));
+      resolve({ ms: Math.round(performance.now() - t0), ...usage, stdout, code });
+    });
+  });
+}
+
+async function runClient(dir: string, job: ClientJob): Promise<ClientRun> {
+  const file = join(dir, `job-${job.kind}.json`);
+  writeFileSync(file, JSON.stringify(job));
+  const r = await timed(process.execPath, [script('scan-client.js'), file]);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as ClientRun;
+}
+
+function rightCount(servers: BenchServer[], got: ({ build?: string; precision?: string } | undefined)[]): number {
+  return servers.filter((s, i) => got[i]?.build === s.expect.build && got[i]?.precision === s.expect.precision).length;
+}
+
+/** nmap, and whether its ms-exchange-version script is installed (it ships with some nmap versions only). */
+function nmapSetup(): { version: string; script: boolean } | undefined {
+  const v = spawnSync('nmap', ['--version'], { encoding: 'utf8' });
+  if (v.status !== 0) return undefined;
+  const help = spawnSync('nmap', ['--script-help', 'ms-exchange-version'], { encoding: 'utf8' });
+  return {
+    version: /Nmap version (\S+)/.exec(v.stdout)?.[1] ?? '?',
+    script: help.status === 0 && /ms-exchange-version/.test(help.stdout),
+  };
+}
+
+type Kind = ClientKind | 'cli';
+
+export async function measureScanBench(a: ScanBenchArgs = {}): Promise<ScanBenchResult> {
+  const n = Math.max(1, Math.min(a.servers ?? 200, 1000));
+  const rounds = Math.max(1, a.rounds ?? 5);
+  const concurrency = a.concurrency ?? 64;
+  const load = loadavg()[0]!;
+  const fleet = await startFleet(n);
+  const dir = mkdtempSync(join(tmpdir(), 'exaudit-bench-scan-'));
+  try {
+    const ports = fleet.servers.map((s) => s.port);
+    const runs = new Map<Kind, { ms: number; cpuMs?: number; peakRssMiB?: number; wire: WireCost; right?: number }[]>();
+    const splits: ScanBenchResult['split'][] = [];
+    let plan: PlannedRequest[][] | undefined;
+    const kinds: Kind[] = [
+      'exaudit',
+      'undici',
+      'https',
+      'one-connection',
+      ...(a.cli === false ? [] : (['cli'] as const)),
+    ];
+    for (let r = 0; r < rounds; r++) {
+      // Rotated each round (exaudit first in the first: its requests are the plan the references replay).
+      const order = kinds.map((_, i) => kinds[(i + r) % kinds.length]!);
+      for (const kind of order) {
+        await fleet.reset();
+        let run: { ms: number; cpuMs?: number; peakRssMiB?: number; right?: number };
+        if (kind === 'cli') {
+          const out = join(dir, 'result.json');
+          const t = await timed(process.execPath, [
+            script('../src/cli/main.js'),
+            'scan',
+            ...ports.map((p) => `127.0.0.1:${p}`),
+            '--ca',
+            fleet.caFile,
+            '--concurrency',
+            String(concurrency),
+            '--format',
+            'json',
+            '-o',
+            out,
+            '--quiet',
+          ]);
+          const doc = JSON.parse(readFileSync(out, 'utf8')) as {
+            targets: { facts?: { exchange?: { build?: string; precision?: string } } }[];
+          };
+          run = {
+            ...t,
+            right: rightCount(
+              fleet.servers,
+              doc.targets.map((x) => x.facts?.exchange),
+            ),
+          };
+        } else {
+          const c = await runClient(dir, {
+            kind,
+            ports,
+            ca: fleet.ca,
+            concurrency,
+            ...(kind === 'exaudit' ? { workers: a.workers ?? 1 } : { plan: plan! }),
+          });
+          run = c;
+          if (c.builds) run.right = rightCount(fleet.servers, c.builds);
+          if (c.costs) {
+            const mean = (k: 'connectMs' | 'tlsMs' | 'waitMs') => c.costs!.reduce((s, x) => s + x[k], 0) / n;
+            splits.push({
+              connectMs: mean('connectMs'),
+              tlsMs: mean('tlsMs'),
+              waitMs: mean('waitMs'),
+              cpuMs: c.cpuMs / n,
+            });
+          }
+        }
+        const cost = await fleet.cost();
+        if (kind === 'exaudit') plan ??= cost.requests;
+        const list = runs.get(kind) ?? [];
+        list.push({ ...run, wire: perTarget(cost.cost) });
+        runs.set(kind, list);
+      }
+    }
+    const summary = (kind: Kind, label: string): RunSummary => {
+      const list = runs.get(kind)!;
+      const pick = (f: (x: (typeof list)[number]) => number | undefined) => {
+        const xs = list.map(f).filter((x): x is number => x !== undefined);
+        return xs.length ? median(xs) : undefined;
+      };
+      const cpuMs = pick((x) => x.cpuMs);
+      const rss = pick((x) => x.peakRssMiB);
+      const right = list.some((x) => x.right !== undefined) ? Math.min(...list.map((x) => x.right ?? 0)) : undefined;
+      return {
+        label,
+        ms: Math.round(pick((x) => x.ms)!),
+        ...(cpuMs !== undefined ? { cpuMs: Math.round(cpuMs) } : {}),
+        ...(rss !== undefined ? { peakRssMiB: round1(rss) } : {}),
+        perTarget: {
+          connections: pick((x) => x.wire.connections)!,
+          handshakes: pick((x) => x.wire.handshakes)!,
+          resumed: pick((x) => x.wire.resumed)!,
+          requests: pick((x) => x.wire.requests)!,
+        },
+        ...(right !== undefined ? { right } : {}),
+      };
+    };
+    const exaudit = summary('exaudit', `exaudit collector${(a.workers ?? 1) > 1 ? `, ${a.workers} threads` : ''}`);
+    const undici = summary('undici', 'reference: undici, same requests');
+    const https = summary('https', 'reference: node:https, same requests');
+    const oneConnection = summary('one-connection', 'same requests, one connection each');
+    const cli = a.cli === false ? undefined : summary('cli', 'exaudit scan (whole command)');
+
+    let nmap: ScanBenchResult['nmap'];
+    const nm = a.nmap === false ? undefined : nmapSetup();
+    if (nm) {
+      await fleet.reset();
+      const args = [
+        '-sV',
+        '-Pn',
+        '-n',
+        '-p',
+        ports.join(','),
+        ...(nm.script ? ['--script', 'ms-exchange-version'] : []),
+        '127.0.0.1',
+        '-oX',
+        '-',
+      ];
+      const t = await timed('nmap', args);
+      const cost = await fleet.cost();
+      nmap = {
+        label: `nmap ${nm.version} -sV${nm.script ? ' --script ms-exchange-version' : ''}`,
+        ms: t.ms,
+        ...(t.cpuMs !== undefined ? { cpuMs: t.cpuMs } : {}),
+        ...(t.peakRssMiB !== undefined ? { peakRssMiB: t.peakRssMiB } : {}),
+        perTarget: perTarget(cost.cost),
+        command: `nmap ${args.map((x) => (x.length > 40 ? `${x.slice(0, 20)}…` : x)).join(' ')}`,
+        note: nm.script
+          ? 'with its ms-exchange-version script'
+          : `this nmap (${nm.version}, Debian's package) has no ms-exchange-version script: plain service detection`,
+      };
+    }
+
+    const split = {
+      connectMs: round2(median(splits.map((s) => s.connectMs))),
+      tlsMs: round2(median(splits.map((s) => s.tlsMs))),
+      waitMs: round2(median(splits.map((s) => s.waitMs))),
+      cpuMs: round2(median(splits.map((s) => s.cpuMs))),
+    };
+    const result: ScanBenchResult = {
+      servers: n,
+      rounds,
+      concurrency,
+      exaudit,
+      undici,
+      https,
+      oneConnection,
+      ...(cli ? { cli } : {}),
+      ...(nmap ? { nmap } : {}),
+      split,
+      ratio: round2(exaudit.ms / Math.min(undici.ms, https.ms)),
+      ratioOneConnection: round2(exaudit.ms / oneConnection.ms),
+      ...(nmap && cli ? { nmapRatio: round1(nmap.ms / cli.ms) } : {}),
+    };
+    if (a.print !== false) process.stdout.write(report(result, load));
     return result;
   } finally {
-    await lab.close();
+    await fleet.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** `npm run bench -- scan --targets N`: prints targets/s and peak memory, concurrent and one by one. */
-export async function runScanBench(args: ScanBenchArgs | number = {}): Promise<void> {
+function report(r: ScanBenchResult, load: number): string {
+  const row = (s: RunSummary) => {
+    const w = s.perTarget;
+    return [
+      `  ${s.label.padEnd(40)}`,
+      `${String(s.ms).padStart(7)} ms`,
+      s.cpuMs !== undefined ? `${String(s.cpuMs).padStart(7)} ms` : '      n/a',
+      s.peakRssMiB !== undefined ? `${String(s.peakRssMiB).padStart(7)} MiB` : '        n/a',
+      `${String(w.connections).padStart(6)} ${String(w.handshakes).padStart(5)} (${w.resumed})`.padEnd(16),
+      `${String(w.requests).padStart(5)}`,
+      s.right !== undefined ? `   ${s.right}/${r.servers}` : '',
+    ].join('  ');
+  };
+  const lines = [
+    `scan bench: ${r.servers} lab servers on 127.0.0.1 in their own process (in every 10: 6 send X-OWA-Version, 2 are before the July 2021 SU, 1 is CU-level only, 1 is a balanced pair mid-upgrade); concurrency ${r.concurrency}; median of ${r.rounds} interleaved rounds, each client in its own process; ${availableParallelism()} CPUs, load average ${load.toFixed(1)} at start`,
+    `  ${''.padEnd(40)}     wall    client CPU    peak RSS   per target: TCP  TLS (resumed)  HTTP   builds right`,
+    row(r.exaudit),
+    row(r.undici),
+    row(r.https),
+    row(r.oneConnection),
+    ...(r.cli ? [row(r.cli)] : []),
+    ...(r.nmap ? [row(r.nmap), `    (${r.nmap.note})`] : ['  nmap: not installed or not asked for']),
+    `  exaudit per target: connect ${r.split.connectMs} ms, TLS ${r.split.tlsMs} ms, waiting for the server ${r.split.waitMs} ms (these overlap across the targets in flight), exaudit's own CPU ${r.split.cpuMs} ms`,
+    `  ratios: exaudit ${r.ratio}× the faster reference making the same requests; ${r.ratioOneConnection}× the same requests on one connection per target${r.nmapRatio !== undefined ? `; nmap took ${r.nmapRatio}× the whole exaudit scan command` : ''}`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** `npm run bench -- scan [--servers N] [--rounds R] [--concurrency C] [--workers W] [--no-cli] [--no-nmap]`. */
+export async function runScanBench(args: ScanBenchArgs = {}): Promise<void> {
   await measureScanBench(args);
 }

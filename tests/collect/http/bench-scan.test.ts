@@ -1,18 +1,33 @@
-/** bench/scan runs end to end on a small fleet: both runs read every build, and it reports rates, ratios and memory (no timing asserted). */
+/**
+ * bench/scan runs end to end on a small fleet in its own process: exaudit reads every build, the reference clients
+ * make exactly the requests exaudit made (the servers count the same connections, handshakes and requests), and
+ * the report carries the per-target costs, the time split and the ratios. No timing is asserted.
+ */
 import { describe, expect, it } from 'vitest';
 import { measureScanBench } from '../../../bench/scan.js';
 
 describe('bench/scan', () => {
-  it('scans the same lab targets one by one and concurrently and reports both', async () => {
-    const r = await measureScanBench({ targets: 40, concurrency: 8, print: false });
-    expect(r.targets).toBe(40);
-    for (const run of [r.concurrent, r.oneByOne]) {
-      expect(run.exact).toBe(40);
-      expect(run.targetsPerSecond).toBeGreaterThan(0);
+  it('scans a fleet in another process with exaudit and with reference clients making the same requests', async () => {
+    const r = await measureScanBench({ servers: 10, rounds: 1, concurrency: 4, cli: false, nmap: false, print: false });
+    expect(r.servers).toBe(10);
+    expect(r.exaudit.right).toBe(10);
+    // The pattern of 10: seven answer with the header (4 requests; the balanced pair too), three do not (7).
+    expect(r.exaudit.perTarget).toEqual({ connections: 3, handshakes: 3, resumed: 2, requests: 4.9 });
+    expect(r.undici.perTarget).toEqual(r.exaudit.perTarget);
+    expect(r.https.perTarget).toEqual(r.exaudit.perTarget);
+    expect(r.oneConnection.perTarget).toMatchObject({
+      connections: 1,
+      handshakes: 1,
+      requests: r.exaudit.perTarget.requests,
+    });
+    for (const run of [r.exaudit, r.undici, r.https, r.oneConnection]) {
+      expect(run.ms).toBeGreaterThan(0);
+      expect(run.cpuMs).toBeGreaterThan(0);
       expect(run.peakRssMiB).toBeGreaterThan(0);
     }
-    expect([r.concurrent.concurrency, r.oneByOne.concurrency]).toEqual([8, 1]);
-    expect(r.speedup).toBeCloseTo(r.concurrent.targetsPerSecond / r.oneByOne.targetsPerSecond, 1);
-    expect(r.memoryRatio).toBeGreaterThan(0);
-  }, 60_000);
+    expect(r.split.cpuMs).toBeGreaterThan(0);
+    expect(r.split.tlsMs).toBeGreaterThan(0);
+    expect(r.ratio).toBeCloseTo(r.exaudit.ms / Math.min(r.undici.ms, r.https.ms), 1);
+    expect(r.nmap).toBeUndefined();
+  }, 120_000);
 });
