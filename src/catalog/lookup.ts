@@ -259,8 +259,14 @@ function cveState(catalog: Catalog, info: BuildInfo, cve: CveEntry): CveState {
 
 /** State of every catalog CVE for this build, by build alone (default configuration). */
 export function cveStates(catalog: Catalog, info: BuildInfo): CveState[] {
-  return catalog.cves.map((c) => cveState(catalog, info, c)).sort((a, b) => compareCveIds(a.id, b.id));
+  // The advisory checks and cve-exposure all ask for the same (shared, frozen) BuildInfo: answer once.
+  const known = Object.isFrozen(info) ? statesOf.get(info) : undefined;
+  if (known?.catalog === catalog) return known.states;
+  const states = catalog.cves.map((c) => cveState(catalog, info, c)).sort((a, b) => compareCveIds(a.id, b.id));
+  if (Object.isFrozen(info)) statesOf.set(info, { catalog, states: deepFreeze(states) });
+  return states;
 }
+const statesOf = new WeakMap<BuildInfo, { catalog: Catalog; states: CveState[] }>();
 
 function lifecycle(catalog: Catalog, product: Product, cu: string | null, asOf: string) {
   const p = catalog.product(product);
@@ -549,12 +555,37 @@ function describe(catalog: Catalog, input: string, parsed: Parsed, asOf: string)
 }
 
 /**
+ * Per catalog, the BuildInfo of each (build, AdminDisplayVersion, precision, product, date) already judged: every
+ * check asks for the target's build, and a fleet shares a few builds, while describing one walks every CVE of the
+ * catalog (milliseconds). The entries are frozen, so a caller that tried to change a shared one would fail loudly.
+ */
+const judged = new WeakMap<Catalog, Map<string, BuildInfo | undefined>>();
+
+function deepFreeze<T>(v: T): T {
+  if (v && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
+}
+
+/**
  * BuildInfo from collected facts (exchange.build/product/precision), or undefined when nothing usable is known.
  * exchange.build may be any form parseBuild reads; without it, exchange.adminDisplayVersion gives the CU.
  */
 export function buildInfoFromFacts(catalog: Catalog, facts: Facts, asOf: string = today()): BuildInfo | undefined {
   const ex = facts.exchange;
   if (!ex || ex.online || ex.notExchange) return undefined;
+  let memo = judged.get(catalog);
+  if (!memo) judged.set(catalog, (memo = new Map()));
+  const key = [ex.build ?? '', ex.adminDisplayVersion ?? '', ex.precision ?? '', ex.product ?? '', asOf].join('|');
+  if (memo.has(key)) return memo.get(key);
+  const info = deepFreeze(describeFacts(catalog, ex, asOf));
+  memo.set(key, info);
+  return info;
+}
+
+function describeFacts(catalog: Catalog, ex: NonNullable<Facts['exchange']>, asOf: string): BuildInfo | undefined {
   const fromBuild = ex.build ? parseBuild(ex.build) : undefined;
   const written = fromBuild || !ex.adminDisplayVersion ? ex.build : ex.adminDisplayVersion;
   const parsed = fromBuild ?? (written ? parseBuild(written) : undefined);

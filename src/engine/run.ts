@@ -114,6 +114,9 @@ export function runChecks(facts: Facts, catalog: Catalog, checks: Check[], ctx: 
   return sortFindings(findings);
 }
 
+/** Titles in natural order ("CVE-2021-2" before "CVE-2021-10"); one collator, not one per comparison. */
+const TITLE_ORDER = new Intl.Collator('en', { numeric: true });
+
 export function sortFindings(findings: Finding[]): Finding[] {
   return findings.sort(
     (a, b) =>
@@ -121,7 +124,7 @@ export function sortFindings(findings: Finding[]): Finding[] {
       SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity) ||
       a.checkId.localeCompare(b.checkId) ||
       a.code.localeCompare(b.code) ||
-      a.title.localeCompare(b.title, 'en', { numeric: true }) ||
+      TITLE_ORDER.compare(a.title, b.title) ||
       a.fingerprint.localeCompare(b.fingerprint),
   );
 }
