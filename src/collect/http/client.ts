@@ -6,7 +6,7 @@
  */
 import { connect as tlsConnect, createSecureContext, rootCertificates, TLSSocket, type SecureContext } from 'node:tls';
 import { isIP, type Socket } from 'node:net';
-import { Client, request, type buildConnector } from 'undici';
+import { Client, type buildConnector } from 'undici';
 import { certificateInfo, type TlsInfo } from './certinfo.js';
 import { TOOL_VERSION } from '../../util/tool.js';
 import type { ScanTarget } from './targets.js';
@@ -266,9 +266,9 @@ export class TargetClient {
       const connecting = this.cost.connectMs + this.cost.tlsMs;
       this.cost.requests++;
       try {
-        const res = await request(this.target.base + path, {
+        const res = await this.client.request({
+          path,
           method: 'GET',
-          dispatcher: this.client,
           headers: { ...this.baseHeaders(), ...o.headers },
           headersTimeout: this.opts.requestTimeoutMs,
           bodyTimeout: this.opts.requestTimeoutMs,
