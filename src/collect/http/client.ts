@@ -163,9 +163,10 @@ function connectTimeout(ms: number): Error {
  * request lands on a new connection). Everything that does not depend on the target (the trust store, the pacer)
  * is built once per scan and passed in.
  *
- * Not undici's Agent: after a request with `reset` its bookkeeping lets the closing connection's events close the
- * next client too, so every later request of the target paid a new connection and handshake (6.3 instead of 3
- * per target on the bench fleet).
+ * Not undici's Agent: once a connection closes after a response (our `reset`, or a server's Connection: close), its
+ * per-origin bookkeeping lets that connection's events close the next client too, so every later request of the
+ * target paid a new connection and handshake (6.3 instead of 3 per target on the bench fleet; the same symptom as
+ * nodejs/undici#5022, open as of undici 7.30).
  */
 export class TargetClient {
   private readonly client: Client;
