@@ -267,7 +267,8 @@ export async function scanTargets(
   opts: FleetOptions,
   onResult: (c: CollectedTarget, index: number) => void | Promise<void>,
 ): Promise<void> {
-  const workers = Math.min(Math.max(1, opts.workers ?? 1), targets.length);
+  // Never more threads than targets, nor than targets in flight (each thread holds at least one).
+  const workers = Math.min(Math.max(1, opts.workers ?? 1), targets.length, Math.max(1, opts.concurrency));
   const { onCost, workers: _w, concurrency, rate, pacer: _p, ...scan } = opts;
   if (workers > 1) return scanInWorkers(targets, { scan, concurrency, workers, rate, onCost }, onResult);
   const pacer = opts.pacer ?? (rate ? new RatePacer(rate) : undefined);
