@@ -1,12 +1,13 @@
 /**
- * HTTPS requests to one target with undici: TLS verified (system roots plus --ca), optional Host/SNI override,
- * per-request timeout, the target's deadline, one retry after a reset, no redirects followed, bodies capped.
- * Every reply, good or failed, comes back as data (status, kept headers, body, or a classified error), so
- * collectors never throw on a bad server.
+ * HTTPS requests to one target with Node's own HTTP client: TLS verified (system roots plus --ca), optional
+ * Host/SNI override, per-request timeout, the target's deadline, one retry after a reset, no redirects followed,
+ * bodies capped. Every reply, good or failed, comes back as data (status, kept headers, body, or a classified
+ * error), so collectors never throw on a bad server.
  */
-import { connect as tlsConnect, createSecureContext, rootCertificates, TLSSocket, type SecureContext } from 'node:tls';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest, type AgentOptions } from 'node:https';
 import { isIP, type Socket } from 'node:net';
-import { Client, type buildConnector } from 'undici';
+import { connect as tlsConnect, createSecureContext, rootCertificates, TLSSocket, type SecureContext } from 'node:tls';
 import { certificateInfo, type TlsInfo } from './certinfo.js';
 import { TOOL_VERSION } from '../../util/tool.js';
 import type { ScanTarget } from './targets.js';
@@ -20,6 +21,8 @@ export interface ClientOptions {
   requestTimeoutMs: number;
   /** Shared by every target of a scan: `--rate`. */
   pacer?: RequestPacer;
+  /** Shared by every target of a scan: the connections (one scan agent; a target alone gets its own). */
+  agent?: ScanAgent;
 }
 
 /** Why a request got no (complete) HTTP answer. */
@@ -152,85 +155,140 @@ export interface RequestPacer {
  */
 const SET_SESSION = typeof (TLSSocket.prototype as { setSession?: unknown }).setSession === 'function';
 
-function connectTimeout(ms: number): Error {
-  return Object.assign(new Error(`connect timeout (${ms} ms)`), { code: 'UND_ERR_CONNECT_TIMEOUT' });
+const failure = (message: string, props: { code?: string; name?: string }): Error =>
+  Object.assign(new Error(message), props);
+
+/** How one target's connections are made, and what they cost: its TLS session, certificate and counters. */
+interface TargetLink {
+  target: ScanTarget;
+  servername?: string;
+  session?: Buffer;
+  certificate?: TlsInfo;
+  cost: TargetCost;
+  sockets: Set<TLSSocket>;
 }
 
 /**
- * One target's HTTP client: a single keep-alive connection at a time (one undici Client, no pool: the requests
- * are sequential), resuming the TLS session of its first connection, so the sampling connections cost no
- * certificate. `fresh` requests close their connection after the answer (load-balancer sampling: the next
- * request lands on a new connection). Everything that does not depend on the target (the trust store, the pacer)
- * is built once per scan and passed in.
- *
- * Not undici's Agent: once a connection closes after a response (our `reset`, or a server's Connection: close), its
- * per-origin bookkeeping lets that connection's events close the next client too, so every later request of the
- * target paid a new connection and handshake (6.3 instead of 3 per target on the bench fleet; the same symptom as
- * nodejs/undici#5022, open as of undici 7.30).
+ * The connections of a whole scan: Node's HTTPS agent, keep-alive, at most one connection per target (its
+ * requests are sequential), shared by every target. It opens each connection itself: the trust store is built
+ * once per scan, the first connection's certificate is kept as evidence and its TLS session resumed by the later
+ * ones (the load-balancer samples then cost no certificate), and each connection is timed and counted.
+ */
+export class ScanAgent extends HttpsAgent {
+  private readonly links = new Map<string, TargetLink>();
+  private readonly secureContext?: SecureContext;
+
+  constructor(private readonly o: Pick<ClientOptions, 'ca' | 'insecure' | 'hostHeader' | 'requestTimeoutMs'>) {
+    super({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1, scheduling: 'lifo' } satisfies AgentOptions);
+    if (o.ca) this.secureContext = trustContext(o.ca);
+  }
+
+  /** Starts serving a target; `release` ends its connections. */
+  link(target: ScanTarget): TargetLink {
+    const link: TargetLink = {
+      target,
+      servername: this.o.hostHeader ?? (isIP(target.host) ? undefined : target.host),
+      cost: noCost(),
+      sockets: new Set(),
+    };
+    this.links.set(`${target.host}|${target.port}`, link);
+    return link;
+  }
+
+  /** Closes the target's connections politely (TLS close_notify, FIN), then forgets it. */
+  release(link: TargetLink): void {
+    this.links.delete(`${link.target.host}|${link.target.port}`);
+    for (const s of link.sockets) {
+      s.end();
+      setTimeout(() => s.destroy(), 1000).unref();
+    }
+    link.sockets.clear();
+  }
+
+  override createConnection(options: { host?: string; port?: number | string }): Socket {
+    const link = this.links.get(`${options.host}|${options.port}`);
+    if (!link) throw failure(`no scan target ${options.host}:${options.port}`, { code: 'ERR_SCAN_AGENT' });
+    const { cost } = link;
+    const started = performance.now();
+    let tcpAt = started;
+    const session = link.session;
+    const socket = tlsConnect({
+      host: link.target.host,
+      port: link.target.port,
+      ...(link.servername ? { servername: link.servername } : {}),
+      ...(this.secureContext ? { secureContext: this.secureContext } : {}),
+      rejectUnauthorized: !this.o.insecure,
+      ALPNProtocols: ['http/1.1'],
+      ...(session && !SET_SESSION ? { session } : {}),
+    }) as TLSSocket & { setSession?(s: Buffer): void };
+    if (session && SET_SESSION) socket.setSession!(session);
+    socket.setNoDelay(true);
+    cost.connections++;
+    link.sockets.add(socket);
+    const ms = this.o.requestTimeoutMs;
+    const timer = setTimeout(
+      () => socket.destroy(failure(`connect timeout (${ms} ms)`, { code: 'CONNECT_TIMEOUT' })),
+      ms,
+    );
+    socket.once('connect', () => {
+      tcpAt = performance.now();
+      cost.connectMs += tcpAt - started;
+    });
+    // The first ticket serves every later connection of this target: serializing each new one costs CPU.
+    if (!session)
+      socket.on('session', (s: Buffer) => {
+        link.session ??= s;
+      });
+    socket.once('secureConnect', () => {
+      clearTimeout(timer);
+      cost.handshakes++;
+      if (socket.isSessionReused()) cost.resumed++;
+      cost.tlsMs += performance.now() - tcpAt;
+      link.certificate ??= certificateInfo(socket, !!this.o.insecure);
+    });
+    socket.once('close', () => {
+      clearTimeout(timer);
+      link.sockets.delete(socket);
+    });
+    return socket;
+  }
+}
+
+interface RawReply {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+  truncated: boolean;
+}
+
+/**
+ * One target's HTTP client: its requests go one after another over one keep-alive connection of the scan's agent.
+ * `fresh` requests ask the server to close the connection after the answer (load-balancer sampling: the next
+ * request lands on a new connection).
  */
 export class TargetClient {
-  private readonly client: Client;
-  private session?: Buffer;
-
-  /** The certificate of the first connection this client opened (the evidence; no extra handshake needed). */
-  certificate?: TlsInfo;
-  readonly cost: TargetCost = noCost();
+  private readonly agent: ScanAgent;
+  private readonly ownAgent: boolean;
+  private readonly link: TargetLink;
 
   constructor(
     readonly target: ScanTarget,
     private readonly opts: ClientOptions,
     private readonly deadline: AbortSignal,
   ) {
-    const servername = opts.hostHeader ?? (isIP(target.host) ? undefined : target.host);
-    const secureContext = opts.ca ? trustContext(opts.ca) : undefined;
-    const connect = (_o: unknown, cb: (err: Error | null, socket: Socket | null) => void): Socket => {
-      const started = performance.now();
-      let tcpAt = started;
-      let settled = false;
-      const session = this.session;
-      const socket = tlsConnect({
-        host: target.host,
-        port: target.port,
-        ...(servername ? { servername } : {}),
-        ...(secureContext ? { secureContext } : {}),
-        rejectUnauthorized: !opts.insecure,
-        ALPNProtocols: ['http/1.1'],
-        ...(session && !SET_SESSION ? { session } : {}),
-      }) as TLSSocket & { setSession?(s: Buffer): void };
-      if (session && SET_SESSION) socket.setSession!(session);
-      socket.setNoDelay(true);
-      this.cost.connections++;
-      const settle = (err: Error | null) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        cb(err, err ? null : socket);
-      };
-      const timer = setTimeout(() => socket.destroy(connectTimeout(opts.requestTimeoutMs)), opts.requestTimeoutMs);
-      socket.once('connect', () => {
-        tcpAt = performance.now();
-        this.cost.connectMs += tcpAt - started;
-      });
-      // The first ticket serves every later connection of this target: serializing each new one costs CPU.
-      if (!session)
-        socket.on('session', (s: Buffer) => {
-          this.session ??= s;
-        });
-      socket.once('secureConnect', () => {
-        this.cost.handshakes++;
-        if (socket.isSessionReused()) this.cost.resumed++;
-        this.cost.tlsMs += performance.now() - tcpAt;
-        this.certificate ??= certificateInfo(socket, !!opts.insecure);
-        settle(null);
-      });
-      socket.once('error', (err) => settle(err));
-      return socket;
-    };
-    this.client = new Client(target.base, {
-      connect: connect as unknown as buildConnector.connector,
-      pipelining: 1,
-      keepAliveTimeout: 4_000,
-    });
+    this.ownAgent = !opts.agent;
+    this.agent = opts.agent ?? new ScanAgent(opts);
+    this.link = this.agent.link(target);
+  }
+
+  /** The certificate of the first connection this client opened (the evidence; no extra handshake needed). */
+  get certificate(): TlsInfo | undefined {
+    return this.link.certificate;
+  }
+
+  /** What this target cost so far. */
+  get cost(): TargetCost {
+    return this.link.cost;
   }
 
   /** Request headers sent besides Host: the same on every passive request. */
@@ -253,51 +311,19 @@ export class TargetClient {
         await this.opts.pacer.take(this.deadline);
         if (this.deadline.aborted) return this.failed(path, started, attempt - 1, classify(this.deadline.reason));
       }
-      // The request's own timer and the target's deadline, held strongly for the whole request: Node 20's
-      // AbortSignal.any() may let a pending AbortSignal.timeout() be garbage-collected, and then it never fires
-      // (a trickling server then held a target until its deadline).
-      const abort = new AbortController();
-      const timer = setTimeout(
-        () => abort.abort(new DOMException(`no answer within ${this.opts.requestTimeoutMs} ms`, 'TimeoutError')),
-        this.opts.requestTimeoutMs,
-      );
-      const onDeadline = () => abort.abort(this.deadline.reason);
-      this.deadline.addEventListener('abort', onDeadline, { once: true });
-      const sent = performance.now();
-      const connecting = this.cost.connectMs + this.cost.tlsMs;
-      this.cost.requests++;
       try {
-        const res = await this.client.request({
-          path,
-          method: 'GET',
-          headers: { ...this.baseHeaders(), ...o.headers },
-          headersTimeout: this.opts.requestTimeoutMs,
-          bodyTimeout: this.opts.requestTimeoutMs,
-          signal: abort.signal,
-          ...(o.fresh ? { reset: true } : {}),
+        const r = await this.send(path, {
+          ...this.baseHeaders(),
+          ...o.headers,
+          ...(o.fresh ? { connection: 'close' } : {}),
         });
-        this.cost.waitMs += performance.now() - sent - (this.cost.connectMs + this.cost.tlsMs - connecting);
-        const chunks: Buffer[] = [];
-        let size = 0;
-        let truncated = false;
-        for await (const chunk of res.body) {
-          const c = chunk as Buffer;
-          if (size + c.length > MAX_BODY) {
-            chunks.push(c.subarray(0, MAX_BODY - size));
-            truncated = true;
-            res.body.destroy();
-            break;
-          }
-          chunks.push(c);
-          size += c.length;
-        }
         return {
           method: 'GET',
           path,
-          status: res.statusCode,
-          headers: keptHeaders(res.headers),
-          body: Buffer.concat(chunks).toString('utf8'),
-          ...(truncated ? { truncated } : {}),
+          status: r.status,
+          headers: keptHeaders(r.headers),
+          body: r.body,
+          ...(r.truncated ? { truncated: true } : {}),
           durationMs: Math.round(performance.now() - started),
           attempts: attempt,
         };
@@ -309,12 +335,70 @@ export class TargetClient {
             message: `no answer within the request timeout of ${this.opts.requestTimeoutMs} ms`,
           };
         if (last.kind !== 'reset') break; // only a reset is retried, once
-      } finally {
-        clearTimeout(timer);
-        this.deadline.removeEventListener('abort', onDeadline);
       }
     }
     return this.failed(path, started, attempts, last);
+  }
+
+  /**
+   * One request: resolves with the answer (the body capped at MAX_BODY), rejects with what went wrong. Its own
+   * timer covers connecting, waiting and a body that trickles forever; the target's deadline ends it too.
+   */
+  private send(path: string, headers: Record<string, string>): Promise<RawReply> {
+    const { cost } = this.link;
+    const sent = performance.now();
+    const connecting = cost.connectMs + cost.tlsMs;
+    cost.requests++;
+    return new Promise<RawReply>((resolve, reject) => {
+      let settled = false;
+      const finish = (err: Error | undefined, reply?: RawReply) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.deadline.removeEventListener('abort', onDeadline);
+        if (err) {
+          req.destroy();
+          reject(err);
+        } else resolve(reply!);
+      };
+      const ms = this.opts.requestTimeoutMs;
+      const timer = setTimeout(() => finish(failure(`no answer within ${ms} ms`, { name: 'TimeoutError' })), ms);
+      const onDeadline = () => finish(this.deadline.reason as Error);
+      this.deadline.addEventListener('abort', onDeadline, { once: true });
+      const req = httpsRequest(
+        { agent: this.agent, host: this.target.host, port: this.target.port, method: 'GET', path, headers },
+        (res: IncomingMessage) => {
+          cost.waitMs += performance.now() - sent - (cost.connectMs + cost.tlsMs - connecting);
+          const chunks: Buffer[] = [];
+          let size = 0;
+          const done = (truncated: boolean) =>
+            finish(undefined, {
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              body: chunks.length ? Buffer.concat(chunks).toString('utf8') : '',
+              truncated,
+            });
+          res.on('data', (c: Buffer) => {
+            if (settled) return;
+            if (size + c.length > MAX_BODY) {
+              chunks.push(c.subarray(0, MAX_BODY - size));
+              done(true);
+              res.destroy(); // the rest is not read: this connection is not reused
+              return;
+            }
+            chunks.push(c);
+            size += c.length;
+          });
+          res.once('end', () => done(false));
+          res.once('error', (err) => finish(err));
+          res.once('close', () => {
+            if (!res.complete) finish(failure('other side closed before the response ended', { code: 'ECONNRESET' }));
+          });
+        },
+      );
+      req.once('error', (err) => finish(err));
+      req.end();
+    });
   }
 
   private failed(path: string, started: number, attempts: number, f: { kind: FailureKind; message: string }): Reply {
@@ -330,23 +414,9 @@ export class TargetClient {
     };
   }
 
-  /** Closes the connection gracefully (no error objects for an idle keep-alive socket); destroys it if that stalls. */
+  /** Ends this target's connections (and the agent, when it was the target's own). */
   async close(): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const stalled = new Promise<'stalled'>((resolve) => {
-      timer = setTimeout(() => resolve('stalled'), 1000);
-    });
-    const outcome = await Promise.race([
-      this.client.close().then(
-        () => 'closed' as const,
-        () => 'stalled' as const,
-      ),
-      stalled,
-    ]);
-    clearTimeout(timer);
-    if (outcome === 'stalled')
-      await this.client.destroy().catch(() => {
-        /* already gone */
-      });
+    this.agent.release(this.link);
+    if (this.ownAgent) this.agent.destroy();
   }
 }

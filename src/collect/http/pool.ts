@@ -17,7 +17,7 @@ import type { ScanTarget } from './targets.js';
 
 /** What a scan thread starts with: plain data only (no functions cross threads). */
 export interface WorkerSetup {
-  scan: Omit<ScanOptions, 'pacer'>;
+  scan: Omit<ScanOptions, 'pacer' | 'agent'>;
   rate?: number;
   rateBuffer?: SharedArrayBuffer;
 }
@@ -38,7 +38,7 @@ function workerUrl(): URL {
 export async function scanInWorkers(
   targets: readonly ScanTarget[],
   o: {
-    scan: Omit<ScanOptions, 'pacer'>;
+    scan: Omit<ScanOptions, 'pacer' | 'agent'>;
     concurrency: number;
     workers: number;
     rate?: number | undefined;

@@ -16,7 +16,15 @@ import type { Facts, HttpObservation } from '../../facts/schema.js';
 import type { CollectedTarget } from '../../engine/run.js';
 import { errorMessage } from '../../util/errors.js';
 import { TOOL_VERSION } from '../../util/tool.js';
-import { DeadlineError, noCost, TargetClient, type Reply, type RequestPacer, type TargetCost } from './client.js';
+import {
+  DeadlineError,
+  noCost,
+  ScanAgent,
+  TargetClient,
+  type Reply,
+  type RequestPacer,
+  type TargetCost,
+} from './client.js';
 import { headerVersion, isOnlineBuild, manifestVersion, markersOf, owaPathVersion } from './evidence.js';
 import { frontEndGaps, judge, T1 } from './judge.js';
 import { runMitigationProbes } from './probes.js';
@@ -37,6 +45,8 @@ export interface ScanOptions {
   samples?: number;
   /** Spaces out every request of the scan (`--rate`); set by scanTargets. */
   pacer?: RequestPacer;
+  /** The scan's connections, shared by its targets; set by scanTargets. */
+  agent?: ScanAgent;
 }
 
 export const PATHS = {
@@ -269,9 +279,10 @@ export async function scanTargets(
 ): Promise<void> {
   // Never more threads than targets, nor than targets in flight (each thread holds at least one).
   const workers = Math.min(Math.max(1, opts.workers ?? 1), targets.length, Math.max(1, opts.concurrency));
-  const { onCost, workers: _w, concurrency, rate, pacer: _p, ...scan } = opts;
+  const { onCost, workers: _w, concurrency, rate, pacer: _p, agent: _a, ...scan } = opts;
   if (workers > 1) return scanInWorkers(targets, { scan, concurrency, workers, rate, onCost }, onResult);
   const pacer = opts.pacer ?? (rate ? new RatePacer(rate) : undefined);
+  const agent = opts.agent ?? new ScanAgent(scan);
   const limit = pLimit(Math.max(1, concurrency));
   const inflight = new Set<Promise<void>>();
   let failure: unknown;
@@ -279,7 +290,7 @@ export async function scanTargets(
   let delivered = Promise.resolve();
   for (let i = 0; i < targets.length && failure === undefined; i++) {
     const target = targets[i]!;
-    const p: Promise<void> = limit(() => scanTargetCost(target, { ...scan, ...(pacer ? { pacer } : {}) }))
+    const p: Promise<void> = limit(() => scanTargetCost(target, { ...scan, agent, ...(pacer ? { pacer } : {}) }))
       .then(({ result, cost }) => {
         onCost?.(cost, i);
         return (delivered = delivered.then(() => onResult(result, i)));
@@ -295,5 +306,6 @@ export async function scanTargets(
     if (inflight.size >= concurrency) await Promise.race(inflight);
   }
   await Promise.all(inflight);
+  if (!opts.agent) agent.destroy();
   if (failure !== undefined) throw failure;
 }

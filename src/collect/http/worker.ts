@@ -4,16 +4,19 @@
  * per-target scan turns every failure into a result.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { ScanAgent } from './client.js';
 import { RatePacer } from './rate.js';
 import { scanTargetCost } from './scan.js';
 import type { WorkerReply, WorkerSetup, WorkerTask } from './pool.js';
 
 const setup = workerData as WorkerSetup;
 const pacer = setup.rate && setup.rateBuffer ? new RatePacer(setup.rate, setup.rateBuffer) : undefined;
-const opts = { ...setup.scan, ...(pacer ? { pacer } : {}) };
+const agent = new ScanAgent(setup.scan);
+const opts = { ...setup.scan, agent, ...(pacer ? { pacer } : {}) };
 
 parentPort!.on('message', (task: WorkerTask) => {
   if (task === 'stop') {
+    agent.destroy();
     parentPort!.close();
     return;
   }
