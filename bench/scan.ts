@@ -67,13 +67,22 @@ export interface ScanBenchResult {
   cli?: RunSummary;
   nmap?: RunSummary & { command: string; note: string };
   /** exaudit's per-target time split, medians over rounds of the per-target means. */
-  split: { connectMs: number; tlsMs: number; waitMs: number; cpuMs: number };
+  split: Split;
+  /** The same, scanning one target at a time (nothing overlaps: each target's own time). */
+  splitOneByOne: Split & { ms: number };
   /** exaudit wall ÷ the faster reference making the same requests. */
   ratio: number;
   /** exaudit wall ÷ the same requests on one connection per target. */
   ratioOneConnection: number;
   /** nmap wall ÷ the exaudit scan command's wall. */
   nmapRatio?: number;
+}
+
+export interface Split {
+  connectMs: number;
+  tlsMs: number;
+  waitMs: number;
+  cpuMs: number;
 }
 
 /** A compiled sibling script: next to this module when compiled, else the built copy in dist/ (test runner). */
@@ -206,6 +215,12 @@ async function runClient(dir: string, job: ClientJob): Promise<ClientRun> {
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as ClientRun;
 }
 
+/** Per-target means of exaudit's client-side times, and its CPU per target. */
+function splitOf(c: ClientRun, n: number): Split {
+  const mean = (k: 'connectMs' | 'tlsMs' | 'waitMs') => (c.costs ?? []).reduce((s, x) => s + x[k], 0) / n;
+  return { connectMs: mean('connectMs'), tlsMs: mean('tlsMs'), waitMs: mean('waitMs'), cpuMs: c.cpuMs / n };
+}
+
 function rightCount(servers: BenchServer[], got: ({ build?: string; precision?: string } | undefined)[]): number {
   return servers.filter((s, i) => got[i]?.build === s.expect.build && got[i]?.precision === s.expect.precision).length;
 }
@@ -284,15 +299,7 @@ export async function measureScanBench(a: ScanBenchArgs = {}): Promise<ScanBench
           });
           run = c;
           if (c.builds) run.right = rightCount(fleet.servers, c.builds);
-          if (c.costs) {
-            const mean = (k: 'connectMs' | 'tlsMs' | 'waitMs') => c.costs!.reduce((s, x) => s + x[k], 0) / n;
-            splits.push({
-              connectMs: mean('connectMs'),
-              tlsMs: mean('tlsMs'),
-              waitMs: mean('waitMs'),
-              cpuMs: c.cpuMs / n,
-            });
-          }
+          if (c.costs) splits.push(splitOf(c, n));
         }
         const cost = await fleet.cost();
         if (kind === 'exaudit') plan ??= cost.requests;
@@ -366,6 +373,17 @@ export async function measureScanBench(a: ScanBenchArgs = {}): Promise<ScanBench
       waitMs: round2(median(splits.map((s) => s.waitMs))),
       cpuMs: round2(median(splits.map((s) => s.cpuMs))),
     };
+    // One target at a time, once: what each target costs when nothing else competes for the event loop.
+    await fleet.reset();
+    const alone = await runClient(dir, { kind: 'exaudit', ports, ca: fleet.ca, concurrency: 1, workers: 1 });
+    const one = splitOf(alone, n);
+    const splitOneByOne = {
+      ms: alone.ms,
+      connectMs: round2(one.connectMs),
+      tlsMs: round2(one.tlsMs),
+      waitMs: round2(one.waitMs),
+      cpuMs: round2(one.cpuMs),
+    };
     const result: ScanBenchResult = {
       servers: n,
       rounds,
@@ -377,6 +395,7 @@ export async function measureScanBench(a: ScanBenchArgs = {}): Promise<ScanBench
       ...(cli ? { cli } : {}),
       ...(nmap ? { nmap } : {}),
       split,
+      splitOneByOne,
       ratio: round2(exaudit.ms / Math.min(undici.ms, https.ms)),
       ratioOneConnection: round2(exaudit.ms / oneConnection.ms),
       ...(nmap && cli ? { nmapRatio: round1(nmap.ms / cli.ms) } : {}),
@@ -411,7 +430,8 @@ function report(r: ScanBenchResult, load: number): string {
     row(r.oneConnection),
     ...(r.cli ? [row(r.cli)] : []),
     ...(r.nmap ? [row(r.nmap), `    (${r.nmap.note})`] : ['  nmap: not installed or not asked for']),
-    `  exaudit per target: connect ${r.split.connectMs} ms, TLS ${r.split.tlsMs} ms, waiting for the server ${r.split.waitMs} ms (these overlap across the targets in flight), exaudit's own CPU ${r.split.cpuMs} ms`,
+    `  exaudit per target, ${r.concurrency} at once: connect ${r.split.connectMs} ms, TLS ${r.split.tlsMs} ms, waiting for the server ${r.split.waitMs} ms (these overlap, and include waiting for the event loop), exaudit's own CPU ${r.split.cpuMs} ms`,
+    `  exaudit per target, one at a time (${r.splitOneByOne.ms} ms for all): connect ${r.splitOneByOne.connectMs} ms, TLS ${r.splitOneByOne.tlsMs} ms, waiting for the server ${r.splitOneByOne.waitMs} ms, exaudit's own CPU ${r.splitOneByOne.cpuMs} ms`,
     `  ratios: exaudit ${r.ratio}× the faster reference making the same requests; ${r.ratioOneConnection}× the same requests on one connection per target${r.nmapRatio !== undefined ? `; nmap took ${r.nmapRatio}× the whole exaudit scan command` : ''}`,
   ];
   return `${lines.join('\n')}\n`;

@@ -27,6 +27,8 @@ describe('bench/scan', () => {
     }
     expect(r.split.cpuMs).toBeGreaterThan(0);
     expect(r.split.tlsMs).toBeGreaterThan(0);
+    expect(r.splitOneByOne.tlsMs).toBeGreaterThan(0);
+    expect(r.splitOneByOne.cpuMs).toBeGreaterThan(0);
     expect(r.ratio).toBeCloseTo(r.exaudit.ms / Math.min(r.undici.ms, r.https.ms), 1);
     expect(r.nmap).toBeUndefined();
   }, 120_000);
