@@ -1,14 +1,16 @@
 /**
  * Passive HTTPS collector (DESIGN.md §5, remote-detection.md §0-§4). Per target it sends only what a browser or
  * mail client sends without credentials, in order of precision:
- *   1. GET /autodiscover/autodiscover.xml (sampled on fresh connections to see every front end) and
- *      GET /EWS/Exchange.asmx: the 401 carries X-OWA-Version from the July 2021 SU on (exact);
- *      /Microsoft-Server-ActiveSync only if neither answered 401;
- *   2. GET /owa/ and GET /owa/auth/logon.aspx: the OWA resource folder (CU level) and product markers;
- *   3. GET /ecp/Current/exporttool/…application, only when no exact build was read yet (exact), or when a front
+ *   1. GET /autodiscover/autodiscover.xml, `samples` times, each on a new connection to see every front end: the
+ *      401 carries X-OWA-Version from the July 2021 SU on (exact);
+ *   2. only while a sample lacked the exact build: GET /EWS/Exchange.asmx (the same 401),
+ *      /Microsoft-Server-ActiveSync if neither answered 401, and GET /owa/ (the redirect, product markers);
+ *   3. GET /owa/auth/logon.aspx: the OWA resource folder (CU level, which must agree with the header) and markers;
+ *   4. GET /ecp/Current/exporttool/…application, only when no exact build was read yet (exact), or when a front
  *      end behind a load balancer has none (then asked again on new connections, at most `samples` rounds).
- * The certificate is read from the first connection; a separate handshake runs only to explain a target that
- * gave no answer. Every request becomes an observation in facts.http; judge() turns them into facts.exchange. It never
+ * A server that sends X-OWA-Version costs 4 requests on 3 connections, an older one 7 (cost.test.ts). The
+ * certificate is read from the first connection; a separate handshake runs only to explain a target that gave no
+ * answer. Every request becomes an observation in facts.http; judge() turns them into facts.exchange. It never
  * judges exposure: checks do. A bad server never throws out of here: it becomes a failure or a partial result.
  */
 import pLimit from 'p-limit';
@@ -267,9 +269,9 @@ export interface FleetOptions extends ScanOptions {
 }
 
 /**
- * Scans targets with at most `concurrency` in flight and hands each result to `onResult` as soon as it is
- * done (completion order, with the input index; one call at a time, the next after the previous one settled). Only the in-flight targets are held in memory, so a
- * streaming caller (ndjson) stays flat however many targets there are. With `workers` above 1 the targets are
+ * Scans targets with at most `concurrency` in flight and hands each result to `onResult` as soon as it is done
+ * (completion order, with the input index; one call at a time, the next after the previous one settled). Only the
+ * in-flight targets are held in memory, so a streaming caller (ndjson) stays flat however many targets there are. With `workers` above 1 the targets are
  * spread over worker threads (same results, same indexes; the concurrency and --rate are shared among them).
  */
 export async function scanTargets(
