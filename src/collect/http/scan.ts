@@ -43,7 +43,7 @@ export interface ScanOptions {
   requestTimeoutMs: number;
   targetTimeoutMs: number;
   probeMitigations?: boolean;
-  /** Autodiscover samples on fresh connections (load balancers); default 3, only when the first one carried a version. */
+  /** Autodiscover samples, each on a new connection (load balancers); default 3; taken when the first answered 401. */
   samples?: number;
   /** Spaces out every request of the scan (`--rate`); set by scanTargets. */
   pacer?: RequestPacer;
