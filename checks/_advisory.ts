@@ -4,11 +4,10 @@
  * open CVE is covered by a mitigation that is in place; each partial mitigation is listed with what it does and
  * does not cover. Mitigations never turn an exposure into `pass`: only the update does.
  */
-import type { CheckResult } from '../src/engine/check.js';
+import type { CheckResult, Evidence } from '../src/contract.js';
 import type { Catalog } from '../src/catalog/catalog.js';
 import type { Mitigation, RewriteRuleSpec } from '../src/catalog/schema.js';
 import type { Facts, RewriteRule } from '../src/facts/schema.js';
-import type { Evidence } from '../src/engine/result.js';
 import { cveStates, type BuildInfo } from '../src/catalog/lookup.js';
 import { buildEvidence, buildOf, eemsAvailable } from './_shared.js';
 

@@ -5,7 +5,7 @@
  * excerpts and server names are attacker-influenced.
  */
 import type { Renderer } from './index.js';
-import type { ResultDocument } from '../src/engine/result.js';
+import type { ResultDocument } from '../src/contract.js';
 import { clean } from './text.js';
 import { evidenceText } from './model.js';
 

@@ -11,7 +11,7 @@ import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import type { Finding, ResultDocument, TargetResult } from '../src/engine/result.js';
+import type { Finding, ResultDocument, TargetResult } from '../src/contract.js';
 import type { Catalog } from '../src/catalog/catalog.js';
 import { buildInfoFromFacts } from '../src/catalog/lookup.js';
 import { DEFAULT_RULES_DIR } from '../src/util/tool.js';
@@ -421,13 +421,11 @@ function evaluateIoc(doc: ResultDocument, t: TargetResult, kind: 'sweep' | 'trig
     };
   const facts = [
     swept,
-    ...hits
-      .slice(0, 5)
-      .map((h) => ({
-        fact: `ioc.${h.indicator}`,
-        observed: `${h.file}:${h.line}${h.timestamp ? ` at ${h.timestamp}` : ''}`,
-        source: h.advisory,
-      })),
+    ...hits.slice(0, 5).map((h) => ({
+      fact: `ioc.${h.indicator}`,
+      observed: `${h.file}:${h.line}${h.timestamp ? ` at ${h.timestamp}` : ''}`,
+      source: h.advisory,
+    })),
   ];
   const summary = `exaudit ioc found ${hits.length} indicator hit${hits.length === 1 ? '' : 's'} (${[...new Set(hits.map((h) => h.advisory))].join(', ')})${hits.some((h) => !attributed(h.file)) ? '; hits from local paths are not attributed to one server' : ''}.`;
   return kind === 'sweep'

@@ -2,7 +2,7 @@
  * Renderer registry: one renderer per format, each in reports/<format>.ts. A renderer is a pure function
  * of the result document (plus options) to text.
  */
-import type { ResultDocument } from '../src/engine/result.js';
+import type { ResultDocument } from '../src/contract.js';
 import type { Catalog } from '../src/catalog/catalog.js';
 import type { Directive } from './directives.js';
 import json from './json.js';

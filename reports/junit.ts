@@ -7,7 +7,7 @@
  */
 import { XMLBuilder } from 'fast-xml-parser';
 import type { Renderer } from './index.js';
-import type { Finding, ResultDocument } from '../src/engine/result.js';
+import type { Finding, ResultDocument } from '../src/contract.js';
 import { clean } from './text.js';
 
 type Case = Record<string, unknown>;

@@ -4,7 +4,7 @@
  * waivers, indicator hits, and the tool and catalog versions.
  */
 import type { RenderOptions } from './index.js';
-import type { Finding, IocHit, ResultDocument } from '../src/engine/result.js';
+import type { Finding, IocHit, ResultDocument } from '../src/contract.js';
 import {
   directiveStatus,
   remainingWork,

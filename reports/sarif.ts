@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Renderer, RenderOptions } from './index.js';
-import type { Finding, IocHit, ResultDocument, Severity, TargetResult } from '../src/engine/result.js';
+import type { Finding, IocHit, ResultDocument, Severity, TargetResult } from '../src/contract.js';
 import { clean } from './text.js';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = {

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ResultDocument } from '../src/engine/result.js';
+import { ResultDocument } from '../src/contract.js';
 
 const enabled = process.env['CI'] === 'true' || process.env['EXAUDIT_FRESH_CLONE'] === '1';
 const repo = join(import.meta.dirname, '..');

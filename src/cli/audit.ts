@@ -17,7 +17,8 @@ import {
 } from './common.js';
 import { loadFactsFiles } from '../collect/offline/facts-files.js';
 import { loadHealthCheckerFiles } from '../collect/offline/healthchecker.js';
-import { assess, type CollectedTarget } from '../engine/run.js';
+import { assess } from '../engine/run.js';
+import type { CollectedTarget } from '../contract.js';
 import { loadChecks, selectChecks } from '../engine/loader.js';
 import { EXIT, InputError } from '../util/errors.js';
 import { mkdirSync, writeFileSync } from 'node:fs';

@@ -11,13 +11,7 @@ import { EXIT, InputError, type ExitCode } from '../util/errors.js';
 import { RENDERERS, rendererFor, type RenderOptions } from '../../reports/index.js';
 import { DIRECTIVES, resolveDirective } from '../../reports/directives.js';
 import { writeEvidence } from '../../reports/evidence.js';
-import {
-  SEVERITY_ORDER,
-  type ResultDocument,
-  type Severity,
-  type Status,
-  type TargetResult,
-} from '../engine/result.js';
+import { SEVERITY_ORDER, type ResultDocument, type Severity, type Status, type TargetResult } from '../contract.js';
 import { DEFAULT_RULES_DIR, TOOL_VERSION } from '../util/tool.js';
 import { getCatalog, type Catalog } from '../catalog/catalog.js';
 import { applyWaiversFile, expireWaivers, waiverWarnings } from '../engine/waivers.js';

@@ -21,7 +21,7 @@ import { compile, loadIndicators } from '../ioc/rules.js';
 import { DEFAULT_REMOTE_PATHS, sweepOverSsh } from '../ioc/remote.js';
 import { parseSshTarget } from '../collect/ssh/index.js';
 import { buildResult } from '../engine/run.js';
-import type { TargetResult } from '../engine/result.js';
+import type { TargetResult } from '../contract.js';
 import { InputError } from '../util/errors.js';
 
 interface IocOptions extends CommonOptions, SshCliOptions {

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { addGlobalOptions, addOutputOptions, finishResult, setupLogging, type CommonOptions } from './common.js';
-import { ResultDocument } from '../engine/result.js';
+import { ResultDocument } from '../contract.js';
 import { mergeResults } from '../engine/merge.js';
 import { InputError } from '../util/errors.js';
 import { resolveDirective } from '../../reports/directives.js';

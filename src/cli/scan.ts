@@ -25,11 +25,11 @@ import {
 } from './common.js';
 import { expandTargets, readTargetsFile, type ScanTarget } from '../collect/http/targets.js';
 import { scanTargets, type FleetOptions } from '../collect/http/scan.js';
-import { assess, assessTarget, type CollectedTarget } from '../engine/run.js';
+import { assess, assessTarget } from '../engine/run.js';
+import type { CollectedTarget } from '../contract.js';
 import { loadChecks, selectChecks } from '../engine/loader.js';
 import { applyWaivers, loadWaivers, type Waiver } from '../engine/waivers.js';
-import type { ResultDocument, Summary } from '../engine/result.js';
-import { RESULT_SCHEMA_VERSION } from '../engine/result.js';
+import { RESULT_SCHEMA_VERSION, type ResultDocument, type Summary } from '../contract.js';
 import { EXIT, InputError, type ExitCode } from '../util/errors.js';
 import { log } from '../util/logger.js';
 import { TOOL_VERSION } from '../util/tool.js';

@@ -6,28 +6,21 @@ import { createHash } from 'node:crypto';
 import type { Facts } from '../facts/schema.js';
 import { factAt } from '../facts/schema.js';
 import type { Catalog } from '../catalog/catalog.js';
-import type { Check, CheckContext } from './check.js';
 import {
   RESULT_SCHEMA_ID,
   RESULT_SCHEMA_VERSION,
   SEVERITY_ORDER,
   STATUS_ORDER,
+  type Check,
+  type CheckContext,
+  type CollectedTarget,
   type Finding,
   type ResultDocument,
   type Summary,
   type TargetResult,
-  type TargetStatus,
-} from './result.js';
+} from '../contract.js';
 import { TOOL_VERSION } from '../util/tool.js';
 import { errorMessage } from '../util/errors.js';
-
-/** What a collector hands to the engine for one target: facts, or why there are none. */
-export interface CollectedTarget {
-  target: string;
-  facts?: Facts;
-  /** unreachable: could not connect; error: connected but the collection failed. */
-  failure?: { status: Exclude<TargetStatus, 'assessed' | 'partial'>; error: string };
-}
 
 export interface AssessOptions {
   catalog: Catalog;

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import type { ResultDocument } from './result.js';
+import type { ResultDocument } from '../contract.js';
 import { summarize } from './run.js';
 import { InputError } from '../util/errors.js';
 

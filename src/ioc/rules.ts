@@ -7,7 +7,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import type { IocHit } from '../engine/result.js';
+import type { IocHit } from '../contract.js';
 import { DEFAULT_RULES_DIR } from '../util/tool.js';
 
 export const LogSource = z.enum(['httpproxy', 'ecp', 'oabgen', 'eventlog', 'aspx', 'listing']);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { errorMessage } from '../util/errors.js';
-import type { IocHit } from '../engine/result.js';
+import type { IocHit } from '../contract.js';
 import { compile, loadIndicators, type Indicator } from './rules.js';
 import { emptyUnit, scanPath, type UnitResult } from './scan-unit.js';
 

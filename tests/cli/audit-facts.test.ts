@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../helpers/cli.js';
-import { ResultDocument } from '../../src/engine/result.js';
+import { ResultDocument } from '../../src/contract.js';
 import { exitCodeFor, meetsFailOn } from '../../src/cli/common.js';
 import { renderConsole } from '../../reports/console.js';
 import { expectValidResult } from '../engine/_result-schema.js';

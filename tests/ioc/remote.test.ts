@@ -11,7 +11,7 @@ import { startSshLab, type SshLab } from '../../src/lab/ssh/server.js';
 import { sweepOverSsh } from '../../src/ioc/remote.js';
 import { compile, loadIndicators } from '../../src/ioc/rules.js';
 import { sweep } from '../../src/ioc/sweep.js';
-import { ResultDocument } from '../../src/engine/result.js';
+import { ResultDocument } from '../../src/contract.js';
 import { runCliAsync } from '../helpers/cli.js';
 import { haveSshd, startSshd, type Sshd } from '../helpers/sshd.js';
 

@@ -10,7 +10,7 @@ import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assess } from '../../src/engine/run.js';
 import { loadChecks } from '../../src/engine/loader.js';
-import type { Finding, IocHit, ResultDocument } from '../../src/engine/result.js';
+import type { Finding, IocHit, ResultDocument } from '../../src/contract.js';
 import { toSarif, artifactUri } from '../../reports/sarif.js';
 import { toJunit } from '../../reports/junit.js';
 import { csvCell, toCsv, CSV_COLUMNS } from '../../reports/csv.js';

@@ -13,7 +13,7 @@
  */
 import pLimit from 'p-limit';
 import type { Facts, HttpObservation } from '../../facts/schema.js';
-import type { CollectedTarget } from '../../engine/run.js';
+import type { CollectedTarget } from '../../contract.js';
 import { errorMessage } from '../../util/errors.js';
 import { TOOL_VERSION } from '../../util/tool.js';
 import { DeadlineError, TargetClient, type Reply } from './client.js';

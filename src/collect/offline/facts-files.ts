@@ -7,7 +7,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseFacts } from '../../facts/validate.js';
 import { InputError, errorMessage } from '../../util/errors.js';
-import type { CollectedTarget } from '../../engine/run.js';
+import type { CollectedTarget } from '../../contract.js';
 
 /**
  * Text by its byte-order mark: Windows PowerShell 5.1's `>` and Out-File write UTF-16LE with a BOM, so a facts

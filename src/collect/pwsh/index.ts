@@ -9,7 +9,7 @@ import { PowerShell } from 'node-powershell';
 import { COLLECTOR_PATH } from '../../cli/collector.js';
 import { extractJson } from '../offline/facts-files.js';
 import { parseFacts } from '../../facts/validate.js';
-import type { CollectedTarget } from '../../engine/run.js';
+import type { CollectedTarget } from '../../contract.js';
 import { errorMessage } from '../../util/errors.js';
 
 export interface LocalOptions {

@@ -12,7 +12,7 @@ import { Client, type ConnectConfig, type ServerHostKeyAlgorithm } from 'ssh2';
 import { COLLECTOR_PATH } from '../../cli/collector.js';
 import { extractJson } from '../offline/facts-files.js';
 import { parseFacts } from '../../facts/validate.js';
-import type { CollectedTarget } from '../../engine/run.js';
+import type { CollectedTarget } from '../../contract.js';
 import { errorMessage, InputError } from '../../util/errors.js';
 import { log } from '../../util/logger.js';
 

@@ -13,7 +13,7 @@ import {
 } from '../../../src/collect/ssh/index.js';
 import { runCliAsync } from '../../helpers/cli.js';
 import { COLLECTOR_PATH } from '../../../src/cli/collector.js';
-import { ResultDocument } from '../../../src/engine/result.js';
+import { ResultDocument } from '../../../src/contract.js';
 import type { Facts } from '../../../src/facts/schema.js';
 
 const FACTS = JSON.parse(
