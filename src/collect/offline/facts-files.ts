@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parseFacts } from '../../facts/validate.js';
 import { InputError, errorMessage } from '../../util/errors.js';
 import type { CollectedTarget } from '../../contract.js';
+import { extractJson } from '../ps/script.js';
 
 /**
  * Text by its byte-order mark: Windows PowerShell 5.1's `>` and Out-File write UTF-16LE with a BOM, so a facts
@@ -23,17 +24,6 @@ export interface OfflineLoad {
   collected: CollectedTarget[];
   /** One line per unusable file; the command exits 2 at the end when there are any. */
   problems: string[];
-}
-
-export const BEGIN = '<<<EXAUDIT-FACTS-BEGIN>>>';
-export const END = '<<<EXAUDIT-FACTS-END>>>';
-
-/** The collector's output carries markers (so console noise around it does no harm); plain JSON has none. */
-export function extractJson(text: string): string {
-  const t = text.replace(/^\uFEFF/, '');
-  const b = t.indexOf(BEGIN);
-  const e = t.indexOf(END);
-  return b >= 0 && e > b ? t.slice(b + BEGIN.length, e).trim() : t;
 }
 
 export interface FileSource {

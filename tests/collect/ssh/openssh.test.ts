@@ -11,7 +11,7 @@ import { collectOverSsh, SSH_COMMAND, type SshOptions } from '../../../src/colle
 import { runCliAsync } from '../../helpers/cli.js';
 import { ResultDocument } from '../../../src/contract.js';
 import { haveSshd, startSshd, type Sshd } from '../../helpers/sshd.js';
-import { COLLECTOR_PATH } from '../../../src/cli/collector.js';
+import { COLLECTOR_PATH } from '../../../src/collect/ps/script.js';
 
 const have = haveSshd;
 if (!have)
