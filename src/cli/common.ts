@@ -2,7 +2,7 @@
  * Options and output handling shared by scan, audit, ioc, report and demo: formats and outputs, --fail-on,
  * waivers, --rules, logging. Exit codes follow DESIGN.md §6 for every command.
  */
-import { mkdirSync, readFileSync, writeFileSync, statSync } from 'node:fs';
+import { mkdirSync, writeFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Command, Option, InvalidArgumentError } from 'commander';
 import type { LevelWithSilent } from 'pino';
@@ -13,6 +13,7 @@ import { DIRECTIVES, resolveDirective } from '../../reports/directives.js';
 import { writeEvidence } from '../../reports/evidence.js';
 import { SEVERITY_ORDER, type ResultDocument, type Severity, type Status, type TargetResult } from '../contract.js';
 import { DEFAULT_RULES_DIR, TOOL_VERSION } from '../util/tool.js';
+import { inventoryLines } from '../targets/inventory.js';
 import { getCatalog, type Catalog } from '../catalog/catalog.js';
 import { applyWaiversFile, expireWaivers, waiverWarnings } from '../engine/waivers.js';
 
@@ -192,30 +193,6 @@ function isDirectoryTarget(path: string, formats: string[], evidence: boolean): 
   }
   if (/[\\/]$/.test(path)) return true;
   return evidence && !basename(path).includes('.');
-}
-
-/** Line of each target in an inventory file: the first line that names it (as a whole word). */
-export function inventoryLines(file: string, targets: string[]): Record<string, number> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new InputError(
-      `--inventory-file ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
-      'give the inventory file that lists the servers (its path as the repository has it)',
-    );
-  }
-  const lines = text.split(/\r?\n/).map((l) => l.toLowerCase());
-  const out: Record<string, number> = {};
-  for (const t of targets) {
-    const name = t.toLowerCase();
-    const re = new RegExp(
-      `(^|[^a-z0-9.-])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^a-z0-9-]|\\.(?![a-z0-9]))`,
-    );
-    const i = lines.findIndex((l) => re.test(l));
-    if (i >= 0) out[name] = i + 1;
-  }
-  return out;
 }
 
 export type OutputOptions = Pick<CommonOptions, 'format' | 'output' | 'directive' | 'inventoryFile' | 'asOf'> & {
