@@ -136,6 +136,8 @@ export const ResultDocument = z
   })
   .meta({ id: 'ExauditResult', title: 'exaudit result document' });
 export type ResultDocument = z.infer<typeof ResultDocument>;
+/** The indicator sweep's part of a result document. */
+export type IocSection = NonNullable<ResultDocument['ioc']>;
 
 /** What a collector hands to the engine for one target: facts, or why there are none. */
 export interface CollectedTarget {

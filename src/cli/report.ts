@@ -1,7 +1,8 @@
 /** `exaudit report <result.json…>`: render saved results in any format, join shards (--merge), write evidence. */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { addGlobalOptions, addOutputOptions, finishResult, setupLogging, type CommonOptions } from './common.js';
+import { addGlobalOptions, addOutputOptions, setupLogging, type CommonOptions } from './common.js';
+import { finishDocument } from './output.js';
 import { ResultDocument } from '../contract.js';
 import { mergeResults } from '../engine/merge.js';
 import { InputError } from '../util/errors.js';
@@ -61,7 +62,7 @@ Examples:
     const doc = docs.length > 1 ? mergeResults(docs) : docs[0]!;
     const evidenceDir = !!opts.output && (!!opts.evidence || !!opts.directive);
     const format = opts.format?.length ? opts.format : evidenceDir ? ['html', 'markdown', 'json'] : [];
-    finishResult(doc, { ...opts, format });
+    finishDocument(doc, { ...opts, format });
   });
   return cmd;
 }

@@ -142,24 +142,37 @@ export function assessTarget(
   };
 }
 
-export function summarize(targets: TargetResult[]): Summary {
-  const count = (keys: string[]) => keys.reduce<Record<string, number>>((m, k) => ({ ...m, [k]: (m[k] ?? 0) + 1 }), {});
-  const all = targets.flatMap((t) => t.findings);
-  return {
-    targets: targets.length,
-    targetsByStatus: count(targets.map((t) => t.status)),
-    findings: all.length,
-    byStatus: count(all.map((f) => f.status)),
-    bySeverity: count(all.filter((f) => f.status === 'fail' && !f.waived).map((f) => f.severity)),
-    waived: all.filter((f) => f.waived).length,
-  };
+/** Summary counts kept as targets pass, so a streamed run needs no document to count them. */
+export class SummaryCounter {
+  readonly summary: Summary = { targets: 0, targetsByStatus: {}, findings: 0, byStatus: {}, bySeverity: {}, waived: 0 };
+
+  add(t: TargetResult): void {
+    const s = this.summary;
+    s.targets++;
+    bump(s.targetsByStatus, t.status);
+    for (const f of t.findings) {
+      s.findings++;
+      bump(s.byStatus, f.status);
+      if (f.status === 'fail' && !f.waived) bump(s.bySeverity, f.severity);
+      if (f.waived) s.waived++;
+    }
+  }
 }
 
-export function buildResult(
-  targets: TargetResult[],
-  opts: Omit<AssessOptions, 'checks'>,
-  finishedAt: string,
-): ResultDocument {
+const bump = (m: Record<string, number>, k: string) => {
+  m[k] = (m[k] ?? 0) + 1;
+};
+
+export function summarize(targets: TargetResult[]): Summary {
+  const counter = new SummaryCounter();
+  for (const t of targets) counter.add(t);
+  return counter.summary;
+}
+
+/** The document's fields before its targets: what a streamed JSON document writes first. */
+export function resultHeader(
+  opts: Omit<AssessOptions, 'checks' | 'asOf'>,
+): Omit<ResultDocument, 'targets' | 'summary' | 'finishedAt'> {
   return {
     $schema: RESULT_SCHEMA_ID,
     schemaVersion: RESULT_SCHEMA_VERSION,
@@ -168,15 +181,15 @@ export function buildResult(
     command: opts.command,
     ...(opts.argv ? { argv: opts.argv } : {}),
     startedAt: opts.startedAt,
-    finishedAt,
     ...(opts.options ? { options: opts.options } : {}),
-    targets,
-    summary: summarize(targets),
   };
 }
 
-/** Assesses every collected target; one bad target never stops the others. Targets keep input order. */
+/**
+ * Judges every collected target at once into a document (tests and small in-memory uses; the commands run the
+ * streaming pipeline in pipeline.ts, which gives the same document). Targets keep input order.
+ */
 export function assess(collected: CollectedTarget[], opts: AssessOptions): ResultDocument {
   const targets = collected.map((t) => assessTarget(t, opts));
-  return buildResult(targets, opts, opts.finishedAt ?? opts.startedAt);
+  return { ...resultHeader(opts), finishedAt: opts.finishedAt ?? opts.startedAt, targets, summary: summarize(targets) };
 }

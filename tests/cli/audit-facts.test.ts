@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../helpers/cli.js';
 import { ResultDocument } from '../../src/contract.js';
-import { exitCodeFor, meetsFailOn } from '../../src/cli/common.js';
+import { exitCodeFor, meetsFailOn } from '../../src/engine/policy.js';
 import { renderConsole } from '../../reports/console.js';
 import { expectValidResult } from '../engine/_result-schema.js';
 

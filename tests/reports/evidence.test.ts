@@ -22,7 +22,7 @@ import { assess } from '../../src/engine/run.js';
 import { loadChecks, selectChecks } from '../../src/engine/loader.js';
 import type { Check, CollectedTarget, ResultDocument } from '../../src/contract.js';
 import { applyWaivers, expireWaivers, loadWaivers, waiverWarnings } from '../../src/engine/waivers.js';
-import { exitCodeFor } from '../../src/cli/common.js';
+import { exitCodeFor } from '../../src/engine/policy.js';
 import { directiveStatus, remainingWork, DIRECTIVES, type ActionRow } from '../../reports/directives.js';
 import { toMarkdown } from '../../reports/markdown.js';
 import { writeEvidence, verifyEvidence } from '../../reports/evidence.js';
