@@ -13,7 +13,7 @@ import { loadChecks, selectChecks } from '../engine/loader.js';
 import { runPipeline, type CollectOutcome, type Emit, type PipelineOptions } from '../engine/pipeline.js';
 import { FAIL_ON_VALUES, type FailOn } from '../engine/policy.js';
 import { loadWaivers } from '../engine/waivers.js';
-import { openOutput, type RunOutput } from './output.js';
+import { openOutput, type RunOutput } from '../output/write.js';
 import { DEFAULT_RULES_DIR } from '../util/tool.js';
 
 export interface CommonOptions {

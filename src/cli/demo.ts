@@ -20,7 +20,7 @@ import { parseDate, today } from './common.js';
 import { RENDERERS } from '../../reports/index.js';
 import { renderConsole } from '../../reports/console.js';
 import { DEFAULT_RULES_DIR, PROJECT_ROOT, TOOL_VERSION } from '../util/tool.js';
-import { writeEvidence } from '../../reports/evidence.js';
+import { writeEvidence } from '../output/evidence.js';
 import { startSshLab } from '../lab/ssh/server.js';
 import { collectOverSsh } from '../collect/ssh/index.js';
 import { sweep } from '../ioc/sweep.js';

@@ -11,7 +11,7 @@ import { assess } from '../../src/engine/run.js';
 import { DocumentSink, runPipeline, type PipelineOptions } from '../../src/engine/pipeline.js';
 import { exitCodeFor } from '../../src/engine/policy.js';
 import { loadChecks } from '../../src/engine/loader.js';
-import { openOutput } from '../../src/cli/output.js';
+import { openOutput } from '../../src/output/write.js';
 import { ResultDocument, TargetResult, type CollectedTarget } from '../../src/contract.js';
 import { RENDERERS } from '../../reports/index.js';
 import { cat, facts, AS_OF } from '../checks/_facts.js';

@@ -25,7 +25,7 @@ import { applyWaivers, expireWaivers, loadWaivers, waiverWarnings } from '../../
 import { exitCodeFor } from '../../src/engine/policy.js';
 import { directiveStatus, remainingWork, DIRECTIVES, type ActionRow } from '../../reports/directives.js';
 import { toMarkdown } from '../../reports/markdown.js';
-import { writeEvidence, verifyEvidence } from '../../reports/evidence.js';
+import { writeEvidence, verifyEvidence } from '../../src/output/evidence.js';
 import { InputError } from '../../src/util/errors.js';
 import { cat, facts, AS_OF } from '../checks/_facts.js';
 

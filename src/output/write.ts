@@ -8,7 +8,7 @@ import { basename, dirname, join } from 'node:path';
 import { once } from 'node:events';
 import { rendererFor, type RenderOptions } from '../../reports/index.js';
 import { resolveDirective } from '../../reports/directives.js';
-import { writeEvidence } from '../../reports/evidence.js';
+import { writeEvidence } from './evidence.js';
 import { jsonHead, jsonTail, jsonTarget, ndjsonClosing, ndjsonLine } from '../../reports/stream.js';
 import type { ResultDocument, TargetResult } from '../contract.js';
 import { getCatalog } from '../catalog/catalog.js';

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
-import { InputError } from '../src/util/errors.js';
+import { InputError } from '../util/errors.js';
 
 export interface ManifestEntry {
   path: string;
