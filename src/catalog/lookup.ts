@@ -339,7 +339,7 @@ function describe(catalog: Catalog, input: string, parsed: Parsed, asOf: string)
   let cuEntry: BuildEntry | undefined;
   let entry: BuildEntry | undefined;
   let judgedAs: string | null = null;
-  let known = false;
+  let known: boolean;
   if (parsed.build) {
     cuEntry = placeOnCu(catalog, product, parsed.build);
     if (precision === 'exact') {

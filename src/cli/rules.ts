@@ -1,6 +1,5 @@
 /** `exaudit rules list|show|validate`: read and check the catalog. Nothing is fetched at run time. */
 import type { Command } from 'commander';
-import { Option } from 'commander';
 import { tryLoadCatalog, type Catalog } from '../catalog/catalog.js';
 import { catalogFor } from './common.js';
 import { DEFAULT_RULES_DIR } from '../util/tool.js';

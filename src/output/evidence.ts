@@ -143,7 +143,7 @@ export function verifyEvidence(dir: string): VerifyResult {
     (sums
       .split('\n')
       .filter(Boolean)
-      .some((l) => !/^[0-9a-f]{64}  \S/.test(l)) ||
+      .some((l) => !/^[0-9a-f]{64} {2}\S/.test(l)) ||
       sumsOf.size !== listed.size + 1);
   const present = new Set(listFiles(dir));
   for (const [p, e] of listed) {

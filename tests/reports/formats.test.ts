@@ -267,6 +267,7 @@ describe('JUnit', () => {
       ...iocDoc,
       ioc: { ...iocDoc.ioc!, hits: [...iocDoc.ioc!.hits, hit({ excerpt: '<script>&\u001b[31m\u0000' })] },
     });
+    // eslint-disable-next-line no-control-regex -- NUL and ESC are what must not be in the XML
     expect(xml).not.toMatch(/[\u0000\u001b]/);
     const s = ([] as Suite[]).concat(parse(xml).testsuites.testsuite).find((x) => x['@_name'] === 'ioc')!;
     expect(Number(s['@_tests'])).toBe(4);

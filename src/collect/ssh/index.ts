@@ -229,7 +229,7 @@ export function sshConnectConfig(
     try {
       privateKey = readFileSync(opts.identity);
     } catch (err) {
-      throw new Error(`cannot read the identity file ${opts.identity}: ${errorMessage(err)}`);
+      throw new Error(`cannot read the identity file ${opts.identity}: ${errorMessage(err)}`, { cause: err });
     }
   }
   return {

@@ -4,7 +4,7 @@
  * the markers. Behaviours for tests: hang, garbage, oversized output, drop mid-output, cmd.exe's "not recognized".
  */
 import { timingSafeEqual } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
