@@ -5,7 +5,6 @@
  */
 import { createWriteStream, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { once } from 'node:events';
 import { rendererFor, type RenderOptions } from '../../reports/index.js';
 import { resolveDirective } from '../../reports/directives.js';
 import { writeEvidence } from './evidence.js';
@@ -135,20 +134,32 @@ export function finishDocument(
 /** Text written in order with backpressure; a write error ends the run with that error. */
 class TextOut {
   private error: Error | undefined;
+  private waiting: (() => void) | undefined;
   constructor(private readonly stream: NodeJS.WritableStream) {
     stream.on('error', (err: Error) => {
       this.error ??= err;
+      this.waiting?.();
     });
+    stream.on('drain', () => this.waiting?.());
   }
   async write(text: string): Promise<void> {
     if (this.error) throw this.error;
-    if (!this.stream.write(text)) await Promise.race([once(this.stream, 'drain'), once(this.stream, 'error')]);
+    if (!this.stream.write(text))
+      await new Promise<void>((resolve) => {
+        this.waiting = resolve;
+      });
+    this.waiting = undefined;
     if (this.error) throw this.error;
   }
   async close(): Promise<void> {
     if (this.stream === process.stdout) return;
-    this.stream.end();
-    await once(this.stream, 'finish');
+    if (!this.error) {
+      this.stream.end();
+      await new Promise<void>((resolve) => {
+        this.waiting = resolve;
+        this.stream.once('finish', resolve);
+      });
+    }
     if (this.error) throw this.error;
   }
 }
