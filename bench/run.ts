@@ -1,8 +1,18 @@
 /** `npm run bench [name] [-- --targets N | --gib G --fresh]`: runs the benchmarks (ratios against a reference run in the same process). */
 import { runScanBench } from './scan.js';
 import { runIocBench } from './ioc.js';
+import { runStartBench } from './start.js';
+import { runFleetBench } from './fleet.js';
 
 const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
+  start: async (args) => {
+    const i = args.indexOf('--rounds');
+    runStartBench(i >= 0 ? Number(args[i + 1]) : 15);
+  },
+  fleet: async (args) => {
+    const i = args.indexOf('--sizes');
+    await runFleetBench(i >= 0 ? args[i + 1]!.split(',').map(Number) : [1000, 5000, 20000]);
+  },
   scan: (args) => {
     const i = args.indexOf('--targets');
     return runScanBench(i >= 0 ? Number(args[i + 1]) : 1000);

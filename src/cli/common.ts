@@ -2,18 +2,17 @@
  * Options shared by scan, audit, ioc, report and demo (formats and outputs, --fail-on, waivers, --rules, logging)
  * and the wiring that starts the one pipeline (src/engine/pipeline.ts) for a command.
  */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, Option, InvalidArgumentError } from 'commander';
 import type { LevelWithSilent } from 'pino';
 import { createLogger, scrubText } from '../util/logger.js';
 import type { ExitCode } from '../util/errors.js';
-import { RENDERERS, rendererFor } from '../../reports/index.js';
-import { DIRECTIVES } from '../../reports/directives.js';
+import { FORMATS } from '../../reports/formats.js';
 import { getCatalog, type Catalog } from '../catalog/catalog.js';
-import { loadChecks, selectChecks } from '../engine/loader.js';
-import { runPipeline, type CollectOutcome, type Emit, type PipelineOptions } from '../engine/pipeline.js';
+import type { CollectOutcome, Emit, PipelineOptions } from '../engine/pipeline.js';
 import { FAIL_ON_VALUES, type FailOn } from '../engine/policy.js';
-import { loadWaivers } from '../engine/waivers.js';
-import { openOutput, type RunOutput } from '../output/write.js';
+import type { RunOutput } from '../output/write.js';
 import { DEFAULT_RULES_DIR } from '../util/tool.js';
 
 export interface CommonOptions {
@@ -37,18 +36,26 @@ export function collectFormats(value: string, previous: string[] | undefined): s
     .map((s) => s.trim())
     .filter(Boolean);
   for (const f of list) {
-    if (!rendererFor(f))
-      throw new InvalidArgumentError(`unknown format "${f}" (choose from ${Object.keys(RENDERERS).join(', ')})`);
+    if (!(FORMATS as readonly string[]).includes(f))
+      throw new InvalidArgumentError(`unknown format "${f}" (choose from ${FORMATS.join(', ')})`);
   }
   return [...(previous ?? []), ...list];
 }
 
+let directiveIds: string[] | undefined;
+/** The shipped directives' ids (each rules/directives/<id>.yaml), read without parsing them. */
+export const shippedDirectives = (): string[] =>
+  (directiveIds ??= readdirSync(join(DEFAULT_RULES_DIR, 'directives'))
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => f.slice(0, -'.yaml'.length))
+    .sort());
+
 /** Checked when the command line is read, so a long scan does not end on a typo (--rules DIR may add its own). */
 export function parseDirective(value: string): string {
   if (!/^[a-z0-9][a-z0-9-]*$/.test(value))
-    throw new InvalidArgumentError(`expected a directive id such as ${Object.keys(DIRECTIVES).join(', ')}`);
-  if (!DIRECTIVES[value] && !process.argv.some((a) => a === '--rules' || a.startsWith('--rules=')))
-    throw new InvalidArgumentError(`unknown directive (choose ${Object.keys(DIRECTIVES).join(', ')})`);
+    throw new InvalidArgumentError(`expected a directive id such as ${shippedDirectives().join(', ')}`);
+  if (!shippedDirectives().includes(value) && !process.argv.some((a) => a === '--rules' || a.startsWith('--rules=')))
+    throw new InvalidArgumentError(`unknown directive (choose ${shippedDirectives().join(', ')})`);
   return value;
 }
 
@@ -80,7 +87,7 @@ export function addOutputOptions(cmd: Command, defaultFormat = 'console'): Comma
   return cmd
     .option(
       '-f, --format <formats>',
-      `output format(s), comma-separated or repeated: ${Object.keys(RENDERERS).join(', ')} (default: ${defaultFormat})`,
+      `output format(s), comma-separated or repeated: ${FORMATS.join(', ')} (default: ${defaultFormat})`,
       collectFormats,
     )
     .option('-o, --output <path>', 'write to this file (one format) or directory (several formats) instead of stdout')
@@ -95,7 +102,7 @@ export function addOutputOptions(cmd: Command, defaultFormat = 'console'): Comma
     .option('--waivers <file>', 'YAML waivers (fingerprint, or check and target; reason; owner; expires)')
     .option(
       '--directive <id>',
-      `directive for markdown/html evidence reports: ${Object.keys(DIRECTIVES).join(', ')} (with --output DIR: a folder with manifest.json)`,
+      `directive for markdown/html evidence reports: ${shippedDirectives().join(', ')} (with --output DIR: a folder with manifest.json)`,
       parseDirective,
     )
     .option(
@@ -147,12 +154,20 @@ export async function startRun(
   opts: CommonOptions & { checks?: string; skip?: string },
   options?: Record<string, unknown>,
 ): Promise<RunSetup> {
+  // The pipeline, checks, waivers and outputs load here, for the commands that run them only.
+  const [{ loadChecks, selectChecks }, { loadWaivers }, { openOutput }] = await Promise.all([
+    import('../engine/loader.js'),
+    import('../engine/waivers.js'),
+    import('../output/write.js'),
+  ]);
   const startedAt = new Date().toISOString();
   const catalog = catalogFor(opts);
   // The IOC sweep judges no facts: it loads no checks.
   const checks =
     command === 'ioc' ? [] : selectChecks(await loadChecks(), splitList(opts.checks), splitList(opts.skip));
   const waivers = opts.waivers ? loadWaivers(opts.waivers) : undefined;
+  // A directive from --rules DIR is checked before anything is collected, like the shipped ones are when parsed.
+  if (opts.directive) (await import('../../reports/directives.js')).resolveDirective(opts.directive, opts.rules);
   const output = openOutput(opts);
   return {
     pipeline: {
@@ -175,6 +190,7 @@ export async function finishRun(
   run: RunSetup,
   collect: (emit: Emit) => Promise<CollectOutcome | void>,
 ): Promise<ExitCode> {
+  const { runPipeline } = await import('../engine/pipeline.js');
   const result = await runPipeline(run.pipeline, run.output.sink, collect);
   run.output.finish(result);
   process.exitCode = result.exitCode;

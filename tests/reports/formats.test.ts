@@ -469,3 +469,11 @@ describe('--format with several formats and --output DIR from scan, audit and io
     ).toMatch(/--inventory-file .*missing\.yaml: no such file/);
   });
 });
+
+describe('format names', () => {
+  it('the names options offer (reports/formats.ts, read without loading renderers) are the renderers there are', async () => {
+    const { FORMATS } = await import('../../reports/formats.js');
+    const { RENDERERS } = await import('../../reports/index.js');
+    expect([...FORMATS].sort()).toEqual(Object.keys(RENDERERS).sort());
+  });
+});
