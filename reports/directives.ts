@@ -11,12 +11,13 @@ import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import type { Finding, ResultDocument, TargetResult } from '../src/contract.js';
+import { hitServer, type Finding, type ResultDocument, type TargetResult } from '../src/contract.js';
 import type { Catalog } from '../src/catalog/catalog.js';
 import { buildInfoFromFacts } from '../src/catalog/lookup.js';
 import { DEFAULT_RULES_DIR } from '../src/util/tool.js';
 import { InputError } from '../src/util/errors.js';
 import { clean } from './text.js';
+import { valueText } from '../src/util/text.js';
 
 const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD');
 
@@ -157,8 +158,7 @@ interface Part {
   findings: Finding[];
 }
 
-const text = (v: unknown): string =>
-  typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v);
+const text = (v: unknown): string => valueText(v);
 
 function factsOf(findings: Finding[]): EvidenceFact[] {
   const seen = new Set<string>();
@@ -400,9 +400,8 @@ function evaluateIoc(doc: ResultDocument, t: TargetResult, kind: 'sweep' | 'trig
       findings: [],
     };
   const servers = doc.targets.map((x) => x.target);
-  const attributed = (file: string) => servers.find((s) => file.startsWith(`${s}:`));
   const hits = doc.ioc.hits.filter((h) => {
-    const s = attributed(h.file);
+    const s = hitServer(h, servers);
     return s === undefined || s === t.target;
   });
   const s = doc.ioc.summary;
@@ -427,7 +426,7 @@ function evaluateIoc(doc: ResultDocument, t: TargetResult, kind: 'sweep' | 'trig
       source: h.advisory,
     })),
   ];
-  const summary = `exaudit ioc found ${hits.length} indicator hit${hits.length === 1 ? '' : 's'} (${[...new Set(hits.map((h) => h.advisory))].join(', ')})${hits.some((h) => !attributed(h.file)) ? '; hits from local paths are not attributed to one server' : ''}.`;
+  const summary = `exaudit ioc found ${hits.length} indicator hit${hits.length === 1 ? '' : 's'} (${[...new Set(hits.map((h) => h.advisory))].join(', ')})${hits.some((h) => !hitServer(h, servers)) ? '; hits from local paths are not attributed to one server' : ''}.`;
   return kind === 'sweep'
     ? {
         status: 'not met',

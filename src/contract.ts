@@ -91,6 +91,11 @@ export const IocHit = z.object({
 });
 export type IocHit = z.infer<typeof IocHit>;
 
+/** The server a hit was found on: a remote sweep's hits cite "server:path"; a local path's hit names none. */
+export function hitServer(h: Pick<IocHit, 'file'>, servers: string[]): string | undefined {
+  return servers.find((s) => h.file.startsWith(`${s}:`));
+}
+
 export const ResultDocument = z
   .object({
     $schema: z.string().optional(),

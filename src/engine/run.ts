@@ -2,7 +2,6 @@
  * Runs checks over facts and builds the result document. Pure apart from the clock readings passed in
  * (startedAt/finishedAt come from the caller), so the same facts give the same findings and fingerprints.
  */
-import { createHash } from 'node:crypto';
 import type { Facts } from '../facts/schema.js';
 import { factAt } from '../facts/schema.js';
 import type { Catalog } from '../catalog/catalog.js';
@@ -20,6 +19,7 @@ import {
   type TargetResult,
 } from '../contract.js';
 import { TOOL_VERSION } from '../util/tool.js';
+import { sha256 } from '../util/hash.js';
 import { errorMessage } from '../util/errors.js';
 
 export interface AssessOptions {
@@ -45,7 +45,7 @@ export function stableStringify(value: unknown): string {
     .join(',')}}`;
 }
 
-export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+export { sha256 };
 
 /** Identity of a finding across runs: check, target, code and key; never the build or a time. */
 export function fingerprint(checkId: string, target: string, code: string, key = ''): string {

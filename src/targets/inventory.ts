@@ -3,7 +3,7 @@
  * line so SARIF can point at the line that declares the server. `--shard K/N` splits a fleet deterministically
  * (by a hash of the host name), so N CI jobs or Kubernetes Indexed Job pods cover it exactly once.
  */
-import { createHash } from 'node:crypto';
+import { sha256 } from '../util/hash.js';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -134,6 +134,6 @@ export function parseShard(spec: string): { k: number; n: number } {
 }
 
 export function inShard(name: string, shard: { k: number; n: number }): boolean {
-  const h = createHash('sha256').update(name.toLowerCase()).digest().readUInt32BE(0);
+  const h = Number.parseInt(sha256(name.toLowerCase()).slice(0, 8), 16); // the digest's first four bytes
   return h % shard.n === shard.k - 1;
 }
