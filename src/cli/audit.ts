@@ -14,14 +14,12 @@ import {
   type CommonOptions,
 } from './common.js';
 import { progressBar } from './progress.js';
-import { eachFactsTarget } from '../collect/offline/facts-files.js';
+import { eachFactsTarget, factsSaver } from '../collect/offline/facts-files.js';
 import { loadHealthCheckerFiles } from '../collect/offline/healthchecker.js';
-import type { CollectedTarget } from '../contract.js';
 import { EXIT, InputError } from '../util/errors.js';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { LocalRunner } from '../collect/pwsh/index.js';
-import { join } from 'node:path';
 import { collectFleet, fleetTargets } from '../collect/ssh/fleet.js';
 import { addSshOptions, sshOptionsFrom, type SshCliOptions } from './ssh-options.js';
 import { parseShard, readInventory } from '../targets/inventory.js';
@@ -184,17 +182,4 @@ export async function runAudit(opts: AuditOptions): Promise<number> {
     return EXIT.USAGE;
   }
   return code;
-}
-
-/** Writes each collected server's facts as <dir>/<server>.json (evidence for `audit --facts` later). */
-function factsSaver(dir: string): (c: CollectedTarget) => void {
-  const used = new Set<string>();
-  return (r) => {
-    if (!r.facts) return;
-    const base = r.target.replace(/[^A-Za-z0-9._-]/g, '_');
-    let name = base;
-    for (let i = 2; used.has(name.toLowerCase()); i++) name = `${base}-${i}`;
-    used.add(name.toLowerCase());
-    writeFileSync(join(dir, `${name}.json`), `${JSON.stringify(r.facts, null, 2)}\n`);
-  };
 }

@@ -3,7 +3,7 @@
  * A file may hold one Facts object or an array. A bad file becomes an input problem for that file only;
  * the other files still run.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseFacts } from '../../facts/validate.js';
 import { InputError, errorMessage } from '../../util/errors.js';
@@ -132,4 +132,17 @@ export const eachFactsTarget = (paths: string[]): Generator<OfflineItem> =>
 
 export function loadFactsFiles(paths: string[]): OfflineLoad {
   return loadEachFile(paths, FACTS_SOURCE, readFactsFile);
+}
+
+/** Writes each collected server's facts as <dir>/<server>.json (evidence for `audit --facts` later). */
+export function factsSaver(dir: string): (c: CollectedTarget) => void {
+  const used = new Set<string>();
+  return (r) => {
+    if (!r.facts) return;
+    const base = r.target.replace(/[^A-Za-z0-9._-]/g, '_');
+    let name = base;
+    for (let i = 2; used.has(name.toLowerCase()); i++) name = `${base}-${i}`;
+    used.add(name.toLowerCase());
+    writeFileSync(join(dir, `${name}.json`), `${JSON.stringify(r.facts, null, 2)}\n`);
+  };
 }
