@@ -8,18 +8,19 @@
 import { z } from 'zod';
 import { Facts } from './facts/schema.js';
 import type { Catalog } from './catalog/catalog.js';
+import { SEVERITIES, STATUSES } from './util/levels.js';
 
 export const RESULT_SCHEMA_VERSION = '1.0';
 export const RESULT_SCHEMA_ID = 'https://exaudit.dev/schema/result.schema.json';
 
-export const Status = z.enum(['fail', 'mitigated', 'pass', 'indeterminate', 'not_applicable', 'error']);
+export const Status = z.enum(STATUSES);
 export type Status = z.infer<typeof Status>;
 
-export const Severity = z.enum(['critical', 'high', 'medium', 'low', 'info']);
+export const Severity = z.enum(SEVERITIES);
 export type Severity = z.infer<typeof Severity>;
 
 /** Most severe first: used for sorting and --fail-on thresholds. */
-export const SEVERITY_ORDER: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
+export const SEVERITY_ORDER: readonly Severity[] = SEVERITIES;
 /** Worst first, for "worst first" console ordering. */
 export const STATUS_ORDER: readonly Status[] = [
   'error',

@@ -2,7 +2,8 @@
  * The exit-code policy (DESIGN.md §6), one rule for every command: 1 when an unwaived finding or an indicator hit
  * reaches --fail-on, else 3 when a target could not be assessed, else 0.
  */
-import { SEVERITY_ORDER, type IocHit, type ResultDocument, type Severity, type TargetResult } from '../contract.js';
+import type { IocHit, ResultDocument, Severity, TargetResult } from '../contract.js';
+import { SEVERITIES as SEVERITY_ORDER } from '../util/levels.js';
 import { EXIT, type ExitCode } from '../util/errors.js';
 
 /**
