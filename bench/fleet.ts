@@ -8,10 +8,11 @@
 import { spawnSync } from 'node:child_process';
 import { createReadStream, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { PROJECT_ROOT } from '../src/util/tool.js';
 
-const ROOT = resolve(fileURLToPath(import.meta.url), '..', '..', '..');
+const ROOT = PROJECT_ROOT;
 const BIN = join(ROOT, 'bin', 'exaudit.js');
 
 export interface FleetRun {
