@@ -57,6 +57,18 @@ function candidates(rules: RewriteRule[], spec: RewriteRuleSpec): RewriteRule[] 
   );
 }
 
+/** The list a mitigation kind is judged by (undefined for kinds judged by one fact). */
+function listOf(m: Mitigation): unknown[] | undefined {
+  const lists = m as { rules?: unknown[]; services?: unknown[]; appPools?: unknown[]; eemsIds?: unknown[] };
+  const list = {
+    'rewrite-rules': lists.rules,
+    'services-disabled': lists.services,
+    'app-pools-stopped': lists.appPools,
+    'eems-applied': lists.eemsIds,
+  }[m.kind as string];
+  return m.kind === 'remote-powershell-restricted' ? undefined : (list ?? []);
+}
+
 export function mitigationState(
   m: Mitigation,
   facts: Facts,
@@ -73,12 +85,16 @@ export function mitigationState(
         observed: `${info.name} has no Emergency Mitigation Service (2016 CU22, 2019 CU11 and later)`,
       },
     };
+  // The catalog requires each kind's list; should one arrive empty anyway, nothing was checked: unknown.
+  const list = listOf(m);
+  if (list && !list.length)
+    return { state: 'unknown', evidence: { fact: m.id, observed: `the catalog lists nothing for ${m.kind} to check` } };
   switch (m.kind) {
     case 'rewrite-rules': {
       const rules = facts.iis?.rewriteRules;
       if (rules) {
         const site = rules.filter((r) => !r.site || /default web site/i.test(r.site));
-        const missing = (m.rules ?? []).filter((spec) => !site.some((r) => ruleMatches(r, spec, site.length)));
+        const missing = m.rules.filter((spec) => !site.some((r) => ruleMatches(r, spec, site.length)));
         const cleared = facts.iis?.rewriteRulesClearedIn ?? [];
         const state: MitigationState = missing.length || cleared.length ? 'absent' : 'in-place';
         // Say why each missing rule does not count: absent, or present with a defect (disabled, an older pattern, …).
@@ -101,7 +117,7 @@ export function mitigationState(
           evidence: {
             fact: 'iis.rewriteRules',
             observed,
-            expected: (m.rules ?? []).map((x) => x.name ?? x.pattern),
+            expected: m.rules.map((x) => x.name ?? x.pattern),
             source: facts.iis?.source,
           },
         };
@@ -124,12 +140,12 @@ export function mitigationState(
     case 'services-disabled': {
       if (!facts.services)
         return { state: 'unknown', evidence: { fact: 'services', observed: null, expected: 'collected' } };
-      const bad = (m.services ?? []).filter((name) => {
+      const bad = m.services.filter((name) => {
         const s = facts.services!.find((x) => x.name.toLowerCase() === name.toLowerCase());
         return s && s.present !== false && !(/disabled/i.test(s.startMode ?? '') && /stopped/i.test(s.status));
       });
       // A service missing from the list was not looked at (the collector lists absent services with present: false).
-      const unlisted = (m.services ?? []).filter(
+      const unlisted = m.services.filter(
         (name) => !facts.services!.some((x) => x.name.toLowerCase() === name.toLowerCase()),
       );
       const state: MitigationState = bad.length ? 'absent' : unlisted.length ? 'unknown' : 'in-place';
@@ -144,7 +160,7 @@ export function mitigationState(
         evidence: {
           fact: 'services',
           observed,
-          expected: `${m.services?.join(', ')} Stopped and Disabled`,
+          expected: `${m.services.join(', ')} Stopped and Disabled`,
           ...(source ? { source } : {}),
         },
       };
@@ -153,16 +169,23 @@ export function mitigationState(
       const pools = facts.iis?.appPools;
       if (!pools)
         return { state: 'unknown', evidence: { fact: 'iis.appPools', observed: null, expected: 'collected' } };
-      const bad = (m.appPools ?? []).filter((name) => {
-        const p = pools.find((x) => x.name.toLowerCase() === name.toLowerCase());
-        return !p || !/stopped/i.test(p.state) || p.autoStart === true;
+      const find = (name: string) => pools.find((x) => x.name.toLowerCase() === name.toLowerCase());
+      const bad = m.appPools.filter((name) => {
+        const p = find(name);
+        return p && (!/stopped/i.test(p.state) || p.autoStart === true);
       });
+      // A pool missing from the collected list was not looked at: unknown, never "stopped".
+      const unlisted = m.appPools.filter((name) => !find(name));
       return {
-        state: bad.length ? 'absent' : 'in-place',
+        state: bad.length ? 'absent' : unlisted.length ? 'unknown' : 'in-place',
         evidence: {
           fact: 'iis.appPools',
-          observed: bad.length ? `running: ${bad.join(', ')}` : 'stopped',
-          expected: `${m.appPools?.join(', ')} stopped, autoStart false`,
+          observed: bad.length
+            ? `running: ${bad.join(', ')}`
+            : unlisted.length
+              ? `not collected: ${unlisted.join(', ')}`
+              : 'stopped',
+          expected: `${m.appPools.join(', ')} stopped, autoStart false`,
           source: facts.iis?.source,
         },
       };
@@ -171,7 +194,7 @@ export function mitigationState(
       const applied = facts.config?.eems?.applied;
       if (!applied)
         return { state: 'unknown', evidence: { fact: 'config.eems.applied', observed: null, expected: 'collected' } };
-      const hit = applied.some((id) => (m.eemsIds ?? []).includes(id));
+      const hit = applied.some((id) => m.eemsIds.includes(id));
       return {
         state: hit ? 'in-place' : 'absent',
         evidence: { fact: 'config.eems.applied', observed: applied, expected: m.eemsIds, source: facts.config?.source },
@@ -193,6 +216,11 @@ export function mitigationState(
           source: facts.config?.source,
         },
       };
+    }
+    default: {
+      // A kind this version of exaudit cannot judge (a newer catalog): never "in place".
+      const kind = (m as { kind?: unknown }).kind;
+      return { state: 'unknown', evidence: { fact: `mitigation kind ${String(kind)}`, observed: 'not judged' } };
     }
   }
 }

@@ -5,6 +5,7 @@
  */
 import { createColors } from 'picocolors';
 import type { Renderer } from './index.js';
+import { catalogAgeText } from './text.js';
 import { SEVERITY_ORDER, STATUS_ORDER, type Finding, type ResultDocument, type TargetResult } from '../src/contract.js';
 
 /** How bad a server looks: its worst status, then the worst severity at that status, then how many such findings. */
@@ -41,7 +42,8 @@ export function renderConsole(doc: ResultDocument, color: boolean): string {
     pass: c.green,
     not_applicable: c.dim,
   };
-  const out: string[] = [];
+  const stale = doc.catalog.stale ? c.yellow : c.dim;
+  const out: string[] = [stale(`exaudit ${doc.command} · catalog ${catalogAgeText(doc.catalog)}`), ''];
   const targets = [...doc.targets].sort(compareTargets);
   for (const t of targets) {
     if (t.status === 'unreachable' || t.status === 'error') {

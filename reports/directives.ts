@@ -7,107 +7,15 @@
  * means "not assessed", a waived failure stays "waived", an action with a manual part is at best
  * "needs attestation".
  */
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
 import { hitServer, type Finding, type ResultDocument, type TargetResult } from '../src/contract.js';
 import type { Catalog } from '../src/catalog/catalog.js';
+import type { Directive, DirectiveAction, EvidenceRule } from '../src/catalog/schema.js';
 import { buildInfoFromFacts } from '../src/catalog/lookup.js';
-import { DEFAULT_RULES_DIR } from '../src/util/tool.js';
-import { InputError } from '../src/util/errors.js';
 import { clean } from './text.js';
 import { valueText } from '../src/util/text.js';
 
-const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD');
-
-const EvidenceRule = z.union([
-  z.string().transform((check) => ({ check })),
-  z
-    .object({
-      check: z.string(),
-      /** Only findings about these CVEs. */
-      cves: z.array(z.string().regex(/^(CVE-\d{4}-\d{4,}|ADV\d+)$/)).optional(),
-      /** Only findings about these catalog updates or the CVEs they fix. */
-      updates: z.array(z.string()).optional(),
-      /** Only findings about CVEs listed in CISA KEV (per the catalog). */
-      kev: z.boolean().optional(),
-      codes: z.array(z.string()).optional(),
-    })
-    .strict(),
-]);
-export type EvidenceRule = z.infer<typeof EvidenceRule>;
-
-export const DirectiveAction = z
-  .object({
-    id: z.string().regex(/^[a-z0-9-]+$/),
-    ref: z.string(),
-    title: z.string(),
-    requires: z.string(),
-    due: date.optional(),
-    dueText: z.string().optional(),
-    evidence: z.array(EvidenceRule).default([]),
-    /** The server's CU must be one of these (per product; "*" = any) for the named update. */
-    eligible: z
-      .object({ update: z.string(), cus: z.record(z.string(), z.array(z.string()).min(1)) })
-      .strict()
-      .optional(),
-    /** sweep: hits mean not met; trigger: hits mean the action is required. */
-    ioc: z.enum(['sweep', 'trigger']).optional(),
-    /** The action is not applicable on a server where this check is not_applicable (e.g. hybrid-app). */
-    appliesIf: z.string().optional(),
-    /** What the agency attests by hand. */
-    manual: z.string().optional(),
-    /** The limits of the automated evidence. */
-    note: z.string().optional(),
-  })
-  .strict();
-export type DirectiveAction = z.infer<typeof DirectiveAction>;
-
-export const Directive = z
-  .object({
-    id: z.string(),
-    title: z.string(),
-    issued: date,
-    source: z.string().url(),
-    sources: z.array(z.string()),
-    verified: z.boolean().default(true),
-    scope: z.string(),
-    actions: z.array(DirectiveAction).min(1),
-  })
-  .strict();
-export type Directive = z.infer<typeof Directive>;
-
-export function loadDirectives(dir = join(DEFAULT_RULES_DIR, 'directives')): Record<string, Directive> {
-  if (!existsSync(dir)) return {};
-  return Object.fromEntries(
-    readdirSync(dir)
-      .filter((f) => f.endsWith('.yaml'))
-      .sort()
-      .map((f) => {
-        const r = Directive.safeParse(parseYaml(readFileSync(join(dir, f), 'utf8')));
-        if (!r.success) {
-          const i = r.error.issues[0]!;
-          throw new InputError(
-            `${join(dir, f)}: ${i.path.join('.') || '(root)'}: ${i.message}`,
-            'fix the directive file',
-          );
-        }
-        return [r.data.id, r.data];
-      }),
-  );
-}
-
-export const DIRECTIVES = loadDirectives();
-
-/** The directive a --directive id names: from the --rules directory when it has directives/, else the shipped ones. */
-export function resolveDirective(id: string, rulesDir?: string): Directive {
-  const own = rulesDir && rulesDir !== DEFAULT_RULES_DIR ? loadDirectives(join(rulesDir, 'directives')) : {};
-  const all = Object.keys(own).length ? own : DIRECTIVES;
-  const d = all[id];
-  if (!d) throw new InputError(`--directive ${id}: unknown directive`, `choose ${Object.keys(all).join(', ')}`);
-  return d;
-}
+// Directive definitions load and validate with the catalog (src/catalog/); this module judges them.
+export type { Directive, DirectiveAction, EvidenceRule } from '../src/catalog/schema.js';
 
 export const ACTION_STATUSES = [
   'not met',

@@ -5,15 +5,8 @@
  */
 import type { RenderOptions } from './index.js';
 import type { Finding, IocHit, ResultDocument } from '../src/contract.js';
-import {
-  directiveStatus,
-  remainingWork,
-  resolveDirective,
-  type ActionRow,
-  type Directive,
-  type Remaining,
-} from './directives.js';
-import { clean, waiverTerms } from './text.js';
+import { directiveStatus, remainingWork, type ActionRow, type Directive, type Remaining } from './directives.js';
+import { catalogAgeText, clean, waiverTerms } from './text.js';
 import { valueText } from '../src/util/text.js';
 import { getCatalog } from '../src/catalog/catalog.js';
 import { DEFAULT_RULES_DIR } from '../src/util/tool.js';
@@ -72,16 +65,17 @@ export function evidenceText(f: Finding): string {
 
 export function buildModel(doc: ResultDocument, opts: RenderOptions): ReportModel {
   const asOf = opts.asOf ?? new Date().toISOString().slice(0, 10);
-  const directive = opts.directive ? (opts.directiveDef ?? resolveDirective(opts.directive)) : undefined;
   // A directive's CVE lists, KEV dates and CUs come from the catalog: the shipped one unless the caller gave one.
   let catalog = opts.catalog;
-  if (directive && !catalog) {
+  if (opts.directive && !catalog) {
     try {
       catalog = getCatalog(DEFAULT_RULES_DIR);
     } catch {
       /* said in the notes below */
     }
   }
+  const directive = opts.directive ? (opts.directiveDef ?? catalog?.directive(opts.directive)) : undefined;
+  if (opts.directive && !directive) throw new Error(`unknown directive ${opts.directive}`);
   const rows = directive ? directiveStatus(doc, directive, { ...(catalog ? { catalog } : {}), asOf }) : [];
   const meta: [string, string][] = [
     ['Tool', `exaudit ${doc.tool.version}`],
@@ -89,6 +83,7 @@ export function buildModel(doc: ResultDocument, opts: RenderOptions): ReportMode
       'Catalog',
       `${doc.catalog.version} (${doc.catalog.date})${doc.catalog.sha256 ? `, sha256 ${doc.catalog.sha256}` : ''}`,
     ],
+    ['Catalog age', catalogAgeText(doc.catalog)],
     ['Run', `${doc.command}, ${doc.startedAt} to ${doc.finishedAt}`],
     ...(doc.argv?.length ? [['Command line (redacted)', `exaudit ${doc.argv.join(' ')}`] as [string, string]] : []),
     ['Judged as of', asOf],

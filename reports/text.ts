@@ -15,3 +15,24 @@ export function clean(text: unknown): string {
 export function waiverTerms(w: NonNullable<Finding['waived']>): string {
   return `owner ${w.owner ?? 'not given'}; ${w.expires ? `until ${w.expires}` : 'no expiry'}`;
 }
+
+/**
+ * The catalog's date and age as every report states it: "2026.11.25 of 2026-11-25, 7 days old on 2026-12-02",
+ * and when stale, that it predates the latest Patch Tuesday. Older documents without an age give the date only.
+ */
+export function catalogAgeText(c: {
+  version: string;
+  date: string;
+  asOf?: string;
+  ageDays?: number;
+  stale?: boolean;
+}): string {
+  const age =
+    c.ageDays === undefined
+      ? ''
+      : `, ${c.ageDays} day${Math.abs(c.ageDays) === 1 ? '' : 's'} old${c.asOf ? ` on ${c.asOf}` : ''}`;
+  const stale = c.stale
+    ? '; STALE: it predates the latest Patch Tuesday, so updates released since are not judged'
+    : '';
+  return `${c.version} of ${c.date}${age}${stale}`;
+}

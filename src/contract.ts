@@ -102,7 +102,21 @@ export const ResultDocument = z
     $schema: z.string().optional(),
     schemaVersion: z.literal(RESULT_SCHEMA_VERSION),
     tool: z.object({ name: z.literal('exaudit'), version: z.string() }),
-    catalog: z.object({ version: z.string(), date: z.string(), sha256: z.string().optional() }),
+    catalog: z.object({
+      version: z.string(),
+      date: z.string().describe("The catalog's date (rules/catalog.yaml)"),
+      sha256: z.string().optional(),
+      asOf: z.string().optional().describe('Reference date of the run (--as-of, else the day it ran)'),
+      ageDays: z
+        .number()
+        .int()
+        .optional()
+        .describe('Days from the catalog date to asOf (negative when asOf is earlier); absent in older documents'),
+      stale: z
+        .boolean()
+        .optional()
+        .describe('The catalog predates the latest Patch Tuesday before asOf (see README, "Updating the catalog")'),
+    }),
     command: z.string().describe('scan, audit, ioc, demo'),
     argv: z.array(z.string()).optional().describe('Redacted command line'),
     startedAt: z.string(),

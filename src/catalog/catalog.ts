@@ -1,12 +1,17 @@
 /**
- * Loads and validates the rules catalog from a directory (rules/ by default, --rules DIR to override).
- * Files: catalog.yaml (meta and source list), products.yaml, builds.json, updates.json, cves.json, and the
- * folders advisories/, iocs/ and directives/ whose own loaders live beside their users. Nothing is fetched.
+ * Loads and validates the whole rules catalog from a directory (rules/ by default, --rules DIR to override):
+ * catalog.yaml (meta and source list), products.yaml, builds.json, updates.json, cves.json,
+ * extended-protection.yaml, and the folders advisories/, iocs/ (indicators of compromise) and directives/.
+ * Every file is validated here, so a broken file of any kind is a catalog error with its file and path.
+ *
+ * At build time the shipped rules/ folder is validated once and written as one JSON file (dist/catalog.json,
+ * `compileCatalog`). Loading a folder whose files hash to that file's sha256 takes the compiled data as is: no
+ * YAML parsing and no zod on every start. Any other folder (or an edited rules/) is read and validated in full.
+ * Nothing is fetched.
  */
-import { createHash } from 'node:crypto';
-import { readFileSync, existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { existsSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import { z } from 'zod';
 import { CatalogError } from '../util/errors.js';
 import { DEFAULT_RULES_DIR } from '../util/tool.js';
@@ -17,38 +22,27 @@ import {
   BuildEntry,
   CatalogMeta,
   CveEntry,
+  Directive,
   ExtendedProtectionSpec,
+  Indicator,
   ProductEntry,
   UpdateEntry,
 } from './schema.js';
+import {
+  COMPILED_CATALOG,
+  COMPILED_FORMAT,
+  assemble,
+  loadCompiledCatalog,
+  readFiles,
+  validatorHash,
+  type Catalog,
+  type CatalogData,
+  type CatalogProblem,
+  type CompiledCatalog,
+} from './compiled.js';
 
-export interface Catalog {
-  dir: string;
-  /** sha256 over the catalog files that were read, for the result document. */
-  sha256: string;
-  meta: CatalogMeta;
-  products: ProductEntry[];
-  /** Sorted by product, then build number ascending. */
-  builds: BuildEntry[];
-  updates: UpdateEntry[];
-  cves: CveEntry[];
-  advisories: Advisory[];
-  extendedProtection?: ExtendedProtectionSpec;
-  product(id: Product): ProductEntry;
-  advisory(id: string): Advisory | undefined;
-  update(id: string): UpdateEntry | undefined;
-  cve(id: string): CveEntry | undefined;
-  build(build: string): BuildEntry | undefined;
-  /** CU base builds of a product, oldest first: [{cu, build, releaseDate}]. */
-  cus(product: Product): BuildEntry[];
-}
-
-/** One validation problem, as `rules validate` prints it. */
-export interface CatalogProblem {
-  file: string;
-  path: string;
-  message: string;
-}
+export { COMPILED_CATALOG, catalogFiles, loadCompiledCatalog } from './compiled.js';
+export type { Catalog, CatalogData, CatalogProblem } from './compiled.js';
 
 export class CatalogValidationError extends CatalogError {
   constructor(readonly problems: CatalogProblem[]) {
@@ -61,14 +55,19 @@ export class CatalogValidationError extends CatalogError {
   }
 }
 
-function readData(dir: string, file: string, hash: ReturnType<typeof createHash>, problems: CatalogProblem[]): unknown {
-  const path = join(dir, file);
-  if (!existsSync(path)) {
+const require = createRequire(import.meta.url);
+let yamlParse: ((text: string) => unknown) | undefined;
+/** The YAML parser, loaded only when a folder is read from its sources (never for the compiled catalog). */
+function parseYaml(text: string): unknown {
+  yamlParse ??= (require('yaml') as typeof import('yaml')).parse;
+  return yamlParse(text);
+}
+
+function parseData(file: string, text: string | undefined, problems: CatalogProblem[]): unknown {
+  if (text === undefined) {
     problems.push({ file, path: '(file)', message: `missing; a catalog directory needs ${file}` });
     return undefined;
   }
-  const text = readFileSync(path, 'utf8');
-  hash.update(file).update('\0').update(text).update('\0');
   try {
     return file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
   } catch (err) {
@@ -88,12 +87,7 @@ function validate<T>(schema: z.ZodType<T>, data: unknown, file: string, problems
 }
 
 /** Cross-file invariants: ids unique, references resolve, every fixed build exists, dates ordered. */
-export function crossCheck(
-  c: Omit<
-    Catalog,
-    'product' | 'update' | 'cve' | 'build' | 'cus' | 'sha256' | 'dir' | 'advisory' | 'extendedProtection'
-  > & { extendedProtection?: ExtendedProtectionSpec },
-): CatalogProblem[] {
+export function crossCheck(c: CatalogData, fileOf: FileOf = defaultFileOf): CatalogProblem[] {
   const problems: CatalogProblem[] = [];
   const dup = <T>(items: T[], key: (t: T) => string, file: string) => {
     const seen = new Set<string>();
@@ -138,10 +132,10 @@ export function crossCheck(
   });
   const cveIds = new Set(c.cves.map((v) => v.id));
   c.advisories.forEach((a) => {
-    checkSources(a.sources, `advisories/${a.id}`, 'sources');
+    checkSources(a.sources, fileOf('advisory', a.id), 'sources');
     for (const id of [...a.cves, ...a.mitigations.flatMap((m) => m.covers)]) {
       if (!cveIds.has(id))
-        problems.push({ file: `advisories/${a.id}`, path: 'cves', message: `${id} is not in cves.json` });
+        problems.push({ file: fileOf('advisory', a.id), path: 'cves', message: `${id} is not in cves.json` });
     }
   });
   c.cves.forEach((v, i) => {
@@ -166,6 +160,45 @@ export function crossCheck(
       }
     }
   });
+  const adviceIds = new Set<string>();
+  c.advisories.forEach((a) => {
+    if (adviceIds.has(a.id))
+      problems.push({ file: fileOf('advisory', a.id), path: 'id', message: `duplicate advisory id ${a.id}` });
+    adviceIds.add(a.id);
+    const mitIds = new Set<string>();
+    a.mitigations.forEach((m, i) => {
+      if (mitIds.has(m.id))
+        problems.push({ file: fileOf('advisory', a.id), path: `mitigations.${i}.id`, message: `duplicate id ${m.id}` });
+      mitIds.add(m.id);
+      checkSources(m.sources, fileOf('advisory', a.id), `mitigations.${i}.sources`);
+    });
+  });
+  const indicatorIds = new Set<string>();
+  c.indicators.forEach((ind, i) => {
+    const file = fileOf('indicator', ind.id);
+    if (indicatorIds.has(ind.id)) problems.push({ file, path: String(i), message: `duplicate indicator id ${ind.id}` });
+    indicatorIds.add(ind.id);
+    checkSources(ind.sources, file, `${ind.id}.sources`);
+  });
+  const directiveIds = new Set<string>();
+  for (const d of c.directives) {
+    const file = fileOf('directive', d.id);
+    if (directiveIds.has(d.id)) problems.push({ file, path: 'id', message: `duplicate directive id ${d.id}` });
+    directiveIds.add(d.id);
+    checkSources(d.sources, file, 'sources');
+    const actionIds = new Set<string>();
+    d.actions.forEach((a, i) => {
+      if (actionIds.has(a.id)) problems.push({ file, path: `actions.${i}.id`, message: `duplicate action id ${a.id}` });
+      actionIds.add(a.id);
+      const updateIds = [...(a.eligible ? [a.eligible.update] : []), ...a.evidence.flatMap((e) => e.updates ?? [])];
+      for (const u of updateIds)
+        if (!updates.has(u))
+          problems.push({ file, path: `actions.${i}`, message: `${a.id} names unknown update ${u}` });
+      for (const id of a.evidence.flatMap((e) => e.cves ?? []))
+        if (!cveIds.has(id))
+          problems.push({ file, path: `actions.${i}`, message: `${a.id}: ${id} is not in cves.json` });
+    });
+  }
   // Within a CU, a later build never has an earlier release date.
   const byCu = new Map<string, BuildEntry[]>();
   for (const b of c.builds) {
@@ -196,8 +229,14 @@ export function loadCatalog(dir: string = DEFAULT_RULES_DIR): Catalog {
   return catalog;
 }
 
-export function tryLoadCatalog(dir: string = DEFAULT_RULES_DIR): { catalog?: Catalog; problems: CatalogProblem[] } {
-  const problems: CatalogProblem[] = [];
+/**
+ * Loads a catalog directory: from the compiled file when the folder's files hash to it (nothing to parse or
+ * validate again), otherwise from its sources with full validation. Returns every problem found.
+ */
+export function tryLoadCatalog(
+  dir: string = DEFAULT_RULES_DIR,
+  opts: { compiled?: string | false } = {},
+): { catalog?: Catalog; problems: CatalogProblem[] } {
   if (!existsSync(dir)) {
     return {
       problems: [
@@ -209,77 +248,99 @@ export function tryLoadCatalog(dir: string = DEFAULT_RULES_DIR): { catalog?: Cat
       ],
     };
   }
-  const hash = createHash('sha256');
-  const meta = validate(CatalogMeta, readData(dir, 'catalog.yaml', hash, problems), 'catalog.yaml', problems);
-  const products = validate(
-    z.array(ProductEntry),
-    readData(dir, 'products.yaml', hash, problems),
-    'products.yaml',
-    problems,
-  );
-  const builds = validate(z.array(BuildEntry), readData(dir, 'builds.json', hash, problems), 'builds.json', problems);
-  const updates = validate(
-    z.array(UpdateEntry),
-    readData(dir, 'updates.json', hash, problems),
-    'updates.json',
-    problems,
-  );
-  const cves = validate(z.array(CveEntry), readData(dir, 'cves.json', hash, problems), 'cves.json', problems);
+  if (opts.compiled !== false) {
+    const fast = loadCompiledCatalog(dir, opts.compiled);
+    if (fast) return { catalog: fast, problems: [] };
+  }
+  const read = readFiles(dir);
+  const { data, problems } = validateFiles(read.texts);
+  if (!data) return { problems };
+  return { catalog: assemble(dir, read.sha256, read.files, data, 'files'), problems: [] };
+}
+
+/**
+ * Validates a catalog folder and writes it as one JSON file (the build runs this for rules/ into
+ * dist/catalog.json). Throws CatalogValidationError when the folder is invalid, so a broken catalog fails the build.
+ */
+export function compileCatalog(dir: string = DEFAULT_RULES_DIR, out: string = COMPILED_CATALOG): CompiledCatalog {
+  const read = readFiles(dir);
+  const { data, problems } = validateFiles(read.texts);
+  if (!data) throw new CatalogValidationError(problems);
+  const compiled: CompiledCatalog = {
+    format: COMPILED_FORMAT,
+    sha256: read.sha256,
+    validator: validatorHash(),
+    files: read.files,
+    data,
+  };
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(compiled)}\n`);
+  return compiled;
+}
+
+type FileOf = (kind: 'advisory' | 'indicator' | 'directive', id: string) => string;
+const defaultFileOf: FileOf = (kind, id) => `${kind === 'advisory' ? 'advisories' : `${kind}s`}/${id}`;
+
+const PRODUCT_ORDER: Product[] = ['2013', '2016', '2019', 'SE'];
+
+/** Parses and validates every file, then the cross-file invariants; data only when there is no problem. */
+function validateFiles(texts: Map<string, string | undefined>): { data?: CatalogData; problems: CatalogProblem[] } {
+  const problems: CatalogProblem[] = [];
+  const one = <T>(schema: z.ZodType<T>, file: string) =>
+    validate(schema, parseData(file, texts.get(file), problems), file, problems);
+  const meta = one(CatalogMeta, 'catalog.yaml');
+  const products = one(z.array(ProductEntry), 'products.yaml');
+  const builds = one(z.array(BuildEntry), 'builds.json');
+  const updates = one(z.array(UpdateEntry), 'updates.json');
+  const cves = one(z.array(CveEntry), 'cves.json');
+  const ep = texts.has('extended-protection.yaml')
+    ? one(ExtendedProtectionSpec, 'extended-protection.yaml')
+    : undefined;
+  const inFolder = (folder: string) => [...texts.keys()].filter((f) => f.startsWith(`${folder}/`));
+  // Where each advisory, indicator and directive came from, so cross-file problems name the file.
+  const origin = new Map<string, string>();
   const advisories: Advisory[] = [];
-  const advDir = join(dir, 'advisories');
-  if (existsSync(advDir)) {
-    for (const f of readdirSync(advDir)
-      .filter((x) => /\.ya?ml$/.test(x))
-      .sort()) {
-      const a = validate(Advisory, readData(dir, join('advisories', f), hash, problems), `advisories/${f}`, problems);
-      if (a) advisories.push(a);
+  for (const file of inFolder('advisories')) {
+    const a = one(Advisory, file);
+    if (a) {
+      advisories.push(a);
+      origin.set(`advisory:${a.id}`, file);
     }
   }
-  const ep = existsSync(join(dir, 'extended-protection.yaml'))
-    ? validate(
-        ExtendedProtectionSpec,
-        readData(dir, 'extended-protection.yaml', hash, problems),
-        'extended-protection.yaml',
-        problems,
-      )
-    : undefined;
-  if (!meta || !products || !builds || !updates || !cves) return { problems };
-  const base = { meta, products, builds, updates, cves, advisories, ...(ep ? { extendedProtection: ep } : {}) };
-  problems.push(...crossCheck(base));
-  if (problems.length) return { problems };
-
-  const productOrder: Product[] = ['2013', '2016', '2019', 'SE'];
-  builds.sort(
-    (a, b) => productOrder.indexOf(a.product) - productOrder.indexOf(b.product) || compareBuilds(a.build, b.build),
-  );
-  const byBuild = new Map(builds.map((b) => [b.build, b]));
-  const byUpdate = new Map(updates.map((u) => [u.id, u]));
-  const byCve = new Map(cves.map((v) => [v.id, v]));
-  const byProduct = new Map(products.map((p) => [p.id, p]));
-  const cuCache = new Map<Product, BuildEntry[]>();
-  const catalog: Catalog = {
-    dir,
-    sha256: hash.digest('hex'),
-    ...base,
-    product: (id) => {
-      const p = byProduct.get(id);
-      if (!p) throw new CatalogError(`catalog has no product ${id}`);
-      return p;
-    },
-    update: (id) => byUpdate.get(id),
-    advisory: (id) => advisories.find((a) => a.id === id),
-    cve: (id) => byCve.get(id),
-    build: (b) => byBuild.get(b),
-    cus: (product) => {
-      let list = cuCache.get(product);
-      if (!list) {
-        list = builds.filter((b) => b.product === product && b.update === null);
-        cuCache.set(product, list);
-      }
-      return list;
-    },
+  const indicators: Indicator[] = [];
+  for (const file of inFolder('iocs')) {
+    const list = one(z.array(Indicator), file);
+    for (const ind of list ?? []) {
+      indicators.push(ind);
+      if (!origin.has(`indicator:${ind.id}`)) origin.set(`indicator:${ind.id}`, file);
+    }
+  }
+  const directives: Directive[] = [];
+  for (const file of inFolder('directives')) {
+    const d = one(Directive, file);
+    if (d) {
+      directives.push(d);
+      if (!origin.has(`directive:${d.id}`)) origin.set(`directive:${d.id}`, file);
+    }
+  }
+  if (!meta || !products || !builds || !updates || !cves || problems.length) return { problems };
+  const data: CatalogData = {
+    meta,
+    products,
+    builds,
+    updates,
+    cves,
+    advisories,
+    ...(ep ? { extendedProtection: ep } : {}),
+    indicators,
+    directives,
   };
-  return { catalog, problems: [] };
+  problems.push(...crossCheck(data, (kind, id) => origin.get(`${kind}:${id}`) ?? defaultFileOf(kind, id)));
+  if (problems.length) return { problems };
+  builds.sort(
+    (a, b) => PRODUCT_ORDER.indexOf(a.product) - PRODUCT_ORDER.indexOf(b.product) || compareBuilds(a.build, b.build),
+  );
+  return { data, problems: [] };
 }
 
 let cached: { dir: string; catalog: Catalog } | undefined;

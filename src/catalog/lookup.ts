@@ -6,7 +6,8 @@
  * and B ≥ X's build on C. A CU that never received X is missing it. At CU precision (three-part build) the SU
  * level is unknown: an update whose build on C is above C's base build is `unknown`, never applied.
  */
-import type { Catalog } from './catalog.js';
+// Types only: lookup runs on the compiled catalog, without zod.
+import type { Catalog } from './compiled.js';
 import type { BuildEntry, CveCondition, CveEntry, UpdateEntry, UpdateFix } from './schema.js';
 import type { Facts, Product } from '../facts/schema.js';
 import { InputError } from '../util/errors.js';
@@ -47,6 +48,13 @@ export interface BuildInfo {
   cves: string[];
   conditionalCves: { id: string; kind: CveCondition['kind']; condition: string }[];
   indeterminateCves: { id: string; reason: string }[];
+  /** How the input was read, when that matters: an alias, a re-released update, AdminDisplayVersion's CU precision. */
+  notes: string[];
+}
+
+/** The builds a condition needs to take its closing step, when its kind has them. */
+export function requiredBuilds(c: CveCondition): string[] | undefined {
+  return 'requiresBuild' in c ? c.requiresBuild : undefined;
 }
 
 export type UpdateState = 'applied' | 'missing' | 'unknown' | 'not-applicable';
@@ -194,8 +202,9 @@ function conditionApplies(cond: CveCondition, info: BuildInfo): boolean {
 
 /** Extended Protection support of the build, from the catalog's EP condition thresholds. */
 export function epSupported(catalog: Catalog, info: BuildInfo): boolean | undefined {
-  const ep = catalog.cves.flatMap((c) => c.conditions).find((c) => c.kind === 'extended-protection' && c.requiresBuild);
-  return ep ? canTakeStep(info, ep.requiresBuild!) : undefined;
+  const ep = catalog.cves.flatMap((c) => c.conditions).find((c) => c.kind === 'extended-protection');
+  const builds = ep && requiredBuilds(ep);
+  return builds ? canTakeStep(info, builds) : undefined;
 }
 
 function cveState(catalog: Catalog, info: BuildInfo, cve: CveEntry): CveState {
@@ -226,8 +235,9 @@ function cveState(catalog: Catalog, info: BuildInfo, cve: CveEntry): CveState {
   }
   if (!fixes.length && !conditions.length) return { id, state: 'not-affected', missingUpdates: [], conditions: [] };
   for (const c of conditions) {
-    if (!c.requiresBuild) continue;
-    const can = canTakeStep(info, c.requiresBuild);
+    const needed = requiredBuilds(c);
+    if (!needed) continue;
+    const can = canTakeStep(info, needed);
     if (can === false)
       return {
         id,
@@ -245,7 +255,7 @@ function cveState(catalog: Catalog, info: BuildInfo, cve: CveEntry): CveState {
         reason: 'whether this build can take the required configuration step depends on its SU level',
       };
   }
-  const byDefault = conditions.find((c) => c.defaultOpen);
+  const byDefault = conditions.find((c) => c.kind === 'serialization-signing' && c.defaultOpen);
   if (byDefault)
     return {
       id,
@@ -280,10 +290,123 @@ interface Parsed {
   precision: LookupPrecision;
   cu?: string;
   update?: string;
+  notes: string[];
+  /** The input was an AdminDisplayVersion (CU precision by nature). */
+  adminDisplayVersion?: string;
 }
 
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+const MONTH_NAMES = [
+  'january',
+  'february',
+  'march',
+  'april',
+  'may',
+  'june',
+  'july',
+  'august',
+  'september',
+  'october',
+  'november',
+  'december',
+];
+// Product, then an optional CU, then the rest (the update, parsed by UPDATE_RE). Every part is bounded.
 const NAME_RE =
-  /^(?:microsoft\s+)?(?:exchange\s+)?(?:server\s+)?(2013|2016|2019|se|subscription\s+edition)(?:\s+(rtm|sp1|cu\s*\d+))?(?:\s+([a-z]{3}\d{2}(?:su|hu)(?:v\d)?))?$/i;
+  /^(?:microsoft )?(?:exchange )?(?:server )?(2013|2016|2019|se|subscription edition)(?: (rtm|sp1|cu ?\d{1,2}))?(?: (.{1,40}))?$/i;
+// "Nov24SU", "Nov24SUv2", "Nov24SU v2", "November 2024 SU", "Nov 2024 Security Update v2", "Apr25HU".
+const UPDATE_RE = /^([a-z]{3,9})[ -]?(\d{4}|\d{2})[ -]?(su|hu|security update|hotfix update)?[ -]?(v\d)?$/i;
+
+/** An update as written, in the catalog's spelling (Nov24SUv2); undefined when it is not an update name. */
+function updateIdOf(text: string): { id: string; type: 'SU' | 'HU' | undefined } | undefined {
+  const m = UPDATE_RE.exec(text);
+  if (!m) return undefined;
+  const word = m[1]!.toLowerCase();
+  const month = word === 'sept' ? 8 : MONTH_NAMES.findIndex((n) => n.startsWith(word));
+  if (month < 0 || (word.length > 3 && !MONTH_NAMES[month]!.startsWith(word))) return undefined;
+  const yy = m[2]!.slice(-2);
+  if (m[2]!.length === 4 && !m[2]!.startsWith('20')) return undefined;
+  const typeText = m[3]?.toLowerCase();
+  const type = typeText === undefined ? undefined : typeText.startsWith('h') ? 'HU' : 'SU';
+  const mon = MONTHS[month]!;
+  const id = `${mon[0]!.toUpperCase()}${mon.slice(1)}${yy}${type ?? 'SU'}${m[4] ? m[4].toLowerCase() : ''}`;
+  return { id, type };
+}
+
+/** "Exchange 2013 CU23, 2016 CU23, 2019 CU11 and CU12": the CUs a catalog update was released for. */
+export function cusThatGot(catalog: Catalog, updateId: string): string {
+  const byProduct = new Map<Product, string[]>();
+  const add = (product: Product, cu: string) => {
+    const list = byProduct.get(product) ?? [];
+    if (!list.includes(cu)) byProduct.set(product, [...list, cu]);
+  };
+  for (const b of catalog.builds) if (b.update === updateId) add(b.product, b.cu);
+  for (const f of catalog.update(updateId)?.fixes ?? []) add(f.product, f.cu);
+  const parts = (['2013', '2016', '2019', 'SE'] as Product[])
+    .filter((p) => byProduct.has(p))
+    .map((p) => {
+      const cus = byProduct.get(p)!;
+      const list = cus.length > 1 ? `${cus.slice(0, -1).join(', ')} and ${cus[cus.length - 1]}` : cus[0];
+      return `${p} ${list}`;
+    });
+  return parts.length ? `Exchange ${parts.join(', ')}` : 'no CU in the catalog';
+}
+
+/** The newest update of the catalog, for "not in the catalog" messages. */
+function newestUpdate(catalog: Catalog): string {
+  const u = [...catalog.updates].sort((a, b) => a.releaseDate.localeCompare(b.releaseDate)).pop();
+  return u ? `${u.id} of ${u.releaseDate}` : 'none';
+}
+
+/** Resolves the update part of a name on a known product and CU. Throws one clear line when it cannot. */
+function resolveUpdate(
+  catalog: Catalog,
+  input: string,
+  product: Product,
+  cu: string,
+  written: string,
+): { entry: BuildEntry; notes: string[] } {
+  const parsed = updateIdOf(written);
+  if (!parsed) notExchangeVersion(input);
+  const notes: string[] = [];
+  const onCu = buildsOnCu(catalog, product, cu);
+  const find = (id: string) =>
+    onCu.find((e) => e.update?.toLowerCase() === id.toLowerCase()) ??
+    catalog
+      .update(id)
+      ?.fixes.filter((f) => f.product === product && f.cu === cu)
+      .map((f) => catalog.build(f.build))
+      .find((b): b is BuildEntry => !!b);
+  const known = (id: string) => !!catalog.update(id) || catalog.builds.some((b) => b.update === id);
+  let id = parsed!.id;
+  // A month's update is an SU or an HU: "Apr25SU" for the April 2025 hotfix update is an alias of Apr25HU.
+  if (!parsed!.type || !known(id)) {
+    const other = id.replace(/(SU|HU)(v\d)?$/, (_m, t: string, v?: string) => (t === 'SU' ? 'HU' : 'SU') + (v ?? ''));
+    if (!known(id) && known(other)) {
+      if (parsed!.type) notes.push(`${id} read as ${other}: Microsoft released that month's update as ${other}`);
+      id = other;
+    }
+  }
+  if (written.replace(/\s+/g, '').toLowerCase() !== id.toLowerCase() && !notes.length)
+    notes.push(`"${written}" read as ${id}`);
+  if (!known(id))
+    throw new InputError(
+      `${PRODUCT_NAMES[product]} ${cu} ${written}: no update ${id} in the catalog (its newest is ${newestUpdate(catalog)})`,
+      `a newer catalog may know it: pass --rules DIR, or give the build number`,
+    );
+  const entry = find(id);
+  if (!entry)
+    throw new InputError(
+      `${PRODUCT_NAMES[product]} ${cu} never received ${id}: ${id} was released for ${cusThatGot(catalog, id)}`,
+      "or give the build number: ExSetup.exe's file version",
+    );
+  // A re-released update (Nov24SU, then Nov24SUv2): say so when the older package is named.
+  const rerelease = onCu.find((e) => e.update && e.update.startsWith(id) && /v\d$/.test(e.update) && e.update !== id);
+  if (rerelease)
+    notes.push(
+      `${id} was re-released as ${rerelease.update} (${rerelease.build}); ${entry.build} is the first package`,
+    );
+  return { entry, notes };
+}
 
 function parseInput(catalog: Catalog, input: string): Parsed {
   const text = input.trim();
@@ -291,19 +414,36 @@ function parseInput(catalog: Catalog, input: string): Parsed {
   if (b) {
     const product = productOfBuild(b.text);
     if (!product) rejectOtherFamilies(text, b.parts);
-    return { product: product!, build: b.text, precision: b.parts.length === 4 ? 'exact' : 'cu' };
+    if (b.form === 'admin-display-version')
+      return { product: product!, build: b.text, precision: 'cu', notes: [], adminDisplayVersion: text };
+    return { product: product!, build: b.text, precision: b.parts.length === 4 ? 'exact' : 'cu', notes: [] };
   }
   const m = NAME_RE.exec(text.replace(/\s+/g, ' '));
   if (!m) notExchangeVersion(text);
   const productRaw = m![1]!.toLowerCase();
   const product: Product = productRaw.startsWith('s') ? 'SE' : (productRaw as Product);
   const cuRaw = m![2] ? m![2].toUpperCase().replace(/\s+/g, '') : undefined;
-  const cu = cuRaw === 'SP1' && product === '2013' ? 'CU4' : cuRaw;
+  const notes: string[] = [];
+  let cu = cuRaw;
+  if (cuRaw === 'SP1' && product === '2013') {
+    cu = 'CU4';
+    notes.push('Exchange 2013 SP1 is CU4');
+  } else if (cuRaw && /^CU0\d$/.test(cuRaw)) cu = `CU${Number(cuRaw.slice(2))}`;
   const updateRaw = m![3];
   if (!cu) {
-    if (updateRaw)
-      throw new InputError(`"${input}": name the CU as well, e.g. "Exchange ${product} CU14 ${updateRaw}"`);
-    return { product, build: null, precision: 'product' };
+    if (updateRaw) {
+      const u = updateIdOf(updateRaw);
+      const got = u && catalog.update(u.id) ? u.id : undefined;
+      const example =
+        (got && catalog.builds.find((x) => x.product === product && x.update === got)?.cu) ??
+        catalog.cus(product).at(-1)?.cu ??
+        'CU1';
+      throw new InputError(
+        `"${input}": name the CU as well, e.g. "Exchange ${product} ${example} ${updateRaw}"`,
+        got ? `${got} was released for ${cusThatGot(catalog, got)}` : undefined,
+      );
+    }
+    return { product, build: null, precision: 'product', notes };
   }
   const base = catalog.cus(product).find((c) => c.cu === cu);
   if (!base) {
@@ -315,28 +455,16 @@ function parseInput(catalog: Catalog, input: string): Parsed {
         .join(', ')}`,
     );
   }
-  if (!updateRaw) return { product, build: cuPrefix(base.build), precision: 'cu', cu };
-  const wanted =
-    updateRaw.slice(0, 1).toUpperCase() +
-    updateRaw.slice(1, 3).toLowerCase() +
-    updateRaw.slice(3, 5) +
-    updateRaw.slice(5).replace(/^(su|hu)/i, (s) => s.toUpperCase());
-  const entry =
-    buildsOnCu(catalog, product, cu).find((e) => e.update?.toLowerCase() === updateRaw.toLowerCase()) ??
-    catalog
-      .update(wanted)
-      ?.fixes.filter((f) => f.product === product && f.cu === cu)
-      .map((f) => catalog.build(f.build)!)[0];
-  if (!entry) {
-    const known = buildsOnCu(catalog, product, cu)
-      .map((e) => e.update)
-      .filter(Boolean);
-    throw new InputError(
-      `${PRODUCT_NAMES[product]} ${cu} has no update ${updateRaw} in the catalog`,
-      known.length ? `known updates for ${cu}: ${known.join(', ')}` : `${cu} received no updates`,
-    );
-  }
-  return { product, build: entry.build, precision: 'exact', cu, update: entry.update ?? undefined };
+  if (!updateRaw) return { product, build: cuPrefix(base.build), precision: 'cu', cu, notes };
+  const { entry, notes: more } = resolveUpdate(catalog, input, product, cu, updateRaw);
+  return {
+    product,
+    build: entry.build,
+    precision: 'exact',
+    cu,
+    update: entry.update ?? undefined,
+    notes: [...notes, ...more],
+  };
 }
 
 export function lookupBuild(catalog: Catalog, input: string, asOf: string = today()): BuildInfo {
@@ -400,7 +528,12 @@ function describe(catalog: Catalog, input: string, parsed: Parsed, asOf: string)
     cves: [],
     conditionalCves: [],
     indeterminateCves: [],
+    notes: [...parsed.notes],
   };
+  if (parsed.adminDisplayVersion)
+    info.notes.push(
+      `AdminDisplayVersion "${parsed.adminDisplayVersion.trim()}" names the CU only (${cu ? `${productName} ${cu}` : parsed.build}): security updates do not change it, so CVEs fixed by an SU on that CU are indeterminate; ExSetup.exe's file version gives the exact build`,
+    );
 
   for (const u of catalog.updates) {
     if (updateState(catalog, info, u.id) !== 'missing') continue;
@@ -426,24 +559,30 @@ function describe(catalog: Catalog, input: string, parsed: Parsed, asOf: string)
   return info;
 }
 
-/** BuildInfo from collected facts (exchange.build/product/precision), or undefined when nothing usable is known. */
+/**
+ * BuildInfo from collected facts (exchange.build/product/precision), or undefined when nothing usable is known.
+ * exchange.build may be any form parseBuild reads; without it, exchange.adminDisplayVersion gives the CU.
+ */
 export function buildInfoFromFacts(catalog: Catalog, facts: Facts, asOf: string = today()): BuildInfo | undefined {
   const ex = facts.exchange;
   if (!ex || ex.online || ex.notExchange) return undefined;
-  const parsed = ex.build ? parseBuild(ex.build) : undefined;
+  const fromBuild = ex.build ? parseBuild(ex.build) : undefined;
+  const written = fromBuild || !ex.adminDisplayVersion ? ex.build : ex.adminDisplayVersion;
+  const parsed = fromBuild ?? (written ? parseBuild(written) : undefined);
   if (parsed) {
     const product = productOfBuild(parsed.text);
     if (!product) return undefined;
     // Honour a lower stated precision: a four-part string reported as CU-level is judged at CU level.
     const precision: LookupPrecision = parsed.parts.length === 4 && ex.precision === 'exact' ? 'exact' : 'cu';
     const build = precision === 'cu' ? cuPrefix(parsed.text) : parsed.text;
-    return describe(catalog, ex.build!, { product, build, precision }, asOf);
+    const adv = parsed.form === 'admin-display-version' ? { adminDisplayVersion: written! } : {};
+    return describe(catalog, written!, { product, build, precision, notes: [], ...adv }, asOf);
   }
   if (ex.product)
     return describe(
       catalog,
       `Exchange ${ex.product}`,
-      { product: ex.product, build: null, precision: 'product' },
+      { product: ex.product, build: null, precision: 'product', notes: [] },
       asOf,
     );
   return undefined;

@@ -13,6 +13,12 @@ const build4 = z
 const sources = z.array(z.string().min(1)).min(1, 'every entry names at least one source');
 const cveId = z.string().regex(/^(CVE-\d{4}-\d{4,7}|ADV\d{6,8})$/, 'expected CVE-YYYY-NNNN or ADVnnnnnn');
 
+/** A required, non-empty list; "missing" says which list when it is left out. */
+const requiredList = <T extends z.ZodType>(item: T, what: string) =>
+  z
+    .array(item, { error: (iss) => (iss.input === undefined ? `missing: list the ${what}` : undefined) })
+    .min(1, `empty: list at least one of the ${what}`);
+
 export const SourceRef = z.object({
   title: z.string(),
   url: z.string().optional(),
@@ -105,35 +111,40 @@ export const UpdateEntry = z.object({
  *  - extended-protection: needs Extended Protection configured; on a build that cannot take EP, open by build.
  *  - download-domains, outside-in, token-cache-module, net-framework, ad-schema, ad-acl, os-smb: closed or opened
  *    by facts outside the build (on the server, in AD or in the OS).
+ * A discriminated union: a kind that is judged from a list (overrides, builds) cannot leave it out or empty, so a
+ * condition with nothing to check is a catalog error, never a silent "closed".
  */
-export const CveCondition = z.object({
-  kind: z.enum([
-    'override-reopens',
-    'serialization-signing',
-    'extended-protection',
-    'download-domains',
-    'outside-in',
-    'token-cache-module',
-    'net-framework',
-    'ad-schema',
-    'ad-acl',
-    'os-smb',
-  ]),
+const conditionBase = {
   products: z.array(Product).optional().describe('Products the condition applies to; all affected when absent'),
-  /** override-reopens: any of these Component\\Section\\Parameter set to false re-opens the CVE. */
-  overrides: z.array(z.string()).optional(),
-  /**
-   * Builds that can take the closing step (EP support, download domains). A build can when it is at or above the
-   * listed build of its own CU, or on a CU newer than every listed CU of its product; otherwise the CVE is open by build.
-   */
-  requiresBuild: z.array(build4).optional(),
   /** The condition only exists below these builds (e.g. the AD schema issue is fixed by 2016 CU21's schema). */
   appliesBelow: z.record(z.string(), build4).optional(),
-  /** True when a default installation is exposed once the updates are in (e.g. 2013 serialization signing is off). */
-  defaultOpen: z.boolean().optional(),
   description: z.string(),
   remediation: z.string().optional(),
-});
+};
+/**
+ * Builds that can take the closing step (EP support, download domains). A build can when it is at or above the
+ * listed build of its own CU, or on a CU newer than every listed CU of its product; otherwise the CVE is open by build.
+ */
+const requiresBuild = requiredList(build4, 'builds that can take the step');
+export const CveCondition = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('override-reopens'),
+    ...conditionBase,
+    /** Any of these Component\\Section\\Parameter set to false re-opens the CVE. */
+    overrides: requiredList(z.string().min(1), 'overrides that re-open the CVE'),
+  }),
+  z.object({
+    kind: z.literal('serialization-signing'),
+    ...conditionBase,
+    /** True when a default installation is exposed once the updates are in (e.g. 2013 serialization signing is off). */
+    defaultOpen: z.boolean().optional(),
+  }),
+  z.object({ kind: z.literal('extended-protection'), ...conditionBase, requiresBuild }),
+  z.object({ kind: z.literal('download-domains'), ...conditionBase, requiresBuild }),
+  ...(['outside-in', 'token-cache-module', 'net-framework', 'ad-schema', 'ad-acl', 'os-smb'] as const).map((kind) =>
+    z.object({ kind: z.literal(kind), ...conditionBase }),
+  ),
+]);
 
 export const CveEntry = z.object({
   id: cveId,
@@ -181,29 +192,37 @@ export const RewriteRuleSpec = z.object({
   matchUrl: z.string().optional(),
 });
 
-export const Mitigation = z.object({
+const mitigationBase = {
   id: z.string(),
   title: z.string(),
   covers: z.array(z.string()).min(1).describe('CVEs this mitigation addresses while the update is missing'),
   doesNotCover: z.string().optional(),
-  kind: z.enum([
-    'rewrite-rules',
-    'services-disabled',
-    'app-pools-stopped',
-    'eems-applied',
-    'remote-powershell-restricted',
-  ]),
   products: z.array(Product).optional(),
-  rules: z.array(RewriteRuleSpec).optional(),
-  /** Remote evidence: the scan probe whose "blocked" outcome shows the rewrite rules act. */
-  probe: z.string().optional(),
-  services: z.array(z.string()).optional(),
-  appPools: z.array(z.string()).optional(),
-  eemsIds: z.array(z.string()).optional(),
   sideEffects: z.string().optional(),
   verified: z.boolean().default(true),
   sources,
-});
+};
+const names = (what: string) => requiredList(z.string().min(1), `${what} this mitigation needs`);
+/**
+ * An interim mitigation, discriminated by kind: each kind carries the non-empty list it is judged by, so a
+ * mitigation with nothing to check is a catalog error and can never be judged "in place". Unknown keys are errors
+ * too (a misspelt list name would otherwise leave the list out).
+ */
+export const Mitigation = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('rewrite-rules'),
+      ...mitigationBase,
+      rules: requiredList(RewriteRuleSpec, 'rewrite rules this mitigation needs'),
+      /** Remote evidence: the scan probe whose "blocked" outcome shows the rewrite rules act. */
+      probe: z.string().optional(),
+    })
+    .strict(),
+  z.object({ kind: z.literal('services-disabled'), ...mitigationBase, services: names('services') }).strict(),
+  z.object({ kind: z.literal('app-pools-stopped'), ...mitigationBase, appPools: names('application pools') }).strict(),
+  z.object({ kind: z.literal('eems-applied'), ...mitigationBase, eemsIds: names('EEMS mitigation ids') }).strict(),
+  z.object({ kind: z.literal('remote-powershell-restricted'), ...mitigationBase }).strict(),
+]);
 
 export const Advisory = z.object({
   id: z.string(),
@@ -235,3 +254,119 @@ export const ExtendedProtectionSpec = z.object({
   sources,
 });
 export type ExtendedProtectionSpec = z.infer<typeof ExtendedProtectionSpec>;
+
+/** Log sources an indicator reads (the sweep tells them apart by path and first line). */
+export const LogSource = z.enum(['httpproxy', 'ecp', 'oabgen', 'eventlog', 'aspx', 'listing']);
+export type LogSource = z.infer<typeof LogSource>;
+
+const compiles = (pattern: string) => {
+  try {
+    new RegExp(pattern, 'i');
+    return true;
+  } catch {
+    return false;
+  }
+};
+const regexText = z.string().min(1).refine(compiles, 'not a valid regular expression');
+
+/**
+ * An indicator of compromise (rules/iocs/*.yaml). Strict, and it must match on something: an indicator with no
+ * criterion, or wildcards with no field to apply them to, would match every record.
+ */
+export const Indicator = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a kebab-case id'),
+    advisory: z.string(),
+    severity: z.enum(['critical', 'high', 'medium', 'low', 'info']),
+    source: LogSource,
+    explanation: z.string(),
+    field: z.string().optional(),
+    like: z.array(z.string().min(1)).min(1).optional(),
+    notLike: z.array(z.string().min(1)).min(1).optional(),
+    equals: z.record(z.string(), z.string()).optional(),
+    contains: z.record(z.string(), z.string()).optional(),
+    level: z
+      .string()
+      .regex(/^[A-Za-z]+$/, 'expected a level name such as Error')
+      .optional(),
+    regex: regexText.optional(),
+    captureNotContains: z.string().optional(),
+    fieldsRegex: z
+      .object({ fields: z.array(z.string()).min(1), pattern: regexText })
+      .strict()
+      .optional(),
+    stronger: z.object({ field: z.string(), empty: z.boolean(), note: z.string() }).strict().optional(),
+    /** Text a matching CSV record must contain (any one, case-insensitive): lets the sweep skip parsing the rest. */
+    prefilter: z.array(z.string().min(1)).optional(),
+    sources,
+  })
+  .strict()
+  .refine((i) => !!(i.like || i.equals || i.contains || i.level || i.regex || i.fieldsRegex), {
+    message: 'an indicator needs a criterion (like, equals, contains, level, regex or fieldsRegex)',
+  })
+  .refine((i) => !(i.like || i.notLike) || !!i.field, {
+    message: 'like and notLike need the field they apply to',
+    path: ['field'],
+  });
+export type Indicator = z.infer<typeof Indicator>;
+
+const EvidenceRuleObject = z
+  .object({
+    check: z.string(),
+    /** Only findings about these CVEs. */
+    cves: z.array(cveId).min(1).optional(),
+    /** Only findings about these catalog updates or the CVEs they fix. */
+    updates: z.array(z.string()).min(1).optional(),
+    /** Only findings about CVEs listed in CISA KEV (per the catalog). */
+    kev: z.boolean().optional(),
+    codes: z.array(z.string()).min(1).optional(),
+  })
+  .strict();
+/** A check name alone, or a check narrowed to CVEs, updates, KEV or codes; always the object form once parsed. */
+const EvidenceRule = z.union([
+  z.string().transform((check): z.output<typeof EvidenceRuleObject> => ({ check })),
+  EvidenceRuleObject,
+]);
+export type EvidenceRule = z.output<typeof EvidenceRule>;
+
+/** One required action of a directive and what evidences it (see reports/directives.ts for the judging). */
+export const DirectiveAction = z
+  .object({
+    id: z.string().regex(/^[a-z0-9-]+$/),
+    ref: z.string(),
+    title: z.string(),
+    requires: z.string(),
+    due: date.optional(),
+    dueText: z.string().optional(),
+    evidence: z.array(EvidenceRule).default([]),
+    /** The server's CU must be one of these (per product; "*" = any) for the named update. */
+    eligible: z
+      .object({ update: z.string(), cus: z.record(z.string(), z.array(z.string()).min(1)) })
+      .strict()
+      .optional(),
+    /** sweep: hits mean not met; trigger: hits mean the action is required. */
+    ioc: z.enum(['sweep', 'trigger']).optional(),
+    /** The action is not applicable on a server where this check is not_applicable (e.g. hybrid-app). */
+    appliesIf: z.string().optional(),
+    /** What the agency attests by hand. */
+    manual: z.string().optional(),
+    /** The limits of the automated evidence. */
+    note: z.string().optional(),
+  })
+  .strict();
+export type DirectiveAction = z.output<typeof DirectiveAction>;
+
+/** A CISA directive (rules/directives/*.yaml): each required action mapped to evidence. */
+export const Directive = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a directive id such as ed-21-02'),
+    title: z.string(),
+    issued: date,
+    source: z.string().url(),
+    sources,
+    verified: z.boolean().default(true),
+    scope: z.string(),
+    actions: z.array(DirectiveAction).min(1),
+  })
+  .strict();
+export type Directive = z.output<typeof Directive>;

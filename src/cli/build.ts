@@ -5,42 +5,44 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { createColors } from 'picocolors';
-import { catalogFor, parseDate, today } from './common.js';
+import { addCatalogOptions, catalogFor } from './common.js';
 import { lookupBuild, type BuildInfo } from '../catalog/lookup.js';
 import type { Catalog } from '../catalog/catalog.js';
-import { DEFAULT_RULES_DIR } from '../util/tool.js';
 
 interface BuildOptions {
   format: 'text' | 'json';
   rules: string;
   asOf: string;
+  maxCatalogAge?: number;
 }
 
 export function register(program: Command): Command {
-  return program
+  const cmd = program
     .command('build')
     .description('identify Exchange builds: product, CU, update, support state, missing updates and CVEs open by build')
     .argument(
       '<version...>',
-      'build numbers (15.2.1544.14, 15.02.1544.014, 15.2.1544) or names ("Exchange 2019 CU14 Nov24SUv2")',
+      'builds (15.2.1544.14, 15.02.1544.014, 15.2.1544), AdminDisplayVersion ("Version 15.2 (Build 1544.4)") or names ("Exchange 2019 CU14 Nov24SUv2")',
     )
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .option('--rules <dir>', 'catalog directory', DEFAULT_RULES_DIR)
-    .option('--as-of <date>', 'reference date for support state (YYYY-MM-DD)', parseDate, today())
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'));
+  addCatalogOptions(cmd, 'reference date (YYYY-MM-DD) for support state and the catalog age');
+  return cmd
     .addHelpText(
       'after',
       `
-A three-part build (15.2.1544) is known only to the CU: CVEs fixed by a later SU on that CU are listed as
-indeterminate, never as fixed. Open CVEs assume a non-Edge Mailbox server with default configuration;
-conditional CVEs depend on configuration (Extended Protection, overrides, ...). Run \`exaudit audit\` for those.
+A three-part build (15.2.1544) or an AdminDisplayVersion is known only to the CU: CVEs fixed by a later SU on
+that CU are listed as indeterminate, never as fixed. Open CVEs assume a non-Edge Mailbox server with default
+configuration; conditional CVEs depend on configuration (Extended Protection, overrides, ...). Run
+\`exaudit audit\` for those. A name pairing a CU with an update it never received is refused (exit 2).
 
 Examples:
   exaudit build 15.2.1544.14
   exaudit build 15.02.0986.005 "Exchange 2016 CU23 Feb26SU" --format json
-  exaudit build 15.2.1544`,
+  exaudit build 15.2.1544
+  exaudit build "Version 15.2 (Build 1544.4)"`,
     )
-    .action((versions: string[], opts: BuildOptions) => {
-      const catalog = catalogFor(opts);
+    .action(async (versions: string[], opts: BuildOptions) => {
+      const catalog = await catalogFor(opts);
       const infos = versions.map((v) => lookupBuild(catalog, v, opts.asOf));
       if (opts.format === 'json') {
         process.stdout.write(`${JSON.stringify(infos.length === 1 ? infos[0] : infos, null, 2)}\n`);
@@ -59,6 +61,7 @@ export function renderText(i: BuildInfo, catalog: Catalog, color = false): strin
     `  build       ${i.build ?? '(product only)'}  precision ${i.precision}${i.known ? '' : c.yellow('  (not in the catalog)')}`,
   );
   if (i.judgedAs) out.push(`  judged as   ${i.judgedAs} (the highest known build below it)`);
+  for (const n of i.notes) out.push(`  note        ${n}`);
   if (i.releaseDate) out.push(`  released    ${i.releaseDate}`);
   const support = i.supported
     ? c.green('supported')

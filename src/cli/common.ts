@@ -2,14 +2,13 @@
  * Options shared by scan, audit, ioc, report and demo (formats and outputs, --fail-on, waivers, --rules, logging)
  * and the wiring that starts the one pipeline (src/engine/pipeline.ts) for a command.
  */
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { Command, Option, InvalidArgumentError } from 'commander';
 import type { LevelWithSilent } from 'pino';
 import { createLogger, scrubText } from '../util/logger.js';
-import type { ExitCode } from '../util/errors.js';
+import { InputError, type ExitCode } from '../util/errors.js';
 import { FORMATS } from '../../reports/formats.js';
-import { getCatalog, type Catalog } from '../catalog/catalog.js';
+import { loadCompiledCatalog, type Catalog } from '../catalog/compiled.js';
+import { CatalogAgeError, catalogAge, staleWarning } from '../catalog/age.js';
 import type { CollectOutcome, Emit, PipelineOptions } from '../engine/pipeline.js';
 import { FAIL_ON_VALUES, type FailOn } from '../engine/policy.js';
 import type { RunOutput } from '../output/write.js';
@@ -25,6 +24,7 @@ export interface CommonOptions {
   logLevel: LevelWithSilent;
   logFormat: 'json' | 'pretty';
   asOf: string;
+  maxCatalogAge?: number;
   directive?: string;
   inventoryFile?: string;
 }
@@ -42,21 +42,18 @@ export function collectFormats(value: string, previous: string[] | undefined): s
   return [...(previous ?? []), ...list];
 }
 
-let directiveIds: string[] | undefined;
-/** The shipped directives' ids (each rules/directives/<id>.yaml), read without parsing them. */
-export const shippedDirectives = (): string[] =>
-  (directiveIds ??= readdirSync(join(DEFAULT_RULES_DIR, 'directives'))
-    .filter((f) => f.endsWith('.yaml'))
-    .map((f) => f.slice(0, -'.yaml'.length))
-    .sort());
-
-/** Checked when the command line is read, so a long scan does not end on a typo (--rules DIR may add its own). */
+/** The directive's spelling is checked when the command line is read; catalogFor checks the catalog has it. */
 export function parseDirective(value: string): string {
   if (!/^[a-z0-9][a-z0-9-]*$/.test(value))
-    throw new InvalidArgumentError(`expected a directive id such as ${shippedDirectives().join(', ')}`);
-  if (!shippedDirectives().includes(value) && !process.argv.some((a) => a === '--rules' || a.startsWith('--rules=')))
-    throw new InvalidArgumentError(`unknown directive (choose ${shippedDirectives().join(', ')})`);
+    throw new InvalidArgumentError('expected a directive id such as ed-21-02 (see exaudit rules list directives)');
   return value;
+}
+
+export function parseNonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n))
+    throw new InvalidArgumentError('expected a whole number of days (0 or more)');
+  return n;
 }
 
 export function parseDate(value: string): string {
@@ -102,7 +99,7 @@ export function addOutputOptions(cmd: Command, defaultFormat = 'console'): Comma
     .option('--waivers <file>', 'YAML waivers (fingerprint, or check and target; reason; owner; expires)')
     .option(
       '--directive <id>',
-      `directive for markdown/html evidence reports: ${shippedDirectives().join(', ')} (with --output DIR: a folder with manifest.json)`,
+      'directive for markdown/html evidence reports, e.g. ed-21-02 (see exaudit rules list directives; with --output DIR: a folder with manifest.json)',
       parseDirective,
     )
     .option(
@@ -111,11 +108,24 @@ export function addOutputOptions(cmd: Command, defaultFormat = 'console'): Comma
     );
 }
 
-/** Options every command accepts. */
-export function addGlobalOptions(cmd: Command): Command {
+/** Catalog options: --rules, --as-of and --max-catalog-age (every command that reads the catalog). */
+export function addCatalogOptions(
+  cmd: Command,
+  asOfHelp = 'reference date (YYYY-MM-DD) for lifecycle and due-date judgements and the catalog age',
+): Command {
   return cmd
     .option('--rules <dir>', 'load the rules catalog from this directory instead of the shipped one', DEFAULT_RULES_DIR)
-    .option('--as-of <date>', 'reference date (YYYY-MM-DD) for lifecycle and due-date judgements', parseDate, today())
+    .option('--as-of <date>', asOfHelp, parseDate, today())
+    .option(
+      '--max-catalog-age <days>',
+      'exit 3 when the catalog is more than this many days older than --as-of (today by default)',
+      parseNonNegativeInt,
+    );
+}
+
+/** Options every command accepts. */
+export function addGlobalOptions(cmd: Command): Command {
+  return addCatalogOptions(cmd)
     .option('-q, --quiet', 'no progress bar or summary on stderr')
     .addOption(
       new Option('--log-level <level>', 'log level for JSON logs on stderr')
@@ -129,8 +139,49 @@ export function setupLogging(opts: Pick<CommonOptions, 'logLevel' | 'logFormat'>
   createLogger({ level: opts.logLevel, format: opts.logFormat });
 }
 
-export function catalogFor(opts: Pick<CommonOptions, 'rules'>): Catalog {
-  return getCatalog(opts.rules);
+const loaded = new Map<string, Catalog>();
+let warnedStale = false;
+
+/**
+ * The catalog's age on --as-of (today by default): older than --max-catalog-age throws (exit 3); predating the latest
+ * Patch Tuesday warns once per process on stderr, unless EXAUDIT_CATALOG_WARNING=off.
+ */
+export function checkCatalogAge(
+  catalog: Pick<Catalog, 'meta'>,
+  opts: Partial<Pick<CommonOptions, 'asOf' | 'maxCatalogAge'>>,
+): void {
+  const age = catalogAge(catalog.meta.date, opts.asOf ?? today());
+  if (opts.maxCatalogAge !== undefined && age.ageDays > opts.maxCatalogAge)
+    throw new CatalogAgeError(catalog.meta.version, age, opts.maxCatalogAge);
+  if (age.stale && !warnedStale && process.env['EXAUDIT_CATALOG_WARNING'] !== 'off') {
+    warnedStale = true;
+    process.stderr.write(`exaudit: warning: ${staleWarning(catalog.meta.version, age)}\n`);
+  }
+}
+
+/**
+ * The catalog of --rules (the compiled one when the folder matches it, else read and validated in full), checked
+ * against --as-of: older than --max-catalog-age is exit 3; predating the latest Patch Tuesday warns once on
+ * stderr (EXAUDIT_CATALOG_WARNING=off silences the warning, never the age recorded in results). A --directive
+ * the catalog does not define is a usage error here, before any work is done.
+ */
+export async function catalogFor(
+  opts: Pick<CommonOptions, 'rules'> & Partial<Pick<CommonOptions, 'asOf' | 'maxCatalogAge' | 'directive'>>,
+): Promise<Catalog> {
+  let catalog = loaded.get(opts.rules);
+  if (!catalog) {
+    catalog = loadCompiledCatalog(opts.rules) ?? (await import('../catalog/catalog.js')).loadCatalog(opts.rules);
+    loaded.set(opts.rules, catalog);
+  }
+  checkCatalogAge(catalog, opts);
+  if (opts.directive && !catalog.directive(opts.directive)) {
+    const known = catalog.directives.map((d) => d.id);
+    throw new InputError(
+      `--directive ${opts.directive}: the catalog has no such directive`,
+      known.length ? `choose ${known.join(', ')}` : `the catalog in ${opts.rules} defines no directives`,
+    );
+  }
+  return catalog;
 }
 
 /** The command line as recorded in results: secrets scrubbed, password-like option values removed. */
@@ -161,14 +212,13 @@ export async function startRun(
     import('../output/write.js'),
   ]);
   const startedAt = new Date().toISOString();
-  const catalog = catalogFor(opts);
+  // The catalog's age and the --directive are checked here, before anything is collected.
+  const catalog = await catalogFor(opts);
   // The IOC sweep judges no facts: it loads no checks.
   const checks =
     command === 'ioc' ? [] : selectChecks(await loadChecks(), splitList(opts.checks), splitList(opts.skip));
   const waivers = opts.waivers ? loadWaivers(opts.waivers) : undefined;
-  // A directive from --rules DIR is checked before anything is collected, like the shipped ones are when parsed.
-  if (opts.directive) (await import('../../reports/directives.js')).resolveDirective(opts.directive, opts.rules);
-  const output = openOutput(opts);
+  const output = openOutput({ ...opts, catalog });
   return {
     pipeline: {
       command,

@@ -15,11 +15,10 @@ import { DocumentSink, runPipeline } from '../engine/pipeline.js';
 import { FAIL_ON_VALUES, type FailOn } from '../engine/policy.js';
 import type { CollectedTarget } from '../contract.js';
 import { loadChecks } from '../engine/loader.js';
-import { getCatalog } from '../catalog/catalog.js';
-import { parseDate, today } from './common.js';
+import { addCatalogOptions, catalogFor } from './common.js';
 import { RENDERERS } from '../../reports/index.js';
 import { renderConsole } from '../../reports/console.js';
-import { DEFAULT_RULES_DIR, PROJECT_ROOT, TOOL_VERSION } from '../util/tool.js';
+import { PROJECT_ROOT, TOOL_VERSION } from '../util/tool.js';
 import { writeEvidence } from '../output/evidence.js';
 import { startSshLab } from '../lab/ssh/server.js';
 import { collectOverSsh } from '../collect/ssh/index.js';
@@ -28,17 +27,19 @@ import { Option } from 'commander';
 
 interface DemoOptions {
   output: string;
+  rules: string;
   asOf: string;
+  maxCatalogAge?: number;
   failOn: FailOn;
   quiet?: boolean;
 }
 
 export function register(program: Command): Command {
-  return program
+  const cmd = program
     .command('demo')
     .description('run scan and audit against an embedded lab on 127.0.0.1 and write every report to ./exaudit-demo/')
-    .option('-o, --output <dir>', 'where the reports go', 'exaudit-demo')
-    .option('--as-of <date>', 'reference date for lifecycle judgements (YYYY-MM-DD)', parseDate, today())
+    .option('-o, --output <dir>', 'where the reports go', 'exaudit-demo');
+  return addCatalogOptions(cmd)
     .addOption(
       new Option('--fail-on <level>', 'exit 1 when a finding reaches this level')
         .choices(FAIL_ON_VALUES)
@@ -63,10 +64,11 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   const say = (s: string) => {
     if (!opts.quiet) process.stderr.write(`${s}\n`);
   };
+  const catalog = await catalogFor(opts);
   const sink = new DocumentSink();
   const pipeline = {
     command: 'demo',
-    catalog: getCatalog(DEFAULT_RULES_DIR),
+    catalog,
     checks: await loadChecks(),
     asOf: opts.asOf,
     startedAt: new Date().toISOString(),
@@ -115,7 +117,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
 
     const logsDir = join(PROJECT_ROOT, 'fixtures', 'logs');
     say(`demo: exaudit ioc ${logsDir}`);
-    const iocResult = await sweep([logsDir]);
+    const iocResult = await sweep([logsDir], { indicators: catalog.indicators });
     return { ioc: { summary: iocResult.summary, hits: iocResult.hits } };
   });
   const doc = sink.doc!;
@@ -131,8 +133,8 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   const evidence = writeEvidence(
     join(out, 'evidence'),
     {
-      'ed-21-02.html': RENDERERS['html']!.render(doc, { directive: 'ed-21-02' }),
-      'ed-21-02.md': RENDERERS['markdown']!.render(doc, { directive: 'ed-21-02' }),
+      'ed-21-02.html': RENDERERS['html']!.render(doc, { directive: 'ed-21-02', catalog }),
+      'ed-21-02.md': RENDERERS['markdown']!.render(doc, { directive: 'ed-21-02', catalog }),
       'result.json': files['result.json']!,
     },
     `exaudit ${TOOL_VERSION}`,

@@ -16,7 +16,7 @@ import {
 } from './common.js';
 import { addSshOptions, sshOptionsFrom, type SshCliOptions } from './ssh-options.js';
 import { combine, merge, sweep } from '../ioc/sweep.js';
-import { compile, loadIndicators } from '../ioc/rules.js';
+import { compile } from '../ioc/rules.js';
 import { DEFAULT_REMOTE_PATHS, sweepOverSsh } from '../ioc/remote.js';
 import { parseSshTarget } from '../collect/ssh/index.js';
 import { InputError, type ExitCode } from '../util/errors.js';
@@ -91,7 +91,9 @@ export async function runIoc(paths: string[], opts: IocOptions): Promise<ExitCod
       }
     : undefined;
   const run = await startRun('ioc', opts);
-  const indicators = loadIndicators();
+  const indicators = run.pipeline.catalog.indicators;
+  if (!indicators.length)
+    throw new InputError(`the catalog in ${opts.rules} has no indicators`, 'add rules/iocs/*.yaml, or drop --rules');
   return finishRun(run, async (emit) => {
     const local = paths.length
       ? await sweep(paths, { indicators, ...(opts.jobs ? { jobs: opts.jobs } : {}) })

@@ -1,12 +1,11 @@
 /** `exaudit report <result.json…>`: render saved results in any format, join shards (--merge), write evidence. */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { addGlobalOptions, addOutputOptions, setupLogging, type CommonOptions } from './common.js';
+import { addGlobalOptions, addOutputOptions, catalogFor, setupLogging, type CommonOptions } from './common.js';
 import { finishDocument } from '../output/write.js';
 import { ResultDocument } from '../contract.js';
 import { mergeResults } from '../engine/merge.js';
 import { InputError } from '../util/errors.js';
-import { resolveDirective } from '../../reports/directives.js';
 
 export function readResult(file: string): ResultDocument {
   let data: unknown;
@@ -55,14 +54,14 @@ Examples:
   );
   cmd.action(async (files: string[], opts: CommonOptions & { merge?: boolean; evidence?: boolean }) => {
     setupLogging(opts);
-    if (opts.directive) resolveDirective(opts.directive, opts.rules);
+    const catalog = await catalogFor(opts); // the --directive's definitions, the catalog's age
     if (opts.evidence && !opts.output) throw new InputError('--evidence needs --output DIR');
     const docs = files.map(readResult);
     if (docs.length > 1 && !opts.merge) throw new InputError('several result files need --merge');
     const doc = docs.length > 1 ? mergeResults(docs) : docs[0]!;
     const evidenceDir = !!opts.output && (!!opts.evidence || !!opts.directive);
     const format = opts.format?.length ? opts.format : evidenceDir ? ['html', 'markdown', 'json'] : [];
-    finishDocument(doc, { ...opts, format });
+    finishDocument(doc, { ...opts, format, catalog });
   });
   return cmd;
 }

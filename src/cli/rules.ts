@@ -1,13 +1,17 @@
 /** `exaudit rules list|show|validate`: read and check the catalog. Nothing is fetched at run time. */
 import type { Command } from 'commander';
-import { tryLoadCatalog, type Catalog } from '../catalog/catalog.js';
-import { catalogFor } from './common.js';
-import { DEFAULT_RULES_DIR } from '../util/tool.js';
+import type { Catalog } from '../catalog/compiled.js';
+import { addCatalogOptions, catalogFor, checkCatalogAge, type CommonOptions } from './common.js';
 import { EXIT, InputError } from '../util/errors.js';
 import { compareCveIds } from '../catalog/lookup.js';
+import { catalogAge } from '../catalog/age.js';
+import type { Product } from '../facts/schema.js';
+import { relative, resolve } from 'node:path';
+import { DEFAULT_RULES_DIR, PROJECT_ROOT } from '../util/tool.js';
 
-const KINDS = ['builds', 'updates', 'cves', 'advisories', 'products'] as const;
+const KINDS = ['builds', 'updates', 'cves', 'advisories', 'products', 'indicators', 'directives'] as const;
 type Kind = (typeof KINDS)[number];
+type RulesOptions = Pick<CommonOptions, 'rules' | 'asOf' | 'maxCatalogAge'>;
 
 export function listLines(catalog: Catalog, kind: Kind): string[] {
   switch (kind) {
@@ -37,6 +41,15 @@ export function listLines(catalog: Catalog, kind: Kind): string[] {
         (a) =>
           `${a.id.padEnd(16)} ${a.title}  (${a.mitigations.length} interim mitigation${a.mitigations.length === 1 ? '' : 's'})`,
       );
+    case 'indicators':
+      return catalog.indicators.map(
+        (i) => `${i.id.padEnd(40)} ${i.source.padEnd(9)} ${i.severity.padEnd(8)} ${i.advisory}`,
+      );
+    case 'directives':
+      return catalog.directives.map(
+        (d) =>
+          `${d.id.padEnd(10)} ${d.issued}  ${d.title}  (${d.actions.length} action${d.actions.length === 1 ? '' : 's'})`,
+      );
   }
 }
 
@@ -46,6 +59,8 @@ export function showEntry(catalog: Catalog, id: string): unknown {
     catalog.update(id) ??
     catalog.build(id) ??
     catalog.advisory(id) ??
+    catalog.directive(id) ??
+    catalog.indicators.find((i) => i.id === id) ??
     catalog.products.find((p) => p.id === id || p.name.toLowerCase() === id.toLowerCase()) ??
     catalog.update(
       id.replace(
@@ -57,7 +72,7 @@ export function showEntry(catalog: Catalog, id: string): unknown {
   if (!hit)
     throw new InputError(
       `no catalog entry "${id}"`,
-      'ids look like CVE-2021-26855, Mar21SU, 15.2.1544.14 or 2019; see `exaudit rules list`',
+      'ids look like CVE-2021-26855, Mar21SU, 15.2.1544.14, 2019, ed-21-02 or an indicator id; see `exaudit rules list`',
     );
   const sources = ((hit as { sources?: string[] }).sources ?? []).map((s) =>
     catalog.meta.sources[s] ? { id: s, ...catalog.meta.sources[s] } : { url: s },
@@ -65,10 +80,41 @@ export function showEntry(catalog: Catalog, id: string): unknown {
   return { ...hit, sources };
 }
 
+/** What a catalog covers, for `rules validate`: counts, products and CUs, the last update, its age. */
+export function coverageLines(catalog: Catalog, asOf: string): string[] {
+  const unverified =
+    catalog.cves.filter((c) => !c.verified).length +
+    catalog.updates.filter((u) => !u.verified).length +
+    catalog.builds.filter((b) => !b.verified).length;
+  const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+  const out = [
+    `catalog ${catalog.meta.version} (${catalog.meta.date}) is valid: ${catalog.products.length} products, ${catalog.builds.length} builds, ${catalog.updates.length} updates, ${catalog.cves.length} CVEs, ${plural(catalog.advisories.length, 'advisory', 'advisories')}, ${plural(catalog.indicators.length, 'indicator')}, ${plural(catalog.directives.length, 'directive')}; ${unverified} entries marked unverified`,
+  ];
+  const width = Math.max(...catalog.products.map((p) => p.name.length));
+  for (const p of catalog.products) {
+    const cus = catalog.cus(p.id as Product);
+    const builds = catalog.builds.filter((b) => b.product === p.id);
+    const newest = builds[builds.length - 1];
+    const range = cus.length > 1 ? `${cus[0]!.cu} to ${cus[cus.length - 1]!.cu} (${cus.length} CUs)` : cus[0]?.cu;
+    out.push(
+      `  ${p.name.padEnd(width)}  ${range ?? 'no builds'}${newest ? `; newest build ${newest.build}${newest.update ? ` ${newest.update}` : ''}${newest.releaseDate ? ` of ${newest.releaseDate}` : ''}` : ''}`,
+    );
+  }
+  const last = [...catalog.updates].sort((a, b) => a.releaseDate.localeCompare(b.releaseDate)).pop();
+  if (last) out.push(`  last update ${last.id} of ${last.releaseDate} (${last.kbs.join(', ') || 'no KB recorded'})`);
+  const age = catalogAge(catalog.meta.date, asOf);
+  out.push(
+    `  age ${age.ageDays} days on ${age.asOf}; latest Patch Tuesday ${age.patchTuesday}: ${age.stale ? 'STALE, updates released since are not judged' : 'current'}`,
+  );
+  return out;
+}
+
 export function register(program: Command): Command {
   const rules = program
     .command('rules')
-    .description('list, show and validate the rules catalog (builds, updates, CVEs, advisories)')
+    .description(
+      'list, show and validate the rules catalog (builds, updates, CVEs, advisories, indicators, directives)',
+    )
     .addHelpText(
       'after',
       `
@@ -77,50 +123,52 @@ Examples:
   exaudit rules show CVE-2021-26855
   exaudit rules validate --rules ./my-newer-rules`,
     );
-  rules
+  const list = rules
     .command('list')
     .description('list catalog entries of one kind')
-    .argument('[kind]', 'builds, updates, cves, advisories or products (default: updates)')
-    .option('--rules <dir>', 'catalog directory', DEFAULT_RULES_DIR)
-    .option('--json', 'print JSON')
-    .action((kind: string | undefined, opts: { rules: string; json?: boolean }) => {
-      const k = (kind ?? 'updates') as Kind;
-      if (!KINDS.includes(k)) throw new InputError(`unknown kind "${kind}"`, `choose one of ${KINDS.join(', ')}`);
-      const catalog = catalogFor(opts);
-      if (opts.json) {
-        const data = catalog[k];
-        process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
-      } else process.stdout.write(`${listLines(catalog, k).join('\n')}\n`);
-    });
-  rules
+    .argument('[kind]', `${KINDS.join(', ')} (default: updates)`)
+    .option('--json', 'print JSON');
+  addCatalogOptions(list).action(async (kind: string | undefined, opts: RulesOptions & { json?: boolean }) => {
+    const k = (kind ?? 'updates') as Kind;
+    if (!KINDS.includes(k)) throw new InputError(`unknown kind "${kind}"`, `choose one of ${KINDS.join(', ')}`);
+    const catalog = await catalogFor(opts);
+    if (opts.json) process.stdout.write(`${JSON.stringify(catalog[k], null, 2)}\n`);
+    else process.stdout.write(`${listLines(catalog, k).join('\n')}\n`);
+  });
+  const show = rules
     .command('show')
-    .description('show one entry (CVE, update, build or product) with its sources')
-    .argument('<id>', 'CVE-2021-26855, Mar21SU, 15.2.1544.14, 2019 …')
-    .option('--rules <dir>', 'catalog directory', DEFAULT_RULES_DIR)
-    .action((id: string, opts: { rules: string }) => {
-      process.stdout.write(`${JSON.stringify(showEntry(catalogFor(opts), id), null, 2)}\n`);
-    });
-  rules
+    .description('show one entry (CVE, update, build, product, advisory, indicator or directive) with its sources')
+    .argument('<id>', 'CVE-2021-26855, Mar21SU, 15.2.1544.14, 2019, ed-21-02 …');
+  addCatalogOptions(show).action(async (id: string, opts: RulesOptions) => {
+    process.stdout.write(`${JSON.stringify(showEntry(await catalogFor(opts), id), null, 2)}\n`);
+  });
+  const validate = rules
     .command('validate')
-    .description('validate a catalog directory: schemas, references, invariants (exit 0 valid, 2 invalid)')
-    .option('--rules <dir>', 'catalog directory', DEFAULT_RULES_DIR)
-    .action((opts: { rules: string }) => {
-      const { catalog, problems } = tryLoadCatalog(opts.rules);
-      if (!catalog) {
-        for (const p of problems) process.stderr.write(`${p.file}: ${p.path}: ${p.message}\n`);
-        process.stderr.write(
-          `exaudit: catalog ${opts.rules} is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'})\n`,
-        );
-        process.exitCode = EXIT.USAGE;
-        return;
-      }
-      const unverified =
-        catalog.cves.filter((c) => !c.verified).length +
-        catalog.updates.filter((u) => !u.verified).length +
-        catalog.builds.filter((b) => !b.verified).length;
-      process.stdout.write(
-        `catalog ${catalog.meta.version} (${catalog.meta.date}) is valid: ${catalog.products.length} products, ${catalog.builds.length} builds, ${catalog.updates.length} updates, ${catalog.cves.length} CVEs; ${unverified} entries marked unverified\nsha256 ${catalog.sha256}\n`,
+    .description(
+      'validate a catalog directory in full: every file of every kind, references, invariants (exit 0 valid, 2 invalid)',
+    );
+  addCatalogOptions(validate).action(async (opts: RulesOptions) => {
+    const { tryLoadCatalog, loadCompiledCatalog, COMPILED_CATALOG } = await import('../catalog/catalog.js');
+    const { catalog, problems } = tryLoadCatalog(opts.rules, { compiled: false });
+    if (!catalog) {
+      for (const p of problems) process.stderr.write(`${p.file}: ${p.path}: ${p.message}\n`);
+      process.stderr.write(
+        `exaudit: catalog ${opts.rules} is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'})\n`,
       );
-    });
+      process.exitCode = EXIT.USAGE;
+      return;
+    }
+    checkCatalogAge(catalog, opts);
+    // Only the shipped folder is compiled at build time; say whether the compiled file still matches it.
+    const compiled =
+      resolve(opts.rules) === DEFAULT_RULES_DIR
+        ? [
+            `  compiled ${relative(PROJECT_ROOT, COMPILED_CATALOG)}: ${loadCompiledCatalog(opts.rules) ? 'matches these files' : 'out of date or missing (npm run build rewrites it); the files are read instead'}`,
+          ]
+        : [];
+    process.stdout.write(
+      `${[...coverageLines(catalog, opts.asOf), ...compiled, `sha256 ${catalog.sha256}`].join('\n')}\n`,
+    );
+  });
   return rules;
 }

@@ -5,6 +5,7 @@
 import type { Facts } from '../facts/schema.js';
 import { factAt } from '../facts/schema.js';
 import type { Catalog } from '../catalog/catalog.js';
+import { catalogStamp } from '../catalog/age.js';
 import {
   RESULT_SCHEMA_ID,
   RESULT_SCHEMA_VERSION,
@@ -171,13 +172,13 @@ export function summarize(targets: TargetResult[]): Summary {
 
 /** The document's fields before its targets: what a streamed JSON document writes first. */
 export function resultHeader(
-  opts: Omit<AssessOptions, 'checks' | 'asOf'>,
+  opts: Omit<AssessOptions, 'checks'>,
 ): Omit<ResultDocument, 'targets' | 'summary' | 'finishedAt'> {
   return {
     $schema: RESULT_SCHEMA_ID,
     schemaVersion: RESULT_SCHEMA_VERSION,
     tool: { name: 'exaudit', version: TOOL_VERSION },
-    catalog: { version: opts.catalog.meta.version, date: opts.catalog.meta.date, sha256: opts.catalog.sha256 },
+    catalog: catalogStamp(opts.catalog, opts.asOf),
     command: opts.command,
     ...(opts.argv ? { argv: opts.argv } : {}),
     startedAt: opts.startedAt,

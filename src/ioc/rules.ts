@@ -1,46 +1,13 @@
 /**
- * The indicator rules of rules/iocs/ and how one record is judged against them: which log kind a file is (from
- * its path and first line), CSV splitting, field matching (PowerShell -like wildcards, equals, contains, regex
- * over several fields) and the hit record. Pure functions: the sweep's threads share them.
+ * How one record is judged against the indicator rules (rules/iocs/, loaded and validated with the catalog in
+ * src/catalog/): which log kind a file is (from its path and first line), CSV splitting, field matching
+ * (PowerShell -like wildcards, equals, contains, regex over several fields) and the hit record. Pure functions:
+ * the sweep's threads share them, and none of them loads the catalog or zod.
  */
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
 import type { IocHit } from '../contract.js';
-import { DEFAULT_RULES_DIR } from '../util/tool.js';
+import type { Indicator, LogSource } from '../catalog/schema.js';
 
-export const LogSource = z.enum(['httpproxy', 'ecp', 'oabgen', 'eventlog', 'aspx', 'listing']);
-export type LogSource = z.infer<typeof LogSource>;
-
-export const Indicator = z.object({
-  id: z.string(),
-  advisory: z.string(),
-  severity: z.enum(['critical', 'high', 'medium', 'low', 'info']),
-  source: LogSource,
-  explanation: z.string(),
-  field: z.string().optional(),
-  like: z.array(z.string()).optional(),
-  notLike: z.array(z.string()).optional(),
-  equals: z.record(z.string(), z.string()).optional(),
-  contains: z.record(z.string(), z.string()).optional(),
-  level: z.string().optional(),
-  regex: z.string().optional(),
-  captureNotContains: z.string().optional(),
-  fieldsRegex: z.object({ fields: z.array(z.string()), pattern: z.string() }).optional(),
-  stronger: z.object({ field: z.string(), empty: z.boolean(), note: z.string() }).optional(),
-  /** Text a matching CSV record must contain (any one, case-insensitive): lets the sweep skip parsing the rest. */
-  prefilter: z.array(z.string().min(1)).optional(),
-  sources: z.array(z.string()).min(1),
-});
-export type Indicator = z.infer<typeof Indicator>;
-
-export function loadIndicators(dir = join(DEFAULT_RULES_DIR, 'iocs')): Indicator[] {
-  return readdirSync(dir)
-    .filter((f) => /\.ya?ml$/.test(f))
-    .sort()
-    .flatMap((f) => z.array(Indicator).parse(parseYaml(readFileSync(join(dir, f), 'utf8'))));
-}
+export type { Indicator, LogSource } from '../catalog/schema.js';
 
 /** PowerShell -like: * and ? wildcards, case-insensitive. */
 function likeRe(pattern: string): RegExp {

@@ -11,11 +11,18 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { errorMessage } from '../util/errors.js';
 import type { IocHit } from '../contract.js';
-import { compile, loadIndicators, type Indicator } from './rules.js';
+import { compile, type Indicator } from './rules.js';
+import { getCatalog } from '../catalog/catalog.js';
+import { DEFAULT_RULES_DIR } from '../util/tool.js';
 import { emptyUnit, scanPath, type UnitResult } from './scan-unit.js';
 
-export { loadIndicators, splitCsv } from './rules.js';
+export { splitCsv } from './rules.js';
 export type { Indicator } from './rules.js';
+
+/** The indicators of a catalog folder (rules/ by default), loaded and validated with the rest of the catalog. */
+export function loadIndicators(rulesDir: string = DEFAULT_RULES_DIR): Indicator[] {
+  return getCatalog(rulesDir).indicators;
+}
 
 export interface SweepSummary {
   files: number;

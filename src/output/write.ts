@@ -6,11 +6,10 @@
 import { createWriteStream, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { rendererFor, type RenderOptions } from '../../reports/index.js';
-import { resolveDirective } from '../../reports/directives.js';
 import { writeEvidence } from './evidence.js';
 import { jsonHead, jsonTail, jsonTarget, ndjsonClosing, ndjsonLine } from '../../reports/stream.js';
 import type { ResultDocument, TargetResult } from '../contract.js';
-import { getCatalog } from '../catalog/catalog.js';
+import type { Catalog } from '../catalog/compiled.js';
 import {
   DocumentSink,
   type PipelineResult,
@@ -22,7 +21,7 @@ import { exitCodeFor, type FailOn } from '../engine/policy.js';
 import { applyWaiversFile, expireWaivers, waiverWarnings, type WaiverRecord } from '../engine/waivers.js';
 import { inventoryLines } from '../targets/inventory.js';
 import { InputError, type ExitCode } from '../util/errors.js';
-import { DEFAULT_RULES_DIR, TOOL_VERSION } from '../util/tool.js';
+import { TOOL_VERSION } from '../util/tool.js';
 
 export interface OutputOptions {
   format?: string[];
@@ -31,6 +30,8 @@ export interface OutputOptions {
   inventoryFile?: string;
   asOf: string;
   rules?: string;
+  /** The run's catalog: a --directive's definition and, for evidence reports, its CVE lists and dates. */
+  catalog?: Catalog;
   evidence?: boolean;
   quiet?: boolean;
 }
@@ -53,11 +54,13 @@ function isDirectoryTarget(path: string, formats: string[], evidence: boolean): 
 /** Render options for a document: the directive and catalog when an evidence report needs them, inventory lines for SARIF. */
 function renderOptionsFor(doc: ResultDocument, opts: OutputOptions, formats: string[]): RenderOptions {
   const evidenceFormats = formats.some((f) => f === 'markdown' || f === 'html');
-  const directiveDef = opts.directive ? resolveDirective(opts.directive, opts.rules) : undefined;
+  // The command loaded the catalog (catalogFor checks a --directive exists) before anything ran.
+  const directiveDef = opts.directive ? opts.catalog?.directive(opts.directive) : undefined;
+  if (opts.directive && !directiveDef) throw new InputError(`--directive ${opts.directive}: unknown directive`);
   return {
     color: !opts.output && process.stdout.isTTY === true && !process.env['NO_COLOR'],
     ...(opts.directive ? { directive: opts.directive, directiveDef: directiveDef! } : {}),
-    ...(directiveDef && evidenceFormats ? { catalog: getCatalog(opts.rules ?? DEFAULT_RULES_DIR) } : {}),
+    ...(directiveDef && evidenceFormats ? { catalog: opts.catalog! } : {}),
     ...(opts.inventoryFile ? { inventoryFile: opts.inventoryFile } : {}),
     ...(opts.inventoryFile && formats.includes('sarif')
       ? {

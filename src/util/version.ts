@@ -1,24 +1,44 @@
 /**
  * Exchange build strings: parsing and numeric comparison.
- * Accepts "15.2.1544.14", zero-padded "15.02.1544.014" (as ExSetup FileVersion and OWA show it),
- * and three-part "15.2.1544" (CU known, SU unknown).
+ * Accepts "15.2.1544.14", zero-padded "15.02.1544.014" (as ExSetup FileVersion and OWA show it), three-part
+ * "15.2.1544" (CU known, SU unknown), and the AdminDisplayVersion every Exchange cmdlet shows,
+ * "Version 15.2 (Build 986.5)". AdminDisplayVersion names the CU only: security updates do not change it, and
+ * its ".5" is the CU's own revision, not an SU's, so it parses to the three-part CU build (CU precision).
  */
 export interface ParsedBuild {
   parts: number[]; // 3 or 4 numbers
   /** Canonical dotted form without zero padding. */
   text: string;
+  /** How the input was written; `admin-display-version` is always CU precision (three parts). */
+  form: 'dotted' | 'admin-display-version';
 }
 
 const BUILD_RE = /^\s*v?(\d{1,2})\.(\d{1,2})\.(\d{1,5})(?:\.(\d{1,5}))?\s*$/;
+// Each group is bounded and separated by literal text, so matching is linear in the input.
+const ADMIN_DISPLAY_RE = /^\s*Version\s{1,4}(\d{1,2})\.(\d{1,2})\s{1,4}\(Build\s{1,4}(\d{1,5})\.(\d{1,5})\)\s*$/i;
 
 export function parseBuild(input: string): ParsedBuild | undefined {
   const m = BUILD_RE.exec(input);
+  if (m) {
+    const parts = m
+      .slice(1)
+      .filter((p): p is string => p !== undefined)
+      .map((p) => Number.parseInt(p, 10));
+    return { parts, text: parts.join('.'), form: 'dotted' };
+  }
+  const a = parseAdminDisplayVersion(input);
+  return a ? { parts: a.cu, text: a.cu.join('.'), form: 'admin-display-version' } : undefined;
+}
+
+/**
+ * "Version 15.2 (Build 986.5)" → the CU build 15.2.986 and the CU base revision 15.2.986.5 as shown.
+ * undefined for anything else.
+ */
+export function parseAdminDisplayVersion(input: string): { cu: number[]; shown: string } | undefined {
+  const m = ADMIN_DISPLAY_RE.exec(input);
   if (!m) return undefined;
-  const parts = m
-    .slice(1)
-    .filter((p): p is string => p !== undefined)
-    .map((p) => Number.parseInt(p, 10));
-  return { parts, text: parts.join('.') };
+  const [maj, min, build, rev] = m.slice(1, 5).map((p) => Number.parseInt(p!, 10)) as [number, number, number, number];
+  return { cu: [maj, min, build], shown: `${maj}.${min}.${build}.${rev}` };
 }
 
 /** Compares dotted builds numerically; a missing fourth part counts as 0. */

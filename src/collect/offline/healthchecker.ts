@@ -115,7 +115,9 @@ export function factsFromHealthChecker(root: unknown, file: string): FactsInput 
     str(pathOf(exInfo, ['BuildInformation', 'ExchangeSetup', 'FileVersion'])) ??
     str(pathOf(exInfo, ['BuildInformation', 'VersionInformation', 'BuildVersion']));
   const shownBuild = lineValue(lines, 'Exchange Information', 'Build Number');
-  const buildText = rawBuild ?? shownBuild;
+  // Get-ExchangeServer's AdminDisplayVersion names the CU only (SUs do not change it): CU precision, last resort.
+  const adminDisplayVersion = str(pathOf(exInfo, ['GetExchangeServer', 'AdminDisplayVersion']));
+  const buildText = rawBuild || shownBuild || adminDisplayVersion;
   const build = buildText ? parseBuild(buildText) : undefined;
   const versionName =
     str(pathOf(exInfo, ['BuildInformation', 'VersionInformation', 'FriendlyName'])) ??
@@ -124,9 +126,10 @@ export function factsFromHealthChecker(root: unknown, file: string): FactsInput 
     str(pathOf(exInfo, ['BuildInformation', 'ServerRole'])) ?? lineValue(lines, 'Exchange Information', 'Server Role');
   const edgeRaw = pathOf(exInfo, ['GetExchangeServer', 'IsEdgeServer']);
   const exchange: NonNullable<FactsInput['exchange']> = {
-    source: `${source}: ${rawBuild ? 'BuildInformation.ExchangeSetup (ExSetup.exe file version)' : '"Build Number" (ExSetup.exe file version)'}`,
+    source: `${source}: ${rawBuild ? 'BuildInformation.ExchangeSetup (ExSetup.exe file version)' : shownBuild ? '"Build Number" (ExSetup.exe file version)' : 'GetExchangeServer.AdminDisplayVersion (CU only)'}`,
     precision: build ? (build.parts.length === 4 ? 'exact' : 'cu') : 'none',
   };
+  if (adminDisplayVersion) exchange.adminDisplayVersion = adminDisplayVersion;
   if (build) {
     exchange.build = build.text;
     const product = productOfBuild(build.text);
