@@ -68,6 +68,11 @@ export const BuildEntry = z.object({
     .nullable(),
   releaseDate: date.nullable(),
   esuOnly: z.boolean().optional().describe('Distributed only to Extended Security Update customers'),
+  /**
+   * Another source's number for `update` on this CU (HealthChecker's 15.1.1415.8 for Microsoft's 15.1.1415.10). The
+   * build is known, but it is judged below `aliasOf`: the update counts as installed only from Microsoft's build on.
+   */
+  aliasOf: build4.optional(),
   verified: z.boolean().default(true),
   notes: z.array(z.string()).optional(),
   sources,
@@ -111,6 +116,8 @@ export const UpdateEntry = z.object({
  *  - extended-protection: needs Extended Protection configured; on a build that cannot take EP, open by build.
  *  - download-domains, outside-in, token-cache-module, net-framework, ad-schema, ad-acl, os-smb: closed or opened
  *    by facts outside the build (on the server, in AD or in the OS).
+ *  - hybrid-app: a hybrid organization needs the dedicated Exchange hybrid application and the shared service
+ *    principal's keyCredentials cleaned up (CVE-2025-53786, CISA ED 25-02); judged from facts.hybrid.
  * A discriminated union: a kind that is judged from a list (overrides, builds) cannot leave it out or empty, so a
  * condition with nothing to check is a catalog error, never a silent "closed".
  */
@@ -141,9 +148,9 @@ export const CveCondition = z.discriminatedUnion('kind', [
   }),
   z.object({ kind: z.literal('extended-protection'), ...conditionBase, requiresBuild }),
   z.object({ kind: z.literal('download-domains'), ...conditionBase, requiresBuild }),
-  ...(['outside-in', 'token-cache-module', 'net-framework', 'ad-schema', 'ad-acl', 'os-smb'] as const).map((kind) =>
-    z.object({ kind: z.literal(kind), ...conditionBase }),
-  ),
+  ...(
+    ['outside-in', 'token-cache-module', 'net-framework', 'ad-schema', 'ad-acl', 'os-smb', 'hybrid-app'] as const
+  ).map((kind) => z.object({ kind: z.literal(kind), ...conditionBase })),
 ]);
 
 export const CveEntry = z.object({

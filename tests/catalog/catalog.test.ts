@@ -92,7 +92,11 @@ describe('catalog invariants', () => {
   it('knows the anchor facts of the reference notes', () => {
     expect(catalog.update('Mar21SU')?.kbs).toContain('KB5000871');
     expect(catalog.build('15.1.1415.10')?.update).toBe('Mar21SU');
-    expect(catalog.build('15.1.1415.8')).toBeUndefined(); // HealthChecker's number; Microsoft's tables say .10
+    // HealthChecker's number for Mar21SU on 2016 CU8; Microsoft's tables say .10: known, but an alias judged below .10.
+    expect(catalog.build('15.1.1415.8')).toMatchObject({ update: 'Mar21SU', aliasOf: '15.1.1415.10', verified: false });
+    expect(catalog.update('Mar21SU')!.fixes.find((f) => f.cu === 'CU8' && f.product === '2016')?.build).toBe(
+      '15.1.1415.10',
+    );
     expect(catalog.cve('CVE-2021-26855')?.kev?.dueDate).toBe('2021-04-16');
     expect(catalog.cve('CVE-2021-26855')?.exploited).toBe(true);
     expect(catalog.build('15.2.1544.44')?.esuOnly).toBe(true);

@@ -24,6 +24,7 @@ const MAR21 = [
   'CVE-2021-27065',
   'CVE-2021-27078',
 ];
+const AUG22_EP = ['CVE-2022-21979', 'CVE-2022-21980', 'CVE-2022-24477', 'CVE-2022-24516', 'CVE-2022-30134'];
 const AUG23V2 = ['CVE-2023-36744', 'CVE-2023-36745', 'CVE-2023-36756', 'CVE-2023-36757', 'CVE-2023-36777'];
 
 /** Every way exaudit's list may exceed HealthChecker's, with the reason and its source. */
@@ -52,10 +53,13 @@ export const DIFFERENCES: Difference[] = [
         (hcProduct(b) === '2019' && compareBuilds(b, '15.2.721.2') < 0)),
   },
   {
-    why: 'CVEs fixed by the June, July and August 2026 SUs, published after the HealthChecker snapshot read (2026-04-02).',
+    why: 'CVEs fixed by the June, July, August and September 2026 SUs (and Sep26SUv2), published after the HealthChecker snapshot read (2026-04-02).',
     source:
-      "security-updates.json Jun26SU, Jul26SU, Aug26SU (Microsoft's ExchangeBuildNumbers.csv a2c819b for the builds)",
-    matches: (c) => /^CVE-2026-(42897|4550[0-4]|45583|47631|5500[5-9]|6291[0-5]|65813)$/.test(c),
+      "cvelistV5 records of the June-September 2026 CVEs (rules/sources/cvelist.json); Microsoft's ExchangeBuildNumbers.csv a2c819b and the Sep26SU/Sep26SUv2 announcements for the builds",
+    matches: (c) =>
+      /^CVE-2026-(42897|4550[0-4]|45583|47631|5500[5-9]|6291[0-5]|65813|6935[56]|69361|6937[58]|6938[02]|69641|96940)$/.test(
+        c,
+      ),
   },
   {
     why: "HealthChecker lists 2016 CU8/CU9 Mar21SU as 15.1.1415.8 / 15.1.1466.13; Microsoft's build table and learn.microsoft.com list 15.1.1415.10 / 15.1.1466.16. The higher build is the fix, so the lower ones are judged as unknown builds without the SU.",
@@ -66,6 +70,24 @@ export const DIFFERENCES: Difference[] = [
     why: 'HealthChecker lists 2016 CU9 Aug18SU as 15.1.1466.9; learn.microsoft.com lists 15.1.1466.10 (KB4340731). The higher build is the fix.',
     source: 'learn.microsoft.com build numbers',
     matches: (c, b) => b === '15.1.1466.9' && (c === 'CVE-2018-8302' || c === 'CVE-2018-8374'),
+  },
+  {
+    why: "CVE-2018-8581 (PrivExchange, in CISA KEV) is not in HealthChecker's current dictionary; HealthChecker of 2019 judged it fixed by the February 2019 CUs (2013 CU22, 2016 CU12, 2019 15.2.330.6 → Apr19SU on 2019).",
+    source: 'dpaulson45/HealthChecker b8386a8; CISA KEV; cvelistV5 CVE-2018-8581.json',
+    matches: (c) => c === 'CVE-2018-8581',
+  },
+  {
+    why: "Microsoft's records of the August 2022 Extended Protection CVEs give the October 2022 SU builds as the fix threshold; HealthChecker keys them to the August 2022 SU.",
+    source:
+      'cvelistV5 CVE-2022-21979/-21980/-24477/-24516/-30134 (2019 CU12 < 15.2.1118.15, 2016 CU23 < 15.1.2507.13, 2013 CU23 < 15.0.1497.42)',
+    matches: (c, b) =>
+      AUG22_EP.includes(c) &&
+      ['15.0.1497.40', '15.1.2375.31', '15.1.2507.12', '15.2.986.29', '15.2.1118.12'].includes(b),
+  },
+  {
+    why: "CVE-2023-21709: Microsoft's record gives the August 2023 SU builds as the fix; HealthChecker judges it only by the IIS TokenCacheModule, so builds below the August 2023 SU are open by build here.",
+    source: 'cvelistV5 CVE-2023-21709.json (2016 CU23 < 15.1.2507.31, 2019 CU12 < 15.2.1118.36, CU13 < 15.2.1258.23)',
+    matches: (c) => c === 'CVE-2023-21709',
   },
   {
     why: "Microsoft's CVE records give the August 2023 SU re-release (Aug23SUv2) as the fix for CVE-2023-36744/-36745/-36756/-36757/-36777; HealthChecker keys them to the first August 2023 SU.",

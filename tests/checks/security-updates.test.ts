@@ -4,7 +4,7 @@ import { facts, run } from './_facts.js';
 
 describe('security-updates', () => {
   it('passes on the newest build of a CU', () => {
-    expect(run(check, facts('15.2.1748.49'))).toMatchObject([{ status: 'pass', code: 'updates-current' }]);
+    expect(run(check, facts('15.2.1748.53'))).toMatchObject([{ status: 'pass', code: 'updates-current' }]);
   });
   it('lists each missing update with KB, date and build', () => {
     const r = run(check, facts('15.2.1544.14'));

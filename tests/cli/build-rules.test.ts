@@ -21,7 +21,7 @@ describe('exaudit build', () => {
       known: true,
       supported: false,
       endOfSupport: '2025-10-14',
-      latestBuild: '15.2.1544.44',
+      latestBuild: '15.2.1544.48',
     });
     expect(j.missingUpdates[0]).toMatchObject({
       id: 'Apr25HU',
@@ -38,8 +38,9 @@ describe('exaudit build', () => {
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.map((x: { precision: string }) => x.precision)).toEqual(['exact', 'exact', 'cu']);
-    // HealthChecker's 65 ids for 2019 CU11 RTM + CVE-2022-21978 (May22SU) + the 19 CVEs of the Jun/Jul/Aug 2026 SUs
-    expect(j[0].cves).toHaveLength(85);
+    // HealthChecker's 65 ids for 2019 CU11 RTM + CVE-2022-21978 (May22SU) + CVE-2023-21709 (Aug23SU, its record)
+    // + the 29 CVEs of the June, July, August and September 2026 SUs (Sep26SUv2 included)
+    expect(j[0].cves).toHaveLength(96);
   });
 
   it('text output names the build, missing updates and open CVEs', () => {

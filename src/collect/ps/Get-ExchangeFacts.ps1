@@ -28,6 +28,22 @@ function Add-NotCollected {
     $null = $notCollected.Add([ordered]@{ group = $Group; reason = $Reason })
 }
 
+# A property that may not be there, or $null: an XML child element or attribute (by name, whatever its namespace),
+# a registry value, a cmdlet property an older CU lacks. Follows a path split on '/' (XML names contain dots).
+# Plain dot notation would throw under Set-StrictMode, and real configuration leaves elements out. Several
+# elements of one name come back as several outputs: callers collect them with @().
+function Get-Path {
+    param($Object, [string]$Path)
+    $current = $Object
+    foreach ($name in $Path.Split(@('/'))) {
+        if ($null -eq $current) { return $null }
+        $property = $current.PSObject.Properties[$name]
+        if ($null -eq $property) { return $null }
+        $current = $property.Value
+    }
+    return $current
+}
+
 # Which Exchange cmdlets this session can run (loaded only in the Exchange Management Shell).
 function Test-Cmdlet {
     param([string]$Name)
@@ -44,7 +60,9 @@ $facts.target = [ordered]@{ name = [string]$targetName; transport = 'local' }
 try {
     $setupKey = 'HKLM:\SOFTWARE\Microsoft\ExchangeServer\v15\Setup'
     $setup = Get-ItemProperty -Path $setupKey
-    $exsetup = Join-Path -Path $setup.MsiInstallPath -ChildPath 'bin\ExSetup.exe'
+    $installPath = [string](Get-Path $setup 'MsiInstallPath')
+    if (-not $installPath) { throw "MsiInstallPath is not set under $setupKey" }
+    $exsetup = Join-Path -Path $installPath -ChildPath 'bin\ExSetup.exe'
     $version = (Get-Item -Path $exsetup).VersionInfo
     $build = '{0}.{1}.{2}.{3}' -f $version.FileMajorPart, $version.FileMinorPart, $version.FileBuildPart, $version.FilePrivatePart
     $roleKeys = Get-ChildItem -Path 'HKLM:\SOFTWARE\Microsoft\ExchangeServer\v15' | Where-Object -FilterScript { $_.PSChildName -like '*Role' }
@@ -53,7 +71,7 @@ try {
         build = $build
         precision = 'exact'
         source = "ExSetup.exe FileVersion ($exsetup, install path from $setupKey MsiInstallPath)"
-        installPath = [string]$setup.MsiInstallPath
+        installPath = $installPath
         roles = $roles
         edge = ($roles -contains 'EdgeTransport')
     }
@@ -66,7 +84,8 @@ try {
     $os = Get-CimInstance -ClassName Win32_OperatingSystem
     $nt = Get-ItemProperty -Path 'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion'
     $facts.os = [ordered]@{ caption = [string]$os.Caption; version = [string]$os.Version; build = [int]$os.BuildNumber; source = 'Win32_OperatingSystem; HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion UBR' }
-    if ($null -ne $nt.UBR) { $facts.os.ubr = [int]$nt.UBR }
+    $ubr = Get-Path $nt 'UBR'
+    if ($null -ne $ubr) { $facts.os.ubr = [int]$ubr }
 } catch {
     Add-GroupError -Group 'os' -Message $_.Exception.Message
 }
@@ -92,44 +111,51 @@ try {
 
 # iis: from applicationHost.config (Extended Protection, SSL flags and IP filtering per virtual directory, URL
 # Rewrite rules at the Default Web Site location, app pools), the Default Web Site's own web.config (URL Rewrite
-# rules), and the HttpProxy web.configs (a <clear/> or <remove/> there cancels the site's rules).
+# rules), and the HttpProxy web.configs (a <clear/> or <remove/> there cancels the site's rules). A server without
+# applicationHost.config has no IIS (an Edge Transport server): the iis group is then not collected, with why.
 $iis = [ordered]@{ source = 'applicationHost.config' }
 $appHost = $null
+$appHostPath = Join-Path -Path $env:windir -ChildPath 'System32\inetsrv\config\applicationHost.config'
+$hasIis = $true
 try {
-    $appHostPath = Join-Path -Path $env:windir -ChildPath 'System32\inetsrv\config\applicationHost.config'
-    $appHost = [xml](Get-Content -Path $appHostPath -Raw)
-    $iis.source = $appHostPath
-    $vdirs = New-Object -TypeName System.Collections.ArrayList
-    $seen = @{}
-    foreach ($location in @($appHost.configuration.location)) {
-        if ($null -eq $location) { continue }
-        $path = [string]$location.path
-        if ($path -notmatch '^(Default Web Site|Exchange Back End)/') { continue }
-        $security = $location.'system.webServer'.security
-        $token = 'None'
-        switch ([string]$security.authentication.windowsAuthentication.extendedProtection.tokenChecking) {
-            'Allow' { $token = 'Allow' }
-            'Require' { $token = 'Require' }
+    if (-not (Test-Path -Path $appHostPath)) {
+        $hasIis = $false
+        Add-NotCollected -Group 'iis' -Reason "$appHostPath is not there: IIS is not installed (Edge Transport servers have none)"
+    } else {
+        $appHost = [xml](Get-Content -Path $appHostPath -Raw)
+        $iis.source = $appHostPath
+        $vdirs = New-Object -TypeName System.Collections.ArrayList
+        $seen = @{}
+        foreach ($location in @(Get-Path $appHost 'configuration/location')) {
+            if ($null -eq $location) { continue }
+            $path = [string](Get-Path $location 'path')
+            if ($path -notmatch '^(Default Web Site|Exchange Back End)/') { continue }
+            $security = Get-Path $location 'system.webServer/security'
+            $token = 'None'
+            switch ([string](Get-Path $security 'authentication/windowsAuthentication/extendedProtection/tokenChecking')) {
+                'Allow' { $token = 'Allow' }
+                'Require' { $token = 'Require' }
+            }
+            $split = $path.Split(@('/'), 2)
+            $vdir = [ordered]@{ site = $split[0]; path = $split[1]; tokenChecking = $token; sslFlags = [string](Get-Path $security 'access/sslFlags') }
+            $allowUnlisted = [string](Get-Path $security 'ipSecurity/allowUnlisted')
+            if ($allowUnlisted) { $vdir.ipFilterAllowUnlisted = ($allowUnlisted -ne 'false') }
+            $null = $vdirs.Add($vdir)
+            $seen[$path] = $true
         }
-        $split = $path.Split(@('/'), 2)
-        $vdir = [ordered]@{ site = $split[0]; path = $split[1]; tokenChecking = $token; sslFlags = [string]$security.access.sslFlags }
-        $allowUnlisted = [string]$security.ipSecurity.allowUnlisted
-        if ($allowUnlisted) { $vdir.ipFilterAllowUnlisted = ($allowUnlisted -ne 'false') }
-        $null = $vdirs.Add($vdir)
-        $seen[$path] = $true
-    }
-    # An application with no <location> of its own has the IIS default (no Extended Protection): list it too, so a
-    # missing entry is never read as "not on this server".
-    foreach ($site in @($appHost.configuration.'system.applicationHost'.sites.site)) {
-        if ($null -eq $site -or [string]$site.name -notmatch '^(Default Web Site|Exchange Back End)$') { continue }
-        foreach ($app in @($site.application)) {
-            if ($null -eq $app) { continue }
-            $appPath = [string]$app.path -replace '^/+|/+$', ''
-            if (-not $appPath -or $seen[('{0}/{1}' -f $site.name, $appPath)]) { continue }
-            $null = $vdirs.Add([ordered]@{ site = [string]$site.name; path = $appPath; tokenChecking = 'None' })
+        # An application with no <location> of its own has the IIS default (no Extended Protection): list it too, so
+        # a missing entry is never read as "not on this server".
+        foreach ($site in @(Get-Path $appHost 'configuration/system.applicationHost/sites/site')) {
+            if ($null -eq $site -or [string](Get-Path $site 'name') -notmatch '^(Default Web Site|Exchange Back End)$') { continue }
+            foreach ($app in @(Get-Path $site 'application')) {
+                if ($null -eq $app) { continue }
+                $appPath = [string](Get-Path $app 'path') -replace '^/+|/+$', ''
+                if (-not $appPath -or $seen[('{0}/{1}' -f $site.name, $appPath)]) { continue }
+                $null = $vdirs.Add([ordered]@{ site = [string]$site.name; path = $appPath; tokenChecking = 'None' })
+            }
         }
+        $iis.virtualDirectories = @($vdirs)
     }
-    $iis.virtualDirectories = @($vdirs)
 } catch {
     Add-GroupError -Group 'iis.virtualDirectories' -Message $_.Exception.Message
 }
@@ -137,93 +163,96 @@ try {
 function Get-RewriteRules {
     param($RulesElement, [string]$ConfigPath)
     $found = New-Object -TypeName System.Collections.ArrayList
-    foreach ($rule in @($RulesElement.rule)) {
+    foreach ($rule in @(Get-Path $RulesElement 'rule')) {
         if ($null -eq $rule) { continue }
         $conditions = New-Object -TypeName System.Collections.ArrayList
-        foreach ($condition in @($rule.conditions.add)) {
+        foreach ($condition in @(Get-Path $rule 'conditions/add')) {
             if ($null -eq $condition) { continue }
             $null = $conditions.Add([ordered]@{
-                input = [string]$condition.input; pattern = [string]$condition.pattern
-                negate = ([string]$condition.negate -eq 'true'); ignoreCase = ([string]$condition.ignoreCase -ne 'false')
+                input = [string](Get-Path $condition 'input'); pattern = [string](Get-Path $condition 'pattern')
+                negate = ([string](Get-Path $condition 'negate') -eq 'true'); ignoreCase = ([string](Get-Path $condition 'ignoreCase') -ne 'false')
             })
         }
         $null = $found.Add([ordered]@{
-            name = [string]$rule.name; site = 'Default Web Site'; configPath = $ConfigPath
-            enabled = ([string]$rule.enabled -ne 'false'); patternSyntax = [string]$rule.patternSyntax
-            stopProcessing = ([string]$rule.stopProcessing -eq 'true'); matchUrl = [string]$rule.match.url
-            conditions = @($conditions); actionType = [string]$rule.action.type
+            name = [string](Get-Path $rule 'name'); site = 'Default Web Site'; configPath = $ConfigPath
+            enabled = ([string](Get-Path $rule 'enabled') -ne 'false'); patternSyntax = [string](Get-Path $rule 'patternSyntax')
+            stopProcessing = ([string](Get-Path $rule 'stopProcessing') -eq 'true'); matchUrl = [string](Get-Path $rule 'match/url')
+            conditions = @($conditions); actionType = [string](Get-Path $rule 'action/type')
         })
     }
     return , $found
 }
 
-try {
-    if ($null -eq $appHost) { throw 'applicationHost.config could not be read' }
-    $rules = New-Object -TypeName System.Collections.ArrayList
-    foreach ($location in @($appHost.configuration.location)) {
-        if ($null -eq $location -or [string]$location.path -ne 'Default Web Site') { continue }
-        foreach ($r in (Get-RewriteRules -RulesElement $location.'system.webServer'.rewrite.rules -ConfigPath ('{0} (location Default Web Site)' -f $appHostPath))) { $null = $rules.Add($r) }
-    }
-    # The Default Web Site's web.config is in its physical path (usually %SystemDrive%\inetpub\wwwroot).
-    $sitePath = Join-Path -Path $env:SystemDrive -ChildPath 'inetpub\wwwroot'
-    foreach ($site in @($appHost.configuration.'system.applicationHost'.sites.site)) {
-        if ($null -eq $site -or [string]$site.name -ne 'Default Web Site') { continue }
-        foreach ($app in @($site.application)) {
-            if ($null -eq $app -or [string]$app.path -ne '/') { continue }
-            foreach ($vd in @($app.virtualDirectory)) {
-                if ($null -ne $vd -and [string]$vd.path -eq '/' -and [string]$vd.physicalPath) { $sitePath = [Environment]::ExpandEnvironmentVariables([string]$vd.physicalPath) }
+if ($hasIis) {
+    try {
+        if ($null -eq $appHost) { throw 'applicationHost.config could not be read' }
+        $rules = New-Object -TypeName System.Collections.ArrayList
+        foreach ($location in @(Get-Path $appHost 'configuration/location')) {
+            if ($null -eq $location -or [string](Get-Path $location 'path') -ne 'Default Web Site') { continue }
+            foreach ($r in (Get-RewriteRules -RulesElement (Get-Path $location 'system.webServer/rewrite/rules') -ConfigPath ('{0} (location Default Web Site)' -f $appHostPath))) { $null = $rules.Add($r) }
+        }
+        # The Default Web Site's web.config is in its physical path (usually %SystemDrive%\inetpub\wwwroot).
+        $sitePath = Join-Path -Path $env:SystemDrive -ChildPath 'inetpub\wwwroot'
+        foreach ($site in @(Get-Path $appHost 'configuration/system.applicationHost/sites/site')) {
+            if ($null -eq $site -or [string](Get-Path $site 'name') -ne 'Default Web Site') { continue }
+            foreach ($app in @(Get-Path $site 'application')) {
+                if ($null -eq $app -or [string](Get-Path $app 'path') -ne '/') { continue }
+                foreach ($vd in @(Get-Path $app 'virtualDirectory')) {
+                    $physical = [string](Get-Path $vd 'physicalPath')
+                    if ([string](Get-Path $vd 'path') -eq '/' -and $physical) { $sitePath = [Environment]::ExpandEnvironmentVariables($physical) }
+                }
             }
         }
+        $webConfig = Join-Path -Path $sitePath -ChildPath 'web.config'
+        if (Test-Path -Path $webConfig) {
+            $siteConfig = [xml](Get-Content -Path $webConfig -Raw)
+            foreach ($r in (Get-RewriteRules -RulesElement (Get-Path $siteConfig 'configuration/system.webServer/rewrite/rules') -ConfigPath $webConfig)) { $null = $rules.Add($r) }
+        }
+        $iis.rewriteRules = @($rules)
+        $iis.source = '{0}; {1}' -f $appHostPath, $webConfig
+    } catch {
+        Add-GroupError -Group 'iis.rewriteRules' -Message $_.Exception.Message
     }
-    $webConfig = Join-Path -Path $sitePath -ChildPath 'web.config'
-    if (Test-Path -Path $webConfig) {
-        $siteConfig = [xml](Get-Content -Path $webConfig -Raw)
-        foreach ($r in (Get-RewriteRules -RulesElement $siteConfig.configuration.'system.webServer'.rewrite.rules -ConfigPath $webConfig)) { $null = $rules.Add($r) }
-    }
-    $iis.rewriteRules = @($rules)
-    $iis.source = '{0}; {1}' -f $appHostPath, $webConfig
-} catch {
-    Add-GroupError -Group 'iis.rewriteRules' -Message $_.Exception.Message
-}
 
-try {
-    $cleared = New-Object -TypeName System.Collections.ArrayList
-    if ($facts.exchange) {
-        $proxyRoot = Join-Path -Path $facts.exchange.installPath -ChildPath 'FrontEnd\HttpProxy'
-        if (Test-Path -Path $proxyRoot) {
-            foreach ($file in @(Get-ChildItem -Path $proxyRoot -Filter 'web.config' -Recurse)) {
-                if ($null -eq $file) { continue }
-                $childConfig = [xml](Get-Content -Path $file.FullName -Raw)
-                $cancelling = $childConfig.SelectNodes('//system.webServer/rewrite/rules/*[self::clear or self::remove]')
-                if ($cancelling.Count -gt 0) { $null = $cleared.Add([string]$file.FullName) }
+    try {
+        $cleared = New-Object -TypeName System.Collections.ArrayList
+        if ($null -ne $facts['exchange']) {
+            $proxyRoot = Join-Path -Path $facts['exchange']['installPath'] -ChildPath 'FrontEnd\HttpProxy'
+            if (Test-Path -Path $proxyRoot) {
+                foreach ($file in @(Get-ChildItem -Path $proxyRoot -Filter 'web.config' -Recurse)) {
+                    if ($null -eq $file) { continue }
+                    $childConfig = [xml](Get-Content -Path $file.FullName -Raw)
+                    $cancelling = $childConfig.SelectNodes('//system.webServer/rewrite/rules/*[self::clear or self::remove]')
+                    if ($cancelling.Count -gt 0) { $null = $cleared.Add([string]$file.FullName) }
+                }
             }
+            $iis.rewriteRulesClearedIn = @($cleared)
+        } else {
+            Add-NotCollected -Group 'iis.rewriteRulesClearedIn' -Reason 'the Exchange install path is unknown (see the exchange group error)'
         }
-        $iis.rewriteRulesClearedIn = @($cleared)
-    } else {
-        Add-NotCollected -Group 'iis.rewriteRulesClearedIn' -Reason 'the Exchange install path is unknown (see the exchange group error)'
+    } catch {
+        Add-GroupError -Group 'iis.rewriteRulesClearedIn' -Message $_.Exception.Message
     }
-} catch {
-    Add-GroupError -Group 'iis.rewriteRulesClearedIn' -Message $_.Exception.Message
-}
 
-try {
-    if ($null -eq $appHost) { throw 'applicationHost.config could not be read' }
-    $pools = New-Object -TypeName System.Collections.ArrayList
-    $canReadState = Test-Cmdlet -Name 'Get-WebAppPoolState'
-    foreach ($pool in @($appHost.configuration.'system.applicationHost'.applicationPools.add)) {
-        if ($null -eq $pool -or [string]$pool.name -notmatch '^MSExchange(ECP|OAB)AppPool$') { continue }
-        $state = 'Unknown'
-        if ($canReadState) {
-            try { $state = [string](Get-WebAppPoolState -Name $pool.name).Value } catch { Add-GroupError -Group 'iis.appPools' -Message $_.Exception.Message }
+    try {
+        if ($null -eq $appHost) { throw 'applicationHost.config could not be read' }
+        $pools = New-Object -TypeName System.Collections.ArrayList
+        $canReadState = Test-Cmdlet -Name 'Get-WebAppPoolState'
+        foreach ($pool in @(Get-Path $appHost 'configuration/system.applicationHost/applicationPools/add')) {
+            if ($null -eq $pool -or [string](Get-Path $pool 'name') -notmatch '^MSExchange(ECP|OAB)AppPool$') { continue }
+            $state = 'Unknown'
+            if ($canReadState) {
+                try { $state = [string](Get-WebAppPoolState -Name $pool.name).Value } catch { Add-GroupError -Group 'iis.appPools' -Message $_.Exception.Message }
+            }
+            $null = $pools.Add([ordered]@{ name = [string]$pool.name; state = $state; autoStart = ([string](Get-Path $pool 'autoStart') -ne 'false'); startMode = [string](Get-Path $pool 'startMode') })
         }
-        $null = $pools.Add([ordered]@{ name = [string]$pool.name; state = $state; autoStart = ([string]$pool.autoStart -ne 'false'); startMode = [string]$pool.startMode })
+        $iis.appPools = @($pools)
+        if (-not $canReadState) { Add-NotCollected -Group 'iis.appPools.state' -Reason 'Get-WebAppPoolState (WebAdministration module) is not available' }
+    } catch {
+        Add-GroupError -Group 'iis.appPools' -Message $_.Exception.Message
     }
-    $iis.appPools = @($pools)
-    if (-not $canReadState) { Add-NotCollected -Group 'iis.appPools.state' -Reason 'Get-WebAppPoolState (WebAdministration module) is not available' }
-} catch {
-    Add-GroupError -Group 'iis.appPools' -Message $_.Exception.Message
+    $facts.iis = $iis
 }
-$facts.iis = $iis
 
 # config: registry values first (no Exchange cmdlets needed), then what the cmdlets add
 $config = [ordered]@{}
@@ -233,14 +262,15 @@ try {
     $diag = Get-ItemProperty -Path $diagKey -ErrorAction SilentlyContinue
     $values = [ordered]@{}
     foreach ($name in @('EnableSerializationDataSigning', 'DisableBaseTypeCheckForDeserialization', 'EnableEccCertificateSupport')) {
-        if ($diag -and ($null -ne $diag.$name)) {
-            $value = $diag.$name
+        $value = Get-Path $diag $name
+        if ($null -ne $value) {
             if ($value -is [int]) { $values[$name] = $value } else { $values[$name] = [string]$value }
         }
     }
     $config.diagnosticsRegistry = $values
     $lsa = Get-ItemProperty -Path 'HKLM:\SYSTEM\CurrentControlSet\Control\LSA' -ErrorAction SilentlyContinue
-    if ($lsa -and ($null -ne $lsa.SuppressExtendedProtection)) { $config.suppressExtendedProtection = [int]$lsa.SuppressExtendedProtection } else { $config.suppressExtendedProtection = 0 }
+    $suppress = Get-Path $lsa 'SuppressExtendedProtection'
+    if ($null -ne $suppress) { $config.suppressExtendedProtection = [int]$suppress } else { $config.suppressExtendedProtection = 0 }
     $null = $configSources.Add("registry ($diagKey; HKLM:\SYSTEM\CurrentControlSet\Control\LSA)")
 } catch {
     Add-GroupError -Group 'config.registry' -Message $_.Exception.Message
@@ -248,8 +278,9 @@ try {
 
 try {
     $fip = Get-ItemProperty -Path 'HKLM:\SOFTWARE\Microsoft\ExchangeServer\v15\FIP-FS' -ErrorAction SilentlyContinue
-    if ($fip -and $fip.DatabasePath) {
-        $fipConfig = Join-Path -Path $fip.DatabasePath -ChildPath 'Configuration.xml'
+    $fipData = [string](Get-Path $fip 'DatabasePath')
+    if ($fipData) {
+        $fipConfig = Join-Path -Path $fipData -ChildPath 'Configuration.xml'
         if (Test-Path -Path $fipConfig) {
             $config.outsideInDisabled = -not ((Get-Content -Path $fipConfig -Raw) -match '\|NO')
             $null = $configSources.Add($fipConfig)
@@ -275,9 +306,9 @@ try {
         $overrides = New-Object -TypeName System.Collections.ArrayList
         foreach ($o in @(Get-SettingOverride)) {
             if ($null -eq $o) { continue }
-            $parameters = @($o.Parameters | Where-Object -FilterScript { $null -ne $_ } | ForEach-Object -Process { [string]$_ })
-            $servers = @($o.Server | Where-Object -FilterScript { $null -ne $_ } | ForEach-Object -Process { [string]$_ })
-            $null = $overrides.Add([ordered]@{ name = [string]$o.Name; component = [string]$o.ComponentName; section = [string]$o.SectionName; parameters = $parameters; status = [string]$o.Status; server = $servers })
+            $parameters = @(Get-Path $o 'Parameters' | Where-Object -FilterScript { $null -ne $_ } | ForEach-Object -Process { [string]$_ })
+            $servers = @(Get-Path $o 'Server' | Where-Object -FilterScript { $null -ne $_ } | ForEach-Object -Process { [string]$_ })
+            $null = $overrides.Add([ordered]@{ name = [string](Get-Path $o 'Name'); component = [string](Get-Path $o 'ComponentName'); section = [string](Get-Path $o 'SectionName'); parameters = $parameters; status = [string](Get-Path $o 'Status'); server = $servers })
         }
         $config.settingOverrides = @($overrides)
         $null = $configSources.Add('Get-SettingOverride')
@@ -293,17 +324,23 @@ try {
 try {
     if ((Test-Cmdlet -Name 'Get-OutlookAnywhere') -and (Test-Cmdlet -Name 'Get-OwaVirtualDirectory') -and (Test-Cmdlet -Name 'Get-OrganizationConfig')) {
         $outlookAnywhere = @(Get-OutlookAnywhere -Server $env:COMPUTERNAME -ADPropertiesOnly)
-        if ($outlookAnywhere.Count -gt 0) { $config.sslOffloading = (@($outlookAnywhere | Where-Object -FilterScript { $_.SSLOffloading }).Count -gt 0) }
+        if ($outlookAnywhere.Count -gt 0) { $config.sslOffloading = (@($outlookAnywhere | Where-Object -FilterScript { Get-Path $_ 'SSLOffloading' }).Count -gt 0) }
         $owaDirs = @(Get-OwaVirtualDirectory -Server $env:COMPUTERNAME -ADPropertiesOnly)
         $orgConfig = Get-OrganizationConfig
         $download = [ordered]@{}
-        if ($null -ne $orgConfig.EnableDownloadDomains) { $download.enabled = [bool]$orgConfig.EnableDownloadDomains }
+        # Exchange 2013 has no download domains: its objects lack the properties, and the facts then lack them too.
+        $enableDownload = Get-Path $orgConfig 'EnableDownloadDomains'
+        if ($null -ne $enableDownload) { $download.enabled = [bool]$enableDownload }
         if ($owaDirs.Count -gt 0) {
             $owaDir = $owaDirs[0]
-            if ($owaDir.ExternalDownloadHostName) { $download.externalHostName = [string]$owaDir.ExternalDownloadHostName }
-            if ($owaDir.InternalDownloadHostName) { $download.internalHostName = [string]$owaDir.InternalDownloadHostName }
-            if ($owaDir.ExternalUrl) { $download.owaExternalUrl = [string]$owaDir.ExternalUrl }
-            if ($owaDir.InternalUrl) { $download.owaInternalUrl = [string]$owaDir.InternalUrl }
+            $externalDownload = [string](Get-Path $owaDir 'ExternalDownloadHostName')
+            $internalDownload = [string](Get-Path $owaDir 'InternalDownloadHostName')
+            $externalUrl = [string](Get-Path $owaDir 'ExternalUrl')
+            $internalUrl = [string](Get-Path $owaDir 'InternalUrl')
+            if ($externalDownload) { $download.externalHostName = $externalDownload }
+            if ($internalDownload) { $download.internalHostName = $internalDownload }
+            if ($externalUrl) { $download.owaExternalUrl = $externalUrl }
+            if ($internalUrl) { $download.owaInternalUrl = $internalUrl }
         }
         $config.downloadDomains = $download
         $null = $configSources.Add('Get-OutlookAnywhere; Get-OwaVirtualDirectory; Get-OrganizationConfig')
@@ -321,12 +358,15 @@ try {
     if ((Test-Cmdlet -Name 'Get-OrganizationConfig') -and (Test-Cmdlet -Name 'Get-ExchangeServer')) {
         $org = Get-OrganizationConfig
         $server = Get-ExchangeServer -Identity $env:COMPUTERNAME
-        # Absent properties (a CU before EEMS) stay absent rather than read as false.
-        if ($null -ne $org.MitigationsEnabled) { $eems.orgEnabled = [bool]$org.MitigationsEnabled }
-        if ($null -ne $server.MitigationsEnabled) { $eems.serverEnabled = [bool]$server.MitigationsEnabled }
-        if ($null -ne $server.DataCollectionEnabled) { $eems.dataCollectionEnabled = [bool]$server.DataCollectionEnabled }
-        $eems.applied = @($server.MitigationsApplied | Where-Object -FilterScript { $null -ne $_ } | ForEach-Object -Process { [string]$_ })
-        $eems.blocked = @($server.MitigationsBlocked | Where-Object -FilterScript { $null -ne $_ } | ForEach-Object -Process { [string]$_ })
+        # Absent properties (a CU before EEMS, Exchange 2013) stay absent rather than read as false.
+        $orgEnabled = Get-Path $org 'MitigationsEnabled'
+        $serverEnabled = Get-Path $server 'MitigationsEnabled'
+        $dataCollection = Get-Path $server 'DataCollectionEnabled'
+        if ($null -ne $orgEnabled) { $eems.orgEnabled = [bool]$orgEnabled }
+        if ($null -ne $serverEnabled) { $eems.serverEnabled = [bool]$serverEnabled }
+        if ($null -ne $dataCollection) { $eems.dataCollectionEnabled = [bool]$dataCollection }
+        $eems.applied = @(Get-Path $server 'MitigationsApplied' | Where-Object -FilterScript { $null -ne $_ } | ForEach-Object -Process { [string]$_ })
+        $eems.blocked = @(Get-Path $server 'MitigationsBlocked' | Where-Object -FilterScript { $null -ne $_ } | ForEach-Object -Process { [string]$_ })
         $null = $configSources.Add('Get-OrganizationConfig; Get-ExchangeServer')
     } else {
         Add-NotCollected -Group 'config.eems' -Reason 'the EEMS organization and server settings need Get-OrganizationConfig and Get-ExchangeServer (Exchange Management Shell); only the MSExchangeMitigation service state was read'
@@ -347,8 +387,8 @@ try {
         $hybridConfig = Get-HybridConfiguration
         $evoSts = New-Object -TypeName System.Collections.ArrayList
         foreach ($auth in @(Get-AuthServer)) {
-            if ($null -eq $auth -or [string]$auth.Name -notlike 'EvoSts*') { continue }
-            $null = $evoSts.Add([ordered]@{ name = [string]$auth.Name; applicationIdentifier = [string]$auth.ApplicationIdentifier; enabled = [bool]$auth.Enabled })
+            if ($null -eq $auth -or [string](Get-Path $auth 'Name') -notlike 'EvoSts*') { continue }
+            $null = $evoSts.Add([ordered]@{ name = [string]$auth.Name; applicationIdentifier = [string](Get-Path $auth 'ApplicationIdentifier'); enabled = [bool](Get-Path $auth 'Enabled') })
         }
         $facts.hybrid = [ordered]@{
             source = 'Get-HybridConfiguration; Get-AuthServer'

@@ -4,6 +4,7 @@
  * interpolated into a command. A shell that timed out is disposed and never reused: node-powershell keeps a
  * timed-out command running, which poisons every later call on that shell.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { PowerShell } from 'node-powershell';
 import { BEGIN, collectorScript, extractJson } from '../ps/script.js';
 import { parseFacts } from '../../facts/validate.js';
@@ -19,6 +20,35 @@ export interface LocalOptions {
 export function localCommand(): string {
   const b64 = Buffer.from(collectorScript(), 'utf8').toString('base64');
   return `& ([scriptblock]::Create([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('${b64}'))))`;
+}
+
+/**
+ * The processes below pid (Linux: from /proc). PowerShell installed as a .NET global tool (~/.dotnet/tools/pwsh)
+ * is a launcher whose child process (dotnet pwsh.dll) is the shell itself; killing only the launcher leaves a hung
+ * shell running and holding our pipes. Elsewhere (Windows powershell.exe, a native pwsh) the shell has no such
+ * child and this returns nothing.
+ */
+export function descendants(pid: number): number[] {
+  if (process.platform !== 'linux') return [];
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // fields after "(comm)": state, ppid, …; comm may itself hold spaces and parentheses
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  const found: number[] = [];
+  for (let queue = [pid]; queue.length;) {
+    const next = children.get(queue.shift()!) ?? [];
+    found.push(...next);
+    queue.push(...next);
+  }
+  return found;
 }
 
 const defaultExecutable = (): 'powershell' | 'pwsh' => (process.platform === 'win32' ? 'powershell' : 'pwsh');
@@ -37,11 +67,16 @@ export class LocalRunner {
     return this.shell;
   }
 
-  /** Ends the shell: SIGTERM, then SIGKILL if it has not exited within a few seconds (a hung shell may ignore TERM). */
+  /**
+   * Ends the shell: SIGTERM, then SIGKILL if it has not exited within a few seconds (a hung shell may ignore TERM);
+   * then SIGKILL to whatever the shell had started that is still running (see descendants).
+   */
   async dispose(): Promise<void> {
     const s = this.shell;
     this.shell = undefined;
     if (!s) return;
+    const pid = (s as unknown as { process?: { pid?: number } }).process?.pid;
+    const family = pid ? descendants(pid) : [];
     let timer: NodeJS.Timeout | undefined;
     const exited = s.dispose().then(
       () => true,
@@ -55,6 +90,13 @@ export class LocalRunner {
     ]);
     clearTimeout(timer);
     if (!inTime) await s.dispose('SIGKILL').catch(() => {});
+    for (const child of family) {
+      try {
+        process.kill(child, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
   }
 
   async collect(name: string): Promise<CollectedTarget> {

@@ -1,9 +1,10 @@
 /**
  * The collector is read-only: parse it with tree-sitter-powershell (no PowerShell on this machine) and fail on a
  * parse error, on any command outside the allowlist of read-only cmdlets, on dynamic invocation (& / .), on
- * redirection, and on any .NET method outside a read-only list. Then check, on the same syntax tree, that every
- * group the issue names is collected in its own try/catch from its source, and that every key the script writes
- * is a key of the Facts schema (zod strips unknown keys silently, so a typo would lose a fact).
+ * redirection, on any .NET method outside a read-only list, and on syntax that Windows PowerShell 5.1 lacks. Then
+ * check, on the same syntax tree, that every group the issue names is collected in its own try/catch from its
+ * source, and that every key the script writes is a key of the Facts schema (zod strips unknown keys silently, so
+ * a typo would lose a fact). tests/collect/ps/ runs the script itself under pwsh.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -55,6 +56,20 @@ const ALLOWED_METHODS = new Set([
   'SelectNodes',
 ]);
 const ALLOWED_TYPES = new Set(['[System.Net.Dns]', '[Environment]']);
+/**
+ * Parameters that Windows PowerShell 5.1's cmdlets do not have (added in 6 or 7), by the unique prefixes that
+ * PowerShell would accept for them: ForEach-Object -Parallel/-AsJob/-ThrottleLimit/-TimeoutSeconds/-UseNewRunspace,
+ * ConvertTo-Json -AsArray/-EnumsAsStrings/-EscapeHandling, ConvertFrom-Json -AsHashtable/-NoEnumerate/-Depth,
+ * Join-Path -AdditionalChildPath, Get-Content -AsByteStream, Get-Date -AsUTC.
+ */
+const PS7_PARAMETERS: Record<string, RegExp> = {
+  'foreach-object': /^-(pa|as|th|ti|u)/i,
+  'convertto-json': /^-(asa|en|es)/i,
+  'convertfrom-json': /^-(ash|no|d)/i,
+  'join-path': /^-ad/i,
+  'get-content': /^-asb/i,
+  'get-date': /^-asu/i,
+};
 
 let parser: Parser;
 beforeAll(async () => {
@@ -79,10 +94,28 @@ interface Gate {
   commands: string[];
 }
 
+/**
+ * Syntax that Windows PowerShell 5.1 cannot parse or run. tree-sitter-powershell parses the 7 pipeline chains
+ * (&&, ||) and leaves the 7 operators (??, ??=, ?., ?[], ternary) and clean blocks as ERROR nodes, which are
+ * named here by what follows them, so the gate says which construct it found.
+ */
+function ps7Syntax(n: Node, script: string): string | undefined {
+  if (n.type === 'pipeline_chain_tail') return `pipeline chain ${n.text.trim()}`;
+  if (n.type !== 'ERROR') return undefined;
+  const from = script.slice(n.startIndex);
+  if (/^\s*\?\?=/.test(from)) return 'null-coalescing assignment ??=';
+  if (/^\s*\?\?/.test(from)) return 'null-coalescing ??';
+  if (/^\?[.[]/.test(from)) return 'null-conditional member access ?. or ?[]';
+  if (/^\s*\?\s/.test(from)) return 'ternary operator ? :';
+  if (/(^|\s)clean\s*$/.test(n.text) && /^\s*\{/.test(script.slice(n.endIndex))) return 'clean block';
+  return undefined;
+}
+
 /** The read-only gate: parse errors and every construct outside the allowlists, each with its line. */
 function gate(script: string): Gate {
   const root = parser.parse(script)!.rootNode;
   const out: Gate = { parseErrors: [], violations: [], commands: [] };
+  const seen = new Set<string>();
   // The script's own functions are allowed by name: their bodies are walked like the rest.
   const own = new Set<string>();
   walk(root, (n) => {
@@ -92,11 +125,19 @@ function gate(script: string): Gate {
   walk(root, (n) => {
     const at = `line ${n.startPosition.row + 1}`;
     if (n.type === 'ERROR' || n.isMissing) out.parseErrors.push(`${at}: ${n.text.slice(0, 60)}`);
+    const seven = ps7Syntax(n, script);
+    if (seven && !seen.has(`${at}${seven}`)) {
+      seen.add(`${at}${seven}`);
+      out.violations.push(`${at}: PowerShell 7 only: ${seven}`);
+    }
     if (n.type === 'command') {
       const name = n.children.find((c) => c?.type === 'command_name');
       if (!name) out.violations.push(`${at}: dynamic invocation ${n.text.slice(0, 40)}`);
       else {
         out.commands.push(name.text);
+        const newer = PS7_PARAMETERS[name.text.toLowerCase()];
+        for (const p of n.descendantsOfType('command_parameter'))
+          if (newer && p && newer.test(p.text)) out.violations.push(`${at}: PowerShell 7 only: ${name.text} ${p.text}`);
         if (!ALLOWED_COMMANDS.has(name.text.toLowerCase()) && !own.has(name.text.toLowerCase()))
           out.violations.push(`${at}: command ${name.text}`);
       }
@@ -154,6 +195,49 @@ describe('collector script: read-only gate', () => {
     }
   });
 
+  it('the gate rejects what Windows PowerShell 5.1 does not have (each construct injected and named)', () => {
+    const seven: [string, RegExp][] = [
+      ['$a = $b ?? $c', /null-coalescing \?\?/],
+      ['$a ??= 1', /null-coalescing assignment \?\?=/],
+      ['$x = $a?.b', /null-conditional/],
+      ['$x = ${a}?[0]', /null-conditional/],
+      ['$x = $c ? 1 : 2', /ternary/],
+      ['Get-Item -Path x && Get-Item -Path y', /pipeline chain &&/],
+      ['Get-Item -Path x || Get-Item -Path y', /pipeline chain \|\|/],
+      ['function Get-Thing { process { 1 } clean { 2 } }', /clean block/],
+      ['Get-ChildItem -Path x | ForEach-Object -Parallel { $_ }', /ForEach-Object -Parallel/],
+      ['Get-ChildItem -Path x | ForEach-Object -AsJob { $_ }', /ForEach-Object -AsJob/],
+      ['Get-ChildItem -Path x | ForEach-Object -ThrottleLimit 4 -Process { $_ }', /ForEach-Object -ThrottleLimit/],
+      ['ConvertTo-Json -InputObject $x -AsArray', /ConvertTo-Json -AsArray/],
+      ['Join-Path -Path a -ChildPath b -AdditionalChildPath c', /Join-Path -AdditionalChildPath/],
+      ['Get-Content -Path x -AsByteStream', /Get-Content -AsByteStream/],
+      ['Get-Date -AsUTC', /Get-Date -AsUTC/],
+    ];
+    const added = `line ${script.split('\n').length + 1}`;
+    for (const [snippet, why] of seven) {
+      const g = gate(`${script}\n${snippet}\n`);
+      const flagged = g.violations.filter((v) => v.includes('PowerShell 7 only'));
+      expect(flagged.length, snippet).toBeGreaterThan(0);
+      expect(
+        flagged.every((v) => v.startsWith(added)),
+        flagged.join('; '),
+      ).toBe(true);
+      expect(
+        flagged.some((v) => why.test(v)),
+        `${snippet}: ${flagged.join('; ')}`,
+      ).toBe(true);
+    }
+    // 5.1 constructs that look alike stay allowed: -and/-or, a '?' in a string, -Process, ForEach-Object -MemberName
+    const fine = [
+      '$x = ($a -and $b) -or $c',
+      "Write-Output 'a ? b : c ?? d'",
+      'Get-ChildItem -Path x | ForEach-Object -Process { $_ }',
+      'Get-ChildItem -Path x | ForEach-Object -MemberName Name',
+      'Get-Item -Path a?b',
+    ];
+    for (const snippet of fine) expect(gate(`${script}\n${snippet}\n`).violations, snippet).toEqual([]);
+  });
+
   it('the gate sees parse errors', () => {
     expect(gate('if ($x { Get-Item -Path "unterminated').parseErrors.length).toBeGreaterThan(0);
     expect(gate(`${script}\ntry { Get-Item -Path x\n`).parseErrors.length).toBeGreaterThan(0);
@@ -185,7 +269,7 @@ const GROUPS: { group: string; assigns: string; reads: string[] }[] = [
   {
     group: 'os',
     assigns: '$facts.os',
-    reads: ['Win32_OperatingSystem', 'BuildNumber', 'Windows NT\\CurrentVersion', '$nt.UBR'],
+    reads: ['Win32_OperatingSystem', 'BuildNumber', 'Windows NT\\CurrentVersion', "Get-Path $nt 'UBR'"],
   },
   {
     group: 'services',
@@ -196,18 +280,18 @@ const GROUPS: { group: string; assigns: string; reads: string[] }[] = [
     group: 'iis.virtualDirectories',
     assigns: '$iis.virtualDirectories',
     reads: [
-      'applicationHost.config',
-      'extendedProtection.tokenChecking',
-      'access.sslFlags',
-      'ipSecurity.allowUnlisted',
+      'Get-Content -Path $appHostPath',
+      'extendedProtection/tokenChecking',
+      'access/sslFlags',
+      'ipSecurity/allowUnlisted',
       'Exchange Back End',
-      "'system.applicationHost'.sites.site",
+      "'configuration/system.applicationHost/sites/site'",
     ],
   },
   {
     group: 'iis.rewriteRules',
     assigns: '$iis.rewriteRules',
-    reads: ['rewrite.rules', "'web.config'", 'physicalPath', "-ne 'Default Web Site'"],
+    reads: ['rewrite/rules', "'web.config'", 'physicalPath', "-ne 'Default Web Site'"],
   },
   {
     group: 'iis.rewriteRulesClearedIn',
