@@ -1,98 +1,109 @@
 /**
- * The benchmark's loopback fleet, run in its own process (`node dist/bench/fleet.js N`, forked with IPC) so the
- * servers' CPU is never counted as the scanner's. N lab servers on 127.0.0.1, each its own HTTPS server and port
- * (its own TLS session tickets, like separate machines), mixing what a real estate has: builds that send
- * X-OWA-Version, builds before the July 2021 SU (read from the export-tool manifest), CU-level servers with ECP
- * unpublished, and load-balanced pairs mid-upgrade. Every server's expected build comes with it, so the bench can
- * say whether every build was read right. Answers `cost` (connections, handshakes, requests per server and the
- * requests' paths) and `reset` over IPC; closes everything when the parent disconnects.
+ * Fleet scale: `exaudit audit --facts fleet.json --format json -o result.json` over one facts file holding N
+ * servers (1,000, 5,000 and 20,000 by default), each run a fresh process through the package's bin. Records wall
+ * time and the process's peak RSS, and compares each size with the smallest (the reference, same run): time per
+ * target should stay flat and memory should not grow with the fleet, because targets are judged and written to the
+ * file one at a time. Checks the result file parses and holds every server.
  */
-import { startHttpLab, type LabServerSpec } from '../src/lab/index.js';
-import type { PortCost } from '../src/lab/http/server.js';
+import { spawnSync } from 'node:child_process';
+import { createReadStream, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { PROJECT_ROOT } from '../src/util/tool.js';
 
-export interface BenchServer {
-  port: number;
-  name: string;
-  /** What a correct scan reports for it. */
-  expect: { build: string; precision: 'exact' | 'cu' };
+const ROOT = PROJECT_ROOT;
+const BIN = join(ROOT, 'bin', 'exaudit.js');
+
+export interface FleetRun {
+  targets: number;
+  ms: number;
+  msPerTarget: number;
+  peakRssMiB: number;
+  resultMiB: number;
 }
 
-/** A request as a server received it: the path, and whether it asked to close the connection afterwards. */
-export interface PlannedRequest {
-  path: string;
-  close: boolean;
-}
-
-export type FleetMessage =
-  | { type: 'ready'; ca: string; caFile: string; servers: BenchServer[] }
-  | { type: 'cost'; cost: PortCost[]; requests: PlannedRequest[][]; cpuMs: number }
-  | { type: 'reset' };
-
-/** Ten servers repeat: six with X-OWA-Version, two before the July 2021 SU, one CU-level, one balanced pair. */
-const PATTERN: { spec: Omit<LabServerSpec, 'name'>; expect: BenchServer['expect'] }[] = [
-  { spec: { build: '15.2.1748.49' }, expect: { build: '15.2.1748.49', precision: 'exact' } },
-  { spec: { build: '15.1.2507.72' }, expect: { build: '15.1.2507.72', precision: 'exact' } },
-  { spec: { build: '15.2.2562.46' }, expect: { build: '15.2.2562.46', precision: 'exact' } },
-  { spec: { build: '15.0.1497.48' }, expect: { build: '15.0.1497.48', precision: 'exact' } },
-  { spec: { build: '15.2.1544.25' }, expect: { build: '15.2.1544.25', precision: 'exact' } },
-  { spec: { build: '15.1.2375.37' }, expect: { build: '15.1.2375.37', precision: 'exact' } },
-  { spec: { build: '15.1.2242.4' }, expect: { build: '15.1.2242.4', precision: 'exact' } },
-  { spec: { build: '15.2.858.5' }, expect: { build: '15.2.858.5', precision: 'exact' } },
-  { spec: { build: '15.0.1497.12', ecp: 'blocked' }, expect: { build: '15.0.1497', precision: 'cu' } },
-  {
-    spec: {
-      frontEnds: [
-        { name: 'EXLB01', build: '15.2.1748.49' },
-        { name: 'EXLB02', build: '15.2.1748.36' },
-      ],
-    },
-    expect: { build: '15.2.1748.36', precision: 'exact' },
-  },
-];
-
-export function benchFleet(n: number): { spec: LabServerSpec; expect: BenchServer['expect'] }[] {
+/** N servers' facts: the demo fleet's saved facts, renamed ex00001… and cycled. */
+function fleetFacts(n: number): unknown[] {
+  const dir = join(ROOT, 'fixtures', 'demo', 'facts');
+  const templates = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as { target: { name: string } });
   return Array.from({ length: n }, (_, i) => {
-    const p = PATTERN[i % PATTERN.length]!;
-    return { spec: { ...p.spec, name: `bench-${i}` }, expect: p.expect };
+    const t = structuredClone(templates[i % templates.length]!);
+    t.target.name = `ex${String(i + 1).padStart(5, '0')}.contoso.test`;
+    return t;
   });
 }
 
-async function main(): Promise<void> {
-  const n = Math.max(1, Math.min(Number(process.argv[2] ?? 200), 1000));
-  const fleet = benchFleet(n);
-  const lab = await startHttpLab(fleet.map((f) => f.spec));
-  let cpu = process.cpuUsage();
-  const send = (m: FleetMessage) => process.send!(m);
-  process.on('message', (m: FleetMessage) => {
-    if (m.type === 'reset') {
-      for (const s of lab.servers) s.resetCost();
-      cpu = process.cpuUsage();
-      send({ type: 'reset' });
-    } else if (m.type === 'cost') {
-      const used = process.cpuUsage(cpu);
-      send({
-        type: 'cost',
-        cost: lab.servers.map((s) => {
-          const sum: PortCost = { connections: 0, handshakes: 0, resumed: 0, requests: 0 };
-          for (const c of s.cost.values()) for (const k of Object.keys(sum) as (keyof PortCost)[]) sum[k] += c[k];
-          return sum;
-        }),
-        requests: lab.servers.map((s) =>
-          s.requests.map((r) => ({ path: r.url, close: r.headers.connection === 'close' })),
-        ),
-        cpuMs: (used.user + used.system) / 1000,
+/** Counts the targets in a streamed result without holding it: each target's "target" key at its indentation. */
+async function countTargets(file: string): Promise<number> {
+  let n = 0;
+  let rest = '';
+  for await (const chunk of createReadStream(file, { encoding: 'utf8' })) {
+    const text = rest + (chunk as string);
+    const lines = text.split('\n');
+    rest = lines.pop() ?? '';
+    for (const l of lines) if (l.startsWith('      "target": "')) n++;
+  }
+  return n;
+}
+
+export async function runFleetBench(sizes = [1000, 5000, 20000], print = true): Promise<FleetRun[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'exaudit-bench-fleet-'));
+  const probe = join(dir, 'peak.mjs');
+  // Written by the measured process itself as it exits: its own peak RSS (kB on Linux).
+  writeFileSync(
+    probe,
+    `import { writeFileSync } from 'node:fs';\nprocess.on('exit', () => writeFileSync(process.env.EXAUDIT_BENCH_PEAK, String(process.resourceUsage().maxRSS)));\n`,
+  );
+  const runs: FleetRun[] = [];
+  try {
+    for (const n of sizes) {
+      const facts = join(dir, `fleet-${n}.json`);
+      writeFileSync(facts, JSON.stringify(fleetFacts(n)));
+      const out = join(dir, `result-${n}.json`);
+      const peak = join(dir, `peak-${n}`);
+      const args = ['--import', pathToFileURL(probe).href, BIN, 'audit', '--facts', facts];
+      const t = performance.now();
+      const r = spawnSync(
+        process.execPath,
+        [...args, '--format', 'json', '-o', out, '--fail-on', 'none', '--quiet', '--as-of', '2026-11-25'],
+        { encoding: 'utf8', env: { ...process.env, EXAUDIT_BENCH_PEAK: peak }, maxBuffer: 1 << 20 },
+      );
+      const ms = performance.now() - t;
+      if (r.status !== 0) throw new Error(`audit of ${n} targets exited ${r.status}: ${r.stderr.slice(0, 300)}`);
+      const written = await countTargets(out);
+      if (written !== n) throw new Error(`the result of ${n} targets holds ${written}`);
+      runs.push({
+        targets: n,
+        ms,
+        msPerTarget: ms / n,
+        peakRssMiB: Number(readFileSync(peak, 'utf8')) / 1024,
+        resultMiB: statSync(out).size / 2 ** 20,
       });
+      rmSync(out);
+      rmSync(facts);
     }
-  });
-  process.once('disconnect', () => {
-    void lab.close().then(() => process.exit(0));
-  });
-  send({
-    type: 'ready',
-    ca: lab.ca,
-    caFile: lab.caFile,
-    servers: lab.servers.map((s, i) => ({ port: s.port, name: s.name, expect: fleet[i]!.expect })),
-  });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  if (print) {
+    const ref = runs[0]!;
+    process.stdout.write(
+      [
+        'fleet bench: exaudit audit --facts <one file of N servers> --format json -o result.json (a fresh process each)',
+        ...runs.map(
+          (r) =>
+            `  ${String(r.targets).padStart(6)} targets  ${(r.ms / 1000).toFixed(1).padStart(6)} s  ${r.msPerTarget.toFixed(2).padStart(6)} ms/target  peak RSS ${r.peakRssMiB.toFixed(0).padStart(5)} MiB  result ${r.resultMiB.toFixed(0)} MiB` +
+            (r === ref
+              ? '  (reference)'
+              : `  ${(r.msPerTarget / ref.msPerTarget).toFixed(2)}× the reference's time per target, ${(r.peakRssMiB / ref.peakRssMiB).toFixed(2)}× its peak RSS`),
+        ),
+        '',
+      ].join('\n'),
+    );
+  }
+  return runs;
 }
-
-if (process.send) await main();

@@ -1,8 +1,18 @@
-/** `npm run bench [name] [-- --servers N --rounds R --no-nmap | --gib G --fresh]`: runs the benchmarks (ratios against a reference run in the same process). */
+/** `npm run bench [name] [-- options]`: start, fleet (--sizes), scan (--servers N --rounds R --no-nmap), ioc (--gib G --fresh); ratios against a reference run in the same process. */
 import { runScanBench } from './scan.js';
 import { runIocBench } from './ioc.js';
+import { runStartBench } from './start.js';
+import { runFleetBench } from './fleet.js';
 
 const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
+  start: async (args) => {
+    const i = args.indexOf('--rounds');
+    runStartBench(i >= 0 ? Number(args[i + 1]) : 15);
+  },
+  fleet: async (args) => {
+    const i = args.indexOf('--sizes');
+    await runFleetBench(i >= 0 ? args[i + 1]!.split(',').map(Number) : [1000, 5000, 20000]);
+  },
   scan: (args) => {
     const num = (flag: string) => {
       const i = args.indexOf(flag);

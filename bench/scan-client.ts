@@ -15,7 +15,7 @@ import { Client } from 'undici';
 import { scanTargets } from '../src/collect/http/scan.js';
 import { USER_AGENT, type TargetCost } from '../src/collect/http/client.js';
 import { parseTarget, type ScanTarget } from '../src/collect/http/targets.js';
-import type { PlannedRequest } from './fleet.js';
+import type { PlannedRequest } from './scan-fleet.js';
 
 export type ClientKind = 'exaudit' | 'undici' | 'https' | 'one-connection';
 

@@ -17,7 +17,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PortCost } from '../src/lab/http/server.js';
-import type { BenchServer, FleetMessage, PlannedRequest } from './fleet.js';
+import type { BenchServer, FleetMessage, PlannedRequest } from './scan-fleet.js';
 import type { ClientJob, ClientKind, ClientRun } from './scan-client.js';
 
 export interface ScanBenchArgs {
@@ -110,7 +110,9 @@ interface Fleet {
 }
 
 async function startFleet(n: number): Promise<Fleet> {
-  const child: ChildProcess = fork(script('fleet.js'), [String(n)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child: ChildProcess = fork(script('scan-fleet.js'), [String(n)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const next = <T extends FleetMessage['type']>(type: T) =>
     new Promise<Extract<FleetMessage, { type: T }>>((resolve, reject) => {
       const onMessage = (m: FleetMessage) => {

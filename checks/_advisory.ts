@@ -4,13 +4,13 @@
  * open CVE is covered by a mitigation that is in place; each partial mitigation is listed with what it does and
  * does not cover. Mitigations never turn an exposure into `pass`: only the update does.
  */
-import type { CheckResult } from '../src/engine/check.js';
+import type { CheckResult, Evidence } from '../src/contract.js';
 import type { Catalog } from '../src/catalog/catalog.js';
 import type { Mitigation, RewriteRuleSpec } from '../src/catalog/schema.js';
 import type { Facts, RewriteRule } from '../src/facts/schema.js';
-import type { Evidence } from '../src/engine/result.js';
 import { cveStates, type BuildInfo } from '../src/catalog/lookup.js';
 import { buildEvidence, buildOf, eemsAvailable } from './_shared.js';
+import { valueText } from '../src/util/text.js';
 
 /** not-needed: the attack path does not exist on the product; not-available: the product cannot take the mitigation. */
 export type MitigationState = 'in-place' | 'absent' | 'unknown' | 'not-needed' | 'not-available';
@@ -241,7 +241,7 @@ export function evaluateAdvisory(advisoryId: string, facts: Facts, catalog: Cata
   const remediation = missing.length ? `Install ${missing.join(', ')} (or a later CU with its latest SU).` : undefined;
   const scope = (m: Mitigation) =>
     `covers ${m.covers.join(', ')}${m.doesNotCover ? `; does not cover: ${m.doesNotCover}` : ''}`;
-  const expectedText = (e: unknown) => (e === undefined ? '' : typeof e === 'string' ? e : JSON.stringify(e));
+  const expectedText = (e: unknown) => valueText(e);
   const mitEvidence = mits.map(({ m, state, evidence }) => ({
     ...evidence,
     fact: `mitigation ${m.id} (${state})${m.verified ? '' : ' [not verified]'}: ${m.title}`,

@@ -8,7 +8,7 @@
 import type { Catalog } from '../src/catalog/catalog.js';
 import { canTakeStep, type BuildInfo } from '../src/catalog/lookup.js';
 import type { Facts } from '../src/facts/schema.js';
-import type { Evidence } from '../src/engine/result.js';
+import type { Evidence } from '../src/contract.js';
 
 export interface EpJudgement {
   cves: string[];

@@ -4,8 +4,7 @@
 import type { Facts } from '../src/facts/schema.js';
 import type { Catalog } from '../src/catalog/catalog.js';
 import { buildInfoFromFacts, type BuildInfo } from '../src/catalog/lookup.js';
-import type { CheckResult } from '../src/engine/check.js';
-import type { Severity } from '../src/engine/result.js';
+import type { CheckResult, Severity } from '../src/contract.js';
 import { compareBuilds } from '../src/util/version.js';
 
 /** Exchange Online and non-Exchange targets are out of scope for every on-premises check. */

@@ -1,5 +1,5 @@
 /** AMSI integration (Windows Server 2016+, 2016 ≥ CU21, 2019 ≥ CU10, SE): not disabled by override, a provider present. */
-import { defineCheck } from '../src/engine/check.js';
+import { defineCheck } from '../src/contract.js';
 import { buildOf, edgeNotApplicable, overrideValues } from './_shared.js';
 import { compareBuilds } from '../src/util/version.js';
 

@@ -3,7 +3,7 @@
  * application (exactly one Global\ExchangeOnpremAsThirdPartyAppId Enabled=true override, an EvoSTS auth server
  * with a GUID ApplicationIdentifier) and the shared service principal's keyCredentials cleaned up.
  */
-import { defineCheck } from '../src/engine/check.js';
+import { defineCheck } from '../src/contract.js';
 import { buildOf } from './_shared.js';
 import { assessHybridApp } from './_hybrid.js';
 

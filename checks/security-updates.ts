@@ -1,5 +1,5 @@
 /** Is the newest update for the server's CU installed? One finding per missing update, with KB and date. */
-import { defineCheck } from '../src/engine/check.js';
+import { defineCheck } from '../src/contract.js';
 import { updateState } from '../src/catalog/lookup.js';
 import { buildEvidence, buildOf, severityFromCvss } from './_shared.js';
 

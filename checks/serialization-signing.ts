@@ -1,5 +1,5 @@
 /** Serialization payload signing: SettingOverride on 2016/2019/SE (on by default from Nov23SU), registry on 2013. */
-import { defineCheck } from '../src/engine/check.js';
+import { defineCheck } from '../src/contract.js';
 import { updateState } from '../src/catalog/lookup.js';
 import { buildOf, edgeNotApplicable, overrideValues } from './_shared.js';
 

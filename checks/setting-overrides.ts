@@ -2,7 +2,7 @@
  * Setting overrides and registry values that re-open patched CVEs or switch protections off (HealthChecker's
  * override table, Strict Mode, AMSI, signing, base type check). One finding per harmful override.
  */
-import { defineCheck, type CheckResult } from '../src/engine/check.js';
+import { defineCheck, type CheckResult } from '../src/contract.js';
 import { buildOf, overrideValues } from './_shared.js';
 
 export default defineCheck({

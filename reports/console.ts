@@ -6,13 +6,7 @@
 import { createColors } from 'picocolors';
 import type { Renderer } from './index.js';
 import { catalogAgeText } from './text.js';
-import {
-  SEVERITY_ORDER,
-  STATUS_ORDER,
-  type Finding,
-  type ResultDocument,
-  type TargetResult,
-} from '../src/engine/result.js';
+import { SEVERITY_ORDER, STATUS_ORDER, type Finding, type ResultDocument, type TargetResult } from '../src/contract.js';
 
 /** How bad a server looks: its worst status, then the worst severity at that status, then how many such findings. */
 function badness(t: TargetResult): [number, number, number] {

@@ -5,8 +5,9 @@
  * excerpts and server names are attacker-influenced.
  */
 import type { Renderer } from './index.js';
-import type { ResultDocument } from '../src/engine/result.js';
-import { clean } from './text.js';
+import { hitServer, type ResultDocument } from '../src/contract.js';
+import { valueText as text } from '../src/util/text.js';
+import { clean, waiverTerms } from './text.js';
 import { evidenceText } from './model.js';
 
 export const CSV_COLUMNS = [
@@ -34,8 +35,6 @@ export function csvCell(value: unknown): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-const text = (v: unknown) => (typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v));
-
 export function toCsv(doc: ResultDocument): string {
   const rows: string[] = [CSV_COLUMNS.join(',')];
   const add = (cells: unknown[]) => rows.push(cells.map(csvCell).join(','));
@@ -61,9 +60,7 @@ export function toCsv(doc: ResultDocument): string {
       ]);
     for (const f of t.findings) {
       const ev = f.evidence[0];
-      const waived = f.waived
-        ? `${f.waived.reason} (owner ${f.waived.owner ?? 'not given'}; ${f.waived.expires ? `until ${f.waived.expires}` : 'no expiry'})`
-        : '';
+      const waived = f.waived ? `${f.waived.reason} (${waiverTerms(f.waived)})` : '';
       add([
         t.target,
         f.checkId,
@@ -86,7 +83,7 @@ export function toCsv(doc: ResultDocument): string {
   }
   const servers = doc.targets.map((t) => t.target);
   for (const h of doc.ioc?.hits ?? []) {
-    const host = servers.find((s) => h.file.startsWith(`${s}:`)) ?? '';
+    const host = hitServer(h, servers) ?? '';
     add([
       host,
       'ioc',

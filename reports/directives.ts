@@ -7,11 +7,12 @@
  * means "not assessed", a waived failure stays "waived", an action with a manual part is at best
  * "needs attestation".
  */
-import type { Finding, ResultDocument, TargetResult } from '../src/engine/result.js';
+import { hitServer, type Finding, type ResultDocument, type TargetResult } from '../src/contract.js';
 import type { Catalog } from '../src/catalog/catalog.js';
 import type { Directive, DirectiveAction, EvidenceRule } from '../src/catalog/schema.js';
 import { buildInfoFromFacts } from '../src/catalog/lookup.js';
 import { clean } from './text.js';
+import { valueText } from '../src/util/text.js';
 
 // Directive definitions load and validate with the catalog (src/catalog/); this module judges them.
 export type { Directive, DirectiveAction, EvidenceRule } from '../src/catalog/schema.js';
@@ -65,8 +66,7 @@ interface Part {
   findings: Finding[];
 }
 
-const text = (v: unknown): string =>
-  typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v);
+const text = (v: unknown): string => valueText(v);
 
 function factsOf(findings: Finding[]): EvidenceFact[] {
   const seen = new Set<string>();
@@ -308,9 +308,8 @@ function evaluateIoc(doc: ResultDocument, t: TargetResult, kind: 'sweep' | 'trig
       findings: [],
     };
   const servers = doc.targets.map((x) => x.target);
-  const attributed = (file: string) => servers.find((s) => file.startsWith(`${s}:`));
   const hits = doc.ioc.hits.filter((h) => {
-    const s = attributed(h.file);
+    const s = hitServer(h, servers);
     return s === undefined || s === t.target;
   });
   const s = doc.ioc.summary;
@@ -335,7 +334,7 @@ function evaluateIoc(doc: ResultDocument, t: TargetResult, kind: 'sweep' | 'trig
       source: h.advisory,
     })),
   ];
-  const summary = `exaudit ioc found ${hits.length} indicator hit${hits.length === 1 ? '' : 's'} (${[...new Set(hits.map((h) => h.advisory))].join(', ')})${hits.some((h) => !attributed(h.file)) ? '; hits from local paths are not attributed to one server' : ''}.`;
+  const summary = `exaudit ioc found ${hits.length} indicator hit${hits.length === 1 ? '' : 's'} (${[...new Set(hits.map((h) => h.advisory))].join(', ')})${hits.some((h) => !hitServer(h, servers)) ? '; hits from local paths are not attributed to one server' : ''}.`;
   return kind === 'sweep'
     ? {
         status: 'not met',

@@ -4,7 +4,7 @@
  * result JSON is embedded for machine reading.
  */
 import type { Renderer, RenderOptions } from './index.js';
-import type { ResultDocument } from '../src/engine/result.js';
+import type { ResultDocument } from '../src/contract.js';
 import { buildModel, dueText, evidenceText, remainingBy, shownStatus, waiverText } from './model.js';
 import { clean } from './text.js';
 

@@ -2,10 +2,11 @@
  * Renderer registry: one renderer per format, each in reports/<format>.ts. A renderer is a pure function
  * of the result document (plus options) to text.
  */
-import type { ResultDocument } from '../src/engine/result.js';
+import type { ResultDocument } from '../src/contract.js';
 import type { Catalog } from '../src/catalog/catalog.js';
 import type { Directive } from './directives.js';
 import json from './json.js';
+import ndjson from './ndjson.js';
 import console from './console.js';
 import sarif from './sarif.js';
 import junit from './junit.js';
@@ -39,7 +40,7 @@ export interface Renderer {
 }
 
 export const RENDERERS: Record<string, Renderer> = Object.fromEntries(
-  [console, json, sarif, junit, csv, markdown, html].map((r) => [r.format, r]),
+  [console, json, ndjson, sarif, junit, csv, markdown, html].map((r) => [r.format, r]),
 );
 
 export function rendererFor(format: string): Renderer | undefined {

@@ -7,8 +7,9 @@
  */
 import { XMLBuilder } from 'fast-xml-parser';
 import type { Renderer } from './index.js';
-import type { Finding, ResultDocument } from '../src/engine/result.js';
-import { clean } from './text.js';
+import type { Finding, ResultDocument } from '../src/contract.js';
+import { clean, waiverTerms } from './text.js';
+import { valueText } from '../src/util/text.js';
 
 type Case = Record<string, unknown>;
 
@@ -47,8 +48,7 @@ export function toJunit(doc: ResultDocument): string {
           f.message,
           f.remediation && `Fix: ${f.remediation}`,
           ...f.evidence.map(
-            (e) =>
-              `${e.fact}: ${clean(typeof e.observed === 'string' ? e.observed : JSON.stringify(e.observed ?? null))}${e.source ? ` [${e.source}]` : ''}`,
+            (e) => `${e.fact}: ${clean(valueText(e.observed, 'null'))}${e.source ? ` [${e.source}]` : ''}`,
           ),
         ]
           .filter(Boolean)
@@ -56,9 +56,7 @@ export function toJunit(doc: ResultDocument): string {
       );
       if (f.waived)
         tc['skipped'] = {
-          '@_message': clean(
-            `waived (${f.status}): ${f.waived.reason}; owner ${f.waived.owner ?? 'not given'}; ${f.waived.expires ? `until ${f.waived.expires}` : 'no expiry'}`,
-          ),
+          '@_message': clean(`waived (${f.status}): ${f.waived.reason}; ${waiverTerms(f.waived)}`),
           '#text': detail,
         };
       else if (f.status === 'fail')

@@ -4,9 +4,10 @@
  * waivers, indicator hits, and the tool and catalog versions.
  */
 import type { RenderOptions } from './index.js';
-import type { Finding, IocHit, ResultDocument } from '../src/engine/result.js';
+import type { Finding, IocHit, ResultDocument } from '../src/contract.js';
 import { directiveStatus, remainingWork, type ActionRow, type Directive, type Remaining } from './directives.js';
-import { catalogAgeText, clean } from './text.js';
+import { catalogAgeText, clean, waiverTerms } from './text.js';
+import { valueText } from '../src/util/text.js';
 import { getCatalog } from '../src/catalog/catalog.js';
 import { DEFAULT_RULES_DIR } from '../src/util/tool.js';
 
@@ -49,17 +50,14 @@ export function shownStatus(f: Finding): string {
 
 export function waiverText(f: Finding): string {
   if (!f.waived) return '';
-  return `waived: ${f.waived.reason}; owner ${f.waived.owner ?? 'not given'}; ${f.waived.expires ? `until ${f.waived.expires}` : 'no expiry'}`;
+  return `waived: ${f.waived.reason}; ${waiverTerms(f.waived)}`;
 }
 
 export function evidenceText(f: Finding): string {
   return f.evidence
     .map((e) => {
-      const obs = clean(typeof e.observed === 'string' ? e.observed : JSON.stringify(e.observed ?? null));
-      const exp =
-        e.expected === undefined
-          ? ''
-          : ` (expected ${clean(typeof e.expected === 'string' ? e.expected : JSON.stringify(e.expected))})`;
+      const obs = clean(valueText(e.observed, 'null'));
+      const exp = e.expected === undefined ? '' : ` (expected ${clean(valueText(e.expected, 'null'))})`;
       return `${e.fact}: ${obs}${exp}${e.source ? ` [${e.source}]` : ''}`;
     })
     .join('; ');

@@ -8,9 +8,16 @@
  * indicator hits. Passes, not-applicable and waived findings are not results: GitHub would open an alert for
  * a suppressed result too, so a waiver keeps its finding out (the other formats show it as waived).
  */
-import { createHash } from 'node:crypto';
+import { sha256 } from '../src/util/hash.js';
 import type { Renderer, RenderOptions } from './index.js';
-import type { Finding, IocHit, ResultDocument, Severity, TargetResult } from '../src/engine/result.js';
+import {
+  hitServer,
+  type Finding,
+  type IocHit,
+  type ResultDocument,
+  type Severity,
+  type TargetResult,
+} from '../src/contract.js';
 import { clean } from './text.js';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = {
@@ -77,7 +84,7 @@ function hostLocation(t: TargetResult, opts: RenderOptions) {
 
 /** An indicator hit: the log line itself; remote hits ("host:path") name the host as logical location. */
 function hitLocation(h: IocHit, servers: string[]) {
-  const host = servers.find((s) => h.file.startsWith(`${s}:`));
+  const host = hitServer(h, servers);
   const path = host ? h.file.slice(host.length + 1) : h.file;
   const uri =
     host || /^[A-Za-z]:[\\/]/.test(path) || path.includes('!/')
@@ -174,10 +181,7 @@ export function toSarif(doc: ResultDocument, opts: RenderOptions = {}): object {
         message: { text: clean(`${t.target}: not assessed (${t.status}): ${t.error ?? 'no facts'}`) },
         locations: [hostLocation(t, opts)],
         partialFingerprints: {
-          'exauditFinding/v1': createHash('sha256')
-            .update(`collection|${t.target.toLowerCase()}`)
-            .digest('hex')
-            .slice(0, 32),
+          'exauditFinding/v1': sha256(`collection|${t.target.toLowerCase()}`).slice(0, 32),
         },
         properties: { status: t.status, target: t.target },
       });
@@ -237,10 +241,7 @@ export function toSarif(doc: ResultDocument, opts: RenderOptions = {}): object {
       },
       locations: [hitLocation(h, servers)],
       partialFingerprints: {
-        'exauditFinding/v1': createHash('sha256')
-          .update(`ioc|${h.indicator}|${h.file}|${h.line}`)
-          .digest('hex')
-          .slice(0, 32),
+        'exauditFinding/v1': sha256(`ioc|${h.indicator}|${h.file}|${h.line}`).slice(0, 32),
       },
       properties: { indicator: h.indicator, advisory: h.advisory, file: h.file, line: h.line, severity: h.severity },
     });

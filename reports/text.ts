@@ -1,12 +1,19 @@
 /** Text hygiene shared by renderers: strip ANSI and control characters that break XML, CSV and terminals. */
+import { valueText } from '../src/util/text.js';
+import type { Finding } from '../src/contract.js';
+
 // eslint-disable-next-line no-control-regex
 const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]/g;
 
 export function clean(text: unknown): string {
-  const s = typeof text === 'string' ? text : text === undefined || text === null ? '' : JSON.stringify(text);
-  return s.replace(ANSI, '').replace(CONTROL, '');
+  return valueText(text).replace(ANSI, '').replace(CONTROL, '');
+}
+
+/** A waiver's terms: who accepted the risk and until when. */
+export function waiverTerms(w: NonNullable<Finding['waived']>): string {
+  return `owner ${w.owner ?? 'not given'}; ${w.expires ? `until ${w.expires}` : 'no expiry'}`;
 }
 
 /**

@@ -84,9 +84,20 @@ function today(): string {
 }
 
 /** Natural order of CVE ids: year, then number; ADVs last. */
+const cveKeys = new Map<string, RegExpExecArray | null>();
+/** An id's year and number, parsed once (ids are the catalog's: every server sorts the same ones). */
+function cveKey(id: string): RegExpExecArray | null {
+  let k = cveKeys.get(id);
+  if (k === undefined) {
+    k = /^CVE-(\d+)-(\d+)$/.exec(id);
+    if (cveKeys.size < 100_000) cveKeys.set(id, k);
+  }
+  return k;
+}
+
 export function compareCveIds(a: string, b: string): number {
-  const pa = /^CVE-(\d+)-(\d+)$/.exec(a);
-  const pb = /^CVE-(\d+)-(\d+)$/.exec(b);
+  const pa = cveKey(a);
+  const pb = cveKey(b);
   if (pa && pb) return Number(pa[1]) - Number(pb[1]) || Number(pa[2]) - Number(pb[2]);
   if (pa) return -1;
   if (pb) return 1;
@@ -473,7 +484,7 @@ function describe(catalog: Catalog, input: string, parsed: Parsed, asOf: string)
   let cuEntry: BuildEntry | undefined;
   let entry: BuildEntry | undefined;
   let judgedAs: string | null = null;
-  let known = false;
+  let known: boolean;
   if (parsed.build) {
     cuEntry = placeOnCu(catalog, product, parsed.build);
     if (precision === 'exact') {

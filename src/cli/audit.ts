@@ -7,24 +7,19 @@ import type { Command } from 'commander';
 import {
   addGlobalOptions,
   addOutputOptions,
-  catalogFor,
-  finishResult,
+  finishRun,
   parsePositiveInt,
-  splitList,
-  redactedArgv,
   setupLogging,
+  startRun,
   type CommonOptions,
 } from './common.js';
-import { loadFactsFiles } from '../collect/offline/facts-files.js';
+import { progressBar } from './progress.js';
+import { eachFactsTarget, factsSaver } from '../collect/offline/facts-files.js';
 import { loadHealthCheckerFiles } from '../collect/offline/healthchecker.js';
-import { assess, type CollectedTarget } from '../engine/run.js';
-import { loadChecks, selectChecks } from '../engine/loader.js';
 import { EXIT, InputError } from '../util/errors.js';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { LocalRunner } from '../collect/pwsh/index.js';
-import { join } from 'node:path';
-import { SingleBar, Presets } from 'cli-progress';
 import { collectFleet, fleetTargets } from '../collect/ssh/fleet.js';
 import { addSshOptions, sshOptionsFrom, type SshCliOptions } from './ssh-options.js';
 import { parseShard, readInventory } from '../targets/inventory.js';
@@ -105,22 +100,17 @@ was written deeper. HealthChecker's own vulnerability list is kept in facts.heal
 
 export async function runAudit(opts: AuditOptions): Promise<number> {
   setupLogging(opts);
-  const startedAt = new Date().toISOString();
-  const catalog = await catalogFor(opts);
-  const checks = selectChecks(await loadChecks(), splitList(opts.checks), splitList(opts.skip));
-  const collected: CollectedTarget[] = [];
-  const problems: string[] = [];
-  if (opts.facts?.length) {
-    const r = loadFactsFiles(opts.facts);
-    collected.push(...r.collected);
-    problems.push(...r.problems);
-  }
-  if (opts.healthchecker?.length) {
-    const r = loadHealthCheckerFiles(opts.healthchecker);
-    collected.push(...r.collected);
-    problems.push(...r.problems);
-  }
   const shard = opts.shard ? parseShard(opts.shard) : undefined;
+  const inventory = opts.inventory ? readInventory(opts.inventory) : [];
+  const sshTargets = fleetTargets(opts.ssh ?? [], inventory, shard);
+  // An empty shard is a normal outcome of splitting a small fleet: an empty result, so a CI matrix stays green.
+  const emptyShard = !!shard && !sshTargets.length && (!!opts.inventory || !!opts.ssh?.length);
+  if (!opts.facts?.length && !opts.healthchecker?.length && !opts.local && !sshTargets.length && !emptyShard) {
+    throw new InputError(
+      'nothing to audit',
+      'give --facts FILE|DIR, --healthchecker FILE|DIR, --ssh user@host, --inventory FILE or --local (see exaudit audit --help)',
+    );
+  }
   // Before any server is contacted: a folder that cannot be written would otherwise lose the whole run's facts.
   if (opts.saveFacts) {
     try {
@@ -132,83 +122,64 @@ export async function runAudit(opts: AuditOptions): Promise<number> {
       );
     }
   }
-  const inventory = opts.inventory ? readInventory(opts.inventory) : [];
   const skipped = inventory.filter((e) => e.transport !== 'ssh');
   if (skipped.length && !opts.quiet)
     process.stderr.write(
       `exaudit: ${opts.inventory}: ${skipped.length} entries with transport ${[...new Set(skipped.map((e) => e.transport))].join(', ')} skipped (audit collects over SSH; use exaudit scan for HTTPS)\n`,
     );
-  const sshTargets = fleetTargets(opts.ssh ?? [], inventory, shard);
-  const live: CollectedTarget[] = [];
-  if (sshTargets.length) {
-    const sshOpts = await sshOptionsFrom(
-      opts,
-      opts.timeout ?? 120_000,
-      sshTargets.every((t) => t.identity),
-    );
-    const bar =
-      !opts.quiet && process.stderr.isTTY && sshTargets.length > 1
-        ? new SingleBar(
-            { format: 'audit {bar} {value}/{total} servers', stream: process.stderr, hideCursor: true },
-            Presets.shades_classic,
-          )
-        : undefined;
-    bar?.start(sshTargets.length, 0);
-    try {
-      live.push(...(await collectFleet(sshTargets, sshOpts, opts.concurrency ?? 16, () => bar?.increment())));
-    } finally {
-      bar?.stop();
-    }
-  }
-  if (opts.local) {
-    const runner = new LocalRunner({
-      ...(opts.pwsh ? { executable: 'pwsh' as const } : {}),
-      timeoutMs: opts.timeout ?? 120_000,
-    });
-    try {
-      live.push(await runner.collect(hostname()));
-    } finally {
-      await runner.dispose();
-    }
-  }
-  if (opts.saveFacts) saveFacts(opts.saveFacts, live);
-  collected.push(...live);
-  // An empty shard is a normal outcome of splitting a small fleet: an empty result, so a CI matrix stays green.
-  const emptyShard = !!shard && !sshTargets.length && (!!opts.inventory || !!opts.ssh?.length);
   if (emptyShard) process.stderr.write(`exaudit: shard ${opts.shard} holds no servers\n`);
-  if (!collected.length && !problems.length && !emptyShard) {
-    throw new InputError(
-      'nothing to audit',
-      'give --facts FILE|DIR, --healthchecker FILE|DIR, --ssh user@host, --inventory FILE or --local (see exaudit audit --help)',
-    );
-  }
-  const doc = assess(collected, {
-    catalog,
-    checks,
-    command: 'audit',
-    startedAt,
-    finishedAt: new Date().toISOString(),
-    asOf: opts.asOf,
-    argv: redactedArgv(),
+  const sshOpts = sshTargets.length
+    ? await sshOptionsFrom(
+        opts,
+        opts.timeout ?? 120_000,
+        sshTargets.every((t) => t.identity),
+      )
+    : undefined;
+  const run = await startRun('audit', opts);
+  const problems: string[] = [];
+  const saver = opts.saveFacts ? factsSaver(opts.saveFacts) : undefined;
+  const code = await finishRun(run, async (emit) => {
+    // Saved facts first, one file at a time: a large evidence folder is never held whole.
+    for (const item of eachFactsTarget(opts.facts ?? [])) {
+      if ('problem' in item) problems.push(item.problem);
+      else await emit.collected(item);
+    }
+    if (opts.healthchecker?.length) {
+      const r = loadHealthCheckerFiles(opts.healthchecker);
+      problems.push(...r.problems);
+      for (const c of r.collected) await emit.collected(c);
+    }
+    if (sshTargets.length) {
+      const bar = progressBar(process.stderr, !!opts.quiet, sshTargets.length, 'audit', 'servers');
+      bar?.start(sshTargets.length, 0);
+      try {
+        const live = await collectFleet(sshTargets, sshOpts!, opts.concurrency ?? 16, () => bar?.increment());
+        for (const c of live) {
+          saver?.(c);
+          await emit.collected(c);
+        }
+      } finally {
+        bar?.stop();
+      }
+    }
+    if (opts.local) {
+      const runner = new LocalRunner({
+        ...(opts.pwsh ? { executable: 'pwsh' as const } : {}),
+        timeoutMs: opts.timeout ?? 120_000,
+      });
+      try {
+        const c = await runner.collect(hostname());
+        saver?.(c);
+        await emit.collected(c);
+      } finally {
+        await runner.dispose();
+      }
+    }
   });
-  const code = finishResult(doc, opts);
   if (problems.length) {
     for (const p of problems) process.stderr.write(`exaudit: ${p}\n`);
     process.exitCode = EXIT.USAGE;
     return EXIT.USAGE;
   }
   return code;
-}
-
-/** Writes each collected server's facts as <dir>/<server>.json (evidence for `audit --facts` later). */
-function saveFacts(dir: string, results: CollectedTarget[]): void {
-  const used = new Set<string>();
-  for (const r of results) {
-    if (!r.facts) continue;
-    const base = r.target.replace(/[^A-Za-z0-9._-]/g, '_');
-    let name = base;
-    for (let i = 2; used.has(name.toLowerCase()); i++) name = `${base}-${i}`;
-    used.add(name.toLowerCase());
-    writeFileSync(join(dir, `${name}.json`), `${JSON.stringify(r.facts, null, 2)}\n`);
-  }
 }

@@ -1,10 +1,6 @@
 /** `exaudit collector`: prints the read-only collector script, to read, run by hand and feed to `audit --facts`. */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Command } from 'commander';
-import { PROJECT_ROOT } from '../util/tool.js';
-
-export const COLLECTOR_PATH = join(PROJECT_ROOT, 'src', 'collect', 'ps', 'Get-ExchangeFacts.ps1');
+import { collectorScript } from '../collect/ps/script.js';
 
 export function register(program: Command): Command {
   return program
@@ -27,6 +23,6 @@ Example:
   exaudit audit --facts ex01.json`,
     )
     .action(() => {
-      process.stdout.write(readFileSync(COLLECTOR_PATH, 'utf8'));
+      process.stdout.write(collectorScript());
     });
 }

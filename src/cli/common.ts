@@ -1,33 +1,18 @@
 /**
- * Options and output handling shared by scan, audit, ioc, report and demo: formats and outputs, --fail-on,
- * waivers, --rules, logging. Exit codes follow DESIGN.md §6 for every command.
+ * Options shared by scan, audit, ioc, report and demo (formats and outputs, --fail-on, waivers, --rules, logging)
+ * and the wiring that starts the one pipeline (src/engine/pipeline.ts) for a command.
  */
-import { mkdirSync, readFileSync, writeFileSync, statSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import { Command, Option, InvalidArgumentError } from 'commander';
 import type { LevelWithSilent } from 'pino';
 import { createLogger, scrubText } from '../util/logger.js';
-import { EXIT, InputError, type ExitCode } from '../util/errors.js';
-import { RENDERERS, rendererFor, type RenderOptions } from '../../reports/index.js';
-import { writeEvidence } from '../../reports/evidence.js';
-import {
-  SEVERITY_ORDER,
-  type ResultDocument,
-  type Severity,
-  type Status,
-  type TargetResult,
-} from '../engine/result.js';
-import { DEFAULT_RULES_DIR, TOOL_VERSION } from '../util/tool.js';
+import { InputError, type ExitCode } from '../util/errors.js';
+import { FORMATS } from '../../reports/formats.js';
 import { loadCompiledCatalog, type Catalog } from '../catalog/compiled.js';
 import { CatalogAgeError, catalogAge, staleWarning } from '../catalog/age.js';
-import { applyWaiversFile, expireWaivers, waiverWarnings } from '../engine/waivers.js';
-
-/**
- * --fail-on: a severity (fail findings at or above it), or a status threshold: "any"/"fail" (any fail),
- * "indeterminate" (fail, error or indeterminate), "mitigated" (those or an interim mitigation), "none".
- */
-export const FAIL_ON_VALUES = [...SEVERITY_ORDER, 'any', 'fail', 'indeterminate', 'mitigated', 'none'] as const;
-export type FailOn = (typeof FAIL_ON_VALUES)[number];
+import type { CollectOutcome, Emit, PipelineOptions } from '../engine/pipeline.js';
+import { FAIL_ON_VALUES, type FailOn } from '../engine/policy.js';
+import type { RunOutput } from '../output/write.js';
+import { DEFAULT_RULES_DIR } from '../util/tool.js';
 
 export interface CommonOptions {
   format: string[];
@@ -51,8 +36,8 @@ export function collectFormats(value: string, previous: string[] | undefined): s
     .map((s) => s.trim())
     .filter(Boolean);
   for (const f of list) {
-    if (!rendererFor(f))
-      throw new InvalidArgumentError(`unknown format "${f}" (choose from ${Object.keys(RENDERERS).join(', ')})`);
+    if (!(FORMATS as readonly string[]).includes(f))
+      throw new InvalidArgumentError(`unknown format "${f}" (choose from ${FORMATS.join(', ')})`);
   }
   return [...(previous ?? []), ...list];
 }
@@ -99,7 +84,7 @@ export function addOutputOptions(cmd: Command, defaultFormat = 'console'): Comma
   return cmd
     .option(
       '-f, --format <formats>',
-      `output format(s), comma-separated or repeated: ${Object.keys(RENDERERS).join(', ')} (default: ${defaultFormat})`,
+      `output format(s), comma-separated or repeated: ${FORMATS.join(', ')} (default: ${defaultFormat})`,
       collectFormats,
     )
     .option('-o, --output <path>', 'write to this file (one format) or directory (several formats) instead of stdout')
@@ -206,164 +191,58 @@ export function redactedArgv(argv: string[] = process.argv.slice(2)): string[] {
   );
 }
 
-/** Does this finding or hit count towards --fail-on? */
-export function meetsFailOn(status: string, severity: Severity, failOn: FailOn): boolean {
-  switch (failOn) {
-    case 'none':
-      return false;
-    case 'mitigated':
-      return status === 'fail' || status === 'error' || status === 'indeterminate' || status === 'mitigated';
-    case 'indeterminate':
-      return status === 'fail' || status === 'error' || status === 'indeterminate';
-    case 'any':
-    case 'fail':
-      return status === 'fail';
-    default:
-      return status === 'fail' && SEVERITY_ORDER.indexOf(severity) <= SEVERITY_ORDER.indexOf(failOn);
-  }
-}
-
-/** A server counts as not assessed when it was not reached, its facts failed, or a check on it crashed. */
-export function notAssessed(t: Pick<TargetResult, 'status' | 'findings'>): boolean {
-  return (
-    t.status === 'unreachable' ||
-    t.status === 'error' ||
-    t.findings.some((f) => !f.waived && (f.status as Status) === 'error')
-  );
-}
-
-/** DESIGN.md §6 exit codes from a result document: the same rule for every command. */
-export function exitCodeFor(doc: ResultDocument, failOn: FailOn): ExitCode {
-  const findings = doc.targets.flatMap((t) => t.findings).filter((f) => !f.waived);
-  const hits = doc.ioc?.hits ?? [];
-  if (
-    findings.some((f) => meetsFailOn(f.status, f.severity, failOn)) ||
-    hits.some((h) => meetsFailOn('fail', h.severity, failOn))
-  )
-    return EXIT.FINDINGS;
-  if (doc.targets.some(notAssessed)) return EXIT.UNASSESSED;
-  return EXIT.OK;
+export interface RunSetup {
+  pipeline: PipelineOptions;
+  output: RunOutput;
 }
 
 /**
- * Is --output a directory? With several formats always; otherwise when it exists as one, ends in a slash,
- * or (for evidence: --directive or report --evidence) has no file extension.
+ * Everything a run needs before the first target is collected, so a bad catalog, check id, waivers file or
+ * output combination fails at once: the catalog, the selected checks, the waivers and the open outputs.
  */
-function isDirectoryTarget(path: string, formats: string[], evidence: boolean): boolean {
-  if (formats.length > 1) return true;
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    /* not there yet */
-  }
-  if (/[\\/]$/.test(path)) return true;
-  return evidence && !basename(path).includes('.');
-}
-
-/** Line of each target in an inventory file: the first line that names it (as a whole word). */
-export function inventoryLines(file: string, targets: string[]): Record<string, number> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new InputError(
-      `--inventory-file ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
-      'give the inventory file that lists the servers (its path as the repository has it)',
-    );
-  }
-  const lines = text.split(/\r?\n/).map((l) => l.toLowerCase());
-  const out: Record<string, number> = {};
-  for (const t of targets) {
-    const name = t.toLowerCase();
-    const re = new RegExp(
-      `(^|[^a-z0-9.-])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^a-z0-9-]|\\.(?![a-z0-9]))`,
-    );
-    const i = lines.findIndex((l) => re.test(l));
-    if (i >= 0) out[name] = i + 1;
-  }
-  return out;
-}
-
-export type OutputOptions = Pick<CommonOptions, 'format' | 'output' | 'directive' | 'inventoryFile' | 'asOf'> & {
-  rules?: string;
-  evidence?: boolean;
-};
-
-/** Render options for a document: the directive and catalog when an evidence report needs them, inventory lines for SARIF. */
-function renderOptionsFor(doc: ResultDocument, opts: OutputOptions, formats: string[]): RenderOptions {
-  const evidenceFormats = formats.some((f) => f === 'markdown' || f === 'html');
-  // catalogFor ran when the command started (it checks the directive exists), so the catalog is loaded.
-  const catalog = opts.directive ? loaded.get(opts.rules ?? DEFAULT_RULES_DIR) : undefined;
-  if (opts.directive && !catalog) throw new Error('internal: the catalog was not loaded before rendering');
-  const directiveDef = opts.directive ? catalog!.directive(opts.directive) : undefined;
-  if (opts.directive && !directiveDef) throw new InputError(`--directive ${opts.directive}: unknown directive`);
+export async function startRun(
+  command: string,
+  opts: CommonOptions & { checks?: string; skip?: string },
+  options?: Record<string, unknown>,
+): Promise<RunSetup> {
+  // The pipeline, checks, waivers and outputs load here, for the commands that run them only.
+  const [{ loadChecks, selectChecks }, { loadWaivers }, { openOutput }] = await Promise.all([
+    import('../engine/loader.js'),
+    import('../engine/waivers.js'),
+    import('../output/write.js'),
+  ]);
+  const startedAt = new Date().toISOString();
+  // The catalog's age and the --directive are checked here, before anything is collected.
+  const catalog = await catalogFor(opts);
+  // The IOC sweep judges no facts: it loads no checks.
+  const checks =
+    command === 'ioc' ? [] : selectChecks(await loadChecks(), splitList(opts.checks), splitList(opts.skip));
+  const waivers = opts.waivers ? loadWaivers(opts.waivers) : undefined;
+  const output = openOutput({ ...opts, catalog });
   return {
-    color: !opts.output && process.stdout.isTTY === true && !process.env['NO_COLOR'],
-    ...(opts.directive ? { directive: opts.directive, directiveDef: directiveDef! } : {}),
-    ...(directiveDef && evidenceFormats ? { catalog: catalog! } : {}),
-    ...(opts.inventoryFile ? { inventoryFile: opts.inventoryFile } : {}),
-    ...(opts.inventoryFile && formats.includes('sarif')
-      ? {
-          inventoryLines: inventoryLines(
-            opts.inventoryFile,
-            doc.targets.map((t) => t.target),
-          ),
-        }
-      : {}),
-    asOf: opts.asOf,
+    pipeline: {
+      command,
+      catalog,
+      checks,
+      asOf: opts.asOf,
+      startedAt,
+      argv: redactedArgv(),
+      ...(options ? { options } : {}),
+      ...(waivers ? { waivers } : {}),
+      failOn: opts.failOn,
+    },
+    output,
   };
 }
 
-/**
- * Renders the document in each requested format. With no --output the single format goes to stdout; a
- * single format with a file --output goes to that file; otherwise --output names a directory that receives
- * exaudit.<ext> per format plus manifest.json and SHA256SUMS (check them with `exaudit verify DIR`).
- * Returns the files written.
- */
-export function writeOutputs(doc: ResultDocument, opts: OutputOptions, defaultFormat = 'console'): string[] {
-  const formats = opts.format?.length ? [...new Set(opts.format)] : [defaultFormat];
-  const renderOpts = renderOptionsFor(doc, opts, formats);
-  if (!opts.output) {
-    if (formats.length > 1)
-      throw new InputError('several formats need --output DIR', 'or ask for one format on stdout');
-    process.stdout.write(rendererFor(formats[0]!)!.render(doc, renderOpts));
-    return [];
-  }
-  if (!isDirectoryTarget(opts.output, formats, !!opts.evidence || !!opts.directive)) {
-    mkdirSync(dirname(opts.output), { recursive: true });
-    writeFileSync(opts.output, rendererFor(formats[0]!)!.render(doc, renderOpts));
-    return [opts.output];
-  }
-  const files = Object.fromEntries(
-    formats.map((f) => {
-      const r = rendererFor(f)!;
-      return [`exaudit.${r.extension}`, r.render(doc, renderOpts)];
-    }),
-  );
-  const written = writeEvidence(opts.output, files, `exaudit ${TOOL_VERSION}`);
-  if (written.others.length)
-    process.stderr.write(
-      `exaudit: ${opts.output} also holds ${written.others.length} file(s) this run did not write (${written.others.slice(0, 3).join(', ')}${written.others.length > 3 ? ', …' : ''}); exaudit verify will report them as extra\n`,
-    );
-  return [...Object.keys(files), 'manifest.json', 'SHA256SUMS'].map((f) => join(opts.output!, f));
-}
-
-/**
- * Applies waivers (a --waivers file replaces any the document had; without one, waivers whose expiry has
- * passed stop applying), writes outputs, reports expired and unused waivers, and sets the exit code.
- */
-export function finishResult(
-  doc: ResultDocument,
-  opts: CommonOptions & { evidence?: boolean },
-  defaultFormat = 'console',
-): ExitCode {
-  const final = opts.waivers ? applyWaiversFile(doc, opts.waivers, opts.asOf) : expireWaivers(doc, opts.asOf);
-  const files = writeOutputs(final, opts, defaultFormat);
-  if (!opts.quiet) {
-    for (const w of waiverWarnings(final)) process.stderr.write(`exaudit: ${w}\n`);
-    if (files.length) process.stderr.write(`exaudit: wrote ${files.join(', ')}\n`);
-  }
-  const code = exitCodeFor(final, opts.failOn);
-  process.exitCode = code;
-  return code;
+/** Runs the pipeline, writes what the outputs still hold, and sets the exit code. */
+export async function finishRun(
+  run: RunSetup,
+  collect: (emit: Emit) => Promise<CollectOutcome | void>,
+): Promise<ExitCode> {
+  const { runPipeline } = await import('../engine/pipeline.js');
+  const result = await runPipeline(run.pipeline, run.output.sink, collect);
+  run.output.finish(result);
+  process.exitCode = result.exitCode;
+  return result.exitCode;
 }

@@ -11,14 +11,15 @@ import { defaultHttpFleet, startHttpLab } from '../lab/index.js';
 import { expandTargets } from '../collect/http/targets.js';
 import { scanTarget } from '../collect/http/scan.js';
 import { loadFactsFiles } from '../collect/offline/facts-files.js';
-import { assess } from '../engine/run.js';
-import { mergeResults } from '../engine/merge.js';
+import { DocumentSink, runPipeline } from '../engine/pipeline.js';
+import { FAIL_ON_VALUES, type FailOn } from '../engine/policy.js';
+import type { CollectedTarget } from '../contract.js';
 import { loadChecks } from '../engine/loader.js';
-import { addCatalogOptions, catalogFor, exitCodeFor, type FailOn, FAIL_ON_VALUES } from './common.js';
+import { addCatalogOptions, catalogFor } from './common.js';
 import { RENDERERS } from '../../reports/index.js';
 import { renderConsole } from '../../reports/console.js';
 import { PROJECT_ROOT, TOOL_VERSION } from '../util/tool.js';
-import { writeEvidence } from '../../reports/evidence.js';
+import { writeEvidence } from '../output/evidence.js';
 import { startSshLab } from '../lab/ssh/server.js';
 import { collectOverSsh } from '../collect/ssh/index.js';
 import { sweep } from '../ioc/sweep.js';
@@ -64,79 +65,62 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     if (!opts.quiet) process.stderr.write(`${s}\n`);
   };
   const catalog = await catalogFor(opts);
-  const checks = await loadChecks();
+  const sink = new DocumentSink();
+  const pipeline = {
+    command: 'demo',
+    catalog,
+    checks: await loadChecks(),
+    asOf: opts.asOf,
+    startedAt: new Date().toISOString(),
+    options: { probes: ['mitigations'] },
+    failOn: opts.failOn,
+  };
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
 
-  say('demo: starting the lab (fake Exchange HTTPS servers on 127.0.0.1)…');
-  const lab = await startHttpLab(defaultHttpFleet());
-  let scanDoc;
-  const startedAt = new Date().toISOString();
-  try {
-    const targets = expandTargets(lab.servers.map((s) => `127.0.0.1:${s.port}`));
-    say(`demo: exaudit scan ${targets.length} servers --probe mitigations`);
-    const collected = await Promise.all(
-      targets.map((t) =>
-        scanTarget(t, { ca: lab.ca, requestTimeoutMs: 2000, targetTimeoutMs: 8000, probeMitigations: true }),
-      ),
-    );
-    // Name the lab targets after their role so the reports read like a fleet.
-    collected.forEach((c, i) => {
-      const name = `${lab.servers[i]!.spec.name}.lab.test`;
-      c.target = name;
-      if (c.facts) c.facts.target = { ...c.facts.target, name };
-    });
-    scanDoc = assess(collected, {
-      catalog,
-      checks,
-      command: 'scan',
-      startedAt,
-      finishedAt: new Date().toISOString(),
-      asOf: opts.asOf,
-      options: { probes: ['mitigations'] },
-    });
-  } finally {
-    await lab.close();
-  }
+  const result = await runPipeline(pipeline, sink, async (emit) => {
+    say('demo: starting the lab (fake Exchange HTTPS servers on 127.0.0.1)…');
+    const lab = await startHttpLab(defaultHttpFleet());
+    try {
+      const targets = expandTargets(lab.servers.map((s) => `127.0.0.1:${s.port}`));
+      say(`demo: exaudit scan ${targets.length} servers --probe mitigations`);
+      const collected = await Promise.all(
+        targets.map((t) =>
+          scanTarget(t, { ca: lab.ca, requestTimeoutMs: 2000, targetTimeoutMs: 8000, probeMitigations: true }),
+        ),
+      );
+      // Name the lab targets after their role so the reports read like a fleet.
+      for (const [i, c] of collected.entries())
+        await emit.collected(renamed(c, `${lab.servers[i]!.spec.name}.lab.test`));
+    } finally {
+      await lab.close();
+    }
 
-  // Server-side: in-process SSH servers that answer the collector like Windows OpenSSH would.
-  const factsDir = join(PROJECT_ROOT, 'fixtures', 'demo', 'facts');
-  const offline = loadFactsFiles([factsDir]);
-  const sshLab = await startSshLab(offline.collected.map((c) => ({ name: c.target, facts: c.facts! })));
-  let auditDoc;
-  try {
-    say(`demo: exaudit audit --ssh ${sshLab.servers.length} servers (in-process SSH lab, host keys pinned)`);
-    const known = {
-      identity: sshLab.clientKeyFile,
-      knownHostsFile: sshLab.knownHostsFile,
-      connectTimeoutMs: 5000,
-      commandTimeoutMs: 10_000,
-    };
-    const collected = await Promise.all(
-      sshLab.servers.map(async (s) => {
-        const c = await collectOverSsh({ user: 'exaudit', host: s.host, port: s.port, name: s.name }, known);
-        c.target = s.name;
-        if (c.facts) c.facts.target = { ...c.facts.target, name: s.name };
-        return c;
-      }),
-    );
-    auditDoc = assess(collected, {
-      catalog,
-      checks,
-      command: 'audit',
-      startedAt,
-      finishedAt: new Date().toISOString(),
-      asOf: opts.asOf,
-    });
-  } finally {
-    await sshLab.close();
-  }
+    // Server-side: in-process SSH servers that answer the collector like Windows OpenSSH would.
+    const offline = loadFactsFiles([join(PROJECT_ROOT, 'fixtures', 'demo', 'facts')]);
+    const sshLab = await startSshLab(offline.collected.map((c) => ({ name: c.target, facts: c.facts! })));
+    try {
+      say(`demo: exaudit audit --ssh ${sshLab.servers.length} servers (in-process SSH lab, host keys pinned)`);
+      const known = {
+        identity: sshLab.clientKeyFile,
+        knownHostsFile: sshLab.knownHostsFile,
+        connectTimeoutMs: 5000,
+        commandTimeoutMs: 10_000,
+      };
+      const collected = await Promise.all(
+        sshLab.servers.map((s) => collectOverSsh({ user: 'exaudit', host: s.host, port: s.port, name: s.name }, known)),
+      );
+      for (const [i, c] of collected.entries()) await emit.collected(renamed(c, sshLab.servers[i]!.name));
+    } finally {
+      await sshLab.close();
+    }
 
-  const logsDir = join(PROJECT_ROOT, 'fixtures', 'logs');
-  say(`demo: exaudit ioc ${logsDir}`);
-  const iocResult = await sweep([logsDir], { indicators: catalog.indicators });
-  const doc = mergeResults([scanDoc, auditDoc], 'demo');
-  doc.ioc = { summary: iocResult.summary, hits: iocResult.hits };
+    const logsDir = join(PROJECT_ROOT, 'fixtures', 'logs');
+    say(`demo: exaudit ioc ${logsDir}`);
+    const iocResult = await sweep([logsDir], { indicators: catalog.indicators });
+    return { ioc: { summary: iocResult.summary, hits: iocResult.hits } };
+  });
+  const doc = sink.doc!;
   const files: Record<string, string> = {
     'result.json': RENDERERS['json']!.render(doc, {}),
     'exaudit.sarif': RENDERERS['sarif']!.render(doc, {}),
@@ -164,5 +148,10 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
       .map((f) => `  ${f}`)
       .join('\n')}\n`,
   );
-  return exitCodeFor(doc, opts.failOn);
+  return result.exitCode;
+}
+
+/** A lab target under the name the reports show. */
+function renamed(c: CollectedTarget, name: string): CollectedTarget {
+  return { ...c, target: name, ...(c.facts ? { facts: { ...c.facts, target: { ...c.facts.target, name } } } : {}) };
 }

@@ -8,11 +8,10 @@ import pLimit from 'p-limit';
 import {
   addGlobalOptions,
   addOutputOptions,
-  catalogFor,
-  finishResult,
+  finishRun,
   parsePositiveInt,
-  redactedArgv,
   setupLogging,
+  startRun,
   type CommonOptions,
 } from './common.js';
 import { addSshOptions, sshOptionsFrom, type SshCliOptions } from './ssh-options.js';
@@ -20,9 +19,7 @@ import { combine, merge, sweep } from '../ioc/sweep.js';
 import { compile } from '../ioc/rules.js';
 import { DEFAULT_REMOTE_PATHS, sweepOverSsh } from '../ioc/remote.js';
 import { parseSshTarget } from '../collect/ssh/index.js';
-import { buildResult } from '../engine/run.js';
-import type { TargetResult } from '../engine/result.js';
-import { InputError } from '../util/errors.js';
+import { InputError, type ExitCode } from '../util/errors.js';
 
 interface IocOptions extends CommonOptions, SshCliOptions {
   jobs?: number;
@@ -76,32 +73,40 @@ Examples:
   exaudit ioc --ssh admin@ex01.contoso.com admin@ex02.contoso.com --identity ~/.ssh/id_ed25519 --format sarif -o ioc.sarif`,
   );
   cmd.action(async (paths: string[], opts: IocOptions) => {
-    setupLogging(opts);
-    if (!paths.length && !opts.ssh?.length)
-      throw new InputError('nothing to sweep', 'give files or folders, or --ssh user@host (see exaudit ioc --help)');
-    if (opts.remotePath && !opts.ssh?.length) throw new InputError('--remote-path needs --ssh');
-    const startedAt = new Date().toISOString();
-    const catalog = await catalogFor(opts);
-    const indicators = catalog.indicators;
-    if (!indicators.length)
-      throw new InputError(`the catalog in ${opts.rules} has no indicators`, 'add rules/iocs/*.yaml, or drop --rules');
+    await runIoc(paths, opts);
+  });
+  return cmd;
+}
+
+export async function runIoc(paths: string[], opts: IocOptions): Promise<ExitCode> {
+  setupLogging(opts);
+  if (!paths.length && !opts.ssh?.length)
+    throw new InputError('nothing to sweep', 'give files or folders, or --ssh user@host (see exaudit ioc --help)');
+  if (opts.remotePath && !opts.ssh?.length) throw new InputError('--remote-path needs --ssh');
+  const servers = (opts.ssh ?? []).map(parseSshTarget);
+  const sshOpts = servers.length
+    ? {
+        ...(await sshOptionsFrom(opts, opts.timeout ?? 30 * 60_000)),
+        ...(opts.remotePath ? { paths: opts.remotePath } : {}),
+      }
+    : undefined;
+  const run = await startRun('ioc', opts);
+  const indicators = run.pipeline.catalog.indicators;
+  if (!indicators.length)
+    throw new InputError(`the catalog in ${opts.rules} has no indicators`, 'add rules/iocs/*.yaml, or drop --rules');
+  return finishRun(run, async (emit) => {
     const local = paths.length
       ? await sweep(paths, { indicators, ...(opts.jobs ? { jobs: opts.jobs } : {}) })
       : undefined;
-    const targets: TargetResult[] = [];
     let remote = combine([]);
-    if (opts.ssh?.length) {
-      const servers = opts.ssh.map(parseSshTarget);
-      const sshOpts = {
-        ...(await sshOptionsFrom(opts, opts.timeout ?? 30 * 60_000)),
-        ...(opts.remotePath ? { paths: opts.remotePath } : {}),
-      };
+    if (servers.length) {
       const compiled = indicators.map(compile);
       const limit = pLimit(opts.concurrency ?? 8);
-      const swept = await Promise.all(servers.map((t) => limit(() => sweepOverSsh(t, sshOpts, compiled))));
+      const swept = await Promise.all(servers.map((t) => limit(() => sweepOverSsh(t, sshOpts!, compiled))));
       remote = merge(swept.flatMap((s) => (s.result ? [s.result] : [])));
+      // A swept server is a target without findings: assessed, or why it could not be.
       for (const s of swept) {
-        targets.push({
+        await emit.judged({
           target: s.target,
           status: s.failure?.status ?? 'assessed',
           ...(s.failure ? { error: s.failure.error } : {}),
@@ -113,15 +118,8 @@ Examples:
       }
     }
     const r = combine([...(local ? [local] : []), remote]); // local inputs first, then the servers
-    const doc = buildResult(
-      targets,
-      { catalog, command: 'ioc', startedAt, asOf: opts.asOf, argv: redactedArgv() },
-      new Date().toISOString(),
-    );
-    doc.ioc = { summary: r.summary, hits: r.hits };
     for (const u of r.summary.unreadable)
       process.stderr.write(`exaudit: ${u.file}: unreadable (${u.error}); the sweep went on\n`);
-    finishResult(doc, opts);
+    return { ioc: { summary: r.summary, hits: r.hits } };
   });
-  return cmd;
 }

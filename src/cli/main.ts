@@ -3,11 +3,10 @@
 import { CommanderError } from 'commander';
 import { buildProgram } from './program.js';
 import { EXIT, InputError, errorMessage } from '../util/errors.js';
-import { log } from '../util/logger.js';
 
 async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
   try {
+    const program = await buildProgram(argv);
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK;
   } catch (err) {
@@ -19,7 +18,8 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`exaudit: ${err.line()}\n`);
       return err.exitCode;
     }
-    log().debug({ err }, 'unexpected error');
+    // The logger the command configured (pino loads here at the latest, only on this path).
+    (await import('../util/logger.js')).log().debug({ err }, 'unexpected error');
     process.stderr.write(
       `exaudit: ${errorMessage(err)} (an unexpected error; rerun with --log-level debug for details)\n`,
     );
@@ -27,6 +27,6 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv).then((code) => {
+void main(process.argv).then((code) => {
   process.exitCode = code;
 });

@@ -1,15 +1,9 @@
 /** `exaudit report <result.json…>`: render saved results in any format, join shards (--merge), write evidence. */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import {
-  addGlobalOptions,
-  addOutputOptions,
-  catalogFor,
-  finishResult,
-  setupLogging,
-  type CommonOptions,
-} from './common.js';
-import { ResultDocument } from '../engine/result.js';
+import { addGlobalOptions, addOutputOptions, catalogFor, setupLogging, type CommonOptions } from './common.js';
+import { finishDocument } from '../output/write.js';
+import { ResultDocument } from '../contract.js';
 import { mergeResults } from '../engine/merge.js';
 import { InputError } from '../util/errors.js';
 
@@ -60,14 +54,14 @@ Examples:
   );
   cmd.action(async (files: string[], opts: CommonOptions & { merge?: boolean; evidence?: boolean }) => {
     setupLogging(opts);
-    await catalogFor(opts); // the --directive's definitions, the catalog's age
+    const catalog = await catalogFor(opts); // the --directive's definitions, the catalog's age
     if (opts.evidence && !opts.output) throw new InputError('--evidence needs --output DIR');
     const docs = files.map(readResult);
     if (docs.length > 1 && !opts.merge) throw new InputError('several result files need --merge');
     const doc = docs.length > 1 ? mergeResults(docs) : docs[0]!;
     const evidenceDir = !!opts.output && (!!opts.evidence || !!opts.directive);
     const format = opts.format?.length ? opts.format : evidenceDir ? ['html', 'markdown', 'json'] : [];
-    finishResult(doc, { ...opts, format });
+    finishDocument(doc, { ...opts, format, catalog });
   });
   return cmd;
 }

@@ -4,36 +4,23 @@
  * requests that only show whether a URL-rewrite mitigation aborts them. Nothing exploit-like is sent, by any flag.
  * `--format ndjson` streams one target result per line as each finishes, then a summary line.
  */
-import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { SingleBar, Presets } from 'cli-progress';
 import {
   addGlobalOptions,
   addOutputOptions,
-  catalogFor,
-  collectFormats,
-  finishResult,
-  meetsFailOn,
-  notAssessed,
+  finishRun,
   parsePositiveInt,
-  redactedArgv,
   setupLogging,
-  splitList,
+  startRun,
   type CommonOptions,
 } from './common.js';
-import { expandTargets, readTargetsFile, type ScanTarget } from '../collect/http/targets.js';
+import { progressBar } from './progress.js';
+import { expandTargets, readTargetsFile } from '../collect/http/targets.js';
 import { scanTargets, type FleetOptions } from '../collect/http/scan.js';
-import { assess, assessTarget, type CollectedTarget } from '../engine/run.js';
-import { loadChecks, selectChecks } from '../engine/loader.js';
-import { applyWaivers, loadWaivers, type Waiver } from '../engine/waivers.js';
-import type { ResultDocument, Summary } from '../engine/result.js';
-import { RESULT_SCHEMA_VERSION } from '../engine/result.js';
-import { EXIT, InputError, type ExitCode } from '../util/errors.js';
+import { InputError, type ExitCode } from '../util/errors.js';
 import { log } from '../util/logger.js';
-import { TOOL_VERSION } from '../util/tool.js';
-import { catalogStamp } from '../catalog/age.js';
 
 export interface ScanCliOptions extends CommonOptions {
   targetsFile?: string;
@@ -108,20 +95,6 @@ function parseSamples(value: string): number {
   return n;
 }
 
-/** --format also accepts "ndjson" here (streamed by scan itself, not a renderer of a finished document). */
-function parseScanFormat(value: string, previous: string[] | undefined): string[] {
-  const list = value
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  const rest = list.filter((f) => f !== 'ndjson');
-  return [
-    ...(previous ?? []),
-    ...list.filter((f) => f === 'ndjson'),
-    ...(rest.length ? collectFormats(rest.join(','), undefined) : []),
-  ];
-}
-
 export function register(program: Command): Command {
   const cmd = program
     .command('scan')
@@ -175,10 +148,6 @@ export function register(program: Command): Command {
     .option('--checks <ids>', 'run only these checks (comma-separated)')
     .option('--skip <ids>', 'skip these checks (comma-separated)');
   addOutputOptions(cmd);
-  const format = cmd.options.find((o) => o.long === '--format');
-  format?.argParser(parseScanFormat);
-  if (format)
-    format.description = `${format.description.replace(/ \(default: console\)$/, '')}, or ndjson (one target result per line as each finishes, then a summary line) (default: console)`;
   cmd.addOption(new Option('--ndjson', 'same as --format ndjson').hideHelp());
   addGlobalOptions(cmd);
   cmd.addHelpText(
@@ -259,33 +228,9 @@ function checkHostHeader(name: string | undefined): void {
   }
 }
 
-/** A progress bar on `stream` only when it is a terminal, not --quiet, and more than one target: never in pipes or CI logs. */
-export function progressBar(
-  stream: NodeJS.WritableStream & { isTTY?: boolean },
-  quiet: boolean,
-  targets: number,
-): SingleBar | undefined {
-  if (quiet || stream.isTTY !== true || targets < 2) return undefined;
-  return new SingleBar(
-    {
-      format: 'scan {bar} {value}/{total} targets, {eta_formatted} left',
-      stream: stream as NodeJS.WritableStream,
-      hideCursor: true,
-      etaBuffer: 50,
-    },
-    Presets.shades_classic,
-  );
-}
-
 export async function runScan(targetArgs: string[], opts: ScanCliOptions): Promise<ExitCode> {
   setupLogging(opts);
-  const formats = opts.ndjson ? ['ndjson', ...(opts.format ?? [])] : (opts.format ?? []);
-  const ndjson = formats.includes('ndjson');
-  if (ndjson && new Set(formats).size > 1)
-    throw new InputError(
-      '--format ndjson streams and cannot be combined with other formats',
-      'run `exaudit report` on a saved JSON result for the others',
-    );
+  const format = opts.ndjson ? ['ndjson', ...(opts.format ?? [])] : opts.format;
   const file = opts.targetsFile
     ? readTargetsFile(opts.targetsFile).map((l) => ({ ...l, file: opts.targetsFile! }))
     : [];
@@ -293,12 +238,7 @@ export async function runScan(targetArgs: string[], opts: ScanCliOptions): Promi
   if (!targets.length) throw new InputError('no targets', 'give hosts on the command line or --targets-file FILE');
   checkHostHeader(opts.hostHeader);
   const ca = opts.ca ? readCa(opts.ca) : undefined;
-  const catalog = await catalogFor(opts);
-  const checks = selectChecks(await loadChecks(), splitList(opts.checks), splitList(opts.skip));
   const probes = opts.probe ?? [];
-  if (opts.insecure && !opts.quiet)
-    process.stderr.write('exaudit: --insecure: TLS certificates are not verified (recorded in the result)\n');
-
   const scanOpts: FleetOptions = {
     ...(ca ? { ca } : {}),
     insecure: !!opts.insecure,
@@ -323,121 +263,21 @@ export async function runScan(targetArgs: string[], opts: ScanCliOptions): Promi
     timeoutMs: opts.timeout,
     requestTimeoutMs: opts.requestTimeout,
   };
-  const startedAt = new Date().toISOString();
+  const run = await startRun('scan', { ...opts, ...(format ? { format } : {}) }, recorded);
+  if (opts.insecure && !opts.quiet)
+    process.stderr.write('exaudit: --insecure: TLS certificates are not verified (recorded in the result)\n');
   const bar = progressBar(process.stderr, !!opts.quiet, targets.length);
   bar?.start(targets.length, 0);
-  const done = (c: CollectedTarget) => {
-    bar?.increment();
-    log().debug({ target: c.target, status: c.failure?.status ?? 'collected', error: c.failure?.error }, 'scanned');
-  };
-
   try {
-    if (ndjson)
-      return await streamNdjson(targets, scanOpts, { ...opts, checksRun: checks, catalog, startedAt, recorded }, done);
-    const collected: CollectedTarget[] = new Array(targets.length);
-    await scanTargets(targets, scanOpts, (c, i) => {
-      collected[i] = c;
-      done(c);
+    return await finishRun(run, async (emit) => {
+      await scanTargets(targets, scanOpts, async (c, i) => {
+        bar?.increment();
+        log().debug({ target: c.target, status: c.failure?.status ?? 'collected', error: c.failure?.error }, 'scanned');
+        await emit.collected(c, i);
+      });
+      bar?.stop();
     });
-    bar?.stop();
-    const doc = assess(collected, {
-      catalog,
-      checks,
-      command: 'scan',
-      startedAt,
-      finishedAt: new Date().toISOString(),
-      asOf: opts.asOf,
-      argv: redactedArgv(),
-      options: recorded,
-    });
-    return finishResult(doc, opts);
   } finally {
     bar?.stop();
   }
-}
-
-interface StreamContext extends ScanCliOptions {
-  checksRun: Awaited<ReturnType<typeof loadChecks>>;
-  catalog: Awaited<ReturnType<typeof catalogFor>>;
-  startedAt: string;
-  recorded: Record<string, unknown>;
-}
-
-/** Streams each judged target as one JSON line when it completes; only counters stay in memory. */
-async function streamNdjson(
-  targets: ScanTarget[],
-  scanOpts: FleetOptions,
-  ctx: StreamContext,
-  done: (c: CollectedTarget) => void,
-): Promise<ExitCode> {
-  const waivers: Waiver[] = ctx.waivers ? loadWaivers(ctx.waivers) : [];
-  const waiverUse = new Set<number>();
-  const out = ctx.output
-    ? (mkdirSync(dirname(ctx.output), { recursive: true }), createWriteStream(ctx.output))
-    : process.stdout;
-  let streamError: Error | undefined;
-  out.on('error', (err) => {
-    streamError ??= err;
-  });
-  const write = (line: string) =>
-    new Promise<void>((resolve, reject) => {
-      if (streamError) return reject(streamError);
-      if (out.write(line)) resolve();
-      else out.once('drain', resolve);
-    });
-  const summary: Summary = { targets: 0, targetsByStatus: {}, findings: 0, byStatus: {}, bySeverity: {}, waived: 0 };
-  const bump = (m: Record<string, number>, k: string) => {
-    m[k] = (m[k] ?? 0) + 1;
-  };
-  let failed = false;
-  let unassessed = false;
-  await scanTargets(targets, scanOpts, async (c) => {
-    done(c);
-    let r = assessTarget(c, { catalog: ctx.catalog, checks: ctx.checksRun, asOf: ctx.asOf });
-    if (waivers.length) {
-      const one = applyWaivers({ targets: [r] } as unknown as ResultDocument, waivers, ctx.asOf);
-      r = one.targets[0]!;
-      one.waivers?.forEach((w, i) => {
-        if (w.state === 'applied') waiverUse.add(i);
-      });
-    }
-    failed ||= r.findings.some((f) => !f.waived && meetsFailOn(f.status, f.severity, ctx.failOn));
-    unassessed ||= notAssessed(r); // the same rule exitCodeFor applies to a whole document
-    // Only counters outlive the line: the same counts summarize() gives for a whole document.
-    summary.targets++;
-    bump(summary.targetsByStatus, r.status);
-    for (const f of r.findings) {
-      summary.findings++;
-      bump(summary.byStatus, f.status);
-      if (f.status === 'fail' && !f.waived) bump(summary.bySeverity, f.severity);
-      if (f.waived) summary.waived++;
-    }
-    await write(`${JSON.stringify(r)}\n`);
-  });
-  const summaryLine = {
-    schemaVersion: RESULT_SCHEMA_VERSION,
-    tool: { name: 'exaudit', version: TOOL_VERSION },
-    catalog: catalogStamp(ctx.catalog, ctx.asOf),
-    command: 'scan',
-    argv: redactedArgv(),
-    startedAt: ctx.startedAt,
-    finishedAt: new Date().toISOString(),
-    options: ctx.recorded,
-    ...(waivers.length
-      ? {
-          waivers: waivers.map((w, i) => ({
-            ...w,
-            state: w.expires && w.expires < ctx.asOf ? 'expired' : waiverUse.has(i) ? 'applied' : 'unused',
-          })),
-        }
-      : {}),
-    summary,
-  };
-  await write(`${JSON.stringify(summaryLine)}\n`);
-  if (out !== process.stdout)
-    await new Promise<void>((resolve) => (out as ReturnType<typeof createWriteStream>).end(resolve));
-  if (ctx.output && !ctx.quiet) process.stderr.write(`exaudit: wrote ${ctx.output}\n`);
-  const code: ExitCode = failed ? EXIT.FINDINGS : unassessed ? EXIT.UNASSESSED : EXIT.OK;
-  process.exitCode = code;
-  return code;
 }

@@ -1,6 +1,6 @@
 /** `exaudit verify <dir>`: re-hash an evidence directory against its manifest and name what changed. */
 import type { Command } from 'commander';
-import { verifyEvidence } from '../../reports/evidence.js';
+import { verifyEvidence } from '../output/evidence.js';
 import { EXIT } from '../util/errors.js';
 
 export function register(program: Command): Command {

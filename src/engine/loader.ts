@@ -5,7 +5,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { CheckMeta, type Check } from './check.js';
+import { CheckMeta, type Check } from '../contract.js';
 import { InputError } from '../util/errors.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -1,5 +1,5 @@
 /** Joins result documents (shards of one run, or scan + audit of one fleet) into one. */
-import type { ResultDocument } from './result.js';
+import type { ResultDocument } from '../contract.js';
 import { summarize } from './run.js';
 import { InputError } from '../util/errors.js';
 

@@ -2,33 +2,26 @@
  * Runs checks over facts and builds the result document. Pure apart from the clock readings passed in
  * (startedAt/finishedAt come from the caller), so the same facts give the same findings and fingerprints.
  */
-import { createHash } from 'node:crypto';
 import type { Facts } from '../facts/schema.js';
 import { factAt } from '../facts/schema.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { catalogStamp } from '../catalog/age.js';
-import type { Check, CheckContext } from './check.js';
 import {
   RESULT_SCHEMA_ID,
   RESULT_SCHEMA_VERSION,
   SEVERITY_ORDER,
   STATUS_ORDER,
+  type Check,
+  type CheckContext,
+  type CollectedTarget,
   type Finding,
   type ResultDocument,
   type Summary,
   type TargetResult,
-  type TargetStatus,
-} from './result.js';
+} from '../contract.js';
 import { TOOL_VERSION } from '../util/tool.js';
+import { sha256 } from '../util/hash.js';
 import { errorMessage } from '../util/errors.js';
-
-/** What a collector hands to the engine for one target: facts, or why there are none. */
-export interface CollectedTarget {
-  target: string;
-  facts?: Facts;
-  /** unreachable: could not connect; error: connected but the collection failed. */
-  failure?: { status: Exclude<TargetStatus, 'assessed' | 'partial'>; error: string };
-}
 
 export interface AssessOptions {
   catalog: Catalog;
@@ -53,7 +46,7 @@ export function stableStringify(value: unknown): string {
     .join(',')}}`;
 }
 
-export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+export { sha256 };
 
 /** Identity of a finding across runs: check, target, code and key; never the build or a time. */
 export function fingerprint(checkId: string, target: string, code: string, key = ''): string {
@@ -153,24 +146,37 @@ export function assessTarget(
   };
 }
 
-export function summarize(targets: TargetResult[]): Summary {
-  const count = (keys: string[]) => keys.reduce<Record<string, number>>((m, k) => ({ ...m, [k]: (m[k] ?? 0) + 1 }), {});
-  const all = targets.flatMap((t) => t.findings);
-  return {
-    targets: targets.length,
-    targetsByStatus: count(targets.map((t) => t.status)),
-    findings: all.length,
-    byStatus: count(all.map((f) => f.status)),
-    bySeverity: count(all.filter((f) => f.status === 'fail' && !f.waived).map((f) => f.severity)),
-    waived: all.filter((f) => f.waived).length,
-  };
+/** Summary counts kept as targets pass, so a streamed run needs no document to count them. */
+export class SummaryCounter {
+  readonly summary: Summary = { targets: 0, targetsByStatus: {}, findings: 0, byStatus: {}, bySeverity: {}, waived: 0 };
+
+  add(t: TargetResult): void {
+    const s = this.summary;
+    s.targets++;
+    bump(s.targetsByStatus, t.status);
+    for (const f of t.findings) {
+      s.findings++;
+      bump(s.byStatus, f.status);
+      if (f.status === 'fail' && !f.waived) bump(s.bySeverity, f.severity);
+      if (f.waived) s.waived++;
+    }
+  }
 }
 
-export function buildResult(
-  targets: TargetResult[],
+const bump = (m: Record<string, number>, k: string) => {
+  m[k] = (m[k] ?? 0) + 1;
+};
+
+export function summarize(targets: TargetResult[]): Summary {
+  const counter = new SummaryCounter();
+  for (const t of targets) counter.add(t);
+  return counter.summary;
+}
+
+/** The document's fields before its targets: what a streamed JSON document writes first. */
+export function resultHeader(
   opts: Omit<AssessOptions, 'checks'>,
-  finishedAt: string,
-): ResultDocument {
+): Omit<ResultDocument, 'targets' | 'summary' | 'finishedAt'> {
   return {
     $schema: RESULT_SCHEMA_ID,
     schemaVersion: RESULT_SCHEMA_VERSION,
@@ -179,15 +185,15 @@ export function buildResult(
     command: opts.command,
     ...(opts.argv ? { argv: opts.argv } : {}),
     startedAt: opts.startedAt,
-    finishedAt,
     ...(opts.options ? { options: opts.options } : {}),
-    targets,
-    summary: summarize(targets),
   };
 }
 
-/** Assesses every collected target; one bad target never stops the others. Targets keep input order. */
+/**
+ * Judges every collected target at once into a document (tests and small in-memory uses; the commands run the
+ * streaming pipeline in pipeline.ts, which gives the same document). Targets keep input order.
+ */
 export function assess(collected: CollectedTarget[], opts: AssessOptions): ResultDocument {
   const targets = collected.map((t) => assessTarget(t, opts));
-  return buildResult(targets, opts, opts.finishedAt ?? opts.startedAt);
+  return { ...resultHeader(opts), finishedAt: opts.finishedAt ?? opts.startedAt, targets, summary: summarize(targets) };
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { FactsFile } from '../facts/schema.js';
-import { ResultDocument, RESULT_SCHEMA_ID } from './result.js';
+import { ResultDocument, RESULT_SCHEMA_ID } from '../contract.js';
 import { PROJECT_ROOT } from '../util/tool.js';
 
 export const FACTS_SCHEMA_ID = 'https://exaudit.dev/schema/facts.schema.json';

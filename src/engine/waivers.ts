@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import type { ResultDocument } from './result.js';
+import type { ResultDocument, TargetResult } from '../contract.js';
 import { summarize } from './run.js';
 import { InputError } from '../util/errors.js';
 
@@ -66,41 +66,65 @@ export function loadWaivers(file: string): Waiver[] {
 
 const isExpired = (w: { expires?: string | undefined }, asOf: string) => !!w.expires && w.expires < asOf;
 
+export type WaiverRecord = NonNullable<ResultDocument['waivers']>[number];
+
 /**
- * Marks findings waived by these waivers (replacing any marks the document already had) and records each
- * waiver's state. Expiry is inclusive: a waiver that expires on the --as-of date still applies that day.
+ * Waivers applied target by target (so a streamed run holds no document), remembering which matched.
+ * Marks replace any a target already had. Expiry is inclusive: a waiver that expires on the --as-of date
+ * still applies that day.
  */
-export function applyWaivers(doc: ResultDocument, waivers: Waiver[], asOf: string): ResultDocument {
-  const used = new Set<number>();
-  const targets = doc.targets.map((t) => ({
-    ...t,
-    findings: t.findings.map((found) => {
-      const { waived: _old, ...f } = found;
-      if (f.status === 'pass' || f.status === 'not_applicable') return f;
-      const i = waivers.findIndex(
-        (w) =>
-          !isExpired(w, asOf) &&
-          (w.fingerprint
-            ? w.fingerprint.toLowerCase() === f.fingerprint.toLowerCase()
-            : w.check === f.checkId &&
-              (w.target === '*' || w.target!.toLowerCase() === t.target.toLowerCase()) &&
-              (!w.code || w.code === f.code)),
-      );
-      if (i < 0) return f;
-      used.add(i);
-      const w = waivers[i]!;
-      return { ...f, waived: { reason: w.reason, owner: w.owner, ...(w.expires ? { expires: w.expires } : {}) } };
-    }),
-  }));
-  return {
-    ...doc,
-    targets,
-    waivers: waivers.map((w, i) => ({
+export class WaiverSet {
+  private readonly used = new Set<number>();
+  constructor(
+    private readonly waivers: Waiver[],
+    private readonly asOf: string,
+  ) {}
+
+  get size(): number {
+    return this.waivers.length;
+  }
+
+  apply(t: TargetResult): TargetResult {
+    return {
+      ...t,
+      findings: t.findings.map((found) => {
+        const { waived: _old, ...f } = found;
+        if (f.status === 'pass' || f.status === 'not_applicable') return f;
+        const i = this.waivers.findIndex(
+          (w) =>
+            !isExpired(w, this.asOf) &&
+            (w.fingerprint
+              ? w.fingerprint.toLowerCase() === f.fingerprint.toLowerCase()
+              : w.check === f.checkId &&
+                (w.target === '*' || w.target!.toLowerCase() === t.target.toLowerCase()) &&
+                (!w.code || w.code === f.code)),
+        );
+        if (i < 0) return f;
+        this.used.add(i);
+        const w = this.waivers[i]!;
+        return { ...f, waived: { reason: w.reason, owner: w.owner, ...(w.expires ? { expires: w.expires } : {}) } };
+      }),
+    };
+  }
+
+  /** Each waiver with its state so far: expired, applied (matched a finding) or unused. */
+  states(): WaiverRecord[] {
+    return this.waivers.map((w, i) => ({
       ...w,
-      state: isExpired(w, asOf) ? ('expired' as const) : used.has(i) ? ('applied' as const) : ('unused' as const),
-    })),
-    summary: summarize(targets),
-  };
+      state: isExpired(w, this.asOf)
+        ? ('expired' as const)
+        : this.used.has(i)
+          ? ('applied' as const)
+          : ('unused' as const),
+    }));
+  }
+}
+
+/** Marks the findings of a whole document waived by these waivers and records each waiver's state. */
+export function applyWaivers(doc: ResultDocument, waivers: Waiver[], asOf: string): ResultDocument {
+  const set = new WaiverSet(waivers, asOf);
+  const targets = doc.targets.map((t) => set.apply(t));
+  return { ...doc, targets, waivers: set.states(), summary: summarize(targets) };
 }
 
 /**
@@ -134,7 +158,7 @@ export function applyWaiversFile(doc: ResultDocument, file: string, asOf: string
 }
 
 /** One line per waiver that needs attention (expired or unused), for stderr. */
-export function waiverWarnings(doc: ResultDocument): string[] {
+export function waiverWarnings(doc: Pick<ResultDocument, 'waivers'>): string[] {
   return (doc.waivers ?? [])
     .filter((w) => w.state !== 'applied')
     .map((w) => {

@@ -100,6 +100,8 @@ export function sweepOverSsh(t: SshTarget, opts: RemoteSweepOptions, compiled: C
         finish(r);
       };
       conn.sftp((err, sftp) => {
+        // A protocol error on the SFTP channel ends this server's sweep; never an unhandled 'error' event.
+        sftp?.on('error', (e: Error) => end(failed({ status: 'error', error: `SFTP: ${errorMessage(e)}` })));
         if (err)
           return end(
             failed({
@@ -150,7 +152,16 @@ async function sweepFolders(
         res.unreadable.push({ file: `${t.name}:${f}`, error: errorMessage(e) });
         continue;
       }
+      // Late errors (the handle's close failing as the connection ends) are this file's, already counted; the sweep
+      // waits until the handle is closed, so no request is pending when the connection is ended.
+      // (ssh2 emits 'close' only when the close succeeded, 'error' otherwise.)
+      const closed = new Promise<void>((resolve) => {
+        stream.once('close', resolve);
+        stream.on('error', () => resolve());
+      });
       const u = await scanRemoteStream(`${t.name}:${f}`, stream, compiled);
+      stream.destroy();
+      await closed;
       res.files += u.files;
       res.bytes += u.bytes;
       res.lines += u.lines;

@@ -4,7 +4,7 @@
  * (PowerShell -like wildcards, equals, contains, regex over several fields) and the hit record. Pure functions:
  * the sweep's threads share them, and none of them loads the catalog or zod.
  */
-import type { IocHit } from '../engine/result.js';
+import type { IocHit } from '../contract.js';
 import type { Indicator, LogSource } from '../catalog/schema.js';
 
 export type { Indicator, LogSource } from '../catalog/schema.js';

@@ -10,7 +10,7 @@ import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import { XMLParser } from 'fast-xml-parser';
-import type { IocHit } from '../engine/result.js';
+import type { IocHit } from '../contract.js';
 import { errorMessage } from '../util/errors.js';
 import { hit, kindOf, rowMatches, splitCsv, type Compiled, type LogSource, type Row } from './rules.js';
 import { openZipEntry, readZipEntries } from './zip.js';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { errorMessage } from '../util/errors.js';
-import type { IocHit } from '../engine/result.js';
+import type { IocHit } from '../contract.js';
 import { compile, type Indicator } from './rules.js';
 import { getCatalog } from '../catalog/catalog.js';
 import { DEFAULT_RULES_DIR } from '../util/tool.js';

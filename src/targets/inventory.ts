@@ -3,13 +3,14 @@
  * line so SARIF can point at the line that declares the server. `--shard K/N` splits a fleet deterministically
  * (by a hash of the host name), so N CI jobs or Kubernetes Indexed Job pods cover it exactly once.
  */
-import { createHash } from 'node:crypto';
+import { sha256 } from '../util/hash.js';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseDocument, isMap, isSeq, LineCounter } from 'yaml';
 import { z } from 'zod';
 import { InputError } from '../util/errors.js';
+import { CsvSyntaxError, parseCsv } from '../util/csv.js';
 
 export const InventoryEntry = z
   .object({
@@ -56,51 +57,20 @@ function validate(file: string, line: number, raw: unknown): InventoryEntry {
   return { ...r.data, ...(identity ? { identity } : {}), file, line };
 }
 
-/** One CSV record's cells (RFC 4180: double-quoted cells may hold commas and "" for a quote). */
-export function csvCells(line: string): string[] | undefined {
-  const cells: string[] = [];
-  let i = 0;
-  for (;;) {
-    let cell = '';
-    while (line[i] === ' ' || line[i] === '\t') i++;
-    if (line[i] === '"') {
-      for (i++; ; i++) {
-        if (i >= line.length) return undefined; // unterminated quote
-        if (line[i] === '"') {
-          if (line[i + 1] === '"') {
-            cell += '"';
-            i++;
-          } else {
-            i++;
-            break;
-          }
-        } else cell += line[i];
-      }
-      while (line[i] === ' ' || line[i] === '\t') i++;
-      if (i < line.length && line[i] !== ',') return undefined;
-    } else {
-      const end = line.indexOf(',', i);
-      cell = (end < 0 ? line.slice(i) : line.slice(i, end)).trim();
-      i = end < 0 ? line.length : end;
-    }
-    cells.push(cell);
-    if (i >= line.length) return cells;
-    i++; // the comma
+function readCsv(file: string, text: string): InventoryEntry[] {
+  let records;
+  try {
+    records = parseCsv(text);
+  } catch (err) {
+    if (err instanceof CsvSyntaxError) fail(file, err.line, err.message);
+    throw err;
   }
-}
-
-function parseCsv(file: string, text: string): InventoryEntry[] {
-  const lines = text.split(/\r?\n/);
-  const header = csvCells(lines[0] ?? '')?.map((h) => h.trim().toLowerCase());
-  if (!header?.includes('host')) fail(file, 1, 'a CSV inventory needs a header row with a "host" column');
-  return lines.slice(1).flatMap((l, i) => {
-    if (!l.trim() || l.trim().startsWith('#')) return [];
-    const cells = csvCells(l);
-    if (!cells) fail(file, i + 2, 'a quoted cell is not closed');
-    if (cells.length !== header!.length) fail(file, i + 2, `expected ${header!.length} columns, found ${cells.length}`);
-    return [
-      validate(file, i + 2, Object.fromEntries(header!.map((h, j) => [h, cells[j]]).filter(([, v]) => v !== ''))),
-    ];
+  const [head, ...rows] = records;
+  const header = head?.cells.map((h) => h.toLowerCase());
+  if (!header?.includes('host')) fail(file, head?.line ?? 1, 'a CSV inventory needs a header row with a "host" column');
+  return rows.map(({ cells, line }) => {
+    if (cells.length !== header.length) fail(file, line, `expected ${header.length} columns, found ${cells.length}`);
+    return validate(file, line, Object.fromEntries(header.map((h, j) => [h, cells[j]]).filter(([, v]) => v !== '')));
   });
 }
 
@@ -111,7 +81,7 @@ export function readInventory(file: string): InventoryEntry[] {
   } catch (err) {
     throw new InputError(`--inventory ${file}: ${(err as Error).message}`);
   }
-  if (/\.csv$/i.test(file)) return parseCsv(file, text);
+  if (/\.csv$/i.test(file)) return readCsv(file, text);
   // YAML is a superset of JSON: one parser, with line numbers.
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc });
@@ -124,6 +94,30 @@ export function readInventory(file: string): InventoryEntry[] {
     const value = (item as { toJSON(): unknown }).toJSON();
     return validate(file, line, typeof value === 'string' ? { host: value } : value);
   });
+}
+
+/** Line of each target in an inventory file: the first line that names it (as a whole word). */
+export function inventoryLines(file: string, targets: string[]): Record<string, number> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new InputError(
+      `--inventory-file ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+      'give the inventory file that lists the servers (its path as the repository has it)',
+    );
+  }
+  const lines = text.split(/\r?\n/).map((l) => l.toLowerCase());
+  const out: Record<string, number> = {};
+  for (const t of targets) {
+    const name = t.toLowerCase();
+    const re = new RegExp(
+      `(^|[^a-z0-9.-])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^a-z0-9-]|\\.(?![a-z0-9]))`,
+    );
+    const i = lines.findIndex((l) => re.test(l));
+    if (i >= 0) out[name] = i + 1;
+  }
+  return out;
 }
 
 /** "2/4" → {k: 2, n: 4}; K counts from 1. */
@@ -140,6 +134,6 @@ export function parseShard(spec: string): { k: number; n: number } {
 }
 
 export function inShard(name: string, shard: { k: number; n: number }): boolean {
-  const h = createHash('sha256').update(name.toLowerCase()).digest().readUInt32BE(0);
+  const h = Number.parseInt(sha256(name.toLowerCase()).slice(0, 8), 16); // the digest's first four bytes
   return h % shard.n === shard.k - 1;
 }

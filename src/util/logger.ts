@@ -3,7 +3,11 @@
  * Secrets never reach the log: known secret fields are redacted by path, and command lines
  * are scrubbed of -EncodedCommand payloads and Authorization headers by a serializer.
  */
-import { pino, type Logger, type LevelWithSilent } from 'pino';
+import { createRequire } from 'node:module';
+import type { Logger, LevelWithSilent, pino as Pino } from 'pino';
+
+// pino (and its worker-thread transports) loads only when a command logs: `build`, `rules` and the like never do.
+const load = (): typeof Pino => (createRequire(import.meta.url)('pino') as { pino: typeof Pino }).pino;
 
 export const REDACT_PATHS = [
   'password',
@@ -56,8 +60,17 @@ export function createLogger(opts: LogOptions = {}): Logger {
       },
     },
   };
-  const dest = opts.destination ?? pino.destination({ dest: 2, sync: true });
-  current = pino(options, dest as pino.DestinationStream);
+  const pino = load();
+  const dest =
+    opts.format === 'pretty'
+      ? // --log-format pretty: pino-pretty's readable lines, written synchronously like the JSON ones.
+        (createRequire(import.meta.url)('pino-pretty') as (o: object) => NodeJS.WritableStream)({
+          destination: opts.destination ?? 2,
+          sync: true,
+          colorize: false,
+        })
+      : (opts.destination ?? pino.destination({ dest: 2, sync: true }));
+  current = pino(options, dest as Pino.DestinationStream);
   return current;
 }
 

@@ -43,10 +43,33 @@ export function parseAdminDisplayVersion(input: string): { cu: number[]; shown: 
 
 /** Compares dotted builds numerically; a missing fourth part counts as 0. */
 export function compareBuilds(a: string, b: string): number {
+  // Digit by digit, without splitting: every check compares builds against the catalog many times per server.
+  let i = 0;
+  let j = 0;
+  for (let part = 0; part < 4; part++) {
+    let x = 0;
+    let y = 0;
+    for (let c = a.charCodeAt(i); i < a.length && c !== 46; c = a.charCodeAt(++i)) {
+      if (c < 48 || c > 57) return compareSlow(a, b);
+      x = x * 10 + (c - 48);
+    }
+    for (let c = b.charCodeAt(j); j < b.length && c !== 46; c = b.charCodeAt(++j)) {
+      if (c < 48 || c > 57) return compareSlow(a, b);
+      y = y * 10 + (c - 48);
+    }
+    i++;
+    j++;
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+/** The general rule, for text that is not plain digits and dots. */
+function compareSlow(a: string, b: string): number {
   const pa = a.split('.').map(Number);
   const pb = b.split('.').map(Number);
-  for (let i = 0; i < 4; i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+  for (let k = 0; k < 4; k++) {
+    const d = (pa[k] ?? 0) - (pb[k] ?? 0);
     if (d !== 0) return d < 0 ? -1 : 1;
   }
   return 0;

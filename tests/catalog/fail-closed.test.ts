@@ -14,7 +14,7 @@ import { lookupBuild } from '../../src/catalog/lookup.js';
 import { DEFAULT_RULES_DIR } from '../../src/util/tool.js';
 import { loadChecks } from '../../src/engine/loader.js';
 import { mitigationState } from '../../checks/_advisory.js';
-import type { Check } from '../../src/engine/check.js';
+import type { Check } from '../../src/contract.js';
 import { AS_OF, cat, facts, run } from '../checks/_facts.js';
 
 const base = {

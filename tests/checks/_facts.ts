@@ -2,7 +2,7 @@
 import { loadCatalog, type Catalog } from '../../src/catalog/catalog.js';
 import type { Facts } from '../../src/facts/schema.js';
 import { expect } from 'vitest';
-import type { Check, CheckResult } from '../../src/engine/check.js';
+import type { Check, CheckResult } from '../../src/contract.js';
 import { assess } from '../../src/engine/run.js';
 import { expectValidResult } from '../engine/_result-schema.js';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCliAsync } from '../helpers/cli.js';
-import { ResultDocument } from '../../src/engine/result.js';
+import { ResultDocument } from '../../src/contract.js';
 
 describe('exaudit demo', () => {
   it("scans the lab, audits the saved facts, writes every report and exits with the findings' code", async () => {

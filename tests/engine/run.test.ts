@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { assess, fingerprint, runChecks } from '../../src/engine/run.js';
-import { defineCheck } from '../../src/engine/check.js';
+import { defineCheck } from '../../src/contract.js';
 import { loadChecks } from '../../src/engine/loader.js';
 import type { Facts } from '../../src/facts/schema.js';
 import { cat, facts, AS_OF } from '../checks/_facts.js';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { assess } from '../../src/engine/run.js';
 import { loadChecks } from '../../src/engine/loader.js';
-import type { Finding } from '../../src/engine/result.js';
+import type { Finding } from '../../src/contract.js';
 import { parseFacts } from '../../src/facts/validate.js';
 import { cat, AS_OF } from '../checks/_facts.js';
 import { expectValidResult } from './_result-schema.js';

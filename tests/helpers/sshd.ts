@@ -16,7 +16,8 @@ export interface Sshd {
   port: number;
   clientKey: string;
   knownHosts: string;
-  stop(): void;
+  /** Stops sshd and waits for it to exit, then removes its folder. */
+  stop(): Promise<void>;
 }
 
 const freePort = () =>
@@ -70,8 +71,12 @@ export async function startSshd(extraConfig: (dir: string) => string[]): Promise
     port,
     clientKey: join(dir, 'client_key'),
     knownHosts,
-    stop: () => {
-      sshd.kill('SIGTERM');
+    stop: async () => {
+      if (sshd.exitCode === null && sshd.signalCode === null) {
+        const exited = new Promise((resolve) => sshd.once('exit', resolve));
+        sshd.kill('SIGTERM');
+        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+      }
       rmSync(dir, { recursive: true, force: true });
     },
   };

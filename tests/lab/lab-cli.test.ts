@@ -62,7 +62,10 @@ describe('exaudit lab', () => {
         expect(lab.stderr()).toContain('exaudit lab: stopped');
         expect(existsSync(caFile)).toBe(false);
       } finally {
-        if (lab.child.exitCode === null) lab.child.kill('SIGKILL');
+        if (lab.child.exitCode === null) {
+          lab.child.kill('SIGKILL');
+          await lab.exited;
+        }
       }
     },
     40_000,

@@ -20,14 +20,12 @@ import { parse as parseYaml } from 'yaml';
 import { runCli } from '../helpers/cli.js';
 import { assess } from '../../src/engine/run.js';
 import { loadChecks, selectChecks } from '../../src/engine/loader.js';
-import type { Check } from '../../src/engine/check.js';
-import type { CollectedTarget } from '../../src/engine/run.js';
-import type { ResultDocument } from '../../src/engine/result.js';
+import type { Check, CollectedTarget, ResultDocument } from '../../src/contract.js';
 import { applyWaivers, expireWaivers, loadWaivers, waiverWarnings } from '../../src/engine/waivers.js';
-import { exitCodeFor } from '../../src/cli/common.js';
+import { exitCodeFor } from '../../src/engine/policy.js';
 import { directiveStatus, remainingWork, type ActionRow } from '../../reports/directives.js';
 import { toMarkdown } from '../../reports/markdown.js';
-import { writeEvidence, verifyEvidence } from '../../reports/evidence.js';
+import { writeEvidence, verifyEvidence } from '../../src/output/evidence.js';
 import { InputError } from '../../src/util/errors.js';
 import { cat, facts, AS_OF } from '../checks/_facts.js';
 

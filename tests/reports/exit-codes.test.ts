@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exitCodeFor, meetsFailOn, FAIL_ON_VALUES, type FailOn } from '../../src/cli/common.js';
-import { ResultDocument } from '../../src/engine/result.js';
+import { exitCodeFor, meetsFailOn, FAIL_ON_VALUES, type FailOn } from '../../src/engine/policy.js';
+import { ResultDocument } from '../../src/contract.js';
 import { runCli } from '../helpers/cli.js';
 import { AS_OF } from '../checks/_facts.js';
 

@@ -10,7 +10,7 @@ import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assess } from '../../src/engine/run.js';
 import { loadChecks } from '../../src/engine/loader.js';
-import type { Finding, IocHit, ResultDocument } from '../../src/engine/result.js';
+import type { Finding, IocHit, ResultDocument } from '../../src/contract.js';
 import { toSarif, artifactUri } from '../../reports/sarif.js';
 import { toJunit } from '../../reports/junit.js';
 import { csvCell, toCsv, CSV_COLUMNS } from '../../reports/csv.js';
@@ -267,6 +267,7 @@ describe('JUnit', () => {
       ...iocDoc,
       ioc: { ...iocDoc.ioc!, hits: [...iocDoc.ioc!.hits, hit({ excerpt: '<script>&\u001b[31m\u0000' })] },
     });
+    // eslint-disable-next-line no-control-regex -- NUL and ESC are what must not be in the XML
     expect(xml).not.toMatch(/[\u0000\u001b]/);
     const s = ([] as Suite[]).concat(parse(xml).testsuites.testsuite).find((x) => x['@_name'] === 'ioc')!;
     expect(Number(s['@_tests'])).toBe(4);
@@ -466,5 +467,13 @@ describe('--format with several formats and --output DIR from scan, audit and io
         join(dir, 'missing.yaml'),
       ]).stderr,
     ).toMatch(/--inventory-file .*missing\.yaml: no such file/);
+  });
+});
+
+describe('format names', () => {
+  it('the names options offer (reports/formats.ts, read without loading renderers) are the renderers there are', async () => {
+    const { FORMATS } = await import('../../reports/formats.js');
+    const { RENDERERS } = await import('../../reports/index.js');
+    expect([...FORMATS].sort()).toEqual(Object.keys(RENDERERS).sort());
   });
 });

@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assess } from '../../src/engine/run.js';
 import { loadChecks, selectChecks } from '../../src/engine/loader.js';
-import type { ResultDocument } from '../../src/engine/result.js';
+import type { ResultDocument } from '../../src/contract.js';
 import { toHtml } from '../../reports/html.js';
 import { cat, facts, AS_OF } from '../checks/_facts.js';
 import { CHROMIUM, visit, type PageVisit } from './chromium.js';

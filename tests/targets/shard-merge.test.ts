@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSshLab, type SshLab } from '../../src/lab/ssh/server.js';
-import { ResultDocument } from '../../src/engine/result.js';
+import { ResultDocument } from '../../src/contract.js';
 import { runCliAsync } from '../helpers/cli.js';
 import type { Facts } from '../../src/facts/schema.js';
 

@@ -36,3 +36,28 @@ describe('product from build', () => {
     expect(productOfBuild(b)).toBe(p);
   });
 });
+
+describe('compareBuilds, digit by digit', () => {
+  it('agrees with the split-and-compare rule on random builds (padded, three- and four-part)', () => {
+    const slow = (a: string, b: string) => {
+      const pa = a.split('.').map(Number);
+      const pb = b.split('.').map(Number);
+      for (let i = 0; i < 4; i++) {
+        const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+        if (d !== 0) return d < 0 ? -1 : 1;
+      }
+      return 0;
+    };
+    let seed = 7;
+    const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    const build = () => {
+      const parts = ['15', String(rnd(3)).padStart(rnd(2) + 1, '0'), String(rnd(2600)), String(rnd(60))];
+      return parts.slice(0, 3 + rnd(2)).join('.');
+    };
+    for (let k = 0; k < 5000; k++) {
+      const a = build();
+      const b = rnd(5) ? build() : a;
+      expect(compareBuilds(a, b), `${a} vs ${b}`).toBe(slow(a, b));
+    }
+  });
+});

@@ -35,7 +35,7 @@ function parseWith<T>(schema: z.ZodType<T>, path: string, text: string, yaml: bo
   try {
     data = yaml ? parseYaml(text) : JSON.parse(text);
   } catch (err) {
-    throw new Error(`${path}: cannot parse: ${(err as Error).message.split('\n')[0]}`);
+    throw new Error(`${path}: cannot parse: ${(err as Error).message.split('\n')[0]}`, { cause: err });
   }
   const r = schema.safeParse(data);
   if (!r.success) {

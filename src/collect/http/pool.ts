@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { CollectedTarget } from '../../engine/run.js';
+import type { CollectedTarget } from '../../contract.js';
 import { errorMessage } from '../../util/errors.js';
 import type { TargetCost } from './client.js';
 import type { ScanOptions } from './scan.js';

@@ -15,7 +15,7 @@
  */
 import pLimit from 'p-limit';
 import type { Facts, HttpObservation } from '../../facts/schema.js';
-import type { CollectedTarget } from '../../engine/run.js';
+import type { CollectedTarget } from '../../contract.js';
 import { errorMessage } from '../../util/errors.js';
 import { TOOL_VERSION } from '../../util/tool.js';
 import {

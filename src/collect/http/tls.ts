@@ -3,7 +3,7 @@
  * handshake, or a certificate that does not verify (with the certificate as evidence and what to pass: --ca,
  * --host-header or --insecure). Successful scans read the certificate from their own first connection instead.
  */
-import { connect, type TLSSocket } from 'node:tls';
+import { connect } from 'node:tls';
 import { isIP } from 'node:net';
 import { classify, trustContext } from './client.js';
 import { certificateInfo, type TlsInfo } from './certinfo.js';

@@ -3,11 +3,12 @@
  * A file may hold one Facts object or an array. A bad file becomes an input problem for that file only;
  * the other files still run.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseFacts } from '../../facts/validate.js';
 import { InputError, errorMessage } from '../../util/errors.js';
-import type { CollectedTarget } from '../../engine/run.js';
+import type { CollectedTarget } from '../../contract.js';
+import { extractJson } from '../ps/script.js';
 
 /**
  * Text by its byte-order mark: Windows PowerShell 5.1's `>` and Out-File write UTF-16LE with a BOM, so a facts
@@ -25,17 +26,6 @@ export interface OfflineLoad {
   problems: string[];
 }
 
-export const BEGIN = '<<<EXAUDIT-FACTS-BEGIN>>>';
-export const END = '<<<EXAUDIT-FACTS-END>>>';
-
-/** The collector's output carries markers (so console noise around it does no harm); plain JSON has none. */
-export function extractJson(text: string): string {
-  const t = text.replace(/^\uFEFF/, '');
-  const b = t.indexOf(BEGIN);
-  const e = t.indexOf(END);
-  return b >= 0 && e > b ? t.slice(b + BEGIN.length, e).trim() : t;
-}
-
 export interface FileSource {
   /** The option the paths came from, for the "no such file" hint. */
   option: string;
@@ -45,25 +35,26 @@ export interface FileSource {
   noneInFolder: string;
 }
 
+/** One target from an offline source, or one line about a path or file that could not be used. */
+export type OfflineItem = CollectedTarget | { problem: string };
+
 /**
- * Expands files and folders (a folder's matching files, in name order) and loads each with `load`; a bad path or
- * file becomes one line in `problems` and the others still load.
+ * Expands files and folders (a folder's matching files, in name order) and loads each with `load`, one file at a
+ * time; a bad path or file becomes one problem line and the others still load.
  */
-export function loadEachFile(
+export function* eachFile(
   paths: string[],
   source: FileSource,
-  load: (file: string) => CollectedTarget[],
-): OfflineLoad {
-  const collected: CollectedTarget[] = [];
-  const problems: string[] = [];
+  load: (file: string) => Iterable<CollectedTarget>,
+): Generator<OfflineItem> {
   for (const p of paths) {
     let st;
     try {
       st = statSync(p);
     } catch {
-      problems.push(
-        new InputError(`${p}: no such file or directory`, `check the path given to ${source.option}`).line(),
-      );
+      yield {
+        problem: new InputError(`${p}: no such file or directory`, `check the path given to ${source.option}`).line(),
+      };
       continue;
     }
     const files = st.isDirectory()
@@ -72,38 +63,86 @@ export function loadEachFile(
           .sort()
           .map((f) => join(p, f))
       : [p];
-    if (!files.length) problems.push(`${p}: ${source.noneInFolder}`);
+    if (!files.length) yield { problem: `${p}: ${source.noneInFolder}` };
     for (const file of files) {
+      let items: Iterable<CollectedTarget>;
       try {
-        collected.push(...load(file));
+        items = load(file);
       } catch (err) {
-        problems.push(errorMessage(err));
+        yield { problem: errorMessage(err) };
+        continue;
+      }
+      // A file's entries are validated one by one as they are taken; the first bad one ends that file.
+      try {
+        for (const c of items) yield c;
+      } catch (err) {
+        yield { problem: errorMessage(err) };
       }
     }
+  }
+}
+
+/** All of `eachFile` at once, for sources small enough to hold (HealthChecker exports, the demo's facts). */
+export function loadEachFile(
+  paths: string[],
+  source: FileSource,
+  load: (file: string) => Iterable<CollectedTarget>,
+): OfflineLoad {
+  const collected: CollectedTarget[] = [];
+  const problems: string[] = [];
+  for (const item of eachFile(paths, source, load)) {
+    if ('problem' in item) problems.push(item.problem);
+    else collected.push(item);
   }
   return { collected, problems };
 }
 
-export function loadFactsFiles(paths: string[]): OfflineLoad {
-  const source = {
-    option: '--facts',
-    matches: (f: string) => f.endsWith('.json') || f.endsWith('.txt'),
-    noneInFolder: 'no .json facts files in this folder',
-  };
-  return loadEachFile(paths, source, (file) => {
-    let data: unknown;
-    try {
-      data = JSON.parse(extractJson(decodeText(readFileSync(file))));
-    } catch (err) {
-      throw new InputError(
-        `${file}: not valid JSON (${(err as Error).message})`,
-        'facts files are JSON; see `exaudit collector` for how to produce one',
-      );
+const FACTS_SOURCE: FileSource = {
+  option: '--facts',
+  matches: (f: string) => f.endsWith('.json') || f.endsWith('.txt'),
+  noneInFolder: 'no .json facts files in this folder',
+};
+
+/** Reads one facts file: one Facts object or an array of them (validated as they are taken). */
+function readFactsFile(file: string): Iterable<CollectedTarget> {
+  let data: unknown;
+  try {
+    data = JSON.parse(extractJson(decodeText(readFileSync(file))));
+  } catch (err) {
+    throw new InputError(
+      `${file}: not valid JSON (${(err as Error).message})`,
+      'facts files are JSON; see `exaudit collector` for how to produce one',
+    );
+  }
+  const items = Array.isArray(data) ? data : [data];
+  if (!items.length)
+    throw new InputError(`${file}: an empty list, no facts`, 'a facts file holds one server or a list');
+  return (function* () {
+    for (let i = 0; i < items.length; i++) {
+      const facts = parseFacts(items[i], items.length > 1 ? `${file}[${i}]` : file);
+      items[i] = undefined; // the parsed facts replace the raw entry; nothing keeps both
+      yield { target: facts.target.name, facts };
     }
-    const items = Array.isArray(data) ? data : [data];
-    return items.map((item, i) => {
-      const facts = parseFacts(item, items.length > 1 ? `${file}[${i}]` : file);
-      return { target: facts.target.name, facts };
-    });
-  });
+  })();
+}
+
+/** Facts files and folders, one target at a time (a fleet's evidence folder is never held whole). */
+export const eachFactsTarget = (paths: string[]): Generator<OfflineItem> =>
+  eachFile(paths, FACTS_SOURCE, readFactsFile);
+
+export function loadFactsFiles(paths: string[]): OfflineLoad {
+  return loadEachFile(paths, FACTS_SOURCE, readFactsFile);
+}
+
+/** Writes each collected server's facts as <dir>/<server>.json (evidence for `audit --facts` later). */
+export function factsSaver(dir: string): (c: CollectedTarget) => void {
+  const used = new Set<string>();
+  return (r) => {
+    if (!r.facts) return;
+    const base = r.target.replace(/[^A-Za-z0-9._-]/g, '_');
+    let name = base;
+    for (let i = 2; used.has(name.toLowerCase()); i++) name = `${base}-${i}`;
+    used.add(name.toLowerCase());
+    writeFileSync(join(dir, `${name}.json`), `${JSON.stringify(r.facts, null, 2)}\n`);
+  };
 }

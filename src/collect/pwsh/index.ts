@@ -6,10 +6,9 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { PowerShell } from 'node-powershell';
-import { COLLECTOR_PATH } from '../../cli/collector.js';
-import { extractJson } from '../offline/facts-files.js';
+import { BEGIN, collectorScript, extractJson } from '../ps/script.js';
 import { parseFacts } from '../../facts/validate.js';
-import type { CollectedTarget } from '../../engine/run.js';
+import type { CollectedTarget } from '../../contract.js';
 import { errorMessage } from '../../util/errors.js';
 
 export interface LocalOptions {
@@ -19,7 +18,7 @@ export interface LocalOptions {
 
 /** The one line sent to the shell: decode and run the shipped collector. */
 export function localCommand(): string {
-  const b64 = Buffer.from(readFileSync(COLLECTOR_PATH, 'utf8'), 'utf8').toString('base64');
+  const b64 = Buffer.from(collectorScript(), 'utf8').toString('base64');
   return `& ([scriptblock]::Create([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('${b64}'))))`;
 }
 
@@ -110,7 +109,7 @@ export class LocalRunner {
     try {
       const r = await shell.invoke(localCommand());
       const out = r.raw ?? String(r.stdout ?? '');
-      if (!out.includes('<<<EXAUDIT-FACTS-BEGIN>>>')) {
+      if (!out.includes(BEGIN)) {
         // Without throwOnInvocationError node-powershell returns on timeout; either way this shell is done.
         await this.dispose();
         const timedOut = (r.duration ?? 0) >= this.opts.timeoutMs * 0.95;

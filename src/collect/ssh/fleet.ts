@@ -3,7 +3,7 @@
  * collected with bounded concurrency. Each target ends as facts or as its own failure; none stops the others.
  */
 import pLimit from 'p-limit';
-import type { CollectedTarget } from '../../engine/run.js';
+import type { CollectedTarget } from '../../contract.js';
 import type { InventoryEntry } from '../../targets/inventory.js';
 import { inShard } from '../../targets/inventory.js';
 import { collectOverSsh, parseSshTarget, type SshOptions, type SshTarget } from './index.js';

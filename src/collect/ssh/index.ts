@@ -9,10 +9,9 @@ import { readFileSync, appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createHash, createHmac } from 'node:crypto';
 import { Client, type ConnectConfig, type ServerHostKeyAlgorithm } from 'ssh2';
-import { COLLECTOR_PATH } from '../../cli/collector.js';
-import { extractJson } from '../offline/facts-files.js';
+import { BEGIN, END, collectorScript, extractJson } from '../ps/script.js';
 import { parseFacts } from '../../facts/validate.js';
-import type { CollectedTarget } from '../../engine/run.js';
+import type { CollectedTarget } from '../../contract.js';
 import { errorMessage, InputError } from '../../util/errors.js';
 import { log } from '../../util/logger.js';
 
@@ -164,13 +163,13 @@ export function collectOverSsh(t: SshTarget, opts: SshOptions): Promise<Collecte
         stream.on('close', (code: number | null) => {
           const text = Buffer.concat(out).toString('utf8');
           const stderr = Buffer.concat(errOut).toString('utf8');
-          if (text.includes('<<<EXAUDIT-FACTS-BEGIN>>>') && !text.includes('<<<EXAUDIT-FACTS-END>>>')) {
+          if (text.includes(BEGIN) && !text.includes(END)) {
             return fail(
               'error',
               `the connection closed in the middle of the collector's output (${size} bytes received, no end marker)`,
             );
           }
-          if (!text.includes('<<<EXAUDIT-FACTS-BEGIN>>>')) {
+          if (!text.includes(BEGIN)) {
             const why =
               stderr
                 .replace(/#< CLIXML[\s\S]*$/, '')
@@ -189,7 +188,7 @@ export function collectOverSsh(t: SshTarget, opts: SshOptions): Promise<Collecte
             fail('error', `the collector's output is not valid facts: ${errorMessage(e)}`);
           }
         });
-        stream.end(readFileSync(COLLECTOR_PATH, 'utf8'));
+        stream.end(collectorScript());
       });
     },
     limit,
@@ -230,7 +229,7 @@ export function sshConnectConfig(
     try {
       privateKey = readFileSync(opts.identity);
     } catch (err) {
-      throw new Error(`cannot read the identity file ${opts.identity}: ${errorMessage(err)}`);
+      throw new Error(`cannot read the identity file ${opts.identity}: ${errorMessage(err)}`, { cause: err });
     }
   }
   return {

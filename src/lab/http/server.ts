@@ -194,8 +194,7 @@ export async function startLabServer(spec: LabServerSpec, pki: LabPki): Promise<
       aliases.push(alias);
     }
   } catch (err) {
-    for (const a of aliases) a.close();
-    main.close();
+    await Promise.all([...aliases, main].map((srv) => new Promise<void>((resolve) => srv.close(() => resolve()))));
     throw err;
   }
   return {

@@ -4,18 +4,16 @@
  * the markers. Behaviours for tests: hang, garbage, oversized output, drop mid-output, cmd.exe's "not recognized".
  */
 import { timingSafeEqual } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import type { Facts } from '../../facts/schema.js';
 import { SSH_COMMAND } from '../../collect/ssh/index.js';
-import { COLLECTOR_PATH } from '../../cli/collector.js';
+import { BEGIN, END, collectorScript } from '../../collect/ps/script.js';
 import { serveReadOnlySftp } from './sftp.js';
 
 const { Server, utils } = ssh2;
-let script: string | undefined;
-const collectorScript = () => (script ??= readFileSync(COLLECTOR_PATH, 'utf8'));
 
 export type SshBehaviour = 'facts' | 'hang' | 'garbage' | 'huge' | 'drop' | 'not-powershell';
 export interface SshServerSpec {
@@ -148,13 +146,11 @@ export async function startSshLab(specs: SshServerSpec[]): Promise<SshLab> {
                     return;
                   }
                   case 'drop':
-                    stream.write('<<<EXAUDIT-FACTS-BEGIN>>>\r\n{"schemaVersion":"1","tar');
+                    stream.write(`${BEGIN}\r\n{"schemaVersion":"1","tar`);
                     c.end();
                     return;
                   default:
-                    stream.write(
-                      `<<<EXAUDIT-FACTS-BEGIN>>>\r\n${JSON.stringify(spec.facts)}\r\n<<<EXAUDIT-FACTS-END>>>\r\n`,
-                    );
+                    stream.write(`${BEGIN}\r\n${JSON.stringify(spec.facts)}\r\n${END}\r\n`);
                     stream.exit(0);
                     stream.end();
                 }

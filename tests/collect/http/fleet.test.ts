@@ -8,7 +8,7 @@ import { startHttpLab } from '../../../src/lab/index.js';
 import { runCliAsync } from '../../helpers/cli.js';
 import { scanTargets } from '../../../src/collect/http/scan.js';
 import { parseTarget } from '../../../src/collect/http/targets.js';
-import type { CollectedTarget } from '../../../src/engine/run.js';
+import type { CollectedTarget } from '../../../src/contract.js';
 
 describe('scan fleet', () => {
   it('scans 500 lab targets in one run', async () => {

@@ -1,7 +1,7 @@
 /** `scan`'s progress bar: drawn on stderr only when it is a terminal, never with --quiet, in a pipe or for one target. */
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { progressBar } from '../../../src/cli/scan.js';
+import { progressBar } from '../../../src/cli/progress.js';
 
 function stream(isTTY: boolean) {
   const s = Object.assign(new PassThrough(), { isTTY, columns: 100 });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpLab, type HttpLab } from '../../../src/lab/index.js';
 import { runCliAsync } from '../../helpers/cli.js';
-import { ResultDocument, Summary, TargetResult } from '../../../src/engine/result.js';
+import { ResultDocument, Summary, TargetResult } from '../../../src/contract.js';
 import { PATHS } from '../../../src/collect/http/scan.js';
 
 let lab: HttpLab;

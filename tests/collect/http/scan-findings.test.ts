@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpLab, type HttpLab } from '../../../src/lab/index.js';
 import { runCliAsync } from '../../helpers/cli.js';
-import { ResultDocument, type Finding, type TargetResult } from '../../../src/engine/result.js';
+import { ResultDocument, type Finding, type TargetResult } from '../../../src/contract.js';
 
 let lab: HttpLab;
 const byName = new Map<string, TargetResult>();

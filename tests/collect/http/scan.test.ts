@@ -14,7 +14,7 @@ import { PATHS, scanTarget, scanTargets, type ScanOptions } from '../../../src/c
 import { MITIGATION_PROBES, describeProbe } from '../../../src/collect/http/probes.js';
 import { parseTarget } from '../../../src/collect/http/targets.js';
 import { Facts } from '../../../src/facts/schema.js';
-import type { CollectedTarget } from '../../../src/engine/run.js';
+import type { CollectedTarget } from '../../../src/contract.js';
 
 const SPECS: LabServerSpec[] = [
   // techniques and precision

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadHealthCheckerFiles } from '../../../src/collect/offline/healthchecker.js';
-import { ResultDocument } from '../../../src/engine/result.js';
+import { ResultDocument } from '../../../src/contract.js';
 import { runCli } from '../../helpers/cli.js';
 
 const DIR = join(import.meta.dirname, '../../../fixtures/healthchecker');

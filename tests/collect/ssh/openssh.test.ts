@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectOverSsh, SSH_COMMAND, type SshOptions } from '../../../src/collect/ssh/index.js';
 import { runCliAsync } from '../../helpers/cli.js';
-import { ResultDocument } from '../../../src/engine/result.js';
+import { ResultDocument } from '../../../src/contract.js';
 import { haveSshd, startSshd, type Sshd } from '../../helpers/sshd.js';
-import { COLLECTOR_PATH } from '../../../src/cli/collector.js';
+import { COLLECTOR_PATH } from '../../../src/collect/ps/script.js';
 
 const have = haveSshd;
 if (!have)

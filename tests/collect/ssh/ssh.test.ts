@@ -12,8 +12,8 @@ import {
   type SshOptions,
 } from '../../../src/collect/ssh/index.js';
 import { runCliAsync } from '../../helpers/cli.js';
-import { COLLECTOR_PATH } from '../../../src/cli/collector.js';
-import { ResultDocument } from '../../../src/engine/result.js';
+import { COLLECTOR_PATH } from '../../../src/collect/ps/script.js';
+import { ResultDocument } from '../../../src/contract.js';
 import type { Facts } from '../../../src/facts/schema.js';
 
 const FACTS = JSON.parse(

@@ -1,21 +1,26 @@
 /**
- * The result document (DESIGN.md §6): what every command produces and every renderer reads.
- * Published as reports/schema/result.schema.json (generated from this zod schema; a test keeps it current).
+ * The contract every layer shares (DESIGN.md §1): what a check is and returns, what a collector hands over for
+ * one target, the finding, the IOC hit and the result document every command produces and every renderer reads.
+ * A leaf: it imports only the facts schema (and the catalog's type, for the check signature), so collectors,
+ * checks, the IOC sweep and renderers depend on it rather than on the engine.
+ * The result document is published as reports/schema/result.schema.json (generated from these zod schemas).
  */
 import { z } from 'zod';
-import { Facts } from '../facts/schema.js';
+import { Facts } from './facts/schema.js';
+import type { Catalog } from './catalog/catalog.js';
+import { SEVERITIES, STATUSES } from './util/levels.js';
 
 export const RESULT_SCHEMA_VERSION = '1.0';
 export const RESULT_SCHEMA_ID = 'https://exaudit.dev/schema/result.schema.json';
 
-export const Status = z.enum(['fail', 'mitigated', 'pass', 'indeterminate', 'not_applicable', 'error']);
+export const Status = z.enum(STATUSES);
 export type Status = z.infer<typeof Status>;
 
-export const Severity = z.enum(['critical', 'high', 'medium', 'low', 'info']);
+export const Severity = z.enum(SEVERITIES);
 export type Severity = z.infer<typeof Severity>;
 
 /** Most severe first: used for sorting and --fail-on thresholds. */
-export const SEVERITY_ORDER: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
+export const SEVERITY_ORDER: readonly Severity[] = SEVERITIES;
 /** Worst first, for "worst first" console ordering. */
 export const STATUS_ORDER: readonly Status[] = [
   'error',
@@ -87,6 +92,11 @@ export const IocHit = z.object({
 });
 export type IocHit = z.infer<typeof IocHit>;
 
+/** The server a hit was found on: a remote sweep's hits cite "server:path"; a local path's hit names none. */
+export function hitServer(h: Pick<IocHit, 'file'>, servers: string[]): string | undefined {
+  return servers.find((s) => h.file.startsWith(`${s}:`));
+}
+
 export const ResultDocument = z
   .object({
     $schema: z.string().optional(),
@@ -146,3 +156,61 @@ export const ResultDocument = z
   })
   .meta({ id: 'ExauditResult', title: 'exaudit result document' });
 export type ResultDocument = z.infer<typeof ResultDocument>;
+/** The indicator sweep's part of a result document. */
+export type IocSection = NonNullable<ResultDocument['ioc']>;
+
+/** What a collector hands to the engine for one target: facts, or why there are none. */
+export interface CollectedTarget {
+  target: string;
+  facts?: Facts;
+  /** unreachable: could not connect; error: connected but the collection failed. */
+  failure?: { status: Exclude<TargetStatus, 'assessed' | 'partial'>; error: string };
+}
+
+// The check contract (DESIGN.md §4). A check is a pure synchronous function of (facts, catalog): no I/O, no
+// clock, no network. `defineCheck` validates metadata at load so a bad check fails early.
+
+export const CheckMeta = z.object({
+  id: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'check ids are kebab-case and equal the file name'),
+  title: z.string().min(3),
+  description: z.string().optional(),
+  severity: Severity.describe('Default severity of a fail'),
+  /** Fact paths that must be present; when one is missing the engine answers indeterminate/missing-facts. */
+  requires: z.array(z.string()),
+  advisories: z.array(z.string()).default([]),
+  directives: z.array(z.string()).default([]),
+  references: z.array(z.string()).default([]),
+});
+export type CheckMeta = z.infer<typeof CheckMeta>;
+export type CheckMetaInput = z.input<typeof CheckMeta>;
+
+/** What a check returns; the engine adds checkId, title and fingerprint. */
+export interface CheckResult {
+  status: Status;
+  code: string;
+  message: string;
+  /** Overrides the check's default severity (e.g. from CVSS). */
+  severity?: Severity;
+  cves?: string[];
+  evidence?: Evidence[];
+  remediation?: string;
+  references?: string[];
+  /** Extra identity for the fingerprint when one check yields several results (e.g. the CVE id). */
+  key?: string;
+  /** Overrides the check title for this result (e.g. "CVE-2021-26855 open"). */
+  title?: string;
+}
+
+export interface CheckContext {
+  /** The run's reference date (YYYY-MM-DD) for lifecycle and due-date judgements; passed in, never read from a clock. */
+  asOf: string;
+}
+
+export interface Check {
+  meta: CheckMeta;
+  evaluate(facts: Facts, catalog: Catalog, ctx: CheckContext): CheckResult[];
+}
+
+export function defineCheck(def: { meta: CheckMetaInput; evaluate: Check['evaluate'] }): Check {
+  return { meta: CheckMeta.parse(def.meta), evaluate: def.evaluate };
+}

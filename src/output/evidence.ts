@@ -5,10 +5,10 @@
  * any file is found. Hashes catch accidents and edits; against a determined editor who rewrites all three,
  * record the manifest digest somewhere else (a ticket, git, WORM storage).
  */
-import { createHash } from 'node:crypto';
+import { sha256 } from '../util/hash.js';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
-import { InputError } from '../src/util/errors.js';
+import { InputError } from '../util/errors.js';
 
 export interface ManifestEntry {
   path: string;
@@ -24,8 +24,6 @@ export interface Manifest {
 export const MANIFEST = 'manifest.json';
 export const SUMS = 'SHA256SUMS';
 
-export const sha256hex = (buf: Buffer | string): string => createHash('sha256').update(buf).digest('hex');
-
 /** Every file under dir, as forward-slash relative paths, except the manifest and the sums file. */
 function listFiles(dir: string, base = dir): string[] {
   return readdirSync(dir)
@@ -38,7 +36,7 @@ function listFiles(dir: string, base = dir): string[] {
 }
 
 function sumsText(entries: ManifestEntry[], manifestRaw: Buffer): string {
-  return [...entries.map((e) => `${e.sha256}  ${e.path}`), `${sha256hex(manifestRaw)}  ${MANIFEST}`].join('\n') + '\n';
+  return [...entries.map((e) => `${e.sha256}  ${e.path}`), `${sha256(manifestRaw)}  ${MANIFEST}`].join('\n') + '\n';
 }
 
 export interface WrittenEvidence extends Manifest {
@@ -58,7 +56,7 @@ export function writeEvidence(dir: string, files: Record<string, string | Buffer
     const buf = Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8');
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), buf);
-    entries.push({ path, sha256: sha256hex(buf), bytes: buf.length });
+    entries.push({ path, sha256: sha256(buf), bytes: buf.length });
   }
   entries.sort((a, b) => a.path.localeCompare(b.path));
   const manifest: Manifest = { tool, createdAt: new Date().toISOString(), files: entries };
@@ -66,7 +64,7 @@ export function writeEvidence(dir: string, files: Record<string, string | Buffer
   writeFileSync(join(dir, MANIFEST), raw);
   writeFileSync(join(dir, SUMS), sumsText(entries, raw));
   const written = new Set(entries.map((e) => e.path));
-  return { ...manifest, others: listFiles(dir).filter((p) => !written.has(p)), manifestSha256: sha256hex(raw) };
+  return { ...manifest, others: listFiles(dir).filter((p) => !written.has(p)), manifestSha256: sha256(raw) };
 }
 
 /** A manifest path must stay inside the folder. */
@@ -102,7 +100,7 @@ export function verifyEvidence(dir: string): VerifyResult {
     missing: [],
     extra: [],
     problems: [],
-    manifestSha256: sha256hex(raw),
+    manifestSha256: sha256(raw),
   };
   let manifest: Manifest;
   try {
@@ -143,7 +141,7 @@ export function verifyEvidence(dir: string): VerifyResult {
     (sums
       .split('\n')
       .filter(Boolean)
-      .some((l) => !/^[0-9a-f]{64}  \S/.test(l)) ||
+      .some((l) => !/^[0-9a-f]{64} {2}\S/.test(l)) ||
       sumsOf.size !== listed.size + 1);
   const present = new Set(listFiles(dir));
   for (const [p, e] of listed) {
@@ -158,7 +156,7 @@ export function verifyEvidence(dir: string): VerifyResult {
       continue;
     }
     const buf = readFileSync(join(dir, p));
-    const actual = sha256hex(buf);
+    const actual = sha256(buf);
     const fileOk = buf.length === e.bytes && actual === e.sha256;
     if (fileOk) {
       if (sums !== undefined && second !== actual) sumsEdited = true;
@@ -170,7 +168,7 @@ export function verifyEvidence(dir: string): VerifyResult {
   }
   result.extra = [...present].filter((p) => !listed.has(p));
   if (sums !== undefined && sums !== sumsText(manifest.files, raw)) {
-    if (sumsOf.get(MANIFEST) !== sha256hex(raw) && !manifestEdited && !sumsEdited) {
+    if (sumsOf.get(MANIFEST) !== sha256(raw) && !manifestEdited && !sumsEdited) {
       // Only the manifest's own digest disagrees: either file may be the one that changed, so name both.
       result.changed.push(`${MANIFEST} or ${SUMS} (they disagree on the digest of ${MANIFEST})`);
     } else if (!manifestEdited) sumsEdited = true;
