@@ -89,12 +89,36 @@ export const IocHit = z.object({
   timestamp: z.string().optional(),
   clientIp: z.string().optional(),
   excerpt: z.string(),
+  target: z
+    .string()
+    .optional()
+    .describe(
+      'The server the swept files came from (ioc --target, --targets-from-folders, --ssh); absent: unattributed',
+    ),
 });
 export type IocHit = z.infer<typeof IocHit>;
 
-/** The server a hit was found on: a remote sweep's hits cite "server:path"; a local path's hit names none. */
-export function hitServer(h: Pick<IocHit, 'file'>, servers: string[]): string | undefined {
-  return servers.find((s) => h.file.startsWith(`${s}:`));
+/**
+ * One sweep's coverage: which server's files it read (absent: not attributed to a server), from where, and what it
+ * read. Directive evidence uses it to tell "swept, nothing found" from "never swept".
+ */
+export const IocSweep = z.object({
+  target: z.string().optional(),
+  source: z.enum(['local', 'ssh']),
+  paths: z.array(z.string()),
+  files: z.number().int().nonnegative(),
+  lines: z.number().int().nonnegative(),
+  hits: z.number().int().nonnegative(),
+  unreadable: z.number().int().nonnegative().optional(),
+});
+export type IocSweep = z.infer<typeof IocSweep>;
+
+/**
+ * The server a hit was found on: its `target`, else a remote sweep's "server:path" file name; a local path's hit
+ * without --target names none.
+ */
+export function hitServer(h: Pick<IocHit, 'file' | 'target'>, servers: string[]): string | undefined {
+  return h.target ?? servers.find((s) => h.file.startsWith(`${s}:`));
 }
 
 export const ResultDocument = z
@@ -137,6 +161,10 @@ export const ResultDocument = z
           unreadable: z.array(z.object({ file: z.string(), error: z.string() })).optional(),
         }),
         hits: z.array(IocHit),
+        sweeps: z
+          .array(IocSweep)
+          .optional()
+          .describe('Coverage per swept server; absent in documents from before sweeps were attributed'),
       })
       .optional(),
     waivers: z
