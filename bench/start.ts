@@ -73,6 +73,9 @@ export function runStartBench(rounds = 15, print = true): StartBenchResult {
   try {
     for (const args of [['build', '15.2.1544.14'], ['rules', 'list'], ['collector'], ['--help']])
       packages[args.join(' ')] = packagesOf(args, dir);
+    // A streamed JSON scan (port 1 on loopback refuses at once): no renderer, XML or CSV library.
+    const scan = ['scan', '127.0.0.1:1', '--format', 'json', '--output', join(dir, 'scan.json'), '--quiet'];
+    packages['scan --format json --output FILE'] = packagesOf(scan, dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -242,7 +242,7 @@ export async function finishRun(
 ): Promise<ExitCode> {
   const { runPipeline } = await import('../engine/pipeline.js');
   const result = await runPipeline(run.pipeline, run.output.sink, collect);
-  run.output.finish(result);
+  await run.output.finish(result);
   process.exitCode = result.exitCode;
   return result.exitCode;
 }

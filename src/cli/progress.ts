@@ -1,5 +1,9 @@
 /** The progress bar of long runs (scan, audit over SSH): on stderr only when it is a terminal. */
-import { SingleBar, Presets } from 'cli-progress';
+import { createRequire } from 'node:module';
+import type { SingleBar } from 'cli-progress';
+
+// cli-progress loads only when a bar is drawn (a terminal), not for every scan in a pipe or CI.
+const load = () => createRequire(import.meta.url)('cli-progress') as typeof import('cli-progress');
 
 /**
  * A bar on `stream` only when it is a terminal, not --quiet, and more than one target: never in pipes or CI logs.
@@ -13,6 +17,7 @@ export function progressBar(
   unit = 'targets',
 ): SingleBar | undefined {
   if (quiet || stream.isTTY !== true || total < 2) return undefined;
+  const { SingleBar, Presets } = load();
   return new SingleBar(
     {
       format: `${command} {bar} {value}/{total} ${unit}, {eta_formatted} left`,

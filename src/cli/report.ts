@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { addGlobalOptions, addOutputOptions, catalogFor, setupLogging, type CommonOptions } from './common.js';
-import { finishDocument } from '../output/write.js';
+import { finishDocument } from '../output/render.js';
 import { ResultDocument } from '../contract.js';
 import { mergeResults } from '../engine/merge.js';
 import { InputError } from '../util/errors.js';

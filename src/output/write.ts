@@ -1,14 +1,13 @@
 /**
  * Where a run's result goes: stdout, a file, or an evidence folder (DESIGN.md §6). One JSON or NDJSON output is
  * streamed while targets are judged (a fleet of any size in flat memory); every other output renders the kept
- * document at the end. Then the expired and unused waivers and the files written are said on stderr.
+ * document at the end (src/output/render.ts, loaded then). Then the expired and unused waivers and the files
+ * written are said on stderr.
  */
-import { createWriteStream, mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { rendererFor, type RenderOptions } from '../../reports/index.js';
-import { writeEvidence } from './evidence.js';
+import { createWriteStream, mkdirSync, statSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { jsonHead, jsonTail, jsonTarget, ndjsonClosing, ndjsonLine } from '../../reports/stream.js';
-import type { ResultDocument, TargetResult } from '../contract.js';
+import type { TargetResult } from '../contract.js';
 import type { Catalog } from '../catalog/compiled.js';
 import {
   DocumentSink,
@@ -17,11 +16,8 @@ import {
   type ResultSink,
   type ResultTail,
 } from '../engine/pipeline.js';
-import { exitCodeFor, type FailOn } from '../engine/policy.js';
-import { applyWaiversFile, expireWaivers, waiverWarnings, type WaiverRecord } from '../engine/waivers.js';
-import { inventoryLines } from '../targets/inventory.js';
-import { InputError, type ExitCode } from '../util/errors.js';
-import { TOOL_VERSION } from '../util/tool.js';
+import { waiverWarnings, type WaiverRecord } from '../engine/waivers.js';
+import { InputError } from '../util/errors.js';
 
 export interface OutputOptions {
   format?: string[];
@@ -40,7 +36,7 @@ export interface OutputOptions {
  * Is --output a directory? With several formats always; otherwise when it exists as one, ends in a slash,
  * or (for evidence: --directive or report --evidence) has no file extension.
  */
-function isDirectoryTarget(path: string, formats: string[], evidence: boolean): boolean {
+export function isDirectoryTarget(path: string, formats: string[], evidence: boolean): boolean {
   if (formats.length > 1) return true;
   try {
     return statSync(path).isDirectory();
@@ -51,87 +47,14 @@ function isDirectoryTarget(path: string, formats: string[], evidence: boolean): 
   return evidence && !basename(path).includes('.');
 }
 
-/** Render options for a document: the directive and catalog when an evidence report needs them, inventory lines for SARIF. */
-function renderOptionsFor(doc: ResultDocument, opts: OutputOptions, formats: string[]): RenderOptions {
-  const evidenceFormats = formats.some((f) => f === 'markdown' || f === 'html');
-  // The command loaded the catalog (catalogFor checks a --directive exists) before anything ran.
-  const directiveDef = opts.directive ? opts.catalog?.directive(opts.directive) : undefined;
-  if (opts.directive && !directiveDef) throw new InputError(`--directive ${opts.directive}: unknown directive`);
-  return {
-    color: !opts.output && process.stdout.isTTY === true && !process.env['NO_COLOR'],
-    ...(opts.directive ? { directive: opts.directive, directiveDef: directiveDef! } : {}),
-    ...(directiveDef && evidenceFormats ? { catalog: opts.catalog! } : {}),
-    ...(opts.inventoryFile ? { inventoryFile: opts.inventoryFile } : {}),
-    ...(opts.inventoryFile && formats.includes('sarif')
-      ? {
-          inventoryLines: inventoryLines(
-            opts.inventoryFile,
-            doc.targets.map((t) => t.target),
-          ),
-        }
-      : {}),
-    asOf: opts.asOf,
-  };
-}
-
-const formatsOf = (opts: OutputOptions, defaultFormat: string) =>
+export const formatsOf = (opts: OutputOptions, defaultFormat: string) =>
   opts.format?.length ? [...new Set(opts.format)] : [defaultFormat];
 
-/**
- * Renders the document in each requested format. With no --output the single format goes to stdout; a
- * single format with a file --output goes to that file; otherwise --output names a directory that receives
- * exaudit.<ext> per format plus manifest.json and SHA256SUMS (check them with `exaudit verify DIR`).
- * Returns the files written.
- */
-export function writeOutputs(doc: ResultDocument, opts: OutputOptions, defaultFormat = 'console'): string[] {
-  const formats = formatsOf(opts, defaultFormat);
-  const renderOpts = renderOptionsFor(doc, opts, formats);
-  if (!opts.output) {
-    if (formats.length > 1)
-      throw new InputError('several formats need --output DIR', 'or ask for one format on stdout');
-    process.stdout.write(rendererFor(formats[0]!)!.render(doc, renderOpts));
-    return [];
-  }
-  if (!isDirectoryTarget(opts.output, formats, !!opts.evidence || !!opts.directive)) {
-    mkdirSync(dirname(opts.output), { recursive: true });
-    writeFileSync(opts.output, rendererFor(formats[0]!)!.render(doc, renderOpts));
-    return [opts.output];
-  }
-  const files = Object.fromEntries(
-    formats.map((f) => {
-      const r = rendererFor(f)!;
-      return [`exaudit.${r.extension}`, r.render(doc, renderOpts)];
-    }),
-  );
-  const written = writeEvidence(opts.output, files, `exaudit ${TOOL_VERSION}`);
-  if (written.others.length)
-    process.stderr.write(
-      `exaudit: ${opts.output} also holds ${written.others.length} file(s) this run did not write (${written.others.slice(0, 3).join(', ')}${written.others.length > 3 ? ', …' : ''}); exaudit verify will report them as extra\n`,
-    );
-  return [...Object.keys(files), 'manifest.json', 'SHA256SUMS'].map((f) => join(opts.output!, f));
-}
-
 /** Says on stderr (unless --quiet) which waivers need attention and which files were written. */
-function report(opts: OutputOptions, waivers: WaiverRecord[], files: string[]): void {
+export function report(opts: OutputOptions, waivers: WaiverRecord[], files: string[]): void {
   if (opts.quiet) return;
   for (const w of waiverWarnings({ waivers })) process.stderr.write(`exaudit: ${w}\n`);
   if (files.length) process.stderr.write(`exaudit: wrote ${files.join(', ')}\n`);
-}
-
-/**
- * `report`: re-judges a saved document. A --waivers file replaces any waivers it had; without one, waivers
- * whose expiry has passed stop applying. Writes the outputs and sets the exit code.
- */
-export function finishDocument(
-  doc: ResultDocument,
-  opts: OutputOptions & { waivers?: string; failOn: FailOn },
-  defaultFormat = 'console',
-): ExitCode {
-  const final = opts.waivers ? applyWaiversFile(doc, opts.waivers, opts.asOf) : expireWaivers(doc, opts.asOf);
-  report(opts, final.waivers ?? [], writeOutputs(final, opts, defaultFormat));
-  const code = exitCodeFor(final, opts.failOn);
-  process.exitCode = code;
-  return code;
 }
 
 /** Text written in order with backpressure; a write error ends the run with that error. */
@@ -200,7 +123,7 @@ class StreamSink implements ResultSink {
 export interface RunOutput {
   sink: ResultSink;
   /** After the pipeline: renders a kept document, then says what needs saying on stderr. */
-  finish(result: PipelineResult): void;
+  finish(result: PipelineResult): Promise<void>;
 }
 
 /**
@@ -228,11 +151,14 @@ export function openOutput(opts: OutputOptions, defaultFormat = 'console'): RunO
       mkdirSync(dirname(file), { recursive: true });
       return createWriteStream(file);
     });
-    return { sink, finish: (r) => report(opts, r.waivers, file ? [file] : []) };
+    return { sink, finish: async (r) => report(opts, r.waivers, file ? [file] : []) };
   }
   const sink = new DocumentSink();
   return {
     sink,
-    finish: (r) => report(opts, r.waivers, writeOutputs(sink.doc!, opts, defaultFormat)),
+    finish: async (r) => {
+      const { writeOutputs } = await import('./render.js');
+      report(opts, r.waivers, writeOutputs(sink.doc!, opts, defaultFormat));
+    },
   };
 }
