@@ -1,8 +1,9 @@
-/** `npm run bench [name] [-- options]`: start, fleet (--sizes), scan (--servers N --rounds R --no-nmap), ioc (--gib G --fresh); ratios against a reference run in the same process. */
+/** `npm run bench [name] [-- options]`: start, fleet (--sizes), scan (--servers N --rounds R --nmap-script FILE --nmap-sv --no-nmap), ioc (--gib G --fresh); ratios against a reference run in the same process. */
 import { runScanBench } from './scan.js';
 import { runIocBench } from './ioc.js';
 import { runStartBench } from './start.js';
 import { runFleetBench } from './fleet.js';
+import { BenchInputError } from './scan-nmap.js';
 
 const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
   start: async (args) => {
@@ -14,10 +15,11 @@ const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
     await runFleetBench(i >= 0 ? args[i + 1]!.split(',').map(Number) : [1000, 5000, 20000]);
   },
   scan: (args) => {
-    const num = (flag: string) => {
+    const str = (flag: string) => {
       const i = args.indexOf(flag);
-      return i >= 0 ? Number(args[i + 1]) : undefined;
+      return i >= 0 ? args[i + 1] : undefined;
     };
+    const num = (flag: string) => (str(flag) === undefined ? undefined : Number(str(flag)));
     return runScanBench({
       servers: num('--servers'),
       rounds: num('--rounds'),
@@ -25,6 +27,9 @@ const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
       workers: num('--workers'),
       cli: !args.includes('--no-cli'),
       nmap: !args.includes('--no-nmap'),
+      nmapScript: str('--nmap-script'),
+      nmapData: str('--nmap-data'),
+      nmapServiceDetection: args.includes('--nmap-sv'),
     });
   },
   ioc: async (args) => {
@@ -41,5 +46,11 @@ for (const b of chosen) {
     process.stderr.write(`unknown bench "${b}" (have: ${Object.keys(BENCHES).join(', ')})\n`);
     process.exit(2);
   }
-  await run(name && !name.startsWith('--') ? rest : process.argv.slice(2));
+  try {
+    await run(name && !name.startsWith('--') ? rest : process.argv.slice(2));
+  } catch (err) {
+    if (!(err instanceof BenchInputError)) throw err;
+    process.stderr.write(`bench ${b}: ${err.message}\n`);
+    process.exit(2);
+  }
 }

@@ -6,19 +6,32 @@
  *   `Connection: close` where exaudit opened a new connection, the same concurrency), the floor,
  * - the same requests on one keep-alive connection per target (what load-balancer sampling costs),
  * - the whole `exaudit scan` command (start-up, checks, report written),
- * - nmap -sV on the same ports, with its ms-exchange-version script where this nmap has it.
+ * - nmap with the ms-exchange-version NSE script, when given its path (bench/scan-nmap.ts: kept on loopback), and
+ *   on request nmap's service detection (-sV) once.
  * Rounds are interleaved and rotated; medians are printed. Per target: TCP connections, TLS handshakes (resumed)
  * and HTTP requests as the servers counted them; exaudit's time split (connect, TLS, waiting for the server, its
  * own CPU); peak RSS. Nothing leaves 127.0.0.1; every process started is stopped.
  */
-import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PortCost } from '../src/lab/http/server.js';
 import type { BenchServer, FleetMessage, PlannedRequest } from './scan-fleet.js';
 import type { ClientJob, ClientKind, ClientRun } from './scan-client.js';
+import {
+  checkDataFiles,
+  localiseScript,
+  nmapPlan,
+  nmapScriptSource,
+  nmapVersion,
+  NMAP_SCRIPT_URL,
+  parseNmapXml,
+  scriptScore,
+  startDataServer,
+  type DataServer,
+} from './scan-nmap.js';
 
 export interface ScanBenchArgs {
   /** Lab servers (default 200). */
@@ -31,8 +44,14 @@ export interface ScanBenchArgs {
   workers?: number;
   /** Also time the whole `exaudit scan` command (default true). */
   cli?: boolean;
-  /** Also time nmap on the same ports, when installed (default true). */
+  /** Also time nmap with the ms-exchange-version script when installed and given (default true). */
   nmap?: boolean;
+  /** The ms-exchange-version.nse file (default: EXAUDIT_NMAP_SCRIPT); without it that comparison is skipped. */
+  nmapScript?: string;
+  /** The folder with the script's JSON files (default: EXAUDIT_NMAP_DATA, else the script's folder). */
+  nmapData?: string;
+  /** Also run nmap once with service detection (-sV), which takes minutes on this fleet (default false). */
+  nmapServiceDetection?: boolean;
   /** Print the report to stdout (default true). */
   print?: boolean;
 }
@@ -65,7 +84,12 @@ export interface ScanBenchResult {
   https: RunSummary;
   oneConnection: RunSummary;
   cli?: RunSummary;
-  nmap?: RunSummary & { command: string; note: string };
+  /** nmap with the ms-exchange-version script, in every round. */
+  nmap?: NmapSummary;
+  /** nmap -sV (with the script when given), one run. */
+  nmapServiceDetection?: NmapSummary;
+  /** Why the comparison with nmap's script did not run. */
+  nmapSkipped?: string;
   /** exaudit's per-target time split, medians over rounds of the per-target means. */
   split: Split;
   /** The same, scanning one target at a time (nothing overlaps: each target's own time). */
@@ -74,8 +98,18 @@ export interface ScanBenchResult {
   ratio: number;
   /** exaudit wall ÷ the same requests on one connection per target. */
   ratioOneConnection: number;
-  /** nmap wall ÷ the exaudit scan command's wall. */
+  /** nmap with the script: its wall ÷ the exaudit scan command's, ÷ the collector's, and its CPU ÷ the command's. */
   nmapRatio?: number;
+  nmapRatioCollector?: number;
+  nmapCpuRatio?: number;
+}
+
+export interface NmapSummary extends RunSummary {
+  command: string;
+  /** The wrong answers of the round with the fewest right, grouped. */
+  wrong?: { expected: string; got: string; count: number }[];
+  /** Median times per round the script fetched its data files (from the bench's loopback server). */
+  dataFetches?: number;
 }
 
 export interface Split {
@@ -227,29 +261,51 @@ function rightCount(servers: BenchServer[], got: ({ build?: string; precision?: 
   return servers.filter((s, i) => got[i]?.build === s.expect.build && got[i]?.precision === s.expect.precision).length;
 }
 
-/** nmap, and whether its ms-exchange-version script is installed (it ships with some nmap versions only). */
-function nmapSetup(): { version: string; script: boolean } | undefined {
-  const v = spawnSync('nmap', ['--version'], { encoding: 'utf8' });
-  if (v.status !== 0) return undefined;
-  const help = spawnSync('nmap', ['--script-help', 'ms-exchange-version'], { encoding: 'utf8' });
-  return {
-    version: /Nmap version (\S+)/.exec(v.stdout)?.[1] ?? '?',
-    script: help.status === 0 && /ms-exchange-version/.test(help.stdout),
-  };
-}
+type Kind = ClientKind | 'cli' | 'nmap';
 
-type Kind = ClientKind | 'cli';
+/** One client's round. */
+interface Run {
+  ms: number;
+  cpuMs?: number;
+  peakRssMiB?: number;
+  wire: WireCost;
+  right?: number;
+  wrong?: NmapSummary['wrong'];
+  dataFetches?: number;
+}
 
 export async function measureScanBench(a: ScanBenchArgs = {}): Promise<ScanBenchResult> {
   const n = Math.max(1, Math.min(a.servers ?? 200, 1000));
   const rounds = Math.max(1, a.rounds ?? 5);
   const concurrency = a.concurrency ?? 64;
   const load = loadavg()[0]!;
+  // nmap's script: read and checked before anything starts, so a wrong path or a script that would leave the
+  // machine fails at once.
+  const version = a.nmap === false ? undefined : nmapVersion();
+  const source = a.nmap === false ? undefined : nmapScriptSource(a.nmapScript, a.nmapData);
+  const nmapSkipped =
+    a.nmap === false
+      ? 'not asked for (--no-nmap)'
+      : !version
+        ? 'nmap is not installed'
+        : !source
+          ? `no script given (this nmap, ${version}, does not ship ms-exchange-version): clone ${NMAP_SCRIPT_URL} and pass --nmap-script <clone>/ms-exchange-version.nse (or set EXAUDIT_NMAP_SCRIPT)`
+          : undefined;
+  const nseText = source && version ? readFileSync(source.script, 'utf8') : undefined;
+  const nseFiles = nseText !== undefined ? localiseScript(nseText, 'http://127.0.0.1:1/').files : [];
+  if (source) checkDataFiles(source.dataDir, nseFiles);
   const fleet = await startFleet(n);
   const dir = mkdtempSync(join(tmpdir(), 'exaudit-bench-scan-'));
+  let data: DataServer | undefined;
   try {
     const ports = fleet.servers.map((s) => s.port);
-    const runs = new Map<Kind, { ms: number; cpuMs?: number; peakRssMiB?: number; wire: WireCost; right?: number }[]>();
+    let nse: { name: string; text: string } | undefined;
+    if (source && nseText !== undefined) {
+      data = await startDataServer(source.dataDir, nseFiles);
+      nse = { name: basename(source.script), text: localiseScript(nseText, data.base).text };
+    }
+    const withScript = nse ? nmapPlan(dir, ports, nse, false) : undefined;
+    const runs = new Map<Kind, Run[]>();
     const splits: ScanBenchResult['split'][] = [];
     let plan: PlannedRequest[][] | undefined;
     const kinds: Kind[] = [
@@ -258,14 +314,20 @@ export async function measureScanBench(a: ScanBenchArgs = {}): Promise<ScanBench
       'https',
       'one-connection',
       ...(a.cli === false ? [] : (['cli'] as const)),
+      ...(withScript ? (['nmap'] as const) : []),
     ];
     for (let r = 0; r < rounds; r++) {
       // Rotated each round (exaudit first in the first: its requests are the plan the references replay).
       const order = kinds.map((_, i) => kinds[(i + r) % kinds.length]!);
       for (const kind of order) {
         await fleet.reset();
-        let run: { ms: number; cpuMs?: number; peakRssMiB?: number; right?: number };
-        if (kind === 'cli') {
+        let run: Omit<Run, 'wire'>;
+        const fetched = data?.served() ?? 0;
+        if (kind === 'nmap') {
+          const t = await timed('nmap', withScript!.args);
+          const score = scriptScore(fleet.servers, parseNmapXml(t.stdout));
+          run = { ...t, right: score.right, wrong: score.wrong, dataFetches: data!.served() - fetched };
+        } else if (kind === 'cli') {
           const out = join(dir, 'result.json');
           const t = await timed(process.execPath, [
             script('../src/cli/main.js'),
@@ -310,7 +372,7 @@ export async function measureScanBench(a: ScanBenchArgs = {}): Promise<ScanBench
         runs.set(kind, list);
       }
     }
-    const summary = (kind: Kind, label: string): RunSummary => {
+    const summary = (kind: Kind, label: string): RunSummary & Pick<Run, 'wrong' | 'dataFetches'> => {
       const list = runs.get(kind)!;
       const pick = (f: (x: (typeof list)[number]) => number | undefined) => {
         const xs = list.map(f).filter((x): x is number => x !== undefined);
@@ -319,6 +381,8 @@ export async function measureScanBench(a: ScanBenchArgs = {}): Promise<ScanBench
       const cpuMs = pick((x) => x.cpuMs);
       const rss = pick((x) => x.peakRssMiB);
       const right = list.some((x) => x.right !== undefined) ? Math.min(...list.map((x) => x.right ?? 0)) : undefined;
+      const worst = list.find((x) => x.right === right);
+      const fetches = pick((x) => x.dataFetches);
       return {
         label,
         ms: Math.round(pick((x) => x.ms)!),
@@ -331,6 +395,8 @@ export async function measureScanBench(a: ScanBenchArgs = {}): Promise<ScanBench
           requests: pick((x) => x.wire.requests)!,
         },
         ...(right !== undefined ? { right } : {}),
+        ...(worst?.wrong?.length ? { wrong: worst.wrong } : {}),
+        ...(fetches !== undefined ? { dataFetches: fetches } : {}),
       };
     };
     const exaudit = summary('exaudit', `exaudit collector${(a.workers ?? 1) > 1 ? `, ${a.workers} threads` : ''}`);
@@ -339,33 +405,26 @@ export async function measureScanBench(a: ScanBenchArgs = {}): Promise<ScanBench
     const oneConnection = summary('one-connection', 'same requests, one connection each');
     const cli = a.cli === false ? undefined : summary('cli', 'exaudit scan (whole command)');
 
-    let nmap: ScanBenchResult['nmap'];
-    const nm = a.nmap === false ? undefined : nmapSetup();
-    if (nm) {
+    const nmap: NmapSummary | undefined = withScript
+      ? { ...summary('nmap', `nmap ${version} + ms-exchange-version`), command: withScript.command }
+      : undefined;
+    // Service detection once, after the rounds: minutes on this fleet, and no build without the script.
+    let nmapServiceDetection: NmapSummary | undefined;
+    if (version && a.nmap !== false && a.nmapServiceDetection) {
       await fleet.reset();
-      const args = [
-        '-sV',
-        '-Pn',
-        '-n',
-        '-p',
-        ports.join(','),
-        ...(nm.script ? ['--script', 'ms-exchange-version'] : []),
-        '127.0.0.1',
-        '-oX',
-        '-',
-      ];
-      const t = await timed('nmap', args);
+      mkdirSync(join(dir, 'sv'), { recursive: true });
+      const plan = nmapPlan(join(dir, 'sv'), ports, nse, true);
+      const t = await timed('nmap', plan.args);
       const cost = await fleet.cost();
-      nmap = {
-        label: `nmap ${nm.version} -sV${nm.script ? ' --script ms-exchange-version' : ''}`,
+      const score = nse ? scriptScore(fleet.servers, parseNmapXml(t.stdout)) : undefined;
+      nmapServiceDetection = {
+        label: `nmap ${version} -sV${nse ? ' + script' : ''}, 1 run`,
         ms: t.ms,
         ...(t.cpuMs !== undefined ? { cpuMs: t.cpuMs } : {}),
         ...(t.peakRssMiB !== undefined ? { peakRssMiB: t.peakRssMiB } : {}),
         perTarget: perTarget(cost.cost),
-        command: `nmap ${args.map((x) => (x.length > 40 ? `${x.slice(0, 20)}…` : x)).join(' ')}`,
-        note: nm.script
-          ? 'with its ms-exchange-version script'
-          : `this nmap (${nm.version}, Debian's package) has no ms-exchange-version script: plain service detection`,
+        ...(score ? { right: score.right, ...(score.wrong.length ? { wrong: score.wrong } : {}) } : {}),
+        command: plan.command,
       };
     }
 
@@ -396,15 +455,20 @@ export async function measureScanBench(a: ScanBenchArgs = {}): Promise<ScanBench
       oneConnection,
       ...(cli ? { cli } : {}),
       ...(nmap ? { nmap } : {}),
+      ...(nmapServiceDetection ? { nmapServiceDetection } : {}),
+      ...(nmapSkipped ? { nmapSkipped } : {}),
       split,
       splitOneByOne,
       ratio: round2(exaudit.ms / Math.min(undici.ms, https.ms)),
       ratioOneConnection: round2(exaudit.ms / oneConnection.ms),
       ...(nmap && cli ? { nmapRatio: round1(nmap.ms / cli.ms) } : {}),
+      ...(nmap ? { nmapRatioCollector: round1(nmap.ms / exaudit.ms) } : {}),
+      ...(nmap?.cpuMs && cli?.cpuMs ? { nmapCpuRatio: round1(nmap.cpuMs / cli.cpuMs) } : {}),
     };
     if (a.print !== false) process.stdout.write(report(result, load));
     return result;
   } finally {
+    await data?.close();
     await fleet.close();
     rmSync(dir, { recursive: true, force: true });
   }
@@ -423,6 +487,23 @@ function report(r: ScanBenchResult, load: number): string {
       s.right !== undefined ? `   ${s.right}/${r.servers}` : '',
     ].join('  ');
   };
+  const nmapLines = (s: NmapSummary) => [
+    row(s),
+    `    ${s.command}`,
+    ...(s.wrong?.length
+      ? [
+          `    wrong (the round with fewest right): ${s.wrong
+            .slice(0, 4)
+            .map((w) => `${w.count} × ${w.expected} read as ${w.got}`)
+            .join('; ')}`,
+        ]
+      : []),
+    ...(s.dataFetches !== undefined
+      ? [
+          `    the script fetched its data files ${s.dataFetches} times a run, from the bench's loopback server (it asks raw.githubusercontent.com)`,
+        ]
+      : []),
+  ];
   const lines = [
     `scan bench: ${r.servers} lab servers on 127.0.0.1 in their own process (in every 10: 6 send X-OWA-Version, 2 are before the July 2021 SU, 1 is CU-level only, 1 is a balanced pair mid-upgrade); concurrency ${r.concurrency}; median of ${r.rounds} interleaved rounds, each client in its own process; ${availableParallelism()} CPUs, load average ${load.toFixed(1)} at start`,
     `  ${''.padEnd(40)}     wall    client CPU    peak RSS   per target: TCP  TLS (resumed)  HTTP   builds right`,
@@ -431,15 +512,25 @@ function report(r: ScanBenchResult, load: number): string {
     row(r.https),
     row(r.oneConnection),
     ...(r.cli ? [row(r.cli)] : []),
-    ...(r.nmap ? [row(r.nmap), `    (${r.nmap.note})`] : ['  nmap: not installed or not asked for']),
+    ...(r.nmap ? nmapLines(r.nmap) : []),
+    ...(r.nmapServiceDetection ? nmapLines(r.nmapServiceDetection) : []),
+    ...(r.nmapSkipped ? [`  nmap + ms-exchange-version: skipped, ${r.nmapSkipped}`] : []),
     `  exaudit per target, ${r.concurrency} at once: connect ${r.split.connectMs} ms, TLS ${r.split.tlsMs} ms, waiting for the server ${r.split.waitMs} ms (these overlap, and include waiting for the event loop), exaudit's own CPU ${r.split.cpuMs} ms`,
     `  exaudit per target, one at a time (${r.splitOneByOne.ms} ms for all): connect ${r.splitOneByOne.connectMs} ms, TLS ${r.splitOneByOne.tlsMs} ms, waiting for the server ${r.splitOneByOne.waitMs} ms, exaudit's own CPU ${r.splitOneByOne.cpuMs} ms`,
-    `  ratios: exaudit ${r.ratio}× the faster reference making the same requests; ${r.ratioOneConnection}× the same requests on one connection per target${r.nmapRatio !== undefined ? `; nmap took ${r.nmapRatio}× the whole exaudit scan command` : ''}`,
+    `  ratios: exaudit ${r.ratio}× the faster reference making the same requests; ${r.ratioOneConnection}× the same requests on one connection per target`,
+    ...(r.nmap
+      ? [
+          `  nmap + ms-exchange-version took ${r.nmapRatio ?? '?'}× the time of the whole exaudit scan command (${r.nmapRatioCollector}× the collector's) and ${r.nmapCpuRatio ?? '?'}× its CPU`,
+        ]
+      : []),
   ];
   return `${lines.join('\n')}\n`;
 }
 
-/** `npm run bench -- scan [--servers N] [--rounds R] [--concurrency C] [--workers W] [--no-cli] [--no-nmap]`. */
+/**
+ * `npm run bench -- scan [--servers N] [--rounds R] [--concurrency C] [--workers W] [--no-cli] [--no-nmap]
+ * [--nmap-script FILE] [--nmap-data DIR] [--nmap-sv]`.
+ */
 export async function runScanBench(args: ScanBenchArgs = {}): Promise<void> {
   await measureScanBench(args);
 }

@@ -31,5 +31,6 @@ describe('bench/scan', () => {
     expect(r.splitOneByOne.cpuMs).toBeGreaterThan(0);
     expect(r.ratio).toBeCloseTo(r.exaudit.ms / Math.min(r.undici.ms, r.https.ms), 1);
     expect(r.nmap).toBeUndefined();
+    expect(r.nmapSkipped).toBe('not asked for (--no-nmap)');
   }, 120_000);
 });
