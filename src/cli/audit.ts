@@ -3,11 +3,12 @@
  * the read-only PowerShell collector over SSH (--ssh, --inventory) or locally (--local), or a HealthChecker
  * export (--healthchecker). Gathering and judging are separate: every source yields Facts, then the checks run.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import {
   addGlobalOptions,
   addOutputOptions,
   finishRun,
+  parseDuration,
   parsePositiveInt,
   setupLogging,
   startRun,
@@ -54,7 +55,11 @@ export function register(program: Command): Command {
     .option('--local', 'run the collector on this machine (the Exchange server itself) through PowerShell')
     .option('--pwsh', 'with --local: use pwsh (PowerShell 7) instead of Windows PowerShell 5.1')
     .option('--concurrency <n>', 'servers collected at once', parsePositiveInt, 16)
-    .option('--timeout <ms>', 'per-server command timeout', parsePositiveInt, 120_000)
+    .addOption(
+      new Option('--timeout <duration>', 'per-server command timeout: 2m, 90s (a plain number is milliseconds)')
+        .argParser(parseDuration)
+        .default(120_000, '2m'),
+    )
     .option(
       '--inventory <file>',
       'servers to audit over SSH: YAML, JSON or CSV with host, port, user, transport, identity, tags',

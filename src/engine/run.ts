@@ -6,6 +6,7 @@ import type { Facts } from '../facts/schema.js';
 import { factAt } from '../facts/schema.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { catalogStamp } from '../catalog/age.js';
+import { buildInfoFromFacts, currentUpdate } from '../catalog/lookup.js';
 import {
   RESULT_SCHEMA_ID,
   RESULT_SCHEMA_VERSION,
@@ -137,12 +138,16 @@ export function assessTarget(
   const findings = runChecks(t.facts, opts.catalog, opts.checks, { asOf: opts.asOf });
   const partial =
     (t.facts.collectors ?? []).some((c) => (c.errors ?? []).length > 0) || (t.facts.notCollected ?? []).length > 0;
+  // The one update that brings the server current, so every view can name it without the catalog.
+  const info = buildInfoFromFacts(opts.catalog, t.facts, opts.asOf);
+  const update = info ? currentUpdate(opts.catalog, info) : undefined;
   return {
     target: t.target,
     status: partial ? 'partial' : 'assessed',
     factsDigest: sha256(stableStringify(t.facts)),
     facts: t.facts,
     findings,
+    ...(update ? { update } : {}),
   };
 }
 

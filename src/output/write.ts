@@ -3,13 +3,14 @@
  * streamed while targets are judged (a fleet of any size in flat memory); every other output renders the kept
  * document at the end. Then the expired and unused waivers and the files written are said on stderr.
  */
-import { createWriteStream, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { rendererFor, type RenderOptions } from '../../reports/index.js';
 import { writeEvidence } from './evidence.js';
 import { jsonHead, jsonTail, jsonTarget, ndjsonClosing, ndjsonLine } from '../../reports/stream.js';
-import type { ResultDocument, TargetResult } from '../contract.js';
-import type { Catalog } from '../catalog/compiled.js';
+import type { ResultDocument, Severity, TargetResult } from '../contract.js';
+import { summarize } from '../engine/run.js';
+import { createOutputStream, writeFileNoFollow } from '../util/files.js';
 import {
   DocumentSink,
   type PipelineResult,
@@ -26,14 +27,15 @@ import { TOOL_VERSION } from '../util/tool.js';
 export interface OutputOptions {
   format?: string[];
   output?: string;
-  directive?: string;
   inventoryFile?: string;
-  asOf: string;
-  rules?: string;
-  /** The run's catalog: a --directive's definition and, for evidence reports, its CVE lists and dates. */
-  catalog?: Catalog;
   evidence?: boolean;
+  /** An evidence folder (--directive): a name without an extension is a folder. */
+  directive?: string;
   quiet?: boolean;
+  /** Console: every finding, not only the summary and the worst ones. */
+  details?: boolean;
+  /** --severity: views show only findings of these severities; JSON and NDJSON keep every finding. */
+  severity?: Severity[];
 }
 
 /**
@@ -51,16 +53,12 @@ function isDirectoryTarget(path: string, formats: string[], evidence: boolean): 
   return evidence && !basename(path).includes('.');
 }
 
-/** Render options for a document: the directive and catalog when an evidence report needs them, inventory lines for SARIF. */
+/** Render options: colour on a terminal, --details and --severity, inventory lines for SARIF. */
 function renderOptionsFor(doc: ResultDocument, opts: OutputOptions, formats: string[]): RenderOptions {
-  const evidenceFormats = formats.some((f) => f === 'markdown' || f === 'html');
-  // The command loaded the catalog (catalogFor checks a --directive exists) before anything ran.
-  const directiveDef = opts.directive ? opts.catalog?.directive(opts.directive) : undefined;
-  if (opts.directive && !directiveDef) throw new InputError(`--directive ${opts.directive}: unknown directive`);
   return {
     color: !opts.output && process.stdout.isTTY === true && !process.env['NO_COLOR'],
-    ...(opts.directive ? { directive: opts.directive, directiveDef: directiveDef! } : {}),
-    ...(directiveDef && evidenceFormats ? { catalog: opts.catalog! } : {}),
+    ...(opts.details ? { details: true } : {}),
+    ...(opts.severity?.length ? { severities: opts.severity } : {}),
     ...(opts.inventoryFile ? { inventoryFile: opts.inventoryFile } : {}),
     ...(opts.inventoryFile && formats.includes('sarif')
       ? {
@@ -70,8 +68,28 @@ function renderOptionsFor(doc: ResultDocument, opts: OutputOptions, formats: str
           ),
         }
       : {}),
-    asOf: opts.asOf,
   };
+}
+
+/** Formats whose findings --severity filters in the document itself (the human views filter what they show). */
+const FILTERED = new Set(['sarif', 'junit', 'csv']);
+
+/** The document with only findings and hits of the chosen severities, its counts made again so they add up. */
+export function withSeverities(doc: ResultDocument, severities?: Severity[]): ResultDocument {
+  if (!severities?.length) return doc;
+  const keep = (x: { severity: Severity }) => severities.includes(x.severity);
+  const targets = doc.targets.map((t) => ({ ...t, findings: t.findings.filter(keep) }));
+  return {
+    ...doc,
+    targets,
+    ...(doc.ioc ? { ioc: { ...doc.ioc, hits: doc.ioc.hits.filter(keep) } } : {}),
+    summary: summarize(targets),
+  };
+}
+
+function render(format: string, doc: ResultDocument, opts: OutputOptions, renderOpts: RenderOptions): string {
+  const r = rendererFor(format)!;
+  return r.render(FILTERED.has(format) ? withSeverities(doc, opts.severity) : doc, renderOpts);
 }
 
 const formatsOf = (opts: OutputOptions, defaultFormat: string) =>
@@ -89,18 +107,17 @@ export function writeOutputs(doc: ResultDocument, opts: OutputOptions, defaultFo
   if (!opts.output) {
     if (formats.length > 1)
       throw new InputError('several formats need --output DIR', 'or ask for one format on stdout');
-    process.stdout.write(rendererFor(formats[0]!)!.render(doc, renderOpts));
+    process.stdout.write(render(formats[0]!, doc, opts, renderOpts));
     return [];
   }
   if (!isDirectoryTarget(opts.output, formats, !!opts.evidence || !!opts.directive)) {
     mkdirSync(dirname(opts.output), { recursive: true });
-    writeFileSync(opts.output, rendererFor(formats[0]!)!.render(doc, renderOpts));
+    writeFileNoFollow(opts.output, render(formats[0]!, doc, opts, renderOpts));
     return [opts.output];
   }
   const files = Object.fromEntries(
     formats.map((f) => {
-      const r = rendererFor(f)!;
-      return [`exaudit.${r.extension}`, r.render(doc, renderOpts)];
+      return [`exaudit.${rendererFor(f)!.extension}`, render(f, doc, opts, renderOpts)];
     }),
   );
   const written = writeEvidence(opts.output, files, `exaudit ${TOOL_VERSION}`);
@@ -124,10 +141,11 @@ function report(opts: OutputOptions, waivers: WaiverRecord[], files: string[]): 
  */
 export function finishDocument(
   doc: ResultDocument,
-  opts: OutputOptions & { waivers?: string; failOn: FailOn },
+  opts: OutputOptions & { waivers?: string; failOn: FailOn; asOf: string },
   defaultFormat = 'console',
+  rejudge: (doc: ResultDocument) => ResultDocument = (d) => d,
 ): ExitCode {
-  const final = opts.waivers ? applyWaiversFile(doc, opts.waivers, opts.asOf) : expireWaivers(doc, opts.asOf);
+  const final = rejudge(opts.waivers ? applyWaiversFile(doc, opts.waivers, opts.asOf) : expireWaivers(doc, opts.asOf));
   report(opts, final.waivers ?? [], writeOutputs(final, opts, defaultFormat));
   const code = exitCodeFor(final, opts.failOn);
   process.exitCode = code;
@@ -226,7 +244,7 @@ export function openOutput(opts: OutputOptions, defaultFormat = 'console'): RunO
     const sink = new StreamSink(format, () => {
       if (!file) return process.stdout;
       mkdirSync(dirname(file), { recursive: true });
-      return createWriteStream(file);
+      return createOutputStream(file);
     });
     return { sink, finish: (r) => report(opts, r.waivers, file ? [file] : []) };
   }

@@ -318,13 +318,18 @@ function readCsv(text: string): string[][] {
 }
 
 describe('CSV', () => {
-  it('neutralises every formula lead (= + - @ tab CR) and quotes per RFC 4180', () => {
+  it('neutralises every formula lead (= + - @, tab, CR, LF, space, full-width ＝) and quotes per RFC 4180', () => {
     expect(csvCell('=HYPERLINK("http://x")')).toBe(`"'=HYPERLINK(""http://x"")"`);
     expect(csvCell('+1')).toBe("'+1");
     expect(csvCell('-2')).toBe("'-2");
     expect(csvCell('@SUM(A1)')).toBe("'@SUM(A1)");
     expect(csvCell('\tx')).toBe("'\tx");
-    expect(csvCell('\r=1+1')).toBe(`"'\r=1+1"`);
+    // Hostile leads: a control character is removed and what follows is still neutralised.
+    expect(csvCell('\r=1+1')).toBe("'=1+1");
+    expect(csvCell("\n=cmd|'/c calc'!A1")).toBe(`"'\n=cmd|'/c calc'!A1"`);
+    expect(csvCell(' =1+1')).toBe("' =1+1");
+    expect(csvCell('\uFF1D1+1')).toBe("'\uFF1D1+1");
+    expect(csvCell('\uFF20SUM(A1)')).toBe("'\uFF20SUM(A1)");
     expect(csvCell('a=1')).toBe('a=1');
     expect(csvCell('a,b')).toBe('"a,b"');
     expect(csvCell('line\nbreak')).toBe('"line\nbreak"');
@@ -387,7 +392,9 @@ describe('--format with several formats and --output DIR from scan, audit and io
     ]);
     expect(r.code).toBe(1);
     expect(expectFolder(out).targets.length).toBeGreaterThan(1);
-    expect(readFileSync(join(out, 'exaudit.md'), 'utf8')).toMatch(/## Required actions: status per server/);
+    expect(readFileSync(join(out, 'exaudit.md'), 'utf8')).toMatch(
+      /## CISA Emergency Directive 25-02 .*: required actions/,
+    );
   });
 
   it('ioc', () => {
