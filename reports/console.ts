@@ -118,14 +118,15 @@ export function renderConsole(doc: ResultDocument, opts: RenderOptions = {}): st
     const [kb, cb] = open(b.t);
     return rank(a.row) - rank(b.row) || kb! - ka! || cb! - ca! || a.row.target.localeCompare(b.row.target);
   });
-  out.push(
-    ...serverTable(
-      rows.map((x) => x.row),
-      c,
-      !!directive,
-    ),
-    '',
-  );
+  if (rows.length)
+    out.push(
+      ...serverTable(
+        rows.map((x) => x.row),
+        c,
+        !!directive,
+      ),
+      '',
+    );
 
   let hidden = 0;
   const shown: string[] = [];
@@ -177,7 +178,7 @@ export function renderConsole(doc: ResultDocument, opts: RenderOptions = {}): st
     out.push('');
   }
   if (directive) {
-    out.push(c.bold(`${directive.id.toUpperCase()}: servers per status for each required action (${directive.title})`));
+    out.push(c.bold(`${directive.title}: servers per status, for each required action`));
     const width = Math.max(...directive.actions.map((a) => a.id.length));
     for (const a of directive.actions) {
       const counts = actionCounts(directive, a.id)

@@ -5,6 +5,7 @@
  * and the document's directive evidence as the engine judged it.
  */
 import {
+  ACTION_STATUSES,
   SEVERITY_ORDER,
   STATUS_ORDER,
   type DirectiveResult,
@@ -375,7 +376,7 @@ export function serversText(d: DirectiveResult, targets: string[]): string {
 export function actionCounts(d: DirectiveResult, actionId: string): [string, number][] {
   const counts = new Map<string, number>();
   for (const r of d.rows) if (r.actionId === actionId) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
-  return [...counts];
+  return ACTION_STATUSES.filter((s) => counts.has(s)).map((s) => [s, counts.get(s)!]);
 }
 
 /** Severities chosen with --severity (Trivy's spelling: CRITICAL,HIGH), applied to what a view shows. */

@@ -13,6 +13,7 @@ import type { CollectOutcome, Emit, PipelineOptions } from '../engine/pipeline.j
 import { FAIL_ON_VALUES, type FailOn } from '../engine/policy.js';
 import type { RunOutput } from '../output/write.js';
 import { DEFAULT_RULES_DIR } from '../util/tool.js';
+import { oneLine } from '../util/text.js';
 import { SEVERITIES } from '../util/levels.js';
 
 type Severity = (typeof SEVERITIES)[number];
@@ -118,6 +119,36 @@ export const splitList = (v?: string): string[] | undefined =>
         .map((s) => s.trim())
         .filter(Boolean)
     : undefined;
+
+/**
+ * -f/--format and -o/--output for commands that print one text (build, rules list, rules show): the same letters and
+ * meaning as on scan, audit, ioc and report. `formats` are the ones the command has; the first is the default.
+ */
+export function addTextOutputOptions(cmd: Command, formats: readonly string[]): Command {
+  return cmd
+    .addOption(
+      new Option('-f, --format <format>', `output format: ${formats.join(' or ')}`)
+        .choices([...formats, ...(formats.includes('console') ? ['text'] : [])])
+        .default(formats[0]),
+    )
+    .option('-o, --output <file>', 'write to this file instead of stdout');
+}
+
+/** Writes a command's text to --output (never through a symlink) or to stdout. */
+export async function writeText(text: string, output: string | undefined, quiet = false): Promise<void> {
+  if (!output) {
+    process.stdout.write(text);
+    return;
+  }
+  const [{ mkdirSync }, { dirname }, { writeFileNoFollow }] = await Promise.all([
+    import('node:fs'),
+    import('node:path'),
+    import('../util/files.js'),
+  ]);
+  mkdirSync(dirname(output), { recursive: true });
+  writeFileNoFollow(output, text);
+  if (!quiet) process.stderr.write(`exaudit: wrote ${oneLine(output)}\n`);
+}
 
 /** Output options for commands that produce a result document. */
 export function addOutputOptions(cmd: Command, defaultFormat = 'console'): Command {

@@ -16,7 +16,7 @@ import { DocumentSink, runPipeline } from '../engine/pipeline.js';
 import { FAIL_ON_VALUES, type FailOn } from '../engine/policy.js';
 import type { CollectedTarget, IocSweep } from '../contract.js';
 import { loadChecks } from '../engine/loader.js';
-import { addCatalogOptions, catalogFor } from './common.js';
+import { addCatalogOptions, catalogFor, collectFormats } from './common.js';
 import { RENDERERS } from '../../reports/index.js';
 import { renderConsole } from '../../reports/console.js';
 import { PROJECT_ROOT } from '../util/tool.js';
@@ -30,6 +30,7 @@ import { Option } from 'commander';
 
 interface DemoOptions {
   output: string;
+  format?: string[];
   rules: string;
   asOf: string;
   maxCatalogAge?: number;
@@ -41,7 +42,16 @@ export function register(program: Command): Command {
   const cmd = program
     .command('demo')
     .description('run scan and audit against an embedded lab on 127.0.0.1 and write every report to ./exaudit-demo/')
-    .option('-o, --output <dir>', 'where the reports go', 'exaudit-demo');
+    .option(
+      '-o, --output <dir>',
+      'the folder the reports go to (one exaudit.<ext> per format, with a manifest)',
+      'exaudit-demo',
+    )
+    .option(
+      '-f, --format <formats>',
+      `formats to write, comma-separated or repeated (default: ${DEMO_FORMATS.join(',')})`,
+      collectFormats,
+    );
   return addCatalogOptions(cmd)
     .addOption(
       new Option('--fail-on <level>', 'exit 1 when a finding reaches this level')
@@ -188,13 +198,14 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   rmSync(sftpRoot, { recursive: true, force: true });
   const doc = sink.doc!;
   // The same files `--format console,json,sarif,junit,csv,markdown,html --output DIR` writes, with their manifest.
-  writeOutputs(doc, { format: [...DEMO_FORMATS], output: out, quiet: true });
+  const formats = opts.format?.length ? [...new Set(opts.format)] : [...DEMO_FORMATS];
+  writeOutputs(doc, { format: formats, output: `${out}/`, quiet: true });
 
   if (!opts.quiet)
     process.stdout.write(renderConsole(doc, { color: process.stdout.isTTY === true && !process.env['NO_COLOR'] }));
   process.stdout.write(
     `\nReports in ${out}${out.endsWith('/') ? '' : '/'} (the ED 21-02 evidence: exaudit.html, exaudit.md; check the folder with exaudit verify):\n${[
-      ...DEMO_FORMATS.map((f) => `exaudit.${RENDERERS[f]!.extension}`),
+      ...formats.map((f) => `exaudit.${RENDERERS[f]!.extension}`),
       'manifest.json',
       'SHA256SUMS',
     ]

@@ -23,6 +23,7 @@ import { applyWaiversFile, expireWaivers, waiverWarnings, type WaiverRecord } fr
 import { inventoryLines } from '../targets/inventory.js';
 import { InputError, type ExitCode } from '../util/errors.js';
 import { TOOL_VERSION } from '../util/tool.js';
+import { oneLine } from '../util/text.js';
 
 export interface OutputOptions {
   format?: string[];
@@ -43,12 +44,22 @@ export interface OutputOptions {
  * or (for evidence: --directive or report --evidence) has no file extension.
  */
 function isDirectoryTarget(path: string, formats: string[], evidence: boolean): boolean {
-  if (formats.length > 1) return true;
+  let existing: 'dir' | 'file' | undefined;
   try {
-    return statSync(path).isDirectory();
+    existing = statSync(path).isDirectory() ? 'dir' : 'file';
   } catch {
     /* not there yet */
   }
+  if (formats.length > 1) {
+    // Several formats are several files: a name that looks like one file is a mistake, said before anything runs.
+    if (existing === 'file' || (!existing && !/[\\/]$/.test(path) && /\.[A-Za-z0-9]{1,5}$/.test(basename(path))))
+      throw new InputError(
+        `-o ${oneLine(path)}: ${formats.length} formats need a folder, and this names a file`,
+        `give a folder, e.g. -o ${oneLine(path.replace(/\.[A-Za-z0-9]{1,5}$/, ''))}/ (each format becomes exaudit.<ext> in it, with manifest.json)`,
+      );
+    return true;
+  }
+  if (existing) return existing === 'dir';
   if (/[\\/]$/.test(path)) return true;
   return evidence && !basename(path).includes('.');
 }
