@@ -161,7 +161,9 @@ export function serverRow(t: TargetResult, directive?: DirectiveResult): ServerR
       ? `${u.name.replace(/^Exchange (Server )?/, '')} (${u.build})${u.esuOnly ? ', ESU only' : ''}`
       : verdict === 'not applicable' || verdict === 'not assessed' || !ex?.build
         ? '-'
-        : 'current',
+        : t.findings.some((f) => f.code === 'update-missing' && f.status === 'fail')
+          ? 'see the findings' // a result from before the update was recorded
+          : 'current',
     closes: u
       ? [
           u.closes.length ? `${plural(u.closes.length, 'CVE')} (${u.kev.length} KEV)` : '',

@@ -6,6 +6,7 @@ import { finishDocument } from '../output/write.js';
 import { ResultDocument } from '../contract.js';
 import { mergeResults } from '../engine/merge.js';
 import { judgeDirectives } from '../engine/directives.js';
+import { withUpdates } from '../engine/run.js';
 import { InputError } from '../util/errors.js';
 
 export function readResult(file: string): ResultDocument {
@@ -63,7 +64,7 @@ Examples:
     const evidenceDir = !!opts.output && (!!opts.evidence || !!opts.directive);
     const format = opts.format?.length ? opts.format : evidenceDir ? ['html', 'markdown', 'json'] : [];
     // Directive evidence is judged again (the waivers or --as-of may have changed): the directives the result holds
-    // and --directive, with this catalog.
+    // and --directive, with this catalog. A result from before updates were recorded gets them.
     const ids = [...new Set([...(doc.directives ?? []).map((d) => d.id), ...(opts.directive ? [opts.directive] : [])])];
     const unknown = ids.filter((id) => !catalog.directive(id));
     if (unknown.length && !opts.quiet)
@@ -72,7 +73,7 @@ Examples:
       );
     const directives = ids.flatMap((id) => catalog.directive(id) ?? []);
     finishDocument(doc, { ...opts, format }, 'console', (d) => {
-      const { directives: _old, ...rest } = d;
+      const { directives: _old, ...rest } = withUpdates(d, catalog, opts.asOf);
       return directives.length ? { ...rest, directives: judgeDirectives(rest, directives, catalog, opts.asOf) } : rest;
     });
   });

@@ -88,3 +88,30 @@ describe('remediation names that one update, and views group a missing update wi
     expect(row.closes).toBe(`${t.update!.closes.length} CVEs (${t.update!.kev.length} KEV)`);
   });
 });
+
+describe('report on a result from before the update was recorded', () => {
+  it("adds each server's one update from its facts when the catalog is the one the findings were judged with", async () => {
+    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { runCli } = await import('../helpers/cli.js');
+    const doc = assess([{ target: 'ex13', facts: facts('15.0.1497.2') }], {
+      catalog: cat(),
+      checks: await loadChecks(),
+      command: 'audit',
+      startedAt: 't0',
+      asOf: AS_OF,
+    });
+    const stored = doc.targets[0]!.update;
+    delete doc.targets[0]!.update;
+    const dir = mkdtempSync(join(tmpdir(), 'exaudit-update-'));
+    try {
+      const f = join(dir, 'old.json');
+      writeFileSync(f, JSON.stringify(doc));
+      const r = runCli(['report', f, '-f', 'json', '--fail-on', 'none', '--as-of', AS_OF]);
+      expect(JSON.parse(r.stdout).targets[0].update).toEqual(stored);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
