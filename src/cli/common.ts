@@ -81,6 +81,8 @@ export function durationParser(unit: Unit, min: number, max: number): (value: st
 
 /** Milliseconds, 1 ms to 1 hour (the network and command timeouts). */
 export const parseDuration = durationParser('ms', 1, 3_600_000);
+/** Milliseconds, 1 ms to 1 day (a whole sweep of a server's logs). */
+export const parseLongDuration = durationParser('ms', 1, 86_400_000);
 
 /** --max-catalog-age: days (45, 45d, 6w). */
 export const parseNonNegativeInt = durationParser('d', 0, 36_500);

@@ -9,7 +9,7 @@ import {
   addGlobalOptions,
   addOutputOptions,
   finishRun,
-  parseDuration,
+  parseLongDuration,
   parsePositiveInt,
   setupLogging,
   startRun,
@@ -55,9 +55,9 @@ export function register(program: Command): Command {
     .addOption(
       new Option(
         '--timeout <duration>',
-        'with --ssh: per-server limit for the whole sweep: 30m, 90s (a plain number is milliseconds)',
+        'with --ssh: per-server limit for the whole sweep: 30m, 2h (a plain number is milliseconds)',
       )
-        .argParser(parseDuration)
+        .argParser(parseLongDuration)
         .default(30 * 60_000, '30m'),
     );
   addSshOptions(cmd);

@@ -58,7 +58,7 @@ describe('durations accept units everywhere; a plain number keeps its unit', () 
 
   it.each([
     ['audit', '--facts', FACTS, '--timeout', '2m', '--connect-timeout', '15s'],
-    ['ioc', join(ROOT, 'fixtures', 'logs'), '--timeout', '30m'],
+    ['ioc', join(ROOT, 'fixtures', 'logs'), '--timeout', '2h'],
     ['build', '15.2.1544.14', '--max-catalog-age', '52w'],
   ])('%s takes them', (...args) => {
     const r = runCli([...args, '--format', 'json', ...(args[0] === 'build' ? [] : ['--fail-on', 'none'])]);
