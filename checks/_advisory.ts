@@ -8,9 +8,9 @@ import type { CheckResult, Evidence } from '../src/contract.js';
 import type { Catalog } from '../src/catalog/catalog.js';
 import type { Mitigation, RewriteRuleSpec } from '../src/catalog/schema.js';
 import type { Facts, RewriteRule } from '../src/facts/schema.js';
-import { cveStates, type BuildInfo } from '../src/catalog/lookup.js';
+import { currentUpdate, cveStates, type BuildInfo } from '../src/catalog/lookup.js';
 import { buildEvidence, buildOf, eemsAvailable } from './_shared.js';
-import { valueText } from '../src/util/text.js';
+import { installText, valueText } from '../src/util/text.js';
 
 /** not-needed: the attack path does not exist on the product; not-available: the product cannot take the mitigation. */
 export type MitigationState = 'in-place' | 'absent' | 'unknown' | 'not-needed' | 'not-available';
@@ -238,7 +238,13 @@ export function evaluateAdvisory(advisoryId: string, facts: Facts, catalog: Cata
   const base = buildEvidence(facts, info);
   const mits = adv.mitigations.map((m) => ({ m, ...mitigationState(m, facts, info) }));
   const missing = [...new Set(states.flatMap((s) => s.missingUpdates))];
-  const remediation = missing.length ? `Install ${missing.join(', ')} (or a later CU with its latest SU).` : undefined;
+  // The one install that brings the server current names the updates it includes (SUs are cumulative per CU).
+  const current = missing.length ? currentUpdate(catalog, info) : undefined;
+  const remediation = missing.length
+    ? current
+      ? `${installText(current)}, which includes ${missing.join(', ')}.`
+      : `Install ${missing.join(', ')} (or a later CU with its latest SU).`
+    : undefined;
   const scope = (m: Mitigation) =>
     `covers ${m.covers.join(', ')}${m.doesNotCover ? `; does not cover: ${m.doesNotCover}` : ''}`;
   const expectedText = (e: unknown) => valueText(e);

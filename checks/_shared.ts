@@ -98,7 +98,8 @@ export function buildEvidence(facts: Facts, info: BuildInfo) {
   return {
     fact: 'exchange.build',
     observed: info.build ?? info.productName,
-    expected: info.latestBuild ?? undefined,
+    // Expected only where it differs: a current build has nothing to expect.
+    expected: info.latestBuild && info.latestBuild !== info.build ? info.latestBuild : undefined,
     source: `${facts.exchange?.source ?? 'unknown'} (precision ${info.precision})`,
   };
 }

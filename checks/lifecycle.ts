@@ -28,17 +28,17 @@ function esuJudgement(facts: Facts, catalog: Catalog, info: BuildInfo, asOf: str
   const attested = facts.exchange?.esuEnrolled;
   const installed = esuUpdatesInstalled(catalog, info, period.start, asOf);
   const ev = [
-    buildEvidence(facts, info),
-    {
-      fact: 'lifecycle.esu',
-      observed: { period: period.name, start: period.start, end: period.end, covers: period.covers, asOf },
-      source: 'rules/products.yaml',
-    },
     {
       fact: 'exchange.esuEnrolled',
       observed: attested ?? null,
       expected: true,
       source: attested === undefined ? undefined : 'attested in the facts',
+    },
+    buildEvidence(facts, info),
+    {
+      fact: 'lifecycle.esu',
+      observed: { period: period.name, start: period.start, end: period.end, covers: period.covers, asOf },
+      source: 'rules/products.yaml',
     },
     { fact: 'ESU-only updates of this period installed', observed: installed, source: facts.exchange?.source },
   ];
@@ -100,6 +100,11 @@ export default defineCheck({
       },
     ];
     const pastEnd = product.extendedEnd !== null && ctx.asOf > product.extendedEnd;
+    // A failure leads with what was observed against what support needs (never the same value twice).
+    const support = (observed: string, expected: string) => [
+      { fact: 'lifecycle', observed, expected, source: 'rules/products.yaml' },
+      ...ev,
+    ];
     if (pastEnd) {
       const esu = esuJudgement(facts, catalog, info, ctx.asOf);
       if (esu) return [esu];
@@ -110,7 +115,10 @@ export default defineCheck({
           code: 'out-of-support',
           severity: 'high',
           message: `${product.name} left extended support on ${product.extendedEnd}; it receives no public security updates.${last ? ` The last ESU period for ${info.cu} (${last.name}) ended on ${last.end}.` : ''}`,
-          evidence: ev,
+          evidence: support(
+            `${info.productName}${info.cu ? ` ${info.cu}` : ''}: out of extended support since ${product.extendedEnd}`,
+            `a product in support on ${ctx.asOf} (Exchange SE)`,
+          ),
           remediation:
             'Move to Exchange Server Subscription Edition (SE), or disconnect the server (CISA ED 25-02 step 2).',
         },
@@ -123,7 +131,10 @@ export default defineCheck({
           code: 'cu-not-supported',
           severity: 'high',
           message: `${info.productName} ${info.cu} is not a supported CU (supported: ${product.supportedCus.join(', ')}); it gets no security updates.`,
-          evidence: ev,
+          evidence: support(
+            `${info.productName} ${info.cu}`,
+            `${info.productName} ${product.supportedCus.join(' or ')}`,
+          ),
           remediation: `Install ${product.supportedCus.at(-1)} and its latest security update.`,
         },
       ];

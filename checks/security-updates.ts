@@ -1,6 +1,7 @@
 /** Is the newest update for the server's CU installed? One finding per missing update, with KB and date. */
 import { defineCheck } from '../src/contract.js';
-import { updateState } from '../src/catalog/lookup.js';
+import { currentUpdate, updateState } from '../src/catalog/lookup.js';
+import { installText } from '../src/util/text.js';
 import { buildEvidence, buildOf, severityFromCvss } from './_shared.js';
 
 export default defineCheck({
@@ -16,6 +17,11 @@ export default defineCheck({
     const r = buildOf(facts, catalog, ctx.asOf);
     if ('result' in r) return [r.result];
     const { info } = r;
+    // Updates are cumulative within a CU: every missing one is closed by the same install.
+    const current = currentUpdate(catalog, info);
+    const install = current
+      ? `${installText(current)}${current.newCu && info.cu ? ` (${info.productName} ${info.cu} gets no more updates)` : ''}`
+      : undefined;
     const results = info.missingUpdates.map((m) => {
       const cvss = Math.max(-1, ...m.cves.map((id) => catalog.cve(id)?.cvss ?? -1));
       const where = m.build
@@ -43,9 +49,11 @@ export default defineCheck({
             source: `rules/updates.json ${m.kb ?? ''}`.trim(),
           },
         ],
-        remediation: m.build
-          ? `Install ${m.id}${m.kb ? ` (${m.kb})` : ''} for ${info.productName} ${info.cu}.`
-          : `Upgrade to a supported CU, then install its latest update.`,
+        remediation: install
+          ? `${install}, which includes ${m.id}.`
+          : m.build
+            ? `Install ${m.id}${m.kb ? ` (${m.kb})` : ''} for ${info.productName} ${info.cu}.`
+            : `Upgrade to a supported CU, then install its latest update.`,
       };
     });
     if (info.precision !== 'exact') {
@@ -60,7 +68,7 @@ export default defineCheck({
           cves: [],
           message: `The build is known only to the ${info.precision === 'cu' ? 'CU' : 'product'}; ${unknown.length} update${unknown.length === 1 ? '' : 's'} (${unknown.slice(-3).join(', ')}${unknown.length > 3 ? ', …' : ''}) may or may not be installed.`,
           evidence: [buildEvidence(facts, info)],
-          remediation: 'Collect the ExSetup.exe file version (exaudit audit) to confirm the update level.',
+          remediation: `Collect the ExSetup.exe file version (exaudit audit) to confirm the update level${install ? `, or ${install[0]!.toLowerCase()}${install.slice(1)}` : ''}.`,
         });
       }
     }

@@ -1,8 +1,8 @@
 /**
  * CSV, one row per finding, one per unassessed server and one per indicator hit (RFC 4180: CRLF line ends,
  * fields with , " CR or LF quoted, " doubled). Cells a spreadsheet would run as a formula (starting with
- * = + - @ tab or CR) are prefixed with ' so opening the file in Excel or LibreOffice runs nothing: log
- * excerpts and server names are attacker-influenced.
+ * = + - @, tab, CR, LF, space or a full-width ＝ ＋ － ＠) are prefixed with ' so opening the file in Excel or
+ * LibreOffice runs nothing: log excerpts and server names are attacker-influenced.
  */
 import type { Renderer } from './index.js';
 import { hitServer, type ResultDocument } from '../src/contract.js';
@@ -29,9 +29,16 @@ export const CSV_COLUMNS = [
   'evidence',
 ];
 
+/**
+ * A cell no spreadsheet runs: one that starts with a formula lead (= + - @), with white space a spreadsheet may trim
+ * before one (tab, CR, LF, space), or with a full-width lead that some spreadsheets read as ASCII (＝ ＋ － ＠), gets
+ * a leading '.
+ */
+const FORMULA_LEAD = /^[=+\-@\t\r\n \uFF1D\uFF0B\uFF0D\uFF20]/;
+
 export function csvCell(value: unknown): string {
   let s = clean(value);
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  if (FORMULA_LEAD.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

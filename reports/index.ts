@@ -1,10 +1,8 @@
 /**
  * Renderer registry: one renderer per format, each in reports/<format>.ts. A renderer is a pure function
- * of the result document (plus options) to text.
+ * of the result document (plus options) to text: no catalog, clock or file.
  */
-import type { ResultDocument } from '../src/contract.js';
-import type { Catalog } from '../src/catalog/catalog.js';
-import type { Directive } from './directives.js';
+import type { ResultDocument, Severity } from '../src/contract.js';
 import json from './json.js';
 import ndjson from './ndjson.js';
 import console from './console.js';
@@ -14,21 +12,18 @@ import csv from './csv.js';
 import markdown from './markdown.js';
 import html from './html.js';
 
+/** How to render; never what to judge (directive evidence is judged by the engine and stored in the document). */
 export interface RenderOptions {
   /** Colour for terminal output. */
   color?: boolean;
-  /** Directive id for evidence reports (markdown/html). */
-  directive?: string;
-  /** The directive itself, when the caller resolved it (e.g. from --rules DIR); else the shipped one by id. */
-  directiveDef?: Directive;
-  /** The rules catalog, to resolve a directive's CVE lists, KEV due dates and CUs. */
-  catalog?: Catalog;
+  /** Console: every finding of every server, not only the summary and the worst findings. */
+  details?: boolean;
+  /** Show only findings of these severities (--severity); JSON and NDJSON keep every finding. */
+  severities?: Severity[];
   /** Inventory file path, for SARIF physical locations of targets whose facts do not name one. */
   inventoryFile?: string;
   /** Line of each target in inventoryFile (lower-case target name → 1-based line). */
   inventoryLines?: Record<string, number>;
-  /** Reference date for due dates and expiries (YYYY-MM-DD). */
-  asOf?: string;
 }
 
 export interface Renderer {

@@ -13,6 +13,13 @@ import { valueText } from '../src/util/text.js';
 
 type Case = Record<string, unknown>;
 
+/**
+ * Text XML 1.0 can hold: clean() removes terminal sequences and C0/C1 controls; the noncharacters U+FFFE and U+FFFF
+ * and unpaired surrogates are not XML characters either (a parser rejects the whole report), so they go too.
+ */
+const xmlText = (v: unknown) =>
+  clean(v).replace(/[\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '');
+
 /** Unique case names: check + CVE or code, then the title, then the fingerprint when still ambiguous. */
 function caseNames(findings: Finding[]): string[] {
   const base = findings.map((f) => `${f.checkId} ${f.cves.length === 1 ? f.cves[0] : f.code}`);
@@ -26,14 +33,14 @@ function caseNames(findings: Finding[]): string[] {
 
 function suite(name: string, startedAt: string, properties: [string, string][], cases: Case[]) {
   return {
-    '@_name': name,
+    '@_name': xmlText(name),
     '@_tests': cases.length,
     '@_failures': cases.filter((x) => 'failure' in x).length,
     '@_errors': cases.filter((x) => 'error' in x).length,
     '@_skipped': cases.filter((x) => 'skipped' in x).length,
     '@_time': '0',
     '@_timestamp': startedAt,
-    properties: { property: properties.map(([n, v]) => ({ '@_name': n, '@_value': clean(v) })) },
+    properties: { property: properties.map(([n, v]) => ({ '@_name': xmlText(n), '@_value': xmlText(v) })) },
     testcase: cases,
   };
 }
@@ -42,13 +49,13 @@ export function toJunit(doc: ResultDocument): string {
   const suites = doc.targets.map((t) => {
     const names = caseNames(t.findings);
     const cases: Case[] = t.findings.map((f, i) => {
-      const tc: Case = { '@_classname': clean(t.target), '@_name': clean(names[i]), '@_time': '0' };
-      const detail = clean(
+      const tc: Case = { '@_classname': xmlText(t.target), '@_name': xmlText(names[i]), '@_time': '0' };
+      const detail = xmlText(
         [
           f.message,
           f.remediation && `Fix: ${f.remediation}`,
           ...f.evidence.map(
-            (e) => `${e.fact}: ${clean(valueText(e.observed, 'null'))}${e.source ? ` [${e.source}]` : ''}`,
+            (e) => `${e.fact}: ${xmlText(valueText(e.observed, 'null'))}${e.source ? ` [${e.source}]` : ''}`,
           ),
         ]
           .filter(Boolean)
@@ -56,24 +63,24 @@ export function toJunit(doc: ResultDocument): string {
       );
       if (f.waived)
         tc['skipped'] = {
-          '@_message': clean(`waived (${f.status}): ${f.waived.reason}; ${waiverTerms(f.waived)}`),
+          '@_message': xmlText(`waived (${f.status}): ${f.waived.reason}; ${waiverTerms(f.waived)}`),
           '#text': detail,
         };
       else if (f.status === 'fail')
-        tc['failure'] = { '@_message': clean(f.message), '@_type': f.severity, '#text': detail };
+        tc['failure'] = { '@_message': xmlText(f.message), '@_type': f.severity, '#text': detail };
       else if (f.status === 'error')
-        tc['error'] = { '@_message': clean(f.message), '@_type': 'check-error', '#text': detail };
+        tc['error'] = { '@_message': xmlText(f.message), '@_type': 'check-error', '#text': detail };
       else if (f.status === 'indeterminate' || f.status === 'not_applicable')
-        tc['skipped'] = { '@_message': clean(`${f.status}: ${f.message}`), '#text': detail };
-      else if (f.status === 'mitigated') tc['system-out'] = clean(`mitigated (interim): ${detail}`);
+        tc['skipped'] = { '@_message': xmlText(`${f.status}: ${f.message}`), '#text': detail };
+      else if (f.status === 'mitigated') tc['system-out'] = xmlText(`mitigated (interim): ${detail}`);
       return tc;
     });
     if (t.status === 'unreachable' || t.status === 'error')
       cases.push({
-        '@_classname': t.target,
+        '@_classname': xmlText(t.target),
         '@_name': 'collection',
         '@_time': '0',
-        error: { '@_message': clean(t.error ?? t.status), '@_type': t.status, '#text': clean(t.error ?? t.status) },
+        error: { '@_message': xmlText(t.error ?? t.status), '@_type': t.status, '#text': xmlText(t.error ?? t.status) },
       });
     return suite(
       t.target,
@@ -95,12 +102,12 @@ export function toJunit(doc: ResultDocument): string {
       if (n > 1) name = `${name} #${n}`;
       return {
         '@_classname': 'ioc',
-        '@_name': clean(name),
+        '@_name': xmlText(name),
         '@_time': '0',
         failure: {
-          '@_message': clean(`${h.advisory}: ${h.indicator}`),
+          '@_message': xmlText(`${h.advisory}: ${h.indicator}`),
           '@_type': h.severity,
-          '#text': clean(
+          '#text': xmlText(
             `${h.file}:${h.line}${h.timestamp ? ` at ${h.timestamp}` : ''}${h.clientIp ? ` from ${h.clientIp}` : ''}\n${h.excerpt}`,
           ),
         },

@@ -1,156 +1,180 @@
 /**
- * Markdown evidence report (GitHub tables): versions, scope, each directive action's status per server with
- * the facts behind it (with --directive), what remains and by when, findings by server with evidence and
- * sources, waivers, indicator hits.
+ * Markdown evidence report (GitHub tables), summary first: one row per server, each directive's actions with how
+ * many servers are at each status and what remains by when, then per server its actions (status, why, the facts
+ * and their sources) and its findings (a missing update with its CVEs is one row), waivers and indicator hits.
+ * Tables keep to the columns that matter. Every value is escaped: table pipes, line breaks (CR too), HTML, and
+ * link and image syntax, so text from a server cannot add a link, an image or a row.
  */
 import type { Renderer, RenderOptions } from './index.js';
-import type { ResultDocument } from '../src/contract.js';
-import { buildModel, dueText, evidenceText, remainingBy, shownStatus, waiverText } from './model.js';
+import type { DirectiveResult, ResultDocument } from '../src/contract.js';
+import {
+  actionCounts,
+  buildModel,
+  bySeverity,
+  dueText,
+  itemsOf,
+  remainingLine,
+  rowFacts,
+  serversText,
+  rowsFor,
+  headline,
+  shownStatus,
+  verdictCounts,
+  waiverText,
+  type ServerRow,
+} from './model.js';
 import { clean } from './text.js';
 
-const esc = (s: unknown) =>
+/** Escapes Markdown that could change the document's structure: tables, line breaks, HTML, links, images, code. */
+export const esc = (s: unknown) =>
   clean(s)
     .replace(/\\/g, '\\\\')
-    .replace(/\|/g, '\\|')
-    .replace(/`/g, '\\`')
-    .replace(/</g, '&lt;')
-    .replace(/\r?\n/g, ' ');
+    .replace(/([|`*_[\]<>!~])/g, '\\$1')
+    .replace(/\r\n?|\n/g, ' ')
+    .replace(/\t/g, ' ');
 const row = (cells: unknown[]) => `| ${cells.map(esc).join(' | ')} |`;
 const table = (head: string[], rows: unknown[][]) => [
   row(head),
   `| ${head.map(() => '---').join(' | ')} |`,
   ...rows.map(row),
 ];
+/** Longest text in a cell of the per-server tables: the whole text is in the HTML report and the JSON result. */
+const CELL = 320;
+const cap = (s: string) => (s.length > CELL ? `${s.slice(0, CELL - 1)}… (in full in the HTML and JSON)` : s);
 
-export function toMarkdown(doc: ResultDocument, opts: RenderOptions): string {
-  const m = buildModel(doc, opts);
+/** Most indicator hits listed in a report; the full list stays in the JSON result. */
+export const MAX_HITS = 200;
+
+const verdictOf = (s: ServerRow) => (s.severity ? `${s.verdict} (${s.severity})` : s.verdict);
+
+function directiveSummary(d: DirectiveResult, out: string[]): void {
+  out.push(`## ${esc(d.title)}: required actions`, '', `Source: ${esc(d.source)}`, '', `Scope: ${esc(d.scope)}`, '');
+  const scope = ['out of scope', 'not assessed'].flatMap((k) => {
+    const list = d.servers.filter((s) => s.scope === k);
+    return list.length ? [`- ${k}: ${list.map((s) => `${esc(s.target)} (${esc(s.reason)})`).join('; ')}`] : [];
+  });
+  if (scope.length) out.push(...scope, '');
+  out.push(
+    ...table(
+      ['id', 'action', 'due', 'servers per status'],
+      d.actions.map((a) => [
+        a.id,
+        `${a.ref}: ${a.title}`,
+        dueText(a),
+        actionCounts(d, a.id)
+          .map(([s, n]) => `${s} ${n}`)
+          .join(' · '),
+      ]),
+    ),
+    '',
+  );
+  out.push(`### What remains, and by when`, '');
+  if (d.remaining.length)
+    out.push(
+      ...table(
+        ['action', 'status', 'by', 'servers', 'to do'],
+        d.remaining.map((x) => {
+          const { action, by } = remainingLine(d, x);
+          return [action, x.status, by, serversText(d, x.targets), x.todo.join(' ')];
+        }),
+      ),
+      '',
+    );
+  else out.push('Nothing: every action is met or not applicable on every server.', '');
+}
+
+export function toMarkdown(doc: ResultDocument, opts: RenderOptions = {}): string {
+  const m = buildModel(doc);
   const out: string[] = [`# ${esc(m.title)}`, ''];
-  out.push(...m.meta.map(([k, v]) => `- ${k}: ${esc(v)}`), '');
+  out.push(...m.meta.map(([k, v]) => `- ${esc(k)}: ${esc(v)}`), '');
   for (const n of m.notes) out.push(`> **Note.** ${esc(n)}`, '');
 
-  out.push('## Scope', '');
-  if (m.directive) out.push(esc(m.directive.scope), '');
-  out.push(`${m.servers.length} server(s) in this result.`, '');
-  if (m.servers.length) {
+  out.push('## Overview', '');
+  out.push(
+    `${m.servers.length} server(s): ${verdictCounts(m.servers)
+      .map(([v, n]) => `${n} ${v}`)
+      .join(', ')}.`,
+    '',
+  );
+  const withActions = m.directives.length > 0;
+  if (m.servers.length)
     out.push(
       ...table(
-        ['server', 'status', 'build', 'build source', 'collected at', 'collected by', 'facts sha256'],
+        ['server', 'verdict', 'build (precision)', 'to install', 'closes', ...(withActions ? ['actions not met'] : [])],
         m.servers.map((s) => [
           s.target,
-          s.error ? `${s.status}: ${s.error}` : s.status,
-          s.build ? `${s.build} (${s.precision})` : (s.product ?? ''),
-          s.source ?? '',
-          s.collectedAt ?? '',
-          s.collectors ?? '',
-          s.digest ?? '',
+          verdictOf(s),
+          `${s.build}${s.precision ? ` (${s.precision})` : ''}`,
+          s.update.replace(/^Install /, ''),
+          s.closes,
+          ...(withActions ? [s.actionsNotMet ?? '-'] : []),
         ]),
       ),
       '',
     );
-  }
+  for (const d of m.directives) directiveSummary(d, out);
 
-  out.push('## Summary', '', ...table(['finding status', 'count'], m.summary), '');
-
-  if (m.directive) {
-    const d = m.directive;
-    const servers = m.servers.map((s) => s.target);
-    out.push('## Required actions: status per server', '', `Source: ${d.source}`, '');
+  out.push('## Servers', '');
+  for (const [i, t] of doc.targets.entries()) {
+    const s = m.servers[i]!;
+    out.push(`### ${esc(t.target)}`, '');
     out.push(
-      ...table(
-        ['action', 'due', ...servers],
-        d.actions.map((a) => [
-          `${a.ref}: ${a.title}`,
-          dueText(a),
-          ...servers.map((s) => m.rows.find((r) => r.actionId === a.id && r.target === s)?.status ?? ''),
-        ]),
-      ),
+      `${esc(verdictOf(s))}; ${esc(s.build)}${s.precision ? ` (${esc(s.precision)}, ${esc(s.source)})` : ''}${s.error ? `; ${esc(s.error)}` : ''}${s.collectedAt ? `; collected ${esc(s.collectedAt)}` : ''}${s.collectors ? ` by ${esc(s.collectors)}` : ''}${s.digest ? `; facts sha256 ${esc(s.digest)}` : ''}`,
       '',
     );
-    out.push('## Required actions: the facts behind each status', '');
-    for (const a of d.actions) {
-      out.push(`### ${esc(`${a.ref}: ${a.title}`)}`, '', `Requires: ${esc(a.requires)}`, '');
-      if (a.due || a.dueText) out.push(`Due: ${esc(dueText(a))}`, '');
-      const how = [
-        ...a.evidence.map((e) => e.check),
-        ...(a.eligible ? [`CU eligible for ${a.eligible.update}`] : []),
-        ...(a.ioc ? ['exaudit ioc sweep'] : []),
-      ];
-      out.push(
-        `Evidenced by: ${esc(how.length ? how.join(', ') : "the agency's attestation only")}${a.manual ? `. Attest: ${esc(a.manual)}` : ''}`,
-        '',
-      );
-      if (a.note) out.push(`Limits: ${esc(a.note)}`, '');
-      const rows = m.rows.filter((r) => r.actionId === a.id);
-      if (!how.length)
-        out.push(`Status on every server: ${rows.length ? 'needs attestation' : 'no servers in this result'}.`, '');
-      else if (rows.length) {
+    if (s.update) out.push(`Fix: ${esc(s.update)}: closes ${esc(s.closes)}.`, '');
+    for (const d of m.directives) {
+      // Narrow: the actions still open, with why and the facts; met ones named (their facts are in HTML and JSON).
+      const scope = d.servers.find((x) => x.target === t.target);
+      if (scope && scope.scope !== 'in scope') {
+        out.push(
+          `${esc(d.id)}: ${scope.scope === 'out of scope' ? 'not applicable' : 'not assessed'} for every action (${esc(scope.reason)}).`,
+          '',
+        );
+        continue;
+      }
+      const { rows, attest, met } = rowsFor(d, t.target);
+      const open = rows.filter((r) => !met.includes(r));
+      if (open.length)
         out.push(
           ...table(
-            ['server', 'status', 'why', 'facts (source)', 'collected at'],
-            rows.map((r) => [
-              r.target,
-              r.status,
-              r.summary,
-              r.facts
-                .map(
-                  (f) =>
-                    `${f.fact}: ${f.observed}${f.expected ? ` (expected ${f.expected})` : ''}${f.source ? ` [${f.source}]` : ''}`,
-                )
-                .join('; '),
-              r.collectedAt ?? '',
-            ]),
+            [`${d.id} action`, 'status', 'why', 'facts [source]'],
+            open.map((r) => [r.actionId, r.status, cap(r.summary), cap(rowFacts(r))]),
           ),
           '',
         );
-      }
+      for (const [label, list] of [
+        ['Met', met.filter((r) => r.status === 'met').map((r) => r.actionId)],
+        ['Not applicable', met.filter((r) => r.status === 'not applicable').map((r) => r.actionId)],
+        ["Needs the agency's attestation", attest],
+      ] as const)
+        if (list.length) out.push(`${label}: ${esc(list.join(', '))}.`, '');
     }
-    out.push('## What remains, and by when', '');
-    if (m.remaining.length) {
+    const all = bySeverity(itemsOf(t), opts.severities);
+    // Narrow: what is wrong in full; what could not be judged by name (why, in HTML and JSON).
+    const unknown = all.filter((x) => x.status === 'indeterminate' && !x.waived);
+    const items = all.filter((x) => !unknown.includes(x));
+    if (unknown.length)
+      out.push(
+        `Not judged (indeterminate, ${unknown.length}): ${esc(unknown.map((x) => (/^CVE-\d+-\d+:/.test(x.title) ? x.title.split(':')[0] : x.title)).join('; '))}.`,
+        '',
+      );
+    if (items.length)
       out.push(
         ...table(
-          ['servers', 'action', 'status', 'by', 'to do'],
-          m.remaining.map((x) => [
-            x.targets.join(', '),
-            `${x.row.ref}: ${x.row.action}`,
-            x.row.status,
-            remainingBy(x),
-            x.row.todo.join(' '),
+          ['status', 'severity', 'finding', 'remediation'],
+          items.map((x) => [
+            x.waived ? `${shownStatus(x)}; ${waiverText(x)}` : shownStatus(x),
+            x.severity,
+            `${cap(headline(x))}${x.checkId === 'security-updates' && x.cves.length ? ` CVEs: ${x.cves.join(', ')}.` : ''}`,
+            x.remediation && s.update && x.remediation.startsWith(s.update) ? 'the fix above' : (x.remediation ?? ''),
           ]),
         ),
         '',
       );
-    } else out.push('Nothing: every action is met or not applicable on every server.', '');
-  }
-
-  out.push('## Findings by server', '');
-  for (const t of m.findings) {
-    const s = m.servers.find((x) => x.target === t.target)!;
-    out.push(
-      `### ${esc(t.target)}`,
-      '',
-      `Status: ${esc(s.status)}${s.error ? ` (${esc(s.error)})` : ''}${s.build ? `; build ${esc(s.build)} (${esc(s.precision)}, ${esc(s.source)})` : ''}${s.collectedAt ? `; collected ${esc(s.collectedAt)}` : ''}`,
-      '',
-    );
-    if (t.findings.length) {
+    else if (!unknown.length)
       out.push(
-        ...table(
-          ['status', 'severity', 'check', 'finding', 'evidence [source]', 'remediation'],
-          t.findings.map((f) => [
-            f.waived ? `${shownStatus(f)}; ${waiverText(f)}` : shownStatus(f),
-            f.severity,
-            f.checkId,
-            f.message,
-            evidenceText(f),
-            f.remediation ?? '',
-          ]),
-        ),
-        '',
-      );
-    } else
-      out.push(
-        s.status === 'unreachable' || s.status === 'error'
-          ? 'Not assessed: nothing is known about this server.'
-          : 'No open findings.',
+        s.verdict === 'not assessed' ? 'Not assessed: nothing is known about this server.' : 'No open findings.',
         '',
       );
   }
@@ -173,31 +197,48 @@ export function toMarkdown(doc: ResultDocument, opts: RenderOptions): string {
     );
   }
 
-  if (m.ioc) {
-    const s = m.ioc.summary;
+  if (doc.ioc) {
+    const s = doc.ioc.summary;
+    const hits = bySeverity(doc.ioc.hits, opts.severities);
     out.push(
       '## Indicators of compromise',
       '',
       `Swept ${s.files} files (${s.lines} lines, ${s.malformedLines} malformed): ${s.hits} hits.${s.unreadable?.length ? ` Unreadable: ${esc(s.unreadable.map((u) => `${u.file} (${u.error})`).join('; '))}.` : ''}`,
       '',
     );
-    if (m.ioc.hits.length) {
+    if (doc.ioc.sweeps?.length)
       out.push(
         ...table(
-          ['severity', 'indicator', 'advisory', 'file:line', 'time', 'client', 'excerpt'],
-          m.ioc.hits.map((h) => [
-            h.severity,
-            h.indicator,
-            h.advisory,
-            `${h.file}:${h.line}`,
-            h.timestamp ?? '',
-            h.clientIp ?? '',
-            h.excerpt.slice(0, 200),
+          ['server', 'source', 'files', 'lines', 'hits', 'unreadable'],
+          doc.ioc.sweeps.map((w) => [
+            w.target ?? 'not attributed',
+            w.source,
+            w.files,
+            w.lines,
+            w.hits,
+            w.unreadable ?? 0,
           ]),
         ),
         '',
       );
-      if (s.hits > m.ioc.shown) out.push(`${s.hits - m.ioc.shown} more hits are in the JSON result.`, '');
+    if (hits.length) {
+      out.push(
+        ...table(
+          ['severity', 'indicator', 'server', 'file:line', 'time', 'excerpt'],
+          hits
+            .slice(0, MAX_HITS)
+            .map((h) => [
+              h.severity,
+              `${h.indicator} (${h.advisory})`,
+              h.target ?? '',
+              `${h.file}:${h.line}`,
+              h.timestamp ?? '',
+              h.excerpt.slice(0, 120),
+            ]),
+        ),
+        '',
+      );
+      if (hits.length > MAX_HITS) out.push(`${hits.length - MAX_HITS} more hits are in the JSON result.`, '');
     }
   }
   out.push(
@@ -212,7 +253,7 @@ export function toMarkdown(doc: ResultDocument, opts: RenderOptions): string {
 const markdown: Renderer = {
   format: 'markdown',
   extension: 'md',
-  description: "Markdown evidence report (use --directive for a directive's actions)",
+  description: "Markdown evidence report, summary first (with --directive, the directive's actions)",
   render: toMarkdown,
 };
 export default markdown;

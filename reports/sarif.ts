@@ -19,6 +19,7 @@ import {
   type TargetResult,
 } from '../src/contract.js';
 import { clean } from './text.js';
+import { valueText } from '../src/util/text.js';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = {
   critical: 'error',
@@ -54,7 +55,32 @@ function ruleIdOf(f: Finding): string {
     : `${f.checkId}/${f.code}`;
 }
 
-const camel = (id: string) => id.replace(/[^A-Za-z0-9]+(.)/g, (_m, c: string) => c.toUpperCase());
+/** SARIF's friendly rule name: a Pascal-case identifier made of the title's words ("Cve202126855MicrosoftExchange…"). */
+const pascal = (title: string) =>
+  title
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((w) => w[0]!.toUpperCase() + w.slice(1))
+    .join('')
+    .slice(0, 120) || 'ExauditRule';
+
+/** " Observed: X; expected: Y." from the first evidence that says what was expected (and differs from it). */
+function observedText(f: Finding): string {
+  const e = f.evidence.find((x) => x.expected !== undefined && valueText(x.expected) !== valueText(x.observed));
+  return e ? ` Observed ${e.fact}: ${valueText(e.observed, 'null')}; expected: ${valueText(e.expected)}.` : '';
+}
+
+/** "CVSS 9.8, in CISA KEV", from the catalog facts a CVE finding carries. */
+function cveFacts(f: Finding): string | undefined {
+  const e = f.evidence.find((x) => x.fact === 'catalog.cve')?.observed as
+    { cvss?: number | null; kev?: unknown; exploited?: boolean } | undefined;
+  if (!e || typeof e !== 'object') return undefined;
+  const parts = [
+    typeof e.cvss === 'number' ? `CVSS ${e.cvss}` : '',
+    e.kev ? 'in CISA KEV' : e.exploited ? 'exploited in the wild' : '',
+  ].filter(Boolean);
+  return parts.length ? parts.join(', ') : undefined;
+}
 
 /** A SARIF artifact URI from a path: repo-relative paths stay relative, absolute ones become file: URIs. */
 export function artifactUri(path: string): string {
@@ -105,6 +131,8 @@ function hitLocation(h: IocHit, servers: string[]) {
 interface RuleDraft {
   id: string;
   title: string;
+  /** Catalog facts about the rule's CVE (CVSS, KEV). */
+  about?: string;
   cves: Set<string>;
   fixes: Set<string>;
   helpUri?: string;
@@ -120,7 +148,8 @@ const worseSeverity = (a: Severity, b: Severity): Severity =>
     : b;
 
 function ruleHelp(r: RuleDraft): { text: string; markdown: string } {
-  const what = `exaudit check "${r.checkId}", result "${r.code}": ${r.title}${r.cves.size ? ` (${[...r.cves].join(', ')})` : ''}.`;
+  const cves = [...r.cves].filter((c) => !r.title.includes(c));
+  const what = `exaudit check "${r.checkId}", result "${r.code}": ${r.title}${r.about ? ` (${r.about})` : ''}${cves.length ? `; ${cves.join(', ')}` : ''}.`;
   const why =
     'Each result names the server, what was observed and where that came from; the JSON result has the full evidence.';
   const fixes = [...r.fixes].slice(0, 12);
@@ -191,10 +220,13 @@ export function toSarif(doc: ResultDocument, opts: RenderOptions = {}): object {
       const id = ruleIdOf(f);
       const level = levelOf(f);
       const cveRef = f.cves.length === 1 ? f.references.find((u) => u.endsWith(`/${f.cves[0]}`)) : undefined;
+      const about = cveFacts(f);
       const r = draft(
         id,
         {
-          title: f.code === 'cve-open' || f.code === 'cve-su-unknown' ? (f.cves[0] ?? f.title) : f.title,
+          // The check's title, or for a CVE the id and the catalog's title ("CVE-2021-26855: Microsoft Exchange …").
+          title: f.title,
+          ...(about ? { about } : {}),
           severity: f.severity,
           checkId: f.checkId,
           code: f.code,
@@ -207,7 +239,7 @@ export function toSarif(doc: ResultDocument, opts: RenderOptions = {}): object {
       results.push({
         ruleId: id,
         level,
-        message: { text: clean(`${t.target}: ${f.message}`) },
+        message: { text: clean(`${t.target}: ${f.message}${observedText(f)}`) },
         locations: [hostLocation(t, opts)],
         partialFingerprints: { 'exauditFinding/v1': f.fingerprint },
         properties: { status: f.status, code: f.code, target: t.target, severity: f.severity },
@@ -249,9 +281,13 @@ export function toSarif(doc: ResultDocument, opts: RenderOptions = {}): object {
   const ids = [...drafts.keys()];
   const rules = [...drafts.values()].map((r) => ({
     id: r.id,
-    name: camel(r.id),
+    name: pascal(r.title),
     shortDescription: { text: clean(r.title) },
-    fullDescription: { text: clean(`${r.title}${r.cves.size ? ` (${[...r.cves].join(', ')})` : ''}`) },
+    fullDescription: {
+      text: clean(
+        `${r.title}${r.about ? ` (${r.about})` : ''}${r.cves.size > 1 || (r.cves.size === 1 && !r.title.includes([...r.cves][0]!)) ? `; CVEs: ${[...r.cves].join(', ')}` : ''}.`,
+      ),
+    },
     help: ruleHelp(r),
     helpUri: r.helpUri!,
     defaultConfiguration: { level: r.levels.has('error') ? 'error' : r.levels.has('warning') ? 'warning' : 'note' },

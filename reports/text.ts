@@ -1,14 +1,10 @@
-/** Text hygiene shared by renderers: strip ANSI and control characters that break XML, CSV and terminals. */
-import { valueText } from '../src/util/text.js';
+/** Text hygiene shared by renderers: strip terminal sequences and control characters that break XML, CSV and terminals. */
+import { stripTerminal, valueText } from '../src/util/text.js';
 import type { Finding } from '../src/contract.js';
 
-// eslint-disable-next-line no-control-regex
-const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]/g;
-
+/** Any value as text, without terminal sequences or control characters (tab and line feed stay). */
 export function clean(text: unknown): string {
-  return valueText(text).replace(ANSI, '').replace(CONTROL, '');
+  return stripTerminal(valueText(text));
 }
 
 /** A waiver's terms: who accepted the risk and until when. */

@@ -58,6 +58,26 @@ export type Finding = z.infer<typeof Finding>;
 export const TargetStatus = z.enum(['assessed', 'partial', 'unreachable', 'error']);
 export type TargetStatus = z.infer<typeof TargetStatus>;
 
+/**
+ * The one update that brings a server current (the latest build of its CU, or of the newest CU when its own gets no
+ * more updates), judged by the engine from the catalog so every view can name it without the catalog.
+ */
+export const CurrentUpdate = z.object({
+  name: z.string().describe('The build\'s name in the catalog, e.g. "Exchange 2019 CU15 Sep26SUv2"'),
+  build: z.string(),
+  kb: z.string().optional(),
+  esuOnly: z.boolean().optional().describe('Distributed only to Extended Security Update customers'),
+  newCu: z.boolean().describe("The server's CU gets no more updates: this is a newer CU's latest build"),
+  closes: z.array(z.string()).describe('Open CVEs (by build) that installing it closes'),
+  kev: z.array(z.string()).describe('Of those, the KEV-listed ones'),
+  unknown: z
+    .number()
+    .int()
+    .nonnegative()
+    .describe('CVEs indeterminate at this precision (the SU level is unknown) that it would settle'),
+});
+export type CurrentUpdate = z.infer<typeof CurrentUpdate>;
+
 export const TargetResult = z.object({
   target: z.string(),
   status: TargetStatus,
@@ -65,6 +85,9 @@ export const TargetResult = z.object({
   factsDigest: z.string().optional().describe('sha256 of the canonical facts JSON'),
   facts: Facts.optional(),
   findings: z.array(Finding),
+  update: CurrentUpdate.optional().describe(
+    'The one update to install; absent when the server is current, out of scope or its build unknown',
+  ),
 });
 export type TargetResult = z.infer<typeof TargetResult>;
 
@@ -120,6 +143,100 @@ export type IocSweep = z.infer<typeof IocSweep>;
 export function hitServer(h: Pick<IocHit, 'file' | 'target'>, servers: string[]): string | undefined {
   return h.target ?? servers.find((s) => h.file.startsWith(`${s}:`));
 }
+
+// Directive evidence (DESIGN.md §6): each required action's status per server, judged by the engine
+// (src/engine/directives.ts) and stored in the document, so every renderer only renders it.
+
+/** Worst first. "action required": indicators were found, so the action applies; "needs evidence": nothing shows it. */
+export const ACTION_STATUSES = [
+  'not met',
+  'action required',
+  'waived',
+  'not assessed',
+  'needs evidence',
+  'indeterminate',
+  'mitigated (interim)',
+  'needs attestation',
+  'met',
+  'not applicable',
+] as const;
+export const ActionStatus = z.enum(ACTION_STATUSES);
+export type ActionStatus = z.infer<typeof ActionStatus>;
+
+/** One fact behind an action's status, with where it came from. */
+export const EvidenceFact = z.object({
+  fact: z.string(),
+  observed: z.string(),
+  expected: z.string().optional(),
+  source: z.string().optional(),
+});
+export type EvidenceFact = z.infer<typeof EvidenceFact>;
+
+export const ActionRow = z.object({
+  actionId: z.string(),
+  target: z.string(),
+  status: ActionStatus,
+  summary: z.string().describe('What the status rests on, in words'),
+  facts: z.array(EvidenceFact),
+  collectedAt: z.string().optional(),
+  todo: z.array(z.string()).describe('What is left to do for this server, when anything is'),
+  kevDue: z
+    .array(z.object({ cve: z.string(), due: z.string().nullable() }))
+    .describe('KEV due dates of the open CVEs behind a not-met row'),
+});
+export type ActionRow = z.infer<typeof ActionRow>;
+
+export const DirectiveActionInfo = z.object({
+  id: z.string(),
+  ref: z.string(),
+  title: z.string(),
+  requires: z.string(),
+  due: z.string().optional(),
+  dueText: z.string().optional(),
+  manual: z.string().optional().describe('What the agency attests by hand'),
+  note: z.string().optional().describe("Limits of exaudit's evidence for this action"),
+  evidencedBy: z.array(z.string()).describe('Checks, CU eligibility or the IOC sweep; empty: attestation only'),
+});
+export type DirectiveActionInfo = z.infer<typeof DirectiveActionInfo>;
+
+/** Whether a server is one the directive covers. */
+export const DirectiveScope = z.object({
+  target: z.string(),
+  scope: z.enum(['in scope', 'out of scope', 'not assessed']),
+  reason: z.string(),
+});
+export type DirectiveScope = z.infer<typeof DirectiveScope>;
+
+/** What is left to do: rows that are not met (or not known to be), grouped where servers share the same to-do. */
+export const RemainingWork = z.object({
+  actionIds: z
+    .array(z.string())
+    .describe('The actions this line covers (several when the servers and to-do are the same)'),
+  status: ActionStatus,
+  targets: z.array(z.string()),
+  todo: z.array(z.string()),
+  kevDue: ActionRow.shape.kevDue,
+  by: z.string().optional().describe("The directive's due date, else the earliest KEV due date"),
+  overdue: z.boolean(),
+});
+export type RemainingWork = z.infer<typeof RemainingWork>;
+
+export const DirectiveResult = z.object({
+  id: z.string(),
+  title: z.string(),
+  issued: z.string(),
+  source: z.string(),
+  verified: z.boolean().describe("false: the required actions come from secondary reporting, not the directive's text"),
+  scope: z.string(),
+  asOf: z.string().describe('The date due dates were judged against'),
+  catalogVersion: z.string().describe('The catalog that resolved CVE lists, KEV dates and CUs'),
+  actions: z.array(DirectiveActionInfo),
+  servers: z.array(DirectiveScope),
+  rows: z.array(ActionRow),
+  remaining: z.array(RemainingWork),
+  notes: z.array(z.string()),
+});
+export type DirectiveResult = z.infer<typeof DirectiveResult>;
 
 export const ResultDocument = z
   .object({
@@ -180,6 +297,10 @@ export const ResultDocument = z
         }),
       )
       .optional(),
+    directives: z
+      .array(DirectiveResult)
+      .optional()
+      .describe('Directive evidence (--directive): scope, each action per server, what remains'),
     summary: Summary,
   })
   .meta({ id: 'ExauditResult', title: 'exaudit result document' });

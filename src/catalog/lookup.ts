@@ -618,3 +618,52 @@ function describeFacts(catalog: Catalog, ex: NonNullable<Facts['exchange']>, asO
     );
   return undefined;
 }
+
+/** The one update that brings a server current, and what installing it settles (see `currentUpdate`). */
+export interface CurrentUpdateInfo {
+  name: string;
+  build: string;
+  kb?: string;
+  esuOnly?: boolean;
+  /** The server's CU gets no more updates (or is unknown): this is the newest CU's latest build. */
+  newCu: boolean;
+  /** Open CVEs, by build, that it closes. */
+  closes: string[];
+  /** Of those, the KEV-listed ones. */
+  kev: string[];
+  /** CVEs indeterminate at this precision (the SU level is unknown) that it would settle. */
+  unknown: number;
+}
+
+/**
+ * The one build to install: the latest of the server's CU when that CU received every missing update, else the
+ * latest of the product's newest CU. Security updates are cumulative within a CU, so that one install closes every
+ * CVE a missing update leaves open. undefined when nothing is missing or unknown.
+ */
+export function currentUpdate(catalog: Catalog, info: BuildInfo): CurrentUpdateInfo | undefined {
+  const states = cveStates(catalog, info);
+  const closes = states.filter((s) => s.state === 'open' && s.missingUpdates.length).map((s) => s.id);
+  const unknown = states.filter((s) => s.state === 'indeterminate' && s.missingUpdates.length).length;
+  if (!info.missingUpdates.length && !unknown && info.precision === 'exact') return undefined;
+  const newCu = !info.cu || info.precision === 'product' || info.missingUpdates.some((m) => m.build === null);
+  const candidates = catalog.builds.filter(
+    (b) => b.product === info.product && !b.aliasOf && (newCu || b.cu === info.cu),
+  );
+  const target = candidates.reduce<BuildEntry | undefined>(
+    (a, b) => (!a || compareBuilds(b.build, a.build) > 0 ? b : a),
+    undefined,
+  );
+  if (!target) return undefined;
+  if (info.precision === 'exact' && info.build && compareBuilds(info.build, target.build) >= 0) return undefined;
+  if (info.precision === 'cu' && !info.missingUpdates.length && !unknown) return undefined;
+  return {
+    name: target.name,
+    build: target.build,
+    ...(target.kb ? { kb: target.kb } : {}),
+    ...(target.esuOnly ? { esuOnly: true } : {}),
+    newCu,
+    closes,
+    kev: closes.filter((id) => !!catalog.cve(id)?.kev),
+    unknown,
+  };
+}

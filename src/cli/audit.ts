@@ -3,11 +3,12 @@
  * the read-only PowerShell collector over SSH (--ssh, --inventory) or locally (--local), or a HealthChecker
  * export (--healthchecker). Gathering and judging are separate: every source yields Facts, then the checks run.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import {
   addGlobalOptions,
   addOutputOptions,
   finishRun,
+  parseDuration,
   parsePositiveInt,
   setupLogging,
   startRun,
@@ -22,7 +23,7 @@ import { hostname } from 'node:os';
 import { LocalRunner } from '../collect/pwsh/index.js';
 import { collectFleet, fleetTargets } from '../collect/ssh/fleet.js';
 import { addSshOptions, sshOptionsFrom, type SshCliOptions } from './ssh-options.js';
-import { parseShard, readInventory } from '../targets/inventory.js';
+import { inShard, parseShard, readInventory } from '../targets/inventory.js';
 
 export interface AuditOptions extends CommonOptions, SshCliOptions {
   facts?: string[];
@@ -54,14 +55,18 @@ export function register(program: Command): Command {
     .option('--local', 'run the collector on this machine (the Exchange server itself) through PowerShell')
     .option('--pwsh', 'with --local: use pwsh (PowerShell 7) instead of Windows PowerShell 5.1')
     .option('--concurrency <n>', 'servers collected at once', parsePositiveInt, 16)
-    .option('--timeout <ms>', 'per-server command timeout', parsePositiveInt, 120_000)
+    .addOption(
+      new Option('--timeout <duration>', 'per-server command timeout: 2m, 90s (a plain number is milliseconds)')
+        .argParser(parseDuration)
+        .default(120_000, '2m'),
+    )
     .option(
       '--inventory <file>',
       'servers to audit over SSH: YAML, JSON or CSV with host, port, user, transport, identity, tags',
     )
     .option(
       '--shard <k/n>',
-      'audit only shard K of N (deterministic split of the servers, for CI matrices; join with report --merge)',
+      'audit only shard K of N (deterministic split of the servers, from --facts, --healthchecker, --ssh or --inventory, for CI matrices; join with report --merge)',
     )
     .option(
       '--save-facts <dir>',
@@ -137,17 +142,30 @@ export async function runAudit(opts: AuditOptions): Promise<number> {
     : undefined;
   const run = await startRun('audit', opts);
   const problems: string[] = [];
-  const saver = opts.saveFacts ? factsSaver(opts.saveFacts) : undefined;
+  const saveFacts = opts.saveFacts ? factsSaver(opts.saveFacts) : undefined;
+  // A server's facts that cannot be saved (a link planted at its file name, a full disk) are said at the end, exit 2;
+  // the run and its result go on.
+  const saver = saveFacts
+    ? (c: Parameters<typeof saveFacts>[0]) => {
+        try {
+          saveFacts(c);
+        } catch (err) {
+          problems.push(`--save-facts: ${err instanceof InputError ? err.line() : (err as Error).message}`);
+        }
+      }
+    : undefined;
   const code = await finishRun(run, async (emit) => {
     // Saved facts first, one file at a time: a large evidence folder is never held whole.
+    // --shard splits saved facts the same way as SSH targets (by a hash of the server name), so shards never overlap.
+    const mine = (name: string) => !shard || inShard(name, shard);
     for (const item of eachFactsTarget(opts.facts ?? [])) {
       if ('problem' in item) problems.push(item.problem);
-      else await emit.collected(item);
+      else if (mine(item.target)) await emit.collected(item);
     }
     if (opts.healthchecker?.length) {
       const r = loadHealthCheckerFiles(opts.healthchecker);
       problems.push(...r.problems);
-      for (const c of r.collected) await emit.collected(c);
+      for (const c of r.collected) if (mine(c.target)) await emit.collected(c);
     }
     if (sshTargets.length) {
       const bar = progressBar(process.stderr, !!opts.quiet, sshTargets.length, 'audit', 'servers');

@@ -3,14 +3,14 @@
  * Text for people, JSON (one object per input, an array for several) for scripts.
  */
 import type { Command } from 'commander';
-import { Option } from 'commander';
 import { createColors } from 'picocolors';
-import { addCatalogOptions, catalogFor } from './common.js';
+import { addCatalogOptions, addTextOutputOptions, catalogFor, writeText } from './common.js';
 import { lookupBuild, type BuildInfo } from '../catalog/lookup.js';
 import type { Catalog } from '../catalog/catalog.js';
 
 interface BuildOptions {
-  format: 'text' | 'json';
+  format: 'console' | 'text' | 'json';
+  output?: string;
   rules: string;
   asOf: string;
   maxCatalogAge?: number;
@@ -23,8 +23,8 @@ export function register(program: Command): Command {
     .argument(
       '<version...>',
       'builds (15.2.1544.14, 15.02.1544.014, 15.2.1544), AdminDisplayVersion ("Version 15.2 (Build 1544.4)") or names ("Exchange 2019 CU14 Nov24SUv2")',
-    )
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'));
+    );
+  addTextOutputOptions(cmd, ['console', 'json']);
   addCatalogOptions(cmd, 'reference date (YYYY-MM-DD) for support state and the catalog age');
   return cmd
     .addHelpText(
@@ -37,18 +37,18 @@ configuration; conditional CVEs depend on configuration (Extended Protection, ov
 
 Examples:
   exaudit build 15.2.1544.14
-  exaudit build 15.02.0986.005 "Exchange 2016 CU23 Feb26SU" --format json
+  exaudit build 15.02.0986.005 "Exchange 2016 CU23 Feb26SU" -f json -o builds.json
   exaudit build 15.2.1544
   exaudit build "Version 15.2 (Build 1544.4)"`,
     )
     .action(async (versions: string[], opts: BuildOptions) => {
       const catalog = await catalogFor(opts);
       const infos = versions.map((v) => lookupBuild(catalog, v, opts.asOf));
-      if (opts.format === 'json') {
-        process.stdout.write(`${JSON.stringify(infos.length === 1 ? infos[0] : infos, null, 2)}\n`);
-      } else {
-        const color = process.stdout.isTTY === true && !process.env['NO_COLOR'];
-        process.stdout.write(infos.map((i) => renderText(i, catalog, color)).join('\n'));
+      if (opts.format === 'json')
+        await writeText(`${JSON.stringify(infos.length === 1 ? infos[0] : infos, null, 2)}\n`, opts.output);
+      else {
+        const color = !opts.output && process.stdout.isTTY === true && !process.env['NO_COLOR'];
+        await writeText(infos.map((i) => renderText(i, catalog, color)).join('\n'), opts.output);
       }
     });
 }

@@ -13,6 +13,10 @@ import type { CollectOutcome, Emit, PipelineOptions } from '../engine/pipeline.j
 import { FAIL_ON_VALUES, type FailOn } from '../engine/policy.js';
 import type { RunOutput } from '../output/write.js';
 import { DEFAULT_RULES_DIR } from '../util/tool.js';
+import { oneLine } from '../util/text.js';
+import { SEVERITIES } from '../util/levels.js';
+
+type Severity = (typeof SEVERITIES)[number];
 
 export interface CommonOptions {
   format: string[];
@@ -27,6 +31,8 @@ export interface CommonOptions {
   maxCatalogAge?: number;
   directive?: string;
   inventoryFile?: string;
+  details?: boolean;
+  severity?: Severity[];
 }
 
 /** Parses "json,sarif" and repeated --format flags into a list, checking each is known. */
@@ -49,11 +55,48 @@ export function parseDirective(value: string): string {
   return value;
 }
 
-export function parseNonNegativeInt(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n))
-    throw new InvalidArgumentError('expected a whole number of days (0 or more)');
-  return n;
+const UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 } as const;
+type Unit = keyof typeof UNITS;
+
+/**
+ * A duration option's parser: "1500ms", "30s", "2m", "1h", "45d", "2w", or a plain number in the option's own unit
+ * (what it took before units were accepted). The result is in that unit too, within [min, max].
+ */
+export function durationParser(unit: Unit, min: number, max: number): (value: string) => number {
+  const shown = (n: number) => `${n}${unit}`;
+  return (value: string) => {
+    const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?$/.exec(value.trim());
+    if (!m)
+      throw new InvalidArgumentError(
+        unit === 'd'
+          ? 'expected a whole number of days (45), or a duration such as 45d or 6w'
+          : 'expected a duration such as 30s, 2m or 1500ms (a plain number is in milliseconds)',
+      );
+    const n = (Number(m[1]) * UNITS[(m[2] as Unit | undefined) ?? unit]) / UNITS[unit];
+    if (!(n >= min && n <= max))
+      throw new InvalidArgumentError(`expected a duration from ${shown(min)} to ${shown(max)}`);
+    return unit === 'd' ? Math.floor(n) : Math.round(n);
+  };
+}
+
+/** Milliseconds, 1 ms to 1 hour (the network and command timeouts). */
+export const parseDuration = durationParser('ms', 1, 3_600_000);
+/** Milliseconds, 1 ms to 1 day (a whole sweep of a server's logs). */
+export const parseLongDuration = durationParser('ms', 1, 86_400_000);
+
+/** --max-catalog-age: days (45, 45d, 6w). */
+export const parseNonNegativeInt = durationParser('d', 0, 36_500);
+
+/** --severity: "CRITICAL,HIGH" as Trivy spells it, any case, comma-separated or repeated. */
+export function collectSeverities(value: string, previous: Severity[] | undefined): Severity[] {
+  const list = value
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+  for (const v of list)
+    if (!(SEVERITIES as readonly string[]).includes(v))
+      throw new InvalidArgumentError(`unknown severity "${v}" (choose from ${SEVERITIES.join(', ')})`);
+  return [...new Set([...(previous ?? []), ...(list as Severity[])])];
 }
 
 export function parseDate(value: string): string {
@@ -79,6 +122,36 @@ export const splitList = (v?: string): string[] | undefined =>
         .filter(Boolean)
     : undefined;
 
+/**
+ * -f/--format and -o/--output for commands that print one text (build, rules list, rules show): the same letters and
+ * meaning as on scan, audit, ioc and report. `formats` are the ones the command has; the first is the default.
+ */
+export function addTextOutputOptions(cmd: Command, formats: readonly string[]): Command {
+  return cmd
+    .addOption(
+      new Option('-f, --format <format>', `output format: ${formats.join(' or ')}`)
+        .choices([...formats, ...(formats.includes('console') ? ['text'] : [])])
+        .default(formats[0]),
+    )
+    .option('-o, --output <file>', 'write to this file instead of stdout');
+}
+
+/** Writes a command's text to --output (never through a symlink) or to stdout. */
+export async function writeText(text: string, output: string | undefined, quiet = false): Promise<void> {
+  if (!output) {
+    process.stdout.write(text);
+    return;
+  }
+  const [{ mkdirSync }, { dirname }, { writeFileNoFollow }] = await Promise.all([
+    import('node:fs'),
+    import('node:path'),
+    import('../util/files.js'),
+  ]);
+  mkdirSync(dirname(output), { recursive: true });
+  writeFileNoFollow(output, text);
+  if (!quiet) process.stderr.write(`exaudit: wrote ${oneLine(output)}\n`);
+}
+
 /** Output options for commands that produce a result document. */
 export function addOutputOptions(cmd: Command, defaultFormat = 'console'): Command {
   return cmd
@@ -87,7 +160,16 @@ export function addOutputOptions(cmd: Command, defaultFormat = 'console'): Comma
       `output format(s), comma-separated or repeated: ${FORMATS.join(', ')} (default: ${defaultFormat})`,
       collectFormats,
     )
-    .option('-o, --output <path>', 'write to this file (one format) or directory (several formats) instead of stdout')
+    .option(
+      '-o, --output <path>',
+      'write to this file (one format) or folder (several formats: an existing folder or a name ending in /) instead of stdout',
+    )
+    .option('--details', 'console: every finding of every server, with its evidence (default: a summary and the worst)')
+    .option(
+      '--severity <list>',
+      `show only findings of these severities, comma-separated (${SEVERITIES.join(',')}; any case, as Trivy's); JSON keeps every finding`,
+      collectSeverities,
+    )
     .addOption(
       new Option(
         '--fail-on <level>',
@@ -99,7 +181,7 @@ export function addOutputOptions(cmd: Command, defaultFormat = 'console'): Comma
     .option('--waivers <file>', 'YAML waivers (fingerprint, or check and target; reason; owner; expires)')
     .option(
       '--directive <id>',
-      'directive for markdown/html evidence reports, e.g. ed-21-02 (see exaudit rules list directives; with --output DIR: a folder with manifest.json)',
+      "judge a directive's required actions per server, e.g. ed-21-02 (see exaudit rules list directives): stored in the result and shown first by console, markdown and html; with --output DIR, a folder with manifest.json",
       parseDirective,
     )
     .option(
@@ -118,7 +200,7 @@ export function addCatalogOptions(
     .option('--as-of <date>', asOfHelp, parseDate, today())
     .option(
       '--max-catalog-age <days>',
-      'exit 3 when the catalog is more than this many days older than --as-of (today by default)',
+      'exit 3 when the catalog is more than this many days older than --as-of (today by default): 45, 45d or 6w',
       parseNonNegativeInt,
     );
 }
@@ -218,7 +300,8 @@ export async function startRun(
   const checks =
     command === 'ioc' ? [] : selectChecks(await loadChecks(), splitList(opts.checks), splitList(opts.skip));
   const waivers = opts.waivers ? loadWaivers(opts.waivers) : undefined;
-  const output = openOutput({ ...opts, catalog });
+  const output = openOutput(opts);
+  const directive = opts.directive ? catalog.directive(opts.directive) : undefined;
   return {
     pipeline: {
       command,
@@ -229,6 +312,7 @@ export async function startRun(
       argv: redactedArgv(),
       ...(options ? { options } : {}),
       ...(waivers ? { waivers } : {}),
+      ...(directive ? { directives: [directive] } : {}),
       failOn: opts.failOn,
     },
     output,

@@ -3,12 +3,13 @@
  * rules/iocs/ (Test-ProxyLogon's checks, ProxyShell, ProxyNotShell, web shells, LSASS dumps, staged archives);
  * with --ssh, of servers' own log folders over SFTP with the same rules.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import pLimit from 'p-limit';
 import {
   addGlobalOptions,
   addOutputOptions,
   finishRun,
+  parseLongDuration,
   parsePositiveInt,
   setupLogging,
   startRun,
@@ -51,7 +52,14 @@ export function register(program: Command): Command {
       `with --ssh: folders or files to sweep instead of the defaults (${DEFAULT_REMOTE_PATHS.length} folders under the Exchange install path and C:\\inetpub\\wwwroot\\aspnet_client)`,
     )
     .option('--concurrency <n>', 'with --ssh: servers swept at once', parsePositiveInt, 8)
-    .option('--timeout <ms>', 'with --ssh: per-server limit for the whole sweep', parsePositiveInt, 30 * 60_000);
+    .addOption(
+      new Option(
+        '--timeout <duration>',
+        'with --ssh: per-server limit for the whole sweep: 30m, 2h (a plain number is milliseconds)',
+      )
+        .argParser(parseLongDuration)
+        .default(30 * 60_000, '30m'),
+    );
   addSshOptions(cmd);
   addOutputOptions(cmd);
   addGlobalOptions(cmd);

@@ -6,6 +6,8 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { defaultHttpFleet, labFleet, startHttpLab, type HttpLab } from '../lab/index.js';
 import { parsePositiveInt } from './common.js';
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 const MAX_SERVERS = 200;
 
@@ -50,13 +52,17 @@ a non-Exchange host, a pre-authenticating proxy and a TLS-broken host.
 
 Example:
   exaudit lab --servers 6
-  exaudit scan 127.0.0.1:PORT --ca /tmp/exaudit-lab-XXXX/lab-ca.pem --probe mitigations`,
+  then run the "Scan them:" command it prints (every lab target is in its targets file)`,
     )
     .action(async (opts: { servers?: number }) => {
       const lab = await startHttpLab(labFleet(opts.servers ?? defaultHttpFleet().length));
+      // Every target in a file beside the CA (removed with it), so the suggested command runs exactly as printed.
+      const targetsFile = join(dirname(lab.caFile), 'targets.txt');
+      writeFileSync(targetsFile, `${lab.targets().join('\n')}\n`);
+      const quote = (p: string) => (/^[\w@%+=:,./-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`);
       process.stdout.write(
-        `${lab.servers.map(describe).join('\n')}\n\nCA certificate: ${lab.caFile}\n` +
-          `Scan them:  exaudit scan ${lab.targets().slice(0, 3).join(' ')}${lab.servers.length > 3 ? ' …' : ''} --ca ${lab.caFile} --probe mitigations\n` +
+        `${lab.servers.map(describe).join('\n')}\n\nCA certificate: ${lab.caFile}\nTargets file:   ${targetsFile}\n` +
+          `Scan them:  exaudit scan --targets-file ${quote(targetsFile)} --ca ${quote(lab.caFile)} --probe mitigations\n` +
           'Ctrl-C stops the lab.\n',
       );
       await new Promise<void>((resolve) => {

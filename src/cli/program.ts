@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { TOOL_VERSION } from '../util/tool.js';
+import { oneLine } from '../util/text.js';
 
 interface CommandModule {
   register(program: Command): Command;
@@ -35,8 +36,9 @@ function oneLineErrors(command: string) {
     writeErr: (s: string) => {
       process.stderr.write(s);
     },
+    // The message quotes what was typed: one line, no terminal control sequences.
     outputError: (s: string, write: (s: string) => void) =>
-      write(`${s.trim().replace(/\s*\n\s*/g, ' ')} (see ${command} --help)\n`),
+      write(`${oneLine(s.trim().replace(/\s*\n\s*/g, ' '))} (see ${command} --help)\n`),
   };
 }
 

@@ -5,6 +5,8 @@ import { addGlobalOptions, addOutputOptions, catalogFor, setupLogging, type Comm
 import { finishDocument } from '../output/render.js';
 import { ResultDocument } from '../contract.js';
 import { mergeResults } from '../engine/merge.js';
+import { judgeDirectives } from '../engine/directives.js';
+import { withUpdates } from '../engine/run.js';
 import { InputError } from '../util/errors.js';
 
 export function readResult(file: string): ResultDocument {
@@ -58,10 +60,22 @@ Examples:
     if (opts.evidence && !opts.output) throw new InputError('--evidence needs --output DIR');
     const docs = files.map(readResult);
     if (docs.length > 1 && !opts.merge) throw new InputError('several result files need --merge');
-    const doc = docs.length > 1 ? mergeResults(docs) : docs[0]!;
+    const doc = docs.length > 1 ? mergeResults(docs, 'merge', files) : docs[0]!;
     const evidenceDir = !!opts.output && (!!opts.evidence || !!opts.directive);
     const format = opts.format?.length ? opts.format : evidenceDir ? ['html', 'markdown', 'json'] : [];
-    finishDocument(doc, { ...opts, format, catalog });
+    // Directive evidence is judged again (the waivers or --as-of may have changed): the directives the result holds
+    // and --directive, with this catalog. A result from before updates were recorded gets them.
+    const ids = [...new Set([...(doc.directives ?? []).map((d) => d.id), ...(opts.directive ? [opts.directive] : [])])];
+    const unknown = ids.filter((id) => !catalog.directive(id));
+    if (unknown.length && !opts.quiet)
+      process.stderr.write(
+        `exaudit: the catalog in ${opts.rules} has no directive ${unknown.join(', ')}: its evidence is left out (give --rules with it)\n`,
+      );
+    const directives = ids.flatMap((id) => catalog.directive(id) ?? []);
+    finishDocument(doc, { ...opts, format }, 'console', (d) => {
+      const { directives: _old, ...rest } = withUpdates(d, catalog, opts.asOf);
+      return directives.length ? { ...rest, directives: judgeDirectives(rest, directives, catalog, opts.asOf) } : rest;
+    });
   });
   return cmd;
 }

@@ -1,17 +1,26 @@
 /** `exaudit rules list|show|validate`: read and check the catalog. Nothing is fetched at run time. */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { Catalog } from '../catalog/compiled.js';
-import { addCatalogOptions, catalogFor, checkCatalogAge, type CommonOptions } from './common.js';
+import {
+  addCatalogOptions,
+  addTextOutputOptions,
+  catalogFor,
+  checkCatalogAge,
+  writeText,
+  type CommonOptions,
+} from './common.js';
 import { EXIT, InputError } from '../util/errors.js';
 import { compareCveIds } from '../catalog/lookup.js';
 import { catalogAge } from '../catalog/age.js';
 import type { Product } from '../facts/schema.js';
 import { relative, resolve } from 'node:path';
 import { DEFAULT_RULES_DIR, PROJECT_ROOT } from '../util/tool.js';
+import { oneLine } from '../util/text.js';
 
 const KINDS = ['builds', 'updates', 'cves', 'advisories', 'products', 'indicators', 'directives'] as const;
 type Kind = (typeof KINDS)[number];
 type RulesOptions = Pick<CommonOptions, 'rules' | 'asOf' | 'maxCatalogAge'>;
+type TextOutput = { format: string; output?: string };
 
 export function listLines(catalog: Catalog, kind: Kind): string[] {
   switch (kind) {
@@ -120,6 +129,7 @@ export function register(program: Command): Command {
       `
 Examples:
   exaudit rules list updates
+  exaudit rules list cves -f json -o cves.json
   exaudit rules show CVE-2021-26855
   exaudit rules validate --rules ./my-newer-rules`,
     );
@@ -127,20 +137,24 @@ Examples:
     .command('list')
     .description('list catalog entries of one kind')
     .argument('[kind]', `${KINDS.join(', ')} (default: updates)`)
-    .option('--json', 'print JSON');
-  addCatalogOptions(list).action(async (kind: string | undefined, opts: RulesOptions & { json?: boolean }) => {
-    const k = (kind ?? 'updates') as Kind;
-    if (!KINDS.includes(k)) throw new InputError(`unknown kind "${kind}"`, `choose one of ${KINDS.join(', ')}`);
-    const catalog = await catalogFor(opts);
-    if (opts.json) process.stdout.write(`${JSON.stringify(catalog[k], null, 2)}\n`);
-    else process.stdout.write(`${listLines(catalog, k).join('\n')}\n`);
-  });
+    .addOption(new Option('--json', 'same as --format json').hideHelp());
+  addTextOutputOptions(list, ['console', 'json']);
+  addCatalogOptions(list).action(
+    async (kind: string | undefined, opts: RulesOptions & TextOutput & { json?: boolean }) => {
+      const k = (kind ?? 'updates') as Kind;
+      if (!KINDS.includes(k)) throw new InputError(`unknown kind "${kind}"`, `choose one of ${KINDS.join(', ')}`);
+      const catalog = await catalogFor(opts);
+      if (opts.json || opts.format === 'json') await writeText(`${JSON.stringify(catalog[k], null, 2)}\n`, opts.output);
+      else await writeText(`${listLines(catalog, k).join('\n')}\n`, opts.output);
+    },
+  );
   const show = rules
     .command('show')
     .description('show one entry (CVE, update, build, product, advisory, indicator or directive) with its sources')
     .argument('<id>', 'CVE-2021-26855, Mar21SU, 15.2.1544.14, 2019, ed-21-02 …');
-  addCatalogOptions(show).action(async (id: string, opts: RulesOptions) => {
-    process.stdout.write(`${JSON.stringify(showEntry(await catalogFor(opts), id), null, 2)}\n`);
+  addTextOutputOptions(show, ['json']);
+  addCatalogOptions(show).action(async (id: string, opts: RulesOptions & TextOutput) => {
+    await writeText(`${JSON.stringify(showEntry(await catalogFor(opts), id), null, 2)}\n`, opts.output);
   });
   const validate = rules
     .command('validate')
@@ -151,7 +165,7 @@ Examples:
     const { tryLoadCatalog, loadCompiledCatalog, COMPILED_CATALOG } = await import('../catalog/catalog.js');
     const { catalog, problems } = tryLoadCatalog(opts.rules, { compiled: false });
     if (!catalog) {
-      for (const p of problems) process.stderr.write(`${p.file}: ${p.path}: ${p.message}\n`);
+      for (const p of problems) process.stderr.write(`${oneLine(`${p.file}: ${p.path}: ${p.message}`)}\n`);
       process.stderr.write(
         `exaudit: catalog ${opts.rules} is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'})\n`,
       );

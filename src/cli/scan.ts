@@ -11,6 +11,7 @@ import {
   addGlobalOptions,
   addOutputOptions,
   finishRun,
+  parseDuration,
   parsePositiveInt,
   setupLogging,
   startRun,
@@ -41,16 +42,6 @@ export interface ScanCliOptions extends CommonOptions {
 
 export const PROBES = ['mitigations'] as const;
 export const MAX_CONCURRENCY = 1024;
-
-/** "1500", "1500ms", "30s", "2m" → milliseconds. */
-export function parseDuration(value: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value.trim());
-  if (!m)
-    throw new InvalidArgumentError('expected a duration such as 30s, 1500ms or 2m (a bare number is milliseconds)');
-  const ms = Number(m[1]) * (m[2] === 's' ? 1000 : m[2] === 'm' ? 60_000 : 1);
-  if (!(ms >= 1 && ms <= 3_600_000)) throw new InvalidArgumentError('expected a duration between 1 ms and 1 hour');
-  return Math.round(ms);
-}
 
 function parseProbe(value: string, previous: string[] | undefined): string[] {
   const list = value

@@ -2,11 +2,11 @@
  * The SSH options `audit --ssh` and `ioc --ssh` share: authentication (key, agent, password from an environment
  * variable or a hidden prompt, never from argv), host-key verification and connect timeout.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { parsePositiveInt } from './common.js';
+import { parseDuration } from './common.js';
 import { InputError } from '../util/errors.js';
 import type { SshOptions } from '../collect/ssh/index.js';
 
@@ -34,7 +34,11 @@ export function addSshOptions(cmd: Command): Command {
       '--accept-new-host-key',
       'trust and record keys of hosts not yet in known_hosts (a changed key is always refused)',
     )
-    .option('--connect-timeout <ms>', 'SSH handshake timeout', parsePositiveInt, 15_000);
+    .addOption(
+      new Option('--connect-timeout <duration>', 'SSH handshake timeout: 15s, 1m (a plain number is milliseconds)')
+        .argParser(parseDuration)
+        .default(15_000, '15s'),
+    );
 }
 
 /**

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { verifyEvidence } from '../output/evidence.js';
 import { EXIT } from '../util/errors.js';
+import { oneLine } from '../util/text.js';
 
 export function register(program: Command): Command {
   return program
@@ -27,11 +28,13 @@ Example:
     )
     .action((dir: string) => {
       const r = verifyEvidence(dir);
-      for (const p of r.problems) process.stdout.write(`problem  ${p}\n`);
-      for (const p of r.changed) process.stdout.write(`changed  ${p}\n`);
-      for (const p of r.missing) process.stdout.write(`missing  ${p}\n`);
-      for (const p of r.extra) process.stdout.write(`extra    ${p}\n`);
-      process.stdout.write(`${r.ok ? 'intact' : 'NOT intact'}: ${dir} (manifest sha256 ${r.manifestSha256})\n`);
+      // File names come from the folder and its manifest: printed on one line each, without control sequences.
+      const line = (tag: string, p: string) => process.stdout.write(`${tag}${oneLine(p)}\n`);
+      for (const p of r.problems) line('problem  ', p);
+      for (const p of r.changed) line('changed  ', p);
+      for (const p of r.missing) line('missing  ', p);
+      for (const p of r.extra) line('extra    ', p);
+      line(`${r.ok ? 'intact' : 'NOT intact'}: `, `${dir} (manifest sha256 ${r.manifestSha256 || 'not read'})`);
       process.exitCode = r.ok ? EXIT.OK : EXIT.FINDINGS;
     });
 }

@@ -6,7 +6,43 @@ import { InputError } from '../util/errors.js';
 type Waiver = NonNullable<ResultDocument['waivers']>[number];
 const WAIVER_RANK: Record<Waiver['state'], number> = { applied: 2, expired: 1, unused: 0 };
 
-export function mergeResults(docs: ResultDocument[], command = 'merge'): ResultDocument {
+/**
+ * The same server twice (two shards, or one result given twice): identical results are kept once; different ones are
+ * refused, since no one can tell which is true.
+ */
+function uniqueTargets(docs: ResultDocument[], names: string[]): ResultDocument['targets'] {
+  const seen = new Map<string, { t: ResultDocument['targets'][number]; from: string; key: string }>();
+  const out: ResultDocument['targets'] = [];
+  for (const [i, d] of docs.entries())
+    for (const t of d.targets) {
+      const id = t.target.toLowerCase();
+      const key = JSON.stringify([
+        t.status,
+        t.error,
+        t.factsDigest,
+        t.findings.map((f) => [f.fingerprint, f.status, f.waived]),
+      ]);
+      const had = seen.get(id);
+      const from = names[i] ?? `result ${i + 1}`;
+      // An indicator sweep's server (no facts, no findings) is the same server as the audit's: the audit's result stays.
+      const bare = (x: ResultDocument['targets'][number]) => !x.facts && !x.findings.length;
+      if (!had) {
+        seen.set(id, { t, from, key });
+        out.push(t);
+      } else if (bare(t)) continue;
+      else if (bare(had.t)) {
+        out[out.indexOf(had.t)] = t;
+        seen.set(id, { t, from, key });
+      } else if (had.key !== key)
+        throw new InputError(
+          `${t.target} is in ${had.from} and in ${from} with different results`,
+          'merge each server once (shards of one run never overlap); drop the older result',
+        );
+    }
+  return out;
+}
+
+export function mergeResults(docs: ResultDocument[], command = 'merge', names: string[] = []): ResultDocument {
   if (!docs.length) throw new InputError('nothing to merge');
   const catalogs = new Set(docs.map((d) => `${d.catalog.version}|${d.catalog.sha256 ?? ''}`));
   if (catalogs.size > 1)
@@ -14,7 +50,7 @@ export function mergeResults(docs: ResultDocument[], command = 'merge'): ResultD
       'the results were made with different catalogs',
       'merge only results judged with the same rules',
     );
-  const targets = docs.flatMap((d) => d.targets);
+  const targets = uniqueTargets(docs, names);
   const first = docs[0]!;
   const hits = docs.flatMap((d) => d.ioc?.hits ?? []);
   const iocDocs = docs.filter((d) => d.ioc);
@@ -29,7 +65,8 @@ export function mergeResults(docs: ResultDocument[], command = 'merge'): ResultD
     if (!had || WAIVER_RANK[w.state] > WAIVER_RANK[had.state]) waivers.set(key, w);
   }
   // Each shard's own command line describes only that shard: the merged document keeps none.
-  const { argv: _argv, waivers: _waivers, ...rest } = first;
+  // Directive evidence is judged again over the merged targets (report does it), never carried over from one part.
+  const { argv: _argv, waivers: _waivers, directives: _directives, ...rest } = first;
   return {
     ...rest,
     command,
@@ -51,6 +88,7 @@ export function mergeResults(docs: ResultDocument[], command = 'merge'): ResultD
               ...(unreadable.length ? { unreadable } : {}),
             },
             hits,
+            ...(iocDocs.some((d) => d.ioc!.sweeps) ? { sweeps: iocDocs.flatMap((d) => d.ioc!.sweeps ?? []) } : {}),
           },
         }
       : {}),

@@ -5,6 +5,8 @@
  * document and a fleet of any size runs in flat memory. Targets reach an ordered sink in input order.
  */
 import type { Catalog } from '../catalog/catalog.js';
+import type { Directive } from '../catalog/schema.js';
+import { DirectiveJudge } from './directives.js';
 import type { Check, CollectedTarget, IocSection, ResultDocument, TargetResult } from '../contract.js';
 import { assessTarget, resultHeader, SummaryCounter } from './run.js';
 import { WaiverSet, type Waiver, type WaiverRecord } from './waivers.js';
@@ -14,7 +16,7 @@ import type { ExitCode } from '../util/errors.js';
 export type ResultHeader = ReturnType<typeof resultHeader>;
 
 /** What follows the targets: when the run ended, the sweep, the waivers' states and the summary. */
-export type ResultTail = Pick<ResultDocument, 'finishedAt' | 'ioc' | 'waivers' | 'summary'>;
+export type ResultTail = Pick<ResultDocument, 'finishedAt' | 'ioc' | 'waivers' | 'directives' | 'summary'>;
 
 /** Where judged targets go: kept for a document (renderers), or written out as they come (streams). */
 export interface ResultSink {
@@ -38,6 +40,8 @@ export interface PipelineOptions {
   /** Waivers from --waivers; none when absent. */
   waivers?: Waiver[];
   failOn: FailOn;
+  /** Directives to judge (--directive): each action per server, stored in the document. */
+  directives?: Directive[];
 }
 
 /** How a command hands targets over: as collected (judged here) or already judged (the IOC sweep's servers). */
@@ -65,6 +69,7 @@ export async function runPipeline(
 ): Promise<PipelineResult> {
   const waivers = opts.waivers ? new WaiverSet(opts.waivers, opts.asOf) : undefined;
   const counter = new SummaryCounter();
+  const judges = (opts.directives ?? []).map((d) => new DirectiveJudge(d, opts.catalog, opts.asOf));
   let failed = false;
   let unassessed = false;
   // Ordered sinks: a judged target waits here until every target before it has passed.
@@ -75,6 +80,7 @@ export async function runPipeline(
 
   const pass = async (t: TargetResult) => {
     counter.add(t);
+    for (const j of judges) j.add(t);
     failed ||= targetFails(t, opts.failOn);
     unassessed ||= notAssessed(t);
     await sink.target(t);
@@ -118,6 +124,7 @@ export async function runPipeline(
     finishedAt: new Date().toISOString(),
     ...(outcome.ioc ? { ioc: outcome.ioc } : {}),
     ...(states ? { waivers: states } : {}),
+    ...(judges.length ? { directives: judges.map((j) => j.finish(outcome.ioc)) } : {}),
     summary: counter.summary,
   };
   await sink.end(tail);

@@ -6,6 +6,7 @@ import type { Facts } from '../facts/schema.js';
 import { factAt } from '../facts/schema.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { catalogStamp } from '../catalog/age.js';
+import { buildInfoFromFacts, currentUpdate } from '../catalog/lookup.js';
 import {
   RESULT_SCHEMA_ID,
   RESULT_SCHEMA_VERSION,
@@ -137,13 +138,35 @@ export function assessTarget(
   const findings = runChecks(t.facts, opts.catalog, opts.checks, { asOf: opts.asOf });
   const partial =
     (t.facts.collectors ?? []).some((c) => (c.errors ?? []).length > 0) || (t.facts.notCollected ?? []).length > 0;
+  const update = updateFor(t.facts, opts.catalog, opts.asOf);
   return {
     target: t.target,
     status: partial ? 'partial' : 'assessed',
     factsDigest: sha256(stableStringify(t.facts)),
     facts: t.facts,
     findings,
+    ...(update ? { update } : {}),
   };
+}
+
+/** The one update that brings the server current, so every view can name it without the catalog. */
+export function updateFor(facts: Facts, catalog: Catalog, asOf: string): TargetResult['update'] {
+  const info = buildInfoFromFacts(catalog, facts, asOf);
+  return info ? currentUpdate(catalog, info) : undefined;
+}
+
+/**
+ * A saved result from before the update was recorded: each server's update from its facts, when the catalog is the
+ * one its findings were judged with (so the two agree). Recorded updates are kept.
+ */
+export function withUpdates(doc: ResultDocument, catalog: Catalog, asOf: string): ResultDocument {
+  if (doc.catalog.version !== catalog.meta.version) return doc;
+  const targets = doc.targets.map((t) => {
+    if (t.update || !t.facts) return t;
+    const update = updateFor(t.facts, catalog, asOf);
+    return update ? { ...t, update } : t;
+  });
+  return { ...doc, targets };
 }
 
 /** Summary counts kept as targets pass, so a streamed run needs no document to count them. */

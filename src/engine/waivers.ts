@@ -10,6 +10,10 @@ import { z } from 'zod';
 import type { ResultDocument, TargetResult } from '../contract.js';
 import { summarize } from './run.js';
 import { InputError } from '../util/errors.js';
+import { oneLine } from '../util/text.js';
+
+/** The shortest reason accepted: enough to say why the risk is accepted, not a placeholder. */
+export const MIN_REASON = 3;
 
 const Waiver = z
   .object({
@@ -17,15 +21,25 @@ const Waiver = z
       .string()
       .regex(/^[0-9a-f]{8,64}$/i, 'expected the finding fingerprint (hex) from the JSON or SARIF output')
       .optional(),
-    check: z.string().min(1).optional(),
-    target: z.string().min(1).optional().describe('server name, or "*" for every server'),
+    check: z.string().min(1, 'a check id is at least 1 character (see exaudit audit --help)').optional(),
+    target: z
+      .string()
+      .min(1, 'a target is a server name, or "*" for every server')
+      .optional()
+      .describe('server name, or "*" for every server'),
     code: z.string().optional(),
-    reason: z.string().trim().min(3, 'give a reason'),
-    owner: z.string().trim().min(1, 'name an owner (who accepted the risk)'),
+    reason: z
+      .string({ error: `a reason of at least ${MIN_REASON} characters is required (why the risk is accepted)` })
+      .trim()
+      .min(MIN_REASON, `a reason of at least ${MIN_REASON} characters is required (why the risk is accepted)`),
+    owner: z
+      .string({ error: 'an owner is required: who accepted the risk (a name or a team)' })
+      .trim()
+      .min(1, 'an owner is required: who accepted the risk (a name or a team)'),
     expires: z
       .string()
-      .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')
-      .refine((d) => !Number.isNaN(Date.parse(d)), 'not a date')
+      .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD (quoted in YAML: "2027-01-31")')
+      .refine((d) => !Number.isNaN(Date.parse(d)), 'not a calendar date (YYYY-MM-DD)')
       .optional(),
   })
   .strict()
@@ -56,8 +70,13 @@ export function loadWaivers(file: string): Waiver[] {
   const r = WaiverList.safeParse(list);
   if (!r.success) {
     const i = r.error.issues[0]!;
+    // An unknown key (say "expiry:") is named with the keys a waiver takes, so a typo cannot make a waiver permanent.
+    const message =
+      i.code === 'unrecognized_keys'
+        ? `unknown key${i.keys.length === 1 ? '' : 's'} ${i.keys.join(', ')} (a waiver takes fingerprint, check, target, code, reason, owner, expires)`
+        : i.message;
     throw new InputError(
-      `--waivers ${file}: ${i.path.join('.') || '(root)'}: ${i.message}`,
+      `--waivers ${oneLine(file)}: ${i.path.join('.') || '(root)'}: ${oneLine(message)}`,
       'each waiver: fingerprint, or check and target; reason; owner; expires YYYY-MM-DD',
     );
   }

@@ -6,7 +6,8 @@
  * record the manifest digest somewhere else (a ticket, git, WORM storage).
  */
 import { sha256 } from '../util/hash.js';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { writeFileNoFollow } from '../util/files.js';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { InputError } from '../util/errors.js';
 
@@ -24,16 +25,23 @@ export interface Manifest {
 export const MANIFEST = 'manifest.json';
 export const SUMS = 'SHA256SUMS';
 
-/** Every file under dir, as forward-slash relative paths, except the manifest and the sums file. */
-function listFiles(dir: string, base = dir): string[] {
-  return readdirSync(dir)
-    .flatMap((f) => {
-      const p = join(dir, f);
-      return statSync(p).isDirectory() ? listFiles(p, base) : [relative(base, p).split(sep).join('/')];
-    })
-    .filter((p) => p !== MANIFEST && p !== SUMS)
-    .sort();
+/**
+ * Every file under dir, as forward-slash relative paths, except the manifest and the sums file. Links are never
+ * followed: they are listed in `links` (an evidence folder holds regular files only).
+ */
+function listEntries(dir: string, base = dir, links: string[] = []): { files: string[]; links: string[] } {
+  const files: string[] = [];
+  for (const f of readdirSync(dir)) {
+    const p = join(dir, f);
+    const rel = relative(base, p).split(sep).join('/');
+    const st = lstatSync(p);
+    if (st.isSymbolicLink()) links.push(rel);
+    else if (st.isDirectory()) files.push(...listEntries(p, base, links).files);
+    else files.push(rel);
+  }
+  return { files: files.filter((p) => p !== MANIFEST && p !== SUMS).sort(), links: links.sort() };
 }
+const listFiles = (dir: string) => listEntries(dir).files;
 
 function sumsText(entries: ManifestEntry[], manifestRaw: Buffer): string {
   return [...entries.map((e) => `${e.sha256}  ${e.path}`), `${sha256(manifestRaw)}  ${MANIFEST}`].join('\n') + '\n';
@@ -55,14 +63,14 @@ export function writeEvidence(dir: string, files: Record<string, string | Buffer
       throw new InputError(`cannot write evidence file "${name}"`);
     const buf = Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8');
     mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), buf);
+    writeFileNoFollow(join(dir, path), buf);
     entries.push({ path, sha256: sha256(buf), bytes: buf.length });
   }
   entries.sort((a, b) => a.path.localeCompare(b.path));
   const manifest: Manifest = { tool, createdAt: new Date().toISOString(), files: entries };
   const raw = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, 'utf8');
-  writeFileSync(join(dir, MANIFEST), raw);
-  writeFileSync(join(dir, SUMS), sumsText(entries, raw));
+  writeFileNoFollow(join(dir, MANIFEST), raw);
+  writeFileNoFollow(join(dir, SUMS), sumsText(entries, raw));
   const written = new Set(entries.map((e) => e.path));
   return { ...manifest, others: listFiles(dir).filter((p) => !written.has(p)), manifestSha256: sha256(raw) };
 }
@@ -93,6 +101,19 @@ export function verifyEvidence(dir: string): VerifyResult {
       `${dir}: no ${MANIFEST}`,
       'verify a directory written by `exaudit report --output DIR` or `exaudit demo`',
     );
+  // A link in the folder could point anywhere (a changed file outside it, a device): the bundle is refused.
+  const { links } = listEntries(dir);
+  for (const name of [MANIFEST, SUMS])
+    if (existsSync(join(dir, name)) && lstatSync(join(dir, name)).isSymbolicLink()) links.push(name);
+  if (links.length)
+    return {
+      ok: false,
+      changed: [],
+      missing: [],
+      extra: [],
+      problems: links.map((l) => `${l} is a symbolic link: an evidence folder holds regular files only`),
+      manifestSha256: '',
+    };
   const raw = readFileSync(mpath);
   const result: VerifyResult = {
     ok: false,

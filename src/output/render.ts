@@ -3,28 +3,26 @@
  * with its manifest. Loaded only by runs that render at the end (and by `report`), so a streamed JSON or NDJSON
  * run never loads the renderers, their XML and CSV libraries or the inventory reader.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { rendererFor, type RenderOptions } from '../../reports/index.js';
 import { writeEvidence } from './evidence.js';
-import type { ResultDocument } from '../contract.js';
+import type { ResultDocument, Severity } from '../contract.js';
 import { exitCodeFor, type FailOn } from '../engine/policy.js';
+import { summarize } from '../engine/run.js';
 import { applyWaiversFile, expireWaivers } from '../engine/waivers.js';
 import { inventoryLines } from '../targets/inventory.js';
 import { InputError, type ExitCode } from '../util/errors.js';
+import { writeFileNoFollow } from '../util/files.js';
 import { TOOL_VERSION } from '../util/tool.js';
 import { formatsOf, isDirectoryTarget, report, type OutputOptions } from './write.js';
 
-/** Render options for a document: the directive and catalog when an evidence report needs them, inventory lines for SARIF. */
+/** Render options: colour on a terminal, --details and --severity, inventory lines for SARIF. */
 function renderOptionsFor(doc: ResultDocument, opts: OutputOptions, formats: string[]): RenderOptions {
-  const evidenceFormats = formats.some((f) => f === 'markdown' || f === 'html');
-  // The command loaded the catalog (catalogFor checks a --directive exists) before anything ran.
-  const directiveDef = opts.directive ? opts.catalog?.directive(opts.directive) : undefined;
-  if (opts.directive && !directiveDef) throw new InputError(`--directive ${opts.directive}: unknown directive`);
   return {
     color: !opts.output && process.stdout.isTTY === true && !process.env['NO_COLOR'],
-    ...(opts.directive ? { directive: opts.directive, directiveDef: directiveDef! } : {}),
-    ...(directiveDef && evidenceFormats ? { catalog: opts.catalog! } : {}),
+    ...(opts.details ? { details: true } : {}),
+    ...(opts.severity?.length ? { severities: opts.severity } : {}),
     ...(opts.inventoryFile ? { inventoryFile: opts.inventoryFile } : {}),
     ...(opts.inventoryFile && formats.includes('sarif')
       ? {
@@ -34,8 +32,28 @@ function renderOptionsFor(doc: ResultDocument, opts: OutputOptions, formats: str
           ),
         }
       : {}),
-    asOf: opts.asOf,
   };
+}
+
+/** Formats whose findings --severity filters in the document itself (the human views filter what they show). */
+const FILTERED = new Set(['sarif', 'junit', 'csv']);
+
+/** The document with only findings and hits of the chosen severities, its counts made again so they add up. */
+export function withSeverities(doc: ResultDocument, severities?: Severity[]): ResultDocument {
+  if (!severities?.length) return doc;
+  const keep = (x: { severity: Severity }) => severities.includes(x.severity);
+  const targets = doc.targets.map((t) => ({ ...t, findings: t.findings.filter(keep) }));
+  return {
+    ...doc,
+    targets,
+    ...(doc.ioc ? { ioc: { ...doc.ioc, hits: doc.ioc.hits.filter(keep) } } : {}),
+    summary: summarize(targets),
+  };
+}
+
+function render(format: string, doc: ResultDocument, opts: OutputOptions, renderOpts: RenderOptions): string {
+  const r = rendererFor(format)!;
+  return r.render(FILTERED.has(format) ? withSeverities(doc, opts.severity) : doc, renderOpts);
 }
 
 /**
@@ -50,18 +68,17 @@ export function writeOutputs(doc: ResultDocument, opts: OutputOptions, defaultFo
   if (!opts.output) {
     if (formats.length > 1)
       throw new InputError('several formats need --output DIR', 'or ask for one format on stdout');
-    process.stdout.write(rendererFor(formats[0]!)!.render(doc, renderOpts));
+    process.stdout.write(render(formats[0]!, doc, opts, renderOpts));
     return [];
   }
   if (!isDirectoryTarget(opts.output, formats, !!opts.evidence || !!opts.directive)) {
     mkdirSync(dirname(opts.output), { recursive: true });
-    writeFileSync(opts.output, rendererFor(formats[0]!)!.render(doc, renderOpts));
+    writeFileNoFollow(opts.output, render(formats[0]!, doc, opts, renderOpts));
     return [opts.output];
   }
   const files = Object.fromEntries(
     formats.map((f) => {
-      const r = rendererFor(f)!;
-      return [`exaudit.${r.extension}`, r.render(doc, renderOpts)];
+      return [`exaudit.${rendererFor(f)!.extension}`, render(f, doc, opts, renderOpts)];
     }),
   );
   const written = writeEvidence(opts.output, files, `exaudit ${TOOL_VERSION}`);
@@ -78,10 +95,11 @@ export function writeOutputs(doc: ResultDocument, opts: OutputOptions, defaultFo
  */
 export function finishDocument(
   doc: ResultDocument,
-  opts: OutputOptions & { waivers?: string; failOn: FailOn },
+  opts: OutputOptions & { waivers?: string; failOn: FailOn; asOf: string },
   defaultFormat = 'console',
+  rejudge: (doc: ResultDocument) => ResultDocument = (d) => d,
 ): ExitCode {
-  const final = opts.waivers ? applyWaiversFile(doc, opts.waivers, opts.asOf) : expireWaivers(doc, opts.asOf);
+  const final = rejudge(opts.waivers ? applyWaiversFile(doc, opts.waivers, opts.asOf) : expireWaivers(doc, opts.asOf));
   report(opts, final.waivers ?? [], writeOutputs(final, opts, defaultFormat));
   const code = exitCodeFor(final, opts.failOn);
   process.exitCode = code;

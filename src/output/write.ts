@@ -4,11 +4,10 @@
  * document at the end (src/output/render.ts, loaded then). Then the expired and unused waivers and the files
  * written are said on stderr.
  */
-import { createWriteStream, mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { jsonHead, jsonTail, jsonTarget, ndjsonClosing, ndjsonLine } from '../../reports/stream.js';
-import type { TargetResult } from '../contract.js';
-import type { Catalog } from '../catalog/compiled.js';
+import type { Severity, TargetResult } from '../contract.js';
 import {
   DocumentSink,
   type PipelineResult,
@@ -18,18 +17,21 @@ import {
 } from '../engine/pipeline.js';
 import { waiverWarnings, type WaiverRecord } from '../engine/waivers.js';
 import { InputError } from '../util/errors.js';
+import { createOutputStream } from '../util/files.js';
+import { oneLine } from '../util/text.js';
 
 export interface OutputOptions {
   format?: string[];
   output?: string;
-  directive?: string;
   inventoryFile?: string;
-  asOf: string;
-  rules?: string;
-  /** The run's catalog: a --directive's definition and, for evidence reports, its CVE lists and dates. */
-  catalog?: Catalog;
   evidence?: boolean;
+  /** An evidence folder (--directive): a name without an extension is a folder. */
+  directive?: string;
   quiet?: boolean;
+  /** Console: every finding, not only the summary and the worst ones. */
+  details?: boolean;
+  /** --severity: views show only findings of these severities; JSON and NDJSON keep every finding. */
+  severity?: Severity[];
 }
 
 /**
@@ -37,12 +39,22 @@ export interface OutputOptions {
  * or (for evidence: --directive or report --evidence) has no file extension.
  */
 export function isDirectoryTarget(path: string, formats: string[], evidence: boolean): boolean {
-  if (formats.length > 1) return true;
+  let existing: 'dir' | 'file' | undefined;
   try {
-    return statSync(path).isDirectory();
+    existing = statSync(path).isDirectory() ? 'dir' : 'file';
   } catch {
     /* not there yet */
   }
+  if (formats.length > 1) {
+    // Several formats are several files: a name that looks like one file is a mistake, said before anything runs.
+    if (existing === 'file' || (!existing && !/[\\/]$/.test(path) && /\.[A-Za-z0-9]{1,5}$/.test(basename(path))))
+      throw new InputError(
+        `-o ${oneLine(path)}: ${formats.length} formats need a folder, and this names a file`,
+        `give a folder, e.g. -o ${oneLine(path.replace(/\.[A-Za-z0-9]{1,5}$/, ''))}/ (each format becomes exaudit.<ext> in it, with manifest.json)`,
+      );
+    return true;
+  }
+  if (existing) return existing === 'dir';
   if (/[\\/]$/.test(path)) return true;
   return evidence && !basename(path).includes('.');
 }
@@ -149,7 +161,7 @@ export function openOutput(opts: OutputOptions, defaultFormat = 'console'): RunO
     const sink = new StreamSink(format, () => {
       if (!file) return process.stdout;
       mkdirSync(dirname(file), { recursive: true });
-      return createWriteStream(file);
+      return createOutputStream(file);
     });
     return { sink, finish: async (r) => report(opts, r.waivers, file ? [file] : []) };
   }

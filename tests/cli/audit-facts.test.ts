@@ -128,19 +128,43 @@ describe('exaudit audit --facts', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).not.toMatch(ANSI); // stdout is a pipe here
     const lines = r.stdout.trimEnd().split('\n');
-    const headers = lines.filter((l) => /^\S+\.contoso\.test {2}/.test(l)).map((l) => l.split(' ')[0]);
-    // ex13-01 has failing critical findings, edge01 fails lifecycle, exse-01 has nothing worse than indeterminate.
-    expect(headers).toEqual(['ex13-01.contoso.test', 'edge01.contoso.test', 'exse-01.contoso.test']);
+    // Summary first: one row per server, worst first (ex13-01 fails critical, edge01 fails lifecycle (high), exse-01
+    // has nothing worse than indeterminate).
+    expect(lines[2]).toMatch(/^server +verdict +build \(precision\) +to install +closes$/);
+    const table = lines.slice(3, lines.indexOf('', 3));
+    expect(table.map((l) => l.split(' ')[0])).toEqual([
+      'ex13-01.contoso.test',
+      'edge01.contoso.test',
+      'exse-01.contoso.test',
+    ]);
+    expect(table[0]).toMatch(
+      /fail \(critical\) +2013 15\.0\.1497\.\d+ \(exact\) +2013 CU23 Mar23SU \(15\.0\.1497\.48\) +\d+ CVEs \(\d+ KEV\)/,
+    );
+    // Then the worst findings per server, at most three each.
+    const worst = lines.indexOf('Worst findings');
+    expect(worst).toBeGreaterThan(3 + table.length);
     const block = (name: string) =>
       lines
-        .slice(lines.findIndex((l) => l.startsWith(name)) + 1)
+        .slice(lines.findIndex((l, i) => i > worst && l.startsWith(`${name}  `)) + 1)
         .join('\n')
         .split(/\n\n/)[0]!;
-    expect(block('ex13-01.contoso.test')).toMatch(/^ {2}FAIL critical/);
-    expect(lines.filter((l) => /^\d+ targets?:/.test(l))).toHaveLength(1);
-    expect(lines.at(-1)).toMatch(
-      /^3 targets: {2}\d+ fail \(\d+ critical, \d+ high.*\d+ mitigated {2}\d+ indeterminate {2}\d+ pass/,
+    expect(block('ex13-01.contoso.test')).toMatch(/^ {2}fix: Install Exchange 2013 CU23 Mar23SU \(15\.0\.1497\.48/);
+    expect(block('ex13-01.contoso.test')).toMatch(/\n {2}FAIL critical {2}/);
+    expect(block('ex13-01.contoso.test').match(/^ {2}(FAIL|INDETERMINATE|MITIGATED|ERROR|WAIVED)/gm)).toHaveLength(3);
+    expect(block('ex13-01.contoso.test')).toMatch(/… \d+ more \(--details\)/);
+    expect(lines.filter((l) => /^\d+ targets?, \d+ findings?:/.test(l))).toHaveLength(1);
+    const last = lines.at(-1)!;
+    expect(last).toMatch(
+      /^3 targets, (\d+) findings: {2}(\d+) fail \(\d+ critical, \d+ high.*(\d+) mitigated {2}(\d+) indeterminate {2}(\d+) pass {2}(\d+) not applicable/,
     );
+    // The counts add up to the findings said.
+    const n = last.match(/\d+(?= (findings|fail|mitigated|indeterminate|pass|not applicable)\b)/g)!.map(Number);
+    expect(n[1]! + n[2]! + n[3]! + n[4]! + n[5]!).toBe(n[0]);
+    // --details: every finding, with its evidence.
+    const all = runCli(['audit', '--facts', ...files, '--fail-on', 'none', '--as-of', '2026-11-25', '--details']);
+    expect(all.stdout).not.toMatch(/more \(--details\)/);
+    expect(all.stdout).toMatch(/^ {6}evidence: /m);
+    expect(all.stdout.split('\n').length).toBeGreaterThan(lines.length);
     // Under a pseudo-terminal (script(1)) the same run is coloured.
     const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
     const cmd = [process.execPath, CLI, 'audit', '--facts', files[1]!, '--fail-on', 'none'].map(quote).join(' ');
@@ -217,21 +241,23 @@ describe('console renderer', () => {
     const d = doc([
       {
         ...finding('fail', 'critical'),
-        title: 'CVE-2021-26855 open',
+        title: 'CVE-2021-26855: Microsoft Exchange Server Remote Code Execution Vulnerability',
         message: 'Mar21SU missing',
         remediation: 'Install KB5000871',
       },
     ]);
-    const text = renderConsole(d, false);
-    expect(text).toMatch(/ex01/);
-    expect(text).toMatch(/FAIL critical {2}CVE-2021-26855 open: Mar21SU missing/);
+    const text = renderConsole(d);
+    expect(text).toMatch(/^ex01 +fail \(critical\)/m);
+    expect(text).toMatch(
+      /FAIL critical {2}CVE-2021-26855: Microsoft Exchange Server Remote Code Execution Vulnerability: Mar21SU missing/,
+    );
     expect(text).toMatch(/fix: Install KB5000871/);
-    expect(text).toMatch(/1 target:/);
+    expect(text).toMatch(/1 target, 1 finding:/);
     expect(text).not.toMatch(ANSI);
-    expect(renderConsole(d, true)).toMatch(ANSI);
+    expect(renderConsole(d, { color: true })).toMatch(ANSI);
   });
 
-  it('puts unreachable servers and servers with check errors before failing ones', () => {
+  it('orders servers worst first: failing, then not assessed, then unknown, then clean', () => {
     const d = ResultDocument.parse({
       schemaVersion: '1.0',
       tool: { name: 'exaudit', version: '0' },
@@ -254,11 +280,10 @@ describe('console renderer', () => {
         waived: 0,
       },
     });
-    const order = renderConsole(d, false)
-      .split('\n')
-      .filter((l) => /^[a-d]-/.test(l))
-      .map((l) => l.split(' ')[0]);
-    expect(order).toEqual(['c-down', 'b-failing', 'd-unsure', 'a-clean']);
-    expect(renderConsole(d, false)).toMatch(/4 targets \(1 not assessed\):/);
+    const text = renderConsole(d);
+    const table = text.split('\n\n')[1]!.split('\n').slice(1);
+    expect(table.map((l) => l.split(' ')[0])).toEqual(['b-failing', 'c-down', 'd-unsure', 'a-clean']);
+    expect(table[1]).toMatch(/^c-down +not assessed +not reached/);
+    expect(text).toMatch(/4 targets \(1 not assessed\), 3 findings:/);
   });
 });

@@ -25,6 +25,8 @@ export interface PageVisit {
   pdf: Buffer;
   /** Screenshots of the elements with these ids, on screen and with print styles. */
   clips: Record<string, { screen: Buffer; print: Buffer }>;
+  /** The page laid out in a window of `width` × `height` CSS pixels, as loaded (details closed). */
+  layout: { scrollWidth: number; clientWidth: number; scrollHeight: number; viewportHeight: number };
 }
 
 // Chromium's own background traffic (updates, sync, metrics) is switched off: only the page loads anything.
@@ -51,9 +53,10 @@ const FLAGS = [
 
 export async function visit(
   url: string,
-  opts: { width?: number; clipIds?: string[]; timeoutMs?: number } = {},
+  opts: { width?: number; height?: number; clipIds?: string[]; timeoutMs?: number } = {},
 ): Promise<PageVisit> {
   const width = opts.width ?? 1200;
+  const viewportHeight = opts.height ?? 900;
   const timeoutMs = opts.timeoutMs ?? 60_000;
   if (!CHROMIUM) throw new Error('chromium is not installed');
   const profile = mkdtempSync(join(tmpdir(), 'exaudit-chromium-'));
@@ -119,6 +122,7 @@ export async function visit(
     print: Buffer.alloc(0),
     pdf: Buffer.alloc(0),
     clips: {},
+    layout: { scrollWidth: 0, clientWidth: 0, scrollHeight: 0, viewportHeight },
   };
   const urls = new Map<string, string>();
   listeners.push((m) => {
@@ -157,6 +161,23 @@ export async function visit(
       { expression: 'document.fonts.ready.then(() => true)', awaitPromise: true },
       sessionId,
     );
+    // The window a reader has: is anything wider than it, and how many screens tall is the page?
+    await send(
+      'Emulation.setDeviceMetricsOverride',
+      { width, height: viewportHeight, deviceScaleFactor: 1, mobile: false },
+      sessionId,
+    );
+    const measured = (await send(
+      'Runtime.evaluate',
+      {
+        expression:
+          '[document.documentElement.scrollWidth, document.documentElement.clientWidth, document.documentElement.scrollHeight]',
+        returnByValue: true,
+      },
+      sessionId,
+    )) as { result: { value: [number, number, number] } };
+    const [scrollWidth, clientWidth, scrollHeight] = measured.result.value;
+    out.layout = { scrollWidth, clientWidth, scrollHeight, viewportHeight };
     const shot = async () => {
       const metrics = (await send('Page.getLayoutMetrics', {}, sessionId)) as { cssContentSize: { height: number } };
       const height = Math.min(16_000, Math.ceil(metrics.cssContentSize.height));

@@ -23,7 +23,8 @@ import { loadChecks, selectChecks } from '../../src/engine/loader.js';
 import type { Check, CollectedTarget, ResultDocument } from '../../src/contract.js';
 import { applyWaivers, expireWaivers, loadWaivers, waiverWarnings } from '../../src/engine/waivers.js';
 import { exitCodeFor } from '../../src/engine/policy.js';
-import { directiveStatus, remainingWork, type ActionRow } from '../../reports/directives.js';
+import { judgeDirectives, remainingWork } from '../../src/engine/directives.js';
+import type { ActionRow } from '../../src/contract.js';
 import { toMarkdown } from '../../reports/markdown.js';
 import { writeEvidence, verifyEvidence } from '../../src/output/evidence.js';
 import { InputError } from '../../src/util/errors.js';
@@ -199,10 +200,10 @@ describe('waivers', () => {
       expires: '2027-01-31',
     });
     expect(readFileSync(join(out, 'exaudit.md'), 'utf8')).toMatch(
-      /\| waived \(fail\); waived: replacement in January; owner mail-team; until 2027-01-31 \| high \| lifecycle \|/,
+      /\| waived \(fail\); waived: replacement in January; owner mail-team; until 2027-01-31 \| high \| Supported version: /,
     );
     expect(readFileSync(join(out, 'exaudit.html'), 'utf8')).toMatch(
-      /class="st-waived">waived \(fail\)<br><small>waived: replacement in January; owner mail-team; until 2027-01-31/,
+      /class="st-waived nw">waived \(fail\)<br><small>waived: replacement in January; owner mail-team; until 2027-01-31/,
     );
     expect(readFileSync(join(out, 'exaudit.csv'), 'utf8')).toMatch(
       /ex13\.contoso\.test,lifecycle,fail,high,out-of-support,.*replacement in January \(owner mail-team; until 2027-01-31\)/,
@@ -296,8 +297,7 @@ describe('directive definitions', () => {
 
 describe('directive status per server', () => {
   const ed21 = () => DIRECTIVES['ed-21-02']!;
-  const status = (d: ResultDocument, id = 'ed-21-02') =>
-    directiveStatus(d, DIRECTIVES[id]!, { catalog: cat(), asOf: AS_OF });
+  const status = (d: ResultDocument, id = 'ed-21-02') => judgeDirectives(d, [DIRECTIVES[id]!], cat(), AS_OF)[0]!.rows;
 
   it('ED 21-02: the March and April 2021 updates are judged from the CVEs they fix; manual actions need attestation', () => {
     const mar21 = fixBuild('Mar21SU', '2013', 'CU23');
@@ -332,8 +332,8 @@ describe('directive status per server', () => {
     expect(row(rows, 'sd1-h4-identity', 'apr21').status).toBe('needs attestation');
     expect(row(rows, 'sd1-h2-updates', 'apr21').status).toBe('not met'); // later updates are missing
     expect(rows).toHaveLength(ed21().actions.length * 4);
-    const todo = remainingWork(rows, AS_OF);
-    const patch = todo.find((x) => x.row.actionId === 'sd2-a1-april-updates' && x.row.status === 'not met')!;
+    const todo = remainingWork(ed21(), rows, AS_OF);
+    const patch = todo.find((x) => x.actionIds.includes('sd2-a1-april-updates') && x.status === 'not met')!;
     expect(patch.targets.sort()).toEqual(['mar21', 'rtm']);
     expect(patch).toMatchObject({ by: '2021-04-16', overdue: true });
   });
@@ -360,8 +360,6 @@ describe('directive status per server', () => {
       status: 'waived',
       summary: expect.stringMatching(/Waived: accepted \(owner ops, until no expiry\)/),
     });
-    const noCatalog = directiveStatus(open, DIRECTIVES['ed-21-02']!, { asOf: AS_OF });
-    expect(row(noCatalog, 'sd2-a1-april-updates', 'c').status).toBe('indeterminate');
   });
 
   it('ED 25-02: CU eligibility for the April 2025 HU, and the hybrid steps only where hybrid is configured', () => {
@@ -396,7 +394,9 @@ describe('directive status per server', () => {
     expect(row(rows, 'step4-hybrid-app', 'cu22').status).toBe('not applicable');
     expect(row(rows, 'step3-hotfix', 'cu23').status).toBe('met');
     expect(row(rows, 'step4-hybrid-app', 'cu23').status).toBe('indeterminate'); // hybrid state not collected
-    expect(toMarkdown(d, { directive: 'ed-25-02', catalog: cat(), asOf: AS_OF })).toMatch(/secondary reporting/);
+    expect(toMarkdown({ ...d, directives: judgeDirectives(d, [DIRECTIVES['ed-25-02']!], cat(), AS_OF) })).toMatch(
+      /secondary reporting/,
+    );
   });
 
   it('BOD 22-01: open KEV CVEs with their KEV due dates; non-KEV CVEs do not count', () => {
@@ -406,7 +406,7 @@ describe('directive status per server', () => {
     const kev = cat().cves.filter((c) => c.kev && r.kevDue.some((k) => k.cve === c.id));
     expect(kev.length).toBe(r.kevDue.length);
     expect(r.kevDue).toContainEqual({ cve: 'CVE-2021-26855', due: cat().cve('CVE-2021-26855')!.kev!.dueDate });
-    const by = remainingWork([r], AS_OF)[0]!.by;
+    const by = remainingWork(DIRECTIVES['bod-22-01']!, [r], AS_OF)[0]!.by;
     expect(by).toBe(
       r.kevDue
         .map((k) => k.due)
@@ -415,31 +415,115 @@ describe('directive status per server', () => {
     );
   });
 
-  it('indicator hits make the triage action not met and the incident actions required', () => {
-    const hit = {
-      indicator: 'proxylogon-ssrf-cookie',
-      advisory: 'CVE-2021-26855 (ProxyLogon)',
-      severity: 'critical' as const,
-      file: 'ex13.contoso.test:C:/Logs/HttpProxy/x.log',
-      line: 7,
-      excerpt: 'x',
-    };
-    const withHits = {
-      ...doc,
-      ioc: { summary: { files: 3, bytes: 10, lines: 30, malformedLines: 0, hits: 1 }, hits: [hit] },
-    };
-    const rows = status(withHits);
-    expect(row(rows, 'a1-triage', 'ex13.contoso.test').status).toBe('not met');
-    expect(row(rows, 'a1-triage', 'se.contoso.test').status).toBe('needs attestation'); // the hit is on another server
-    expect(row(rows, 'a3-disconnect', 'ex13.contoso.test').status).toBe('action required');
-    const clean = status({ ...withHits, ioc: { ...withHits.ioc, hits: [] } });
-    expect(row(clean, 'a1-triage', 'ex13.contoso.test')).toMatchObject({
-      status: 'needs attestation',
-      summary: expect.stringMatching(/found no indicator \(3 files, 30 lines/),
+  const hit = (file: string, target?: string) => ({
+    indicator: 'proxylogon-ssrf-cookie',
+    advisory: 'CVE-2021-26855 (ProxyLogon)',
+    severity: 'critical' as const,
+    file,
+    line: 7,
+    excerpt: 'x',
+    ...(target ? { target } : {}),
+  });
+  const sweep = (target: string, files = 3, extra: object = {}) => ({
+    target,
+    source: 'local' as const,
+    paths: ['/triage'],
+    files,
+    lines: files * 10,
+    hits: 0,
+    ...extra,
+  });
+  const withIoc = (hits: ReturnType<typeof hit>[], sweeps?: ReturnType<typeof sweep>[]) => ({
+    ...doc,
+    ioc: {
+      summary: { files: 3, bytes: 10, lines: 30, malformedLines: 0, hits: hits.length },
+      hits,
+      ...(sweeps ? { sweeps } : {}),
+    },
+  });
+
+  it('indicator actions: "action required" only where hits are attributed, "met" only where a sweep read the server', () => {
+    // A remote sweep's hit names its server in the file ("server:path"); a local one with --target in `target`.
+    for (const h of [hit('ex13.contoso.test:C:/Logs/HttpProxy/x.log'), hit('/triage/x.log', 'ex13.contoso.test')]) {
+      const rows = status(withIoc([h], [sweep('ex13.contoso.test'), sweep('se.contoso.test')]));
+      expect(row(rows, 'a1-triage', 'ex13.contoso.test').status).toBe('not met');
+      expect(row(rows, 'a3-disconnect', 'ex13.contoso.test').status).toBe('action required');
+      expect(row(rows, 'a4-report-incident', 'ex13.contoso.test').status).toBe('action required');
+      // se was swept too, and its files were clean: the trigger did not fire there.
+      expect(row(rows, 'a3-disconnect', 'se.contoso.test')).toMatchObject({
+        status: 'met',
+        summary: expect.stringMatching(/read 3 of this server's files and found no indicator/),
+      });
+      // Triage has a manual part (memory, registry): clean logs are not the whole of it.
+      expect(row(rows, 'a1-triage', 'se.contoso.test').status).toBe('needs attestation');
+    }
+    // A server no sweep covered needs evidence, whatever the other servers showed.
+    const partial = status(withIoc([hit('/triage/x.log', 'ex13.contoso.test')], [sweep('ex13.contoso.test')]));
+    expect(row(partial, 'a3-disconnect', 'se.contoso.test')).toMatchObject({
+      status: 'needs evidence',
+      summary: expect.stringMatching(/No sweep in this result read this server's files/),
     });
-    expect(row(status(doc), 'a1-triage', 'ex13.contoso.test').summary).toMatch(
-      /No indicator sweep is part of this result/,
+    // No sweep at all.
+    expect(row(status(doc), 'a3-disconnect', 'ex13.contoso.test')).toMatchObject({
+      status: 'needs evidence',
+      summary: expect.stringMatching(/No indicator sweep is part of this result/),
+    });
+    // A sweep that read nothing, or could not read some files, clears nobody.
+    expect(row(status(withIoc([], [sweep('se.contoso.test', 0)])), 'a3-disconnect', 'se.contoso.test').status).toBe(
+      'needs evidence',
     );
+    expect(
+      row(status(withIoc([], [sweep('se.contoso.test', 3, { unreadable: 1 })])), 'a3-disconnect', 'se.contoso.test')
+        .status,
+    ).toBe('needs evidence');
+  });
+
+  it('unattributed hits make every in-scope server "needs evidence" for the indicator actions, never "met"', () => {
+    const d = withIoc([hit('/triage/x.log')], [sweep('ex13.contoso.test'), sweep('se.contoso.test')]);
+    const [ed] = judgeDirectives(d, [ed21()], cat(), AS_OF);
+    for (const t of ['ex13.contoso.test', 'se.contoso.test'])
+      for (const a of ['a1-triage', 'a3-disconnect', 'a4-report-incident', 'sd2-a4-incidents'])
+        expect(row(ed!.rows, a, t), `${a} ${t}`).toMatchObject({
+          status: 'needs evidence',
+          summary: expect.stringMatching(/not attributed to any server/),
+        });
+    expect(ed!.notes.join('\n')).toMatch(/1 indicator hit was found in files not attributed to any server/);
+  });
+
+  it('a target that is not on-premises Exchange, or was not reached, gets no judged status for any action', () => {
+    const d = judge([
+      { target: 'ex13', facts: facts(cuBase('2013', 'CU23')) },
+      {
+        target: 'exo',
+        facts: { target: { name: 'exo' }, exchange: { online: true, source: 'X-FEServer header' } } as never,
+      },
+      {
+        target: 'nginx',
+        facts: { target: { name: 'nginx' }, exchange: { notExchange: 'Server: nginx', source: 'GET /owa/' } } as never,
+      },
+      { target: 'down', failure: { status: 'unreachable', error: 'connect ECONNREFUSED' } },
+    ]);
+    const withSweep = {
+      ...d,
+      ioc: {
+        summary: { files: 3, bytes: 1, lines: 3, malformedLines: 0, hits: 0 },
+        hits: [],
+        sweeps: ['ex13', 'exo', 'nginx', 'down'].map((t) => sweep(t)),
+      },
+    };
+    for (const id of ['ed-21-02', 'ed-25-02', 'bod-22-01']) {
+      const [ed] = judgeDirectives(withSweep, [DIRECTIVES[id]!], cat(), AS_OF);
+      for (const a of DIRECTIVES[id]!.actions) {
+        expect(row(ed!.rows, a.id, 'exo').status, `${id} ${a.id}`).toBe('not applicable');
+        expect(row(ed!.rows, a.id, 'nginx').status, `${id} ${a.id}`).toBe('not applicable');
+        expect(row(ed!.rows, a.id, 'down').status, `${id} ${a.id}`).toBe('not assessed');
+      }
+      expect(ed!.servers.map((x) => x.scope)).toEqual(['in scope', 'out of scope', 'out of scope', 'not assessed']);
+      expect(ed!.remaining.flatMap((x) => x.targets)).not.toContain('exo');
+    }
+    const [ed] = judgeDirectives(withSweep, [ed21()], cat(), AS_OF);
+    expect(row(ed!.rows, 'a1-patch', 'exo').summary).toMatch(/Out of scope: Exchange Online/);
+    expect(ed!.notes.join('\n')).toMatch(/2 targets are not on-premises Exchange \(exo, nginx\)/);
   });
 });
 
@@ -472,13 +556,21 @@ describe('report --directive --output DIR, and verify', () => {
     expect(html).toContain(`${doc.catalog.version} (${doc.catalog.date}), sha256 ${doc.catalog.sha256}`);
     for (const a of DIRECTIVES['ed-21-02']!.actions)
       expect(html).toContain(`${a.ref}: ${a.title}`.replace(/'/g, '&#39;'));
-    expect(html).toMatch(/<td>ex13\.contoso\.test<\/td><td class="st-not-met">not met<\/td><td>proxylogon: /);
+    // Each server's rows: the action, its status, why, and the facts (the build is stated once, above them).
     expect(html).toMatch(
-      /exchange\.build: 15\.0\.1497\.2 \(expected [0-9.]+\) <small>\[ExSetup\.exe FileVersion \(precision exact\)\]<\/small>/,
+      /<details id="server-ex13\.contoso\.test">.*precision exact \(ExSetup\.exe FileVersion\).*<a href="#act-ed-21-02-a1-patch">a1-patch<\/a><br><small>Action 1<\/small><\/td><td class="st-not-met nw">not met<\/td><td>proxylogon: /s,
     );
     expect(html).toContain('2026-11-24T10:00:00Z'); // collection time
-    expect(html).toMatch(/<section id="remaining"><h2>What remains, and by when<\/h2>.*2021-04-16, overdue/s);
-    expect(html).toMatch(/<td>down\.contoso\.test<\/td><td class="st-not-assessed">not assessed<\/td>/);
+    expect(html).toMatch(/<h3 id="remaining-ed-21-02">What remains, and by when<\/h3>.*2021-04-16, overdue/s);
+    expect(html).toMatch(/<strong>not assessed:<\/strong> down\.contoso\.test <small>\(not reached: timeout\)/);
+    // The verdicts are in the result, for every format and for anyone who reads the JSON.
+    const json = runCli(['report', resultFile, '--directive', 'ed-21-02', '--format', 'json', '--fail-on', 'none']);
+    const judged = (JSON.parse(json.stdout) as ResultDocument).directives![0]!;
+    expect(judged.id).toBe('ed-21-02');
+    expect(judged.rows).toHaveLength(DIRECTIVES['ed-21-02']!.actions.length * 3);
+    expect(judged.rows.find((r) => r.actionId === 'a1-patch' && r.target === 'ex13.contoso.test')!.status).toBe(
+      'not met',
+    );
   });
 
   it('verify passes on the fresh folder, and sha256sum -c agrees', () => {
@@ -575,8 +667,22 @@ describe('report --directive --output DIR, and verify', () => {
   it('renders a saved result in another format, merges shards, and rejects a file that is not a result', () => {
     const s = runCli(['report', resultFile, '--format', 'sarif', '--fail-on', 'none']);
     expect(JSON.parse(s.stdout).version).toBe('2.1.0');
+    // The same result twice: each server once.
     const m = runCli(['report', resultFile, resultFile, '--merge', '--format', 'json', '--fail-on', 'none']);
-    expect(JSON.parse(m.stdout).targets).toHaveLength(6);
+    expect((JSON.parse(m.stdout) as ResultDocument).targets.map((t) => t.target)).toEqual(
+      doc.targets.map((t) => t.target),
+    );
+    // The same server with a different result in two files: refused, naming both.
+    const other = join(dir, 'other.json');
+    const changed = structuredClone(doc);
+    changed.targets[0]!.findings[0]!.status = 'pass';
+    writeFileSync(other, JSON.stringify(changed));
+    const twice = runCli(['report', resultFile, other, '--merge', '--format', 'json']);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr.trim().split('\n')).toHaveLength(1);
+    expect(twice.stderr).toMatch(
+      /ex13\.contoso\.test is in .*result\.json and in .*other\.json with different results/,
+    );
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, '{"hello": 1}');
     const r = runCli(['report', bad]);

@@ -81,7 +81,9 @@ interface SarifRun {
         id: string;
         helpUri: string;
         help: { text: string; markdown: string };
+        name: string;
         shortDescription: { text: string };
+        fullDescription: { text: string };
         defaultConfiguration: { level: string };
         properties: Record<string, unknown>;
       }[];
@@ -148,6 +150,31 @@ describe('SARIF', () => {
       run.results.map((r) => r.partialFingerprints['exauditFinding/v1']),
     );
     expect(run.results.filter((r) => r.properties['status'] === 'pass')).toEqual([]);
+  });
+
+  it("names and describes rules from the catalog's titles; a lifecycle result's observed value differs from the expected one", () => {
+    const run = runOf(doc);
+    const rule = (id: string) => run.tool.driver.rules.find((r) => r.id === id)!;
+    const pl = rule('cve-exposure/CVE-2021-26855');
+    const title = cat().cve('CVE-2021-26855')!.title!;
+    expect(pl.shortDescription.text).toBe(`CVE-2021-26855: ${title}`);
+    expect(pl.fullDescription.text).toMatch(
+      new RegExp(`^CVE-2021-26855: ${title} \\(CVSS [0-9.]+, in CISA KEV\\)\\.$`),
+    );
+    expect(pl.name).toMatch(/^CVE202126855Microsoft[A-Za-z0-9]+$/); // an identifier of the title, as SARIF validators ask
+    // No rule is described by its id alone any more.
+    for (const r of run.tool.driver.rules) {
+      expect(r.shortDescription.text, r.id).not.toBe(r.id.split('/').at(-1));
+      expect(r.fullDescription.text, r.id).not.toMatch(/^(CVE-\d+-\d+) \(\1\)$/);
+      expect(r.name, r.id).toMatch(/^[A-Z][A-Za-z0-9]*$/);
+    }
+    const life = run.results.find((r) => r.ruleId === 'lifecycle/out-of-support')!;
+    const m = /Observed (\S+): (.+); expected: (.+)\.$/.exec(life.message.text)!;
+    expect(m[1]).toBe('lifecycle');
+    expect(m[2]).not.toBe(m[3]);
+    const f = doc.targets[0]!.findings.find((x) => x.checkId === 'lifecycle' && x.status === 'fail')!;
+    expect(f.evidence[0]).toMatchObject({ fact: 'lifecycle', source: 'rules/products.yaml' });
+    expect(f.evidence[0]!.observed).not.toEqual(f.evidence[0]!.expected);
   });
 
   it('gives an interim mitigation a warning at most, and cites --inventory-file lines for servers their facts do not place', () => {
@@ -318,13 +345,18 @@ function readCsv(text: string): string[][] {
 }
 
 describe('CSV', () => {
-  it('neutralises every formula lead (= + - @ tab CR) and quotes per RFC 4180', () => {
+  it('neutralises every formula lead (= + - @, tab, CR, LF, space, full-width ＝) and quotes per RFC 4180', () => {
     expect(csvCell('=HYPERLINK("http://x")')).toBe(`"'=HYPERLINK(""http://x"")"`);
     expect(csvCell('+1')).toBe("'+1");
     expect(csvCell('-2')).toBe("'-2");
     expect(csvCell('@SUM(A1)')).toBe("'@SUM(A1)");
     expect(csvCell('\tx')).toBe("'\tx");
-    expect(csvCell('\r=1+1')).toBe(`"'\r=1+1"`);
+    // Hostile leads: a control character is removed and what follows is still neutralised.
+    expect(csvCell('\r=1+1')).toBe("'=1+1");
+    expect(csvCell("\n=cmd|'/c calc'!A1")).toBe(`"'\n=cmd|'/c calc'!A1"`);
+    expect(csvCell(' =1+1')).toBe("' =1+1");
+    expect(csvCell('\uFF1D1+1')).toBe("'\uFF1D1+1");
+    expect(csvCell('\uFF20SUM(A1)')).toBe("'\uFF20SUM(A1)");
     expect(csvCell('a=1')).toBe('a=1');
     expect(csvCell('a,b')).toBe('"a,b"');
     expect(csvCell('line\nbreak')).toBe('"line\nbreak"');
@@ -387,7 +419,9 @@ describe('--format with several formats and --output DIR from scan, audit and io
     ]);
     expect(r.code).toBe(1);
     expect(expectFolder(out).targets.length).toBeGreaterThan(1);
-    expect(readFileSync(join(out, 'exaudit.md'), 'utf8')).toMatch(/## Required actions: status per server/);
+    expect(readFileSync(join(out, 'exaudit.md'), 'utf8')).toMatch(
+      /## CISA Emergency Directive 25-02 .*: required actions/,
+    );
   });
 
   it('ioc', () => {

@@ -3,7 +3,8 @@
  * A file may hold one Facts object or an array. A bad file becomes an input problem for that file only;
  * the other files still run.
  */
-import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { writeFileNoFollow } from '../../util/files.js';
 import { join } from 'node:path';
 import { parseFacts } from '../../facts/validate.js';
 import { InputError, errorMessage } from '../../util/errors.js';
@@ -143,6 +144,6 @@ export function factsSaver(dir: string): (c: CollectedTarget) => void {
     let name = base;
     for (let i = 2; used.has(name.toLowerCase()); i++) name = `${base}-${i}`;
     used.add(name.toLowerCase());
-    writeFileSync(join(dir, `${name}.json`), `${JSON.stringify(r.facts, null, 2)}\n`);
+    writeFileNoFollow(join(dir, `${name}.json`), `${JSON.stringify(r.facts, null, 2)}\n`);
   };
 }
