@@ -62,6 +62,24 @@ export function buildOf(facts: Facts, catalog: Catalog, asOf: string): { info: B
   };
 }
 
+/**
+ * The prelude most checks share: not applicable on Edge when `edge` names what does not apply there (null: it
+ * applies on Edge too), the
+ * out-of-scope or missing-build result when there is no build to judge, otherwise `judge` with the build.
+ */
+export function withBuild(
+  facts: Facts,
+  catalog: Catalog,
+  asOf: string,
+  edge: string | null,
+  judge: (info: BuildInfo) => CheckResult[],
+): CheckResult[] {
+  const onEdge = edge === null ? undefined : edgeNotApplicable(facts, edge);
+  if (onEdge) return [onEdge];
+  const r = buildOf(facts, catalog, asOf);
+  return 'result' in r ? [r.result] : judge(r.info);
+}
+
 /** Exchange versions before 2013 by their major version (14 = 2010, 8 = 2007, 6.5 = 2003); undefined for 15.x and non-builds. */
 export function legacyFamily(build: string): string | undefined {
   const m = /^\s*(\d{1,2})\.(\d{1,2})\.\d+(\.\d+)?\s*$/.exec(build);
