@@ -1,6 +1,14 @@
-/** AMSI integration (Windows Server 2016+, 2016 ≥ CU21, 2019 ≥ CU10, SE): not disabled by override, a provider present. */
-import { defineCheck } from '../src/contract.js';
-import { overrideValues, withBuild } from './_shared.js';
+/**
+ * AMSI integration as HealthChecker judges it (Invoke-AnalyzerSecurityAMSIConfigState.ps1): available on Windows
+ * Server 2016+ with 2016 ≥ CU21, 2019 ≥ CU10 or SE, and on unless an applicable Cafe\HttpRequestFiltering
+ * Enabled=false override turns it off (the server's effective overrides first, see _overrides.ts). exaudit also
+ * reports, as a separate finding, a server where no AMSI provider is registered.
+ */
+import { defineCheck, type CheckResult } from '../src/contract.js';
+import { withBuild } from './_shared.js';
+import { overrideSource, overrideValue, readOverride } from './_overrides.js';
+
+const OVERRIDE = 'Cafe\\HttpRequestFiltering\\Enabled';
 import { compareBuilds } from '../src/util/version.js';
 
 export default defineCheck({
@@ -48,61 +56,71 @@ export default defineCheck({
             remediation: 'Move the server to Windows Server 2016 or later.',
           },
         ];
-      if (!facts.config?.settingOverrides)
+      const reading = readOverride(facts, info, 'Cafe', 'HttpRequestFiltering', 'Enabled');
+      if (!reading.known)
         return [
           {
             status: 'indeterminate',
             code: 'amsi-unknown',
-            message: 'Setting overrides were not collected, so whether AMSI is disabled is unknown.',
+            message: `Whether an override disables AMSI is unknown: ${reading.reason}.`,
           },
         ];
-      const values = overrideValues(facts, 'Cafe', 'HttpRequestFiltering', 'Enabled');
-      if (values.length > 1)
+      const value = overrideValue(reading);
+      const evidence = [
+        {
+          fact: 'config.settingOverrides',
+          observed: reading.values.length ? reading.values.map((v) => `${v.name}: ${OVERRIDE}=${v.value}`) : 'none',
+          expected: `no ${OVERRIDE}=false`,
+          source: overrideSource(reading),
+        },
+      ];
+      if (value === 'conflict' || (value !== undefined && !/^(true|false)$/i.test(value)))
         return [
           {
             status: 'indeterminate',
             code: 'amsi-multiple-overrides',
-            message: `Multiple HttpRequestFiltering overrides (${values.join(', ')}).`,
+            message: `The AMSI integration state is unknown: the HttpRequestFiltering overrides that apply say ${reading.values.map((v) => `${v.name}=${v.value}`).join(', ')} (HealthChecker: "Multiple overrides detected").`,
+            evidence,
           },
         ];
-      if (values[0]?.toLowerCase() === 'false')
+      if (value?.toLowerCase() === 'false')
         return [
           {
             status: 'fail',
             code: 'amsi-disabled',
-            message: 'AMSI integration is disabled by the SettingOverride Cafe\\HttpRequestFiltering Enabled=false.',
-            evidence: [
-              {
-                fact: 'config.settingOverrides',
-                observed: 'Cafe\\HttpRequestFiltering\\Enabled=false',
-                expected: 'no override',
-                source: facts.config.source,
-              },
-            ],
+            message: `AMSI integration is disabled by the override ${OVERRIDE}=false.`,
+            evidence,
             remediation: 'Remove the override (Remove-SettingOverride) and refresh VariantConfiguration.',
           },
         ];
-      const providers = facts.config.amsi?.providers;
-      if (providers && !providers.length)
-        return [
-          {
-            status: 'fail',
-            code: 'amsi-no-provider',
-            message: 'AMSI is on, but no AMSI provider (antivirus) is registered.',
-            remediation: 'Install and enable Microsoft Defender or an AMSI-capable antivirus.',
-          },
-        ];
-      if (!providers)
-        return [
-          {
-            status: 'indeterminate',
-            code: 'amsi-provider-unknown',
-            message: 'AMSI is not disabled by override; whether a provider is registered was not collected.',
-          },
-        ];
-      return [
-        { status: 'pass', code: 'amsi-on', message: `AMSI integration is on with ${providers.length} provider(s).` },
+      const out: CheckResult[] = [
+        {
+          status: 'pass',
+          code: 'amsi-on',
+          message: `AMSI integration is on${value ? ` (the override sets ${OVERRIDE}=${value})` : ' (no override disables it)'}.`,
+          evidence,
+        },
       ];
+      // Not a HealthChecker condition: Exchange hands requests to AMSI, but only a registered provider scans them.
+      const providers = facts.config?.amsi?.providers;
+      if (providers && !providers.length)
+        out.push({
+          status: 'fail',
+          code: 'amsi-no-provider',
+          key: 'provider',
+          message:
+            'AMSI integration is on, but Windows has no AMSI provider (antivirus) registered, so nothing scans the requests (exaudit checks this; HealthChecker does not).',
+          evidence: [
+            {
+              fact: 'config.amsi.providers',
+              observed: [],
+              expected: 'a registered provider',
+              source: facts.config?.source,
+            },
+          ],
+          remediation: 'Install and enable Microsoft Defender or an AMSI-capable antivirus.',
+        });
+      return out;
     });
   },
 });

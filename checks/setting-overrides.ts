@@ -3,13 +3,17 @@
  * override table, Strict Mode, AMSI, signing, base type check). One finding per harmful override.
  */
 import { defineCheck, type CheckResult } from '../src/contract.js';
-import { overrideValues, withBuild } from './_shared.js';
+import { withBuild } from './_shared.js';
+import { applicableOverrides, overrideSource, readOverride } from './_overrides.js';
 
 export default defineCheck({
   meta: { id: 'setting-overrides', title: 'No security-reverting overrides', severity: 'high', requires: ['exchange'] },
   evaluate(facts, catalog, ctx) {
-    return withBuild(facts, catalog, ctx.asOf, null, () => {
-      if (!facts.config?.settingOverrides && !facts.config?.diagnosticsRegistry) {
+    return withBuild(facts, catalog, ctx.asOf, null, (info) => {
+      const list = applicableOverrides(facts, info);
+      const valuesOf = (c: string, s: string, p: string) =>
+        readOverride(facts, info, c, s, p).values.map((v) => v.value);
+      if (!list.known && !facts.config?.diagnosticsRegistry) {
         return [
           {
             status: 'indeterminate',
@@ -24,7 +28,7 @@ export default defineCheck({
         for (const cond of cve.conditions.filter((c) => c.kind === 'override-reopens')) {
           for (const path of cond.overrides ?? []) {
             const [c, s, p] = path.split('\\') as [string, string, string];
-            if (overrideValues(facts, c, s, p).some((v) => v.toLowerCase() === 'false')) {
+            if (valuesOf(c, s, p).some((v) => v.toLowerCase() === 'false')) {
               out.push({
                 status: 'fail',
                 code: 'override-reopens-cve',
@@ -36,7 +40,7 @@ export default defineCheck({
                     fact: 'config.settingOverrides',
                     observed: `${path}=false`,
                     expected: 'no override',
-                    source: facts.config?.source,
+                    source: overrideSource(list),
                   },
                 ],
                 remediation: cond.remediation,
@@ -69,7 +73,7 @@ export default defineCheck({
         ],
       ];
       for (const [c, s, p, bad, what] of harmful) {
-        const vals = overrideValues(facts, c, s, p).filter(bad);
+        const vals = valuesOf(c, s, p).filter(bad);
         if (vals.length)
           out.push({
             status: 'fail',
@@ -80,7 +84,7 @@ export default defineCheck({
               {
                 fact: 'config.settingOverrides',
                 observed: `${c}\\${s}\\${p}=${vals.join(',')}`,
-                source: facts.config?.source,
+                source: overrideSource(list),
               },
             ],
             remediation: 'Remove the SettingOverride.',
@@ -97,7 +101,7 @@ export default defineCheck({
         });
       }
       if (!out.length) {
-        const partly = !facts.config?.settingOverrides || !facts.config?.diagnosticsRegistry;
+        const partly = !list.known || !facts.config?.diagnosticsRegistry;
         return [
           {
             status: partly ? 'indeterminate' : 'pass',
