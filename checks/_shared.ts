@@ -161,3 +161,26 @@ export function eemsAvailable(info: BuildInfo): boolean | undefined {
   if (!probe) return undefined;
   return compareBuilds(probe, info.product === '2016' ? '15.1.2375.7' : '15.2.986.5') >= 0;
 }
+
+/**
+ * An indeterminate result for facts that were not collected, naming why when the collector said so (its
+ * notCollected entry or its error for that group). A check never reads a missing group as "fine".
+ */
+export function notCollected(facts: Facts, group: string, what: string, code: string): CheckResult {
+  const related = (g: string) => g === group || g.startsWith(`${group}.`) || group.startsWith(`${g}.`);
+  const why = [
+    ...(facts.notCollected ?? []).filter((n) => related(n.group)).map((n) => n.reason),
+    ...(facts.collectors ?? [])
+      .flatMap((c) => c.errors ?? [])
+      .filter((e) => related(e.group))
+      .map((e) => e.message),
+  ];
+  return {
+    status: 'indeterminate',
+    code,
+    message: `${what} ${why.length ? `could not be collected: ${why.join('; ')}` : 'was not collected'}.`,
+    evidence: [{ fact: group, observed: null, expected: 'collected' }],
+    remediation:
+      'Run the collector (exaudit audit --ssh/--local, or the collector script in the Exchange Management Shell).',
+  };
+}
