@@ -109,6 +109,39 @@ const SETS: { set: string; product: string; present: Want[]; absent: Want[] }[] 
     absent: [{ checkId: 'hybrid-app', status: 'not_applicable' }],
   },
   {
+    set: 'hc-e19-physical', // 2019 CU12 Feb23SU, EP configured but not as expected, patched cachtokn.dll, HSTS twice
+    product: '2019',
+    present: [
+      { checkId: 'exchange-build', status: 'pass', code: 'build-identified' },
+      { checkId: 'extended-protection', status: 'fail', code: 'ep-not-configured' },
+      { checkId: 'extended-protection', status: 'fail', code: 'ep-stricter-than-expected' },
+      // no override and below Nov23SU: off (HealthChecker: SerializedDataSigning "False")
+      { checkId: 'serialization-signing', status: 'fail', code: 'signing-off' },
+      { checkId: 'cve-exposure', status: 'pass', code: 'cve-closed-by-config', cve: 'CVE-2023-36434' },
+      { checkId: 'hsts', status: 'fail', code: 'hsts-conflict' },
+      { checkId: 'hsts', status: 'fail', code: 'hsts-max-age-short' },
+      { checkId: 'iis-modules', status: 'pass' },
+      { checkId: 'web-config', status: 'pass' },
+    ],
+    absent: [{ checkId: 'cve-exposure', code: 'cve-open', cve: 'CVE-2023-36434' }],
+  },
+  {
+    set: 'hc-e19-scenario1', // CU11 with EP configured (unsupported), AMSI off, TLS misconfigured, SMB1, Credential Guard
+    product: '2019',
+    present: [
+      { checkId: 'extended-protection', status: 'fail', code: 'ep-unsupported-build' },
+      { checkId: 'amsi', status: 'fail', code: 'amsi-disabled' },
+      { checkId: 'tls', status: 'fail', code: 'tls-misconfigured' },
+      { checkId: 'smb1', status: 'fail', code: 'smb1-present' },
+      { checkId: 'lsa-settings', status: 'fail', code: 'credential-guard-enabled' },
+      { checkId: 'hsts', status: 'fail', code: 'hsts-on-back-end' },
+      { checkId: 'hsts', status: 'fail', code: 'hsts-redirect' },
+      // TokenCacheModule not loaded (GetIISModulesNoTokenCacheModule.xml)
+      { checkId: 'cve-exposure', status: 'pass', code: 'cve-closed-by-config', cve: 'CVE-2023-36434' },
+    ],
+    absent: [{ checkId: 'amsi', status: 'pass' }],
+  },
+  {
     set: 'hc-e16-cu22', // Exchange 2016 CU22 (September 2021)
     product: '2016',
     present: [
@@ -151,6 +184,7 @@ const GROUP_FACT: Record<string, string> = {
   'config.registry': 'config.diagnosticsRegistry',
   'config.clientAccess': 'config.downloadDomains',
   'config.eems': 'config.eems.orgEnabled',
+  'config.effectiveOverrides': 'config.effectiveOverrides.overrides',
 };
 const GROUPS = [...new Set([...SCRIPT.matchAll(/Add-GroupError -Group '([^']+)'/g)].map((m) => m[1]!))];
 
@@ -229,7 +263,7 @@ describeWithPwsh('collector script under pwsh (Pester mocks from HealthChecker d
   });
 
   it('every group of the collector runs without error and leaves its fact on at least three recorded data sets', () => {
-    expect(GROUPS.length).toBeGreaterThanOrEqual(14);
+    expect(GROUPS.length).toBeGreaterThanOrEqual(27);
     for (const group of GROUPS) {
       const path = GROUP_FACT[group] ?? group;
       const ran = SETS.filter(({ set }) => {
@@ -252,8 +286,11 @@ describeWithPwsh('collector script under pwsh (Pester mocks from HealthChecker d
     expect(ems.hybrid?.configured).toBe(false);
     expect(plain.notCollected?.map((n) => n.group)).toEqual([
       'config.settingOverrides',
+      'config.effectiveOverrides',
+      'config.irm',
       'config.clientAccess',
       'config.eems',
+      'certificates.auth',
       'hybrid',
     ]);
     expect(plain.config?.settingOverrides).toBeUndefined();
@@ -278,8 +315,14 @@ describeWithPwsh('collector script under pwsh (Pester mocks from HealthChecker d
 
   it('a cmdlet that throws fails its own groups with the message; the other groups still arrive', () => {
     const f = facts('cmdlet-throws');
-    expect(f.collectors?.[0]?.errors?.map((e) => e.group)).toEqual(['os', 'config.clientAccess', 'config.eems']);
-    expect(f.collectors?.[0]?.errors?.[1]?.message).toMatch(/Active Directory operation failed/);
+    // Get-CimInstance also answers Win32_DeviceGuard: both of its groups fail, nothing else
+    expect(f.collectors?.[0]?.errors?.map((e) => e.group)).toEqual([
+      'os',
+      'windows.deviceGuard',
+      'config.clientAccess',
+      'config.eems',
+    ]);
+    expect(f.collectors?.[0]?.errors?.[2]?.message).toMatch(/Active Directory operation failed/);
     expect(f.os).toBeUndefined();
     expect(f.exchange?.build).toBe(recordedBuild('hc-e19-cu11'));
     expect(f.config?.settingOverrides).toHaveLength(1);
@@ -319,10 +362,14 @@ describeWithPwsh('collector script under pwsh (Pester mocks from HealthChecker d
     expect(reg.config?.diagnosticsRegistry).toEqual({});
     expect(reg.config?.outsideInDisabled).toBeUndefined();
     expect(reg.config?.amsi?.providers).toEqual([]);
+    // AMSI itself is on (no override disables it); the missing provider is its own finding
     expectFindings(
       judge(reg),
-      [{ checkId: 'amsi', status: 'fail', code: 'amsi-no-provider' }],
-      [{ checkId: 'amsi', status: 'pass' }],
+      [
+        { checkId: 'amsi', status: 'pass', code: 'amsi-on' },
+        { checkId: 'amsi', status: 'fail', code: 'amsi-no-provider' },
+      ],
+      [{ checkId: 'amsi', status: 'indeterminate' }],
     );
     for (const name of ['missing-setup-key', 'missing-files']) {
       const f = facts(name);
