@@ -25,8 +25,9 @@ $sets = @(
         context = 'HealthChecker.E19.Main.Tests.ps1, Context "Basic Exchange 2019 CU11 Testing HyperV"'
         files = @{ exsetup = 'ExSetup.xml'; appHost = 'applicationHost.config'; siteWebConfig = 'DefaultWebSite_web.config'
             settingOverride = 'GetSettingOverride.xml'; orgConfig = 'GetOrganizationConfig.xml'; owa = 'GetOwaVirtualDirectory.xml'
-            # HealthChecker.E19.Scenarios2.Tests.ps1 "Scenario 2": a Default Web Site web.config that is not well-formed
-            invalidSiteWebConfig = 'DefaultWebSite_web1.config' }
+            # HealthChecker.E19.Scenarios2.Tests.ps1 "Scenario 2": a Default Web Site web.config that is not well-formed;
+            # "Scenario 1": an applicationHost.config that is not well-formed
+            invalidSiteWebConfig = 'DefaultWebSite_web1.config'; invalidAppHost = 'BadApplicationHost.config' }
     },
     @{
         name = 'hc-e19-scenario2'; commit = 'f88378b1e7a252e413cb2e579e88411393737c11'; dir = 'E19'
@@ -315,6 +316,11 @@ try {
             # Not in world.json: a test swaps it in for the site's web.config.
             Reduce-WebConfig (Src "Exchange/IIS/$($set['files'].invalidSiteWebConfig)") (Join-Path $dst 'wwwroot-web1-invalid.config') (& $cite "Exchange/IIS/$($set['files'].invalidSiteWebConfig)")
             Note 'wwwroot-web1-invalid.config (used by the malformed web.config test)' "$rel/Exchange/IIS/$($set['files'].invalidSiteWebConfig), which is not well-formed XML, reduced"
+        }
+        if ($set['files'].Contains('invalidAppHost')) {
+            # Not in world.json: a test swaps it in for applicationHost.config.
+            Reduce-WebConfig (Src "Exchange/IIS/$($set['files'].invalidAppHost)") (Join-Path $dst 'applicationHost-invalid.config') (& $cite "Exchange/IIS/$($set['files'].invalidAppHost)")
+            Note 'applicationHost-invalid.config (used by the malformed applicationHost.config test)' "$rel/Exchange/IIS/$($set['files'].invalidAppHost), which is not well-formed XML, reduced"
         }
         Note 'Default Web Site web.config' "$rel/Exchange/IIS/$($set['files'].siteWebConfig) (HealthChecker's Get-WebConfigFile 'IIS:\Sites\Default Web Site'), reduced"
         foreach ($k in $proxyDirs.Keys) {

@@ -175,6 +175,14 @@ Describe 'Field situations' {
         $facts.iis.virtualDirectories.Count | Should -BeGreaterThan 20
     }
 
+    It 'an applicationHost.config that is not well-formed fails the IIS groups that read it and is listed as invalid' {
+        $facts = Invoke-Collector -Set 'hc-e19-cu11' -Case 'malformed-applicationhost' -Change {
+            param($w) $w['files']['C:\Windows\System32\inetsrv\config\applicationHost.config']['content'] = 'applicationHost-invalid.config'
+        }
+        Get-GroupErrors $facts | Should -Be @('iis.virtualDirectories', 'iis.rewriteRules', 'iis.appPools', 'iis.globalModules', 'iis.hsts')
+        @($facts.iis.configFiles | Where-Object { -not $_.valid } | ForEach-Object { $_.path }) | Should -Be @('C:\Windows\System32\inetsrv\config\applicationHost.config')
+    }
+
     It 'a non-English display gives the same facts (nothing localized is parsed)' {
         $english = Invoke-Collector -Set 'hc-e19-cu11' -Case 'english'
         $german = Invoke-Collector -Set 'hc-e19-cu11' -Case 'localized-de' -Culture 'de-DE' -Change {

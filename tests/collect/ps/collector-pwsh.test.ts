@@ -6,7 +6,7 @@
  * and files, a malformed web.config, a German display) run in the same pwsh.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -177,6 +177,35 @@ const SETS: { set: string; product: string; present: Want[]; absent: Want[] }[] 
     ],
   },
 ];
+
+/**
+ * HealthChecker's Pester contexts and the collector case that reproduces each (tests/collect/ps/Collector.Tests.ps1):
+ * their facts are committed as fixtures/healthchecker-contexts/<file>.json and judged against HealthChecker's own
+ * expectations by tests/catalog/healthchecker-contexts.test.ts.
+ */
+const HC_CONTEXTS: { file: string; collectorCase: string; world: string }[] = [
+  { file: 'e19-main-cu11-hyperv', collectorCase: 'hc-e19-cu11', world: 'hc-e19-cu11' },
+  { file: 'e19-main-cu11-physical', collectorCase: 'hc-e19-physical', world: 'hc-e19-physical' },
+  { file: 'e16-main-cu22', collectorCase: 'hc-e16-cu22', world: 'hc-e16-cu22' },
+  { file: 'e15-main-cu23', collectorCase: 'hc-e15-cu23', world: 'hc-e15-cu23' },
+  { file: 'e19-scenarios-1', collectorCase: 'hc-e19-scenario1', world: 'hc-e19-scenario1' },
+  { file: 'e19-scenarios-2', collectorCase: 'hc-e19-scenario2', world: 'hc-e19-scenario2' },
+  { file: 'e19-scenarios2-1-bad-applicationhost', collectorCase: 'malformed-applicationhost', world: 'hc-e19-cu11' },
+  { file: 'e19-scenarios2-2-bad-web-config', collectorCase: 'malformed-web-config', world: 'hc-e19-cu11' },
+  { file: 'e19-scenarios3-2-hybrid', collectorCase: 'hc-e19-hybrid', world: 'hc-e19-hybrid' },
+];
+/** A collector run as a stable facts file: the recorded server's name, no times (they change every run). */
+function contextFacts(f: Facts, set: string): Facts {
+  const w = world(set) as unknown as { fqdn: string };
+  const out = { ...f, target: { name: w.fqdn.toLowerCase(), transport: 'local' as const } };
+  delete out.collectedAt;
+  out.collectors = (f.collectors ?? []).map((c) => ({
+    name: c.name,
+    ...(c.version ? { version: c.version } : {}),
+    errors: c.errors ?? [],
+  }));
+  return out;
+}
 
 /** Where each collector group leaves its fact (default: the group name as a facts path). */
 const GROUP_FACT: Record<string, string> = {
@@ -395,6 +424,16 @@ describeWithPwsh('collector script under pwsh (Pester mocks from HealthChecker d
     expect(f.collectors?.[0]?.errors?.[0]?.message).toMatch(/XmlDocument/);
     expect(f.iis?.rewriteRules).toBeUndefined();
     expect(f.iis?.virtualDirectories?.length).toBeGreaterThan(20);
+  });
+
+  it("HealthChecker's contexts as facts files (fixtures/healthchecker-contexts/) are what the collector gives", () => {
+    // EXAUDIT_WRITE_CONTEXTS=1 rewrites them (after a collector or fixture change); otherwise they must be current.
+    for (const c of HC_CONTEXTS) {
+      const fresh = `${JSON.stringify(contextFacts(facts(c.collectorCase), c.world), null, 2)}\n`;
+      const path = join(REPO, 'fixtures/healthchecker-contexts', `${c.file}.json`);
+      if (process.env['EXAUDIT_WRITE_CONTEXTS'] === '1') writeFileSync(path, fresh);
+      expect(readFileSync(path, 'utf8'), `${c.file}.json (EXAUDIT_WRITE_CONTEXTS=1 rewrites it)`).toBe(fresh);
+    }
   });
 
   it('a German display gives the same facts and the same findings', () => {
