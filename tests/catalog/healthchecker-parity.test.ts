@@ -6,7 +6,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalog, type Catalog } from '../../src/catalog/catalog.js';
 import { lookupBuild } from '../../src/catalog/lookup.js';
-import { compareBuilds } from '../../src/util/version.js';
 import { HC, hcBuilds, hcCves, hcLines } from './hc-oracle.js';
 import { DIFFERENCES, type Difference } from './hc-differences.js';
 
