@@ -63,7 +63,14 @@ export default defineCheck({
           evidence: ev(c.keySize, `≥ ${spec.minRsaKeySize}`),
           remediation: `Replace it with a certificate with a ${spec.minRsaKeySize}-bit (or larger) key.`,
         });
-      const weakHash = c.signatureAlgorithmOid ? spec.weakSignatureOids[c.signatureAlgorithmOid] : undefined;
+      // By OID; without one (a HealthChecker export shows the hash's name), by the weak hashes' names.
+      const weakNames = new Set(Object.values(spec.weakSignatureOids));
+      const byName = c.signatureAlgorithm?.toLowerCase().match(/^(sha1|md5|md4|md2)/)?.[1];
+      const weakHash = c.signatureAlgorithmOid
+        ? spec.weakSignatureOids[c.signatureAlgorithmOid]
+        : byName && weakNames.has(byName)
+          ? byName
+          : undefined;
       if (weakHash)
         out.push({
           status: 'fail',

@@ -16,15 +16,19 @@ type Protocol = NonNullable<Facts['tls']>['protocols'][number];
 export type TlsConfiguration = 'Enabled' | 'Disabled' | 'Half Disabled' | 'Misconfigured';
 
 /** HealthChecker's classification of one version from its four registry values (null = not set). */
-export function tlsConfiguration(p: Protocol, enabledByDefault: boolean): TlsConfiguration {
-  const enabled = (v: number | null) => (v === null ? enabledByDefault : v !== 0);
-  const byDefault = (v: number | null) => v !== null && v !== 0;
+export function tlsConfiguration(p: Protocol, enabledByDefault: boolean): TlsConfiguration | undefined {
+  const values = [p.serverEnabled, p.serverDisabledByDefault, p.clientEnabled, p.clientDisabledByDefault];
+  // Only HealthChecker's classification (an imported export): take it; neither: unknown.
+  if (values.some((v) => v === undefined)) return values.every((v) => v === undefined) ? p.configuration : undefined;
+  const enabled = (v: number | null | undefined) => (v === null || v === undefined ? enabledByDefault : v !== 0);
+  const byDefault = (v: number | null | undefined) => v !== null && v !== undefined && v !== 0;
   const sE = enabled(p.serverEnabled);
   const sD = byDefault(p.serverDisabledByDefault);
   const cE = enabled(p.clientEnabled);
   const cD = byDefault(p.clientDisabledByDefault);
   if (sE !== cE || sD !== cD) return 'Misconfigured';
-  if ((!sE && !sD && p.serverDisabledByDefault !== null) || (sE && sD)) return 'Half Disabled';
+  if ((!sE && !sD && p.serverDisabledByDefault !== null && p.serverDisabledByDefault !== undefined) || (sE && sD))
+    return 'Half Disabled';
   const disabled =
     !sE && (sD || p.serverDisabledByDefault === null) && !cE && (cD || p.clientDisabledByDefault === null);
   return disabled ? 'Disabled' : 'Enabled';
@@ -98,6 +102,10 @@ export default defineCheck({
         continue;
       }
       const state = tlsConfiguration(p, want.enabledByDefault);
+      if (!state) {
+        unknown.push(`TLS ${want.version}`);
+        continue;
+      }
       states.push(`TLS ${want.version} ${state}`);
       if (state === 'Misconfigured' || state === 'Half Disabled')
         fail(

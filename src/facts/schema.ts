@@ -360,10 +360,12 @@ export const Http = z.object({
 /** One SCHANNEL protocol version: the registry values as set (null = not set: the Windows default applies). */
 export const TlsProtocol = z.object({
   version: z.enum(['1.0', '1.1', '1.2', '1.3']),
-  serverEnabled: z.number().nullable(),
-  serverDisabledByDefault: z.number().nullable(),
-  clientEnabled: z.number().nullable(),
-  clientDisabledByDefault: z.number().nullable(),
+  serverEnabled: z.number().nullable().optional(),
+  serverDisabledByDefault: z.number().nullable().optional(),
+  clientEnabled: z.number().nullable().optional(),
+  clientDisabledByDefault: z.number().nullable().optional(),
+  /** HealthChecker's classification, when only that is known (a HealthChecker export); the values win when read. */
+  configuration: z.enum(['Enabled', 'Disabled', 'Half Disabled', 'Misconfigured']).optional(),
 });
 
 /** TLS: SCHANNEL protocols, .NET Framework TLS values, cipher suites. */
