@@ -178,7 +178,7 @@ export function notCollected(facts: Facts, group: string, what: string, code: st
   return {
     status: 'indeterminate',
     code,
-    message: `${what} ${why.length ? `could not be collected: ${why.join('; ')}` : 'was not collected'}.`,
+    message: `Not collected: ${what}${why.length ? ` (${why.join('; ')})` : ''}.`,
     evidence: [{ fact: group, observed: null, expected: 'collected' }],
     remediation:
       'Run the collector (exaudit audit --ssh/--local, or the collector script in the Exchange Management Shell).',

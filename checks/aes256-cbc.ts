@@ -51,7 +51,7 @@ export default defineCheck({
         ];
       const irm = facts.config?.irm;
       if (!irm)
-        return [notCollected(facts, 'config.irm', 'The IRM configuration (Get-IRMConfiguration)', 'aes256cbc-unknown')];
+        return [notCollected(facts, 'config.irm', 'the IRM configuration (Get-IRMConfiguration)', 'aes256cbc-unknown')];
       if (!irm.internalLicensingEnabled && !irm.externalLicensingEnabled)
         return [
           {
@@ -63,7 +63,7 @@ export default defineCheck({
         ];
       const key = facts.config?.msipcServerKey;
       if (!key)
-        return [notCollected(facts, 'config.msipcServerKey', `The ACL of ${spec.registryKey}`, 'aes256cbc-unknown')];
+        return [notCollected(facts, 'config.msipcServerKey', `the ACL of ${spec.registryKey}`, 'aes256cbc-unknown')];
       const r = spec.rule;
       const ok =
         key.exists &&

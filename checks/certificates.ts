@@ -30,7 +30,7 @@ export default defineCheck({
         },
       ];
     const certs = facts.certificates;
-    if (!certs) return [notCollected(facts, 'certificates', 'The Exchange certificates', 'certificates-unknown')];
+    if (!certs) return [notCollected(facts, 'certificates', 'the Exchange certificates', 'certificates-unknown')];
     const now = Date.parse(`${ctx.asOf}T00:00:00Z`);
     const out: CheckResult[] = [];
     const daysLeft = (notAfter: string) => Math.floor((Date.parse(notAfter) - now) / DAY);
@@ -89,7 +89,7 @@ export default defineCheck({
           notCollected(
             facts,
             'certificates.auth',
-            'The current Auth certificate (Get-AuthConfig)',
+            'the current Auth certificate (Get-AuthConfig)',
             'auth-certificate-unknown',
           ),
         );

@@ -28,7 +28,7 @@ export default defineCheck({
         },
       ];
     const hsts = facts.iis?.hsts;
-    if (!hsts) return [notCollected(facts, 'iis.hsts', 'The HSTS settings of the Exchange web sites', 'hsts-unknown')];
+    if (!hsts) return [notCollected(facts, 'iis.hsts', 'the HSTS settings of the Exchange web sites', 'hsts-unknown')];
     const source = facts.iis?.source;
     const on = hsts.filter((h) => h.enabled);
     if (!on.length)

@@ -34,7 +34,7 @@ export default defineCheck({
         },
       ];
     const modules = facts.iis?.globalModules;
-    if (!modules) return [notCollected(facts, 'iis.globalModules', 'The IIS global modules', 'iis-modules-unknown')];
+    if (!modules) return [notCollected(facts, 'iis.globalModules', 'the IIS global modules', 'iis-modules-unknown')];
     const unsigned: string[] = [];
     const tampered: string[] = [];
     const foreign: string[] = [];

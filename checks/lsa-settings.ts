@@ -30,7 +30,7 @@ export default defineCheck({
         },
       ];
     const lsa = facts.windows?.lsa;
-    if (!lsa) return [notCollected(facts, 'windows.lsa', 'The LSA registry values', 'lsa-unknown')];
+    if (!lsa) return [notCollected(facts, 'windows.lsa', 'the LSA registry values', 'lsa-unknown')];
     const out: CheckResult[] = [];
     // LAN Manager authentication level: not set means the Windows default.
     if (lsa.lmCompatibilityLevel === undefined)

@@ -19,7 +19,7 @@ export default defineCheck({
     if (scope) return [scope];
     const smb = facts.windows?.smb;
     if (!smb || (smb.smb1Installed === undefined && smb.smb1Enabled === undefined))
-      return [notCollected(facts, 'windows.smb', 'The SMBv1 state', 'smb1-unknown')];
+      return [notCollected(facts, 'windows.smb', 'the SMBv1 state', 'smb1-unknown')];
     const evidence = [
       {
         fact: 'windows.smb',

@@ -73,7 +73,7 @@ export default defineCheck({
         },
       ];
     const tls = facts.tls;
-    if (!tls) return [notCollected(facts, 'tls', 'The TLS registry settings', 'tls-unknown')];
+    if (!tls) return [notCollected(facts, 'tls', 'the TLS registry settings', 'tls-unknown')];
     const info = buildInfoFromFacts(catalog, facts, ctx.asOf);
     const out: CheckResult[] = [];
     const unknown: string[] = [];

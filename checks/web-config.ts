@@ -19,7 +19,7 @@ export default defineCheck({
     if (scope) return [scope];
     const files = facts.iis?.configFiles;
     if (!files?.length)
-      return [notCollected(facts, 'iis.configFiles', 'The IIS configuration files', 'web-config-unknown')];
+      return [notCollected(facts, 'iis.configFiles', 'the IIS configuration files', 'web-config-unknown')];
     const source = facts.iis?.source;
     const invalid = files.filter((f) => !f.valid);
     if (invalid.length)
