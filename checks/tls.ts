@@ -9,7 +9,7 @@ import { defineCheck, type CheckResult } from '../src/contract.js';
 import { buildInfoFromFacts, canTakeStep, type BuildInfo } from '../src/catalog/lookup.js';
 import type { Facts } from '../src/facts/schema.js';
 import type { SecuritySettingsRules } from '../src/catalog/schema.js';
-import { notCollected, outOfScope } from './_shared.js';
+import { failsInto, notCollected, withSettingRules } from './_shared.js';
 
 type TlsSpec = NonNullable<SecuritySettingsRules['tls']>;
 type Protocol = NonNullable<Facts['tls']>['protocols'][number];
@@ -61,150 +61,125 @@ export default defineCheck({
     ],
   },
   evaluate(facts, catalog, ctx) {
-    const scope = outOfScope(facts);
-    if (scope) return [scope];
-    const spec = catalog.securitySettings.tls;
-    if (!spec)
-      return [
-        {
-          status: 'indeterminate',
-          code: 'tls-no-rules',
-          message: 'The catalog has no TLS rules (rules/healthchecker/tls.yaml).',
-        },
-      ];
-    const tls = facts.tls;
-    if (!tls) return [notCollected(facts, 'tls', 'the TLS registry settings', 'tls-unknown')];
-    const info = buildInfoFromFacts(catalog, facts, ctx.asOf);
-    const out: CheckResult[] = [];
-    const unknown: string[] = [];
-    const states: string[] = [];
-    const fail = (
-      key: string,
-      code: string,
-      severity: CheckResult['severity'],
-      message: string,
-      observed: unknown,
-      remediation: string,
-    ) =>
-      out.push({
-        status: 'fail',
-        code,
-        key,
-        severity,
-        message,
-        evidence: [{ fact: 'tls.protocols', observed, source: tls.source }],
-        remediation,
-      });
-    for (const want of spec.protocols) {
-      const p = tls.protocols.find((x) => x.version === want.version);
-      if (!p) {
-        unknown.push(`TLS ${want.version}`);
-        continue;
-      }
-      const state = tlsConfiguration(p, want.enabledByDefault);
-      if (!state) {
-        unknown.push(`TLS ${want.version}`);
-        continue;
-      }
-      states.push(`TLS ${want.version} ${state}`);
-      if (state === 'Misconfigured' || state === 'Half Disabled')
-        fail(
-          `tls-${want.version}`,
-          'tls-misconfigured',
-          'medium',
-          `TLS ${want.version} is ${state}: ${state === 'Misconfigured' ? 'the server and client settings differ (Exchange is both)' : 'Enabled and DisabledByDefault disagree'}.`,
-          p,
-          'Set Enabled and DisabledByDefault the same way for Server and Client (https://aka.ms/HC-TLSConfigDocs).',
-        );
-      else if (want.expect === 'required' && state === 'Disabled')
-        fail(
-          `tls-${want.version}`,
-          'tls-required-disabled',
-          'high',
-          `TLS ${want.version} is disabled; Exchange needs it.`,
-          p,
-          `Enable TLS ${want.version} for Server and Client.`,
-        );
-      else if (want.expect === 'disable' && state === 'Enabled')
-        fail(
-          `tls-${want.version}`,
-          'tls-legacy-enabled',
-          'low',
-          `TLS ${want.version} is enabled; Microsoft recommends disabling TLS 1.0 and 1.1 once nothing depends on them.`,
-          p,
-          `Disable TLS ${want.version} for Server and Client (Enabled 0, DisabledByDefault 1).`,
-        );
-      else if (want.expect === 'conditional' && state !== 'Disabled') {
-        const supported = tls13Supported(spec, facts, info);
-        if (supported === false)
+    return withSettingRules(facts, catalog, 'tls', null, (spec) => {
+      const tls = facts.tls;
+      if (!tls) return [notCollected(facts, 'tls', 'the TLS registry settings', 'tls-unknown')];
+      const info = buildInfoFromFacts(catalog, facts, ctx.asOf);
+      const out: CheckResult[] = [];
+      const unknown: string[] = [];
+      const states: string[] = [];
+      const fail = failsInto(out, 'tls.protocols', tls.source);
+      for (const want of spec.protocols) {
+        const p = tls.protocols.find((x) => x.version === want.version);
+        if (!p) {
+          unknown.push(`TLS ${want.version}`);
+          continue;
+        }
+        const state = tlsConfiguration(p, want.enabledByDefault);
+        if (!state) {
+          unknown.push(`TLS ${want.version}`);
+          continue;
+        }
+        states.push(`TLS ${want.version} ${state}`);
+        if (state === 'Misconfigured' || state === 'Half Disabled')
           fail(
             `tls-${want.version}`,
-            'tls13-unsupported',
+            'tls-misconfigured',
             'medium',
-            `TLS ${want.version} is ${state}, but this server does not support it (Exchange 2019 CU15 or SE on Windows Server 2022 or later).`,
+            `TLS ${want.version} is ${state}: ${state === 'Misconfigured' ? 'the server and client settings differ (Exchange is both)' : 'Enabled and DisabledByDefault disagree'}.`,
             p,
-            `Disable TLS ${want.version} for Server and Client.`,
+            'Set Enabled and DisabledByDefault the same way for Server and Client (https://aka.ms/HC-TLSConfigDocs).',
           );
-        else if (supported === undefined)
-          unknown.push(`whether TLS ${want.version} is supported here (build or Windows version)`);
+        else if (want.expect === 'required' && state === 'Disabled')
+          fail(
+            `tls-${want.version}`,
+            'tls-required-disabled',
+            'high',
+            `TLS ${want.version} is disabled; Exchange needs it.`,
+            p,
+            `Enable TLS ${want.version} for Server and Client.`,
+          );
+        else if (want.expect === 'disable' && state === 'Enabled')
+          fail(
+            `tls-${want.version}`,
+            'tls-legacy-enabled',
+            'low',
+            `TLS ${want.version} is enabled; Microsoft recommends disabling TLS 1.0 and 1.1 once nothing depends on them.`,
+            p,
+            `Disable TLS ${want.version} for Server and Client (Enabled 0, DisabledByDefault 1).`,
+          );
+        else if (want.expect === 'conditional' && state !== 'Disabled') {
+          const supported = tls13Supported(spec, facts, info);
+          if (supported === false)
+            fail(
+              `tls-${want.version}`,
+              'tls13-unsupported',
+              'medium',
+              `TLS ${want.version} is ${state}, but this server does not support it (Exchange 2019 CU15 or SE on Windows Server 2022 or later).`,
+              p,
+              `Disable TLS ${want.version} for Server and Client.`,
+            );
+          else if (supported === undefined)
+            unknown.push(`whether TLS ${want.version} is supported here (build or Windows version)`);
+        }
       }
-    }
-    // .NET Framework v4: SystemDefaultTlsVersions and SchUseStrongCrypto, native and WOW6432Node.
-    const v4 = tls.dotNet?.find((d) => d.version.startsWith('v4'));
-    if (!v4) unknown.push('the .NET Framework v4 TLS values');
-    else {
-      const values: Record<string, number | null> = {
-        SystemDefaultTlsVersions: v4.systemDefaultTlsVersions,
-        SchUseStrongCrypto: v4.schUseStrongCrypto,
-        'Wow6432Node SystemDefaultTlsVersions': v4.wowSystemDefaultTlsVersions,
-        'Wow6432Node SchUseStrongCrypto': v4.wowSchUseStrongCrypto,
-      };
-      const wrong = Object.entries(values).filter(
-        ([k, v]) => spec.dotNetRequired.some((r) => k.endsWith(r)) && v !== 1,
-      );
-      if (wrong.length)
-        out.push({
-          status: 'fail',
-          code: 'dotnet-tls-not-set',
-          key: 'dotnet',
-          message: `.NET Framework ${v4.version}: ${wrong.map(([k, v]) => `${k} = ${v ?? 'not set'}`).join(', ')}; all must be 1 so .NET uses the OS's TLS versions and strong cryptography.`,
-          evidence: [{ fact: 'tls.dotNet', observed: v4, expected: 'each value 1', source: tls.source }],
-          remediation:
-            'Set SystemDefaultTlsVersions and SchUseStrongCrypto to 1 under SOFTWARE\\Microsoft\\.NETFramework\\v4.0.30319 and its Wow6432Node twin.',
-        });
-    }
-    if (!tls.cipherSuites) unknown.push('the cipher suites');
-    else {
-      const weak = tls.cipherSuites.filter((c) =>
-        spec.weakCipherSuites.some((w) => c.toUpperCase().includes(w.toUpperCase())),
-      );
-      if (weak.length)
-        out.push({
-          status: 'fail',
-          code: 'weak-cipher-suites',
-          key: 'cipher-suites',
-          message: `Weak cipher suites are enabled: ${weak.join(', ')} (exaudit's check; HealthChecker lists the suites without judging them).`,
-          evidence: [{ fact: 'tls.cipherSuites', observed: weak, source: tls.cipherSuitesSource ?? tls.source }],
-          remediation: 'Remove them from the TLS cipher suite order (Group Policy or Disable-TlsCipherSuite).',
-        });
-    }
-    if (out.length) return out;
-    if (unknown.length)
+      // .NET Framework v4: SystemDefaultTlsVersions and SchUseStrongCrypto, native and WOW6432Node.
+      const v4 = tls.dotNet?.find((d) => d.version.startsWith('v4'));
+      if (!v4) unknown.push('the .NET Framework v4 TLS values');
+      else {
+        const values: Record<string, number | null> = {
+          SystemDefaultTlsVersions: v4.systemDefaultTlsVersions,
+          SchUseStrongCrypto: v4.schUseStrongCrypto,
+          'Wow6432Node SystemDefaultTlsVersions': v4.wowSystemDefaultTlsVersions,
+          'Wow6432Node SchUseStrongCrypto': v4.wowSchUseStrongCrypto,
+        };
+        const wrong = Object.entries(values).filter(
+          ([k, v]) => spec.dotNetRequired.some((r) => k.endsWith(r)) && v !== 1,
+        );
+        if (wrong.length)
+          out.push({
+            status: 'fail',
+            code: 'dotnet-tls-not-set',
+            key: 'dotnet',
+            message: `.NET Framework ${v4.version}: ${wrong.map(([k, v]) => `${k} = ${v ?? 'not set'}`).join(', ')}; all must be 1 so .NET uses the OS's TLS versions and strong cryptography.`,
+            evidence: [{ fact: 'tls.dotNet', observed: v4, expected: 'each value 1', source: tls.source }],
+            remediation:
+              'Set SystemDefaultTlsVersions and SchUseStrongCrypto to 1 under SOFTWARE\\Microsoft\\.NETFramework\\v4.0.30319 and its Wow6432Node twin.',
+          });
+      }
+      if (!tls.cipherSuites) unknown.push('the cipher suites');
+      else {
+        const weak = tls.cipherSuites.filter((c) =>
+          spec.weakCipherSuites.some((w) => c.toUpperCase().includes(w.toUpperCase())),
+        );
+        if (weak.length)
+          out.push({
+            status: 'fail',
+            code: 'weak-cipher-suites',
+            key: 'cipher-suites',
+            message: `Weak cipher suites are enabled: ${weak.join(', ')} (exaudit's check; HealthChecker lists the suites without judging them).`,
+            evidence: [{ fact: 'tls.cipherSuites', observed: weak, source: tls.cipherSuitesSource ?? tls.source }],
+            remediation: 'Remove them from the TLS cipher suite order (Group Policy or Disable-TlsCipherSuite).',
+          });
+      }
+      if (out.length) return out;
+      if (unknown.length)
+        return [
+          {
+            status: 'indeterminate',
+            code: 'tls-partly-unknown',
+            message: `No problem among what was collected (${states.join(', ')}), but ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not known.`,
+            evidence: [{ fact: 'tls', observed: states, source: tls.source }],
+          },
+        ];
       return [
         {
-          status: 'indeterminate',
-          code: 'tls-partly-unknown',
-          message: `No problem among what was collected (${states.join(', ')}), but ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not known.`,
+          status: 'pass',
+          code: 'tls-ok',
+          message: `TLS is configured as recommended: ${states.join(', ')}; .NET uses the OS's TLS and strong cryptography; no weak cipher suite.`,
           evidence: [{ fact: 'tls', observed: states, source: tls.source }],
         },
       ];
-    return [
-      {
-        status: 'pass',
-        code: 'tls-ok',
-        message: `TLS is configured as recommended: ${states.join(', ')}; .NET uses the OS's TLS and strong cryptography; no weak cipher suite.`,
-        evidence: [{ fact: 'tls', observed: states, source: tls.source }],
-      },
-    ];
+    });
   },
 });
