@@ -9,7 +9,7 @@ import type { Catalog } from '../src/catalog/catalog.js';
 import type { Mitigation, RewriteRuleSpec } from '../src/catalog/schema.js';
 import type { Facts, RewriteRule } from '../src/facts/schema.js';
 import { currentUpdate, cveStates, type BuildInfo } from '../src/catalog/lookup.js';
-import { buildEvidence, buildOf, eemsAvailable } from './_shared.js';
+import { buildEvidence, eemsAvailable, withBuild } from './_shared.js';
 import { installText, valueText } from '../src/util/text.js';
 
 /** not-needed: the attack path does not exist on the product; not-available: the product cannot take the mitigation. */
@@ -229,113 +229,112 @@ export function evaluateAdvisory(advisoryId: string, facts: Facts, catalog: Cata
   const adv = catalog.advisory(advisoryId);
   if (!adv)
     return [{ status: 'error', code: 'advisory-missing', message: `The catalog has no advisory ${advisoryId}.` }];
-  const r = buildOf(facts, catalog, asOf);
-  if ('result' in r) return [r.result];
-  const { info } = r;
-  const states = cveStates(catalog, info).filter((s) => adv.cves.includes(s.id) && s.state !== 'not-affected');
-  const open = states.filter((s) => s.state === 'open').map((s) => s.id);
-  const unknown = states.filter((s) => s.state === 'indeterminate').map((s) => s.id);
-  const base = buildEvidence(facts, info);
-  const mits = adv.mitigations.map((m) => ({ m, ...mitigationState(m, facts, info) }));
-  const missing = [...new Set(states.flatMap((s) => s.missingUpdates))];
-  // The one install that brings the server current names the updates it includes (SUs are cumulative per CU).
-  const current = missing.length ? currentUpdate(catalog, info) : undefined;
-  const remediation = missing.length
-    ? current
-      ? `${installText(current)}, which includes ${missing.join(', ')}.`
-      : `Install ${missing.join(', ')} (or a later CU with its latest SU).`
-    : undefined;
-  const scope = (m: Mitigation) =>
-    `covers ${m.covers.join(', ')}${m.doesNotCover ? `; does not cover: ${m.doesNotCover}` : ''}`;
-  const expectedText = (e: unknown) => valueText(e);
-  const mitEvidence = mits.map(({ m, state, evidence }) => ({
-    ...evidence,
-    fact: `mitigation ${m.id} (${state})${m.verified ? '' : ' [not verified]'}: ${m.title}`,
-    expected: `${expectedText(evidence.expected)}${evidence.expected === undefined ? '' : '. '}This mitigation ${scope(m)}`,
-  }));
-  /** Each mitigation in place, with what it covers and what it leaves open (they are all partial by nature). */
-  const listInPlace = (xs: typeof mits) => xs.map((x, i) => `(${i + 1}) ${x.m.title}: ${scope(x.m)}`).join(' ');
-  if (!open.length && !unknown.length) {
-    const leftovers = mits.filter((x) => x.state === 'in-place' && x.m.sideEffects);
-    return [
-      {
-        status: 'pass',
-        code: 'patched',
-        message: `${info.name} has the updates that fix ${adv.cves.join(', ')}.${leftovers.length ? ` Interim mitigations are still in place and can be rolled back: ${leftovers.map((x) => x.m.sideEffects).join(' ')}` : ''}`,
-        cves: adv.cves,
-        evidence: [base],
-      },
-    ];
-  }
-  // Covered: a mitigation for it is in place, or every mitigation for it is not needed on this product
-  // (2019 has no Unified Messaging, so the UM path of CVE-2021-26857 does not exist there).
-  const covered = (id: string) => {
-    const relevant = mits.filter((x) => x.m.covers.includes(id));
-    return (
-      relevant.some((x) => x.state === 'in-place') ||
-      (relevant.length > 0 && relevant.every((x) => x.state === 'not-needed'))
-    );
-  };
-  const inPlace = mits.filter((x) => x.state === 'in-place');
-  const exposed = [...open, ...unknown];
-  if (unknown.length && !open.length) {
-    return [
-      {
-        status: 'indeterminate',
-        code: 'su-unknown',
-        message: `${info.name}: the build is known only to the CU; whether the updates for ${unknown.join(', ')} are installed is unknown.${mits.length ? ` Interim mitigations: ${mits.map((x) => `${x.m.id} ${x.state}`).join(', ')}.` : ''}`,
-        cves: unknown,
-        evidence: [base, ...mitEvidence],
-        ...(remediation ? { remediation } : {}),
-      },
-    ];
-  }
-  if (!adv.mitigations.length) {
+  return withBuild(facts, catalog, asOf, null, (info) => {
+    const states = cveStates(catalog, info).filter((s) => adv.cves.includes(s.id) && s.state !== 'not-affected');
+    const open = states.filter((s) => s.state === 'open').map((s) => s.id);
+    const unknown = states.filter((s) => s.state === 'indeterminate').map((s) => s.id);
+    const base = buildEvidence(facts, info);
+    const mits = adv.mitigations.map((m) => ({ m, ...mitigationState(m, facts, info) }));
+    const missing = [...new Set(states.flatMap((s) => s.missingUpdates))];
+    // The one install that brings the server current names the updates it includes (SUs are cumulative per CU).
+    const current = missing.length ? currentUpdate(catalog, info) : undefined;
+    const remediation = missing.length
+      ? current
+        ? `${installText(current)}, which includes ${missing.join(', ')}.`
+        : `Install ${missing.join(', ')} (or a later CU with its latest SU).`
+      : undefined;
+    const scope = (m: Mitigation) =>
+      `covers ${m.covers.join(', ')}${m.doesNotCover ? `; does not cover: ${m.doesNotCover}` : ''}`;
+    const expectedText = (e: unknown) => valueText(e);
+    const mitEvidence = mits.map(({ m, state, evidence }) => ({
+      ...evidence,
+      fact: `mitigation ${m.id} (${state})${m.verified ? '' : ' [not verified]'}: ${m.title}`,
+      expected: `${expectedText(evidence.expected)}${evidence.expected === undefined ? '' : '. '}This mitigation ${scope(m)}`,
+    }));
+    /** Each mitigation in place, with what it covers and what it leaves open (they are all partial by nature). */
+    const listInPlace = (xs: typeof mits) => xs.map((x, i) => `(${i + 1}) ${x.m.title}: ${scope(x.m)}`).join(' ');
+    if (!open.length && !unknown.length) {
+      const leftovers = mits.filter((x) => x.state === 'in-place' && x.m.sideEffects);
+      return [
+        {
+          status: 'pass',
+          code: 'patched',
+          message: `${info.name} has the updates that fix ${adv.cves.join(', ')}.${leftovers.length ? ` Interim mitigations are still in place and can be rolled back: ${leftovers.map((x) => x.m.sideEffects).join(' ')}` : ''}`,
+          cves: adv.cves,
+          evidence: [base],
+        },
+      ];
+    }
+    // Covered: a mitigation for it is in place, or every mitigation for it is not needed on this product
+    // (2019 has no Unified Messaging, so the UM path of CVE-2021-26857 does not exist there).
+    const covered = (id: string) => {
+      const relevant = mits.filter((x) => x.m.covers.includes(id));
+      return (
+        relevant.some((x) => x.state === 'in-place') ||
+        (relevant.length > 0 && relevant.every((x) => x.state === 'not-needed'))
+      );
+    };
+    const inPlace = mits.filter((x) => x.state === 'in-place');
+    const exposed = [...open, ...unknown];
+    if (unknown.length && !open.length) {
+      return [
+        {
+          status: 'indeterminate',
+          code: 'su-unknown',
+          message: `${info.name}: the build is known only to the CU; whether the updates for ${unknown.join(', ')} are installed is unknown.${mits.length ? ` Interim mitigations: ${mits.map((x) => `${x.m.id} ${x.state}`).join(', ')}.` : ''}`,
+          cves: unknown,
+          evidence: [base, ...mitEvidence],
+          ...(remediation ? { remediation } : {}),
+        },
+      ];
+    }
+    if (!adv.mitigations.length) {
+      return [
+        {
+          status: 'fail',
+          code: 'exposed',
+          severity: 'critical',
+          message: `${info.name} is exposed to ${open.join(', ')} (${adv.title}); no interim mitigation exists, only the update.`,
+          cves: open,
+          evidence: [base],
+          ...(remediation ? { remediation } : {}),
+        },
+      ];
+    }
+    if (exposed.every(covered)) {
+      const notNeeded = mits.filter((x) => x.state === 'not-needed');
+      return [
+        {
+          status: 'mitigated',
+          code: 'mitigated',
+          severity: 'high',
+          message: `${info.name} is exposed by build to ${exposed.join(', ')}; interim mitigations cover each of them, every one only in part: ${listInPlace(inPlace)}${notNeeded.length ? ` Not needed on Exchange ${info.product}: ${notNeeded.map((x) => x.m.title).join('; ')}.` : ''} Install the update: mitigations only block known attack paths.`,
+          cves: exposed,
+          evidence: [base, ...mitEvidence],
+          ...(remediation ? { remediation } : {}),
+        },
+      ];
+    }
+    const anyUnknown = mits.some((x) => x.state === 'unknown');
+    const partial = mits.filter((x) => x.state === 'in-place');
+    const uncovered = exposed.filter((id) => !covered(id));
     return [
       {
         status: 'fail',
-        code: 'exposed',
+        code: partial.length ? 'partially-mitigated' : anyUnknown ? 'exposed-mitigations-unknown' : 'exposed',
         severity: 'critical',
-        message: `${info.name} is exposed to ${open.join(', ')} (${adv.title}); no interim mitigation exists, only the update.`,
-        cves: open,
-        evidence: [base],
-        ...(remediation ? { remediation } : {}),
-      },
-    ];
-  }
-  if (exposed.every(covered)) {
-    const notNeeded = mits.filter((x) => x.state === 'not-needed');
-    return [
-      {
-        status: 'mitigated',
-        code: 'mitigated',
-        severity: 'high',
-        message: `${info.name} is exposed by build to ${exposed.join(', ')}; interim mitigations cover each of them, every one only in part: ${listInPlace(inPlace)}${notNeeded.length ? ` Not needed on Exchange ${info.product}: ${notNeeded.map((x) => x.m.title).join('; ')}.` : ''} Install the update: mitigations only block known attack paths.`,
+        message: `${info.name} is exposed to ${exposed.join(', ')} (${adv.title}).${partial.length ? ` In place, each only in part: ${listInPlace(partial)}` : ''} Not covered: ${uncovered.join(', ')}.${
+          anyUnknown
+            ? ` Not collected: ${mits
+                .filter((x) => x.state === 'unknown')
+                .map((x) => x.m.id)
+                .join(', ')}.`
+            : ''
+        }`,
         cves: exposed,
         evidence: [base, ...mitEvidence],
         ...(remediation ? { remediation } : {}),
       },
     ];
-  }
-  const anyUnknown = mits.some((x) => x.state === 'unknown');
-  const partial = mits.filter((x) => x.state === 'in-place');
-  const uncovered = exposed.filter((id) => !covered(id));
-  return [
-    {
-      status: 'fail',
-      code: partial.length ? 'partially-mitigated' : anyUnknown ? 'exposed-mitigations-unknown' : 'exposed',
-      severity: 'critical',
-      message: `${info.name} is exposed to ${exposed.join(', ')} (${adv.title}).${partial.length ? ` In place, each only in part: ${listInPlace(partial)}` : ''} Not covered: ${uncovered.join(', ')}.${
-        anyUnknown
-          ? ` Not collected: ${mits
-              .filter((x) => x.state === 'unknown')
-              .map((x) => x.m.id)
-              .join(', ')}.`
-          : ''
-      }`,
-      cves: exposed,
-      evidence: [base, ...mitEvidence],
-      ...(remediation ? { remediation } : {}),
-    },
-  ];
+  });
 }

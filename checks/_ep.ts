@@ -19,6 +19,10 @@ export interface EpJudgement {
   problems: string[];
   /** Facts that were not collected. */
   unknown: string[];
+  /** Virtual directories at Require where Microsoft expects Allow: secure, but not the supported configuration. */
+  stricter: string[];
+  /** Virtual directories with any Extended Protection (HealthChecker's "Extended Protection Enabled (Any VDir)"). */
+  configuredAny: boolean;
   evidence: Evidence[];
 }
 
@@ -28,6 +32,7 @@ export function judgeExtendedProtection(facts: Facts, catalog: Catalog, info: Bu
   const supported = canTakeStep(info, spec.supportedFrom);
   const problems: string[] = [];
   const unknown: string[] = [];
+  const stricter: string[] = [];
   const vdirs = facts.iis?.virtualDirectories;
   if (!vdirs) unknown.push('iis.virtualDirectories');
   else {
@@ -48,6 +53,7 @@ export function judgeExtendedProtection(facts: Facts, catalog: Catalog, info: Bu
         want.expected === 'None' ||
         ewsFiltered;
       if (!ok) problems.push(`${want.site}/${want.path}: ${current}, expected ${want.expected}`);
+      else if (want.expected === 'Allow' && current === 'Require') stricter.push(`${want.site}/${want.path}`);
     }
     // An empty or foreign list proves nothing: it must not read as "every vdir is fine".
     if (!seen) unknown.push('iis.virtualDirectories (none of the Exchange virtual directories was listed)');
@@ -76,5 +82,6 @@ export function judgeExtendedProtection(facts: Facts, catalog: Catalog, info: Bu
     { fact: 'config.suppressExtendedProtection', observed: lsa ?? null, expected: 0, source: facts.config?.source },
     { fact: 'config.sslOffloading', observed: offload ?? null, expected: false, source: facts.config?.source },
   ];
-  return { cves: spec.cves, supported, state, problems, unknown, evidence };
+  const configuredAny = !!vdirs?.some((v) => (v.tokenChecking ?? 'None') !== 'None');
+  return { cves: spec.cves, supported, state, problems, unknown, stricter, configuredAny, evidence };
 }

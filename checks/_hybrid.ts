@@ -7,7 +7,7 @@
 import { updateState, type BuildInfo } from '../src/catalog/lookup.js';
 import type { Catalog } from '../src/catalog/catalog.js';
 import type { Facts } from '../src/facts/schema.js';
-import { overrideValues } from './_shared.js';
+import { readOverride } from './_overrides.js';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -32,10 +32,10 @@ export function assessHybridApp(facts: Facts, catalog: Catalog, info: BuildInfo)
     problems.push(
       `${info.productName} cannot take the April 2025 HU (only Exchange 2016 CU23, 2019 CU14/CU15 and SE are eligible); ED 25-02 asks to disconnect it`,
     );
-  const overrides = overrideValues(facts, 'Global', 'ExchangeOnpremAsThirdPartyAppId', 'Enabled');
-  if (facts.config?.settingOverrides && overrides.filter((v) => v.toLowerCase() === 'true').length !== 1)
+  const overrides = readOverride(facts, info, 'Global', 'ExchangeOnpremAsThirdPartyAppId', 'Enabled');
+  if (overrides.known && overrides.values.filter((v) => v.value.toLowerCase() === 'true').length !== 1)
     problems.push(
-      `expected exactly one Global\\ExchangeOnpremAsThirdPartyAppId Enabled=true override, found ${overrides.length}`,
+      `expected exactly one Global\\ExchangeOnpremAsThirdPartyAppId Enabled=true override, found ${overrides.values.length}`,
     );
   if (
     h.evoStsAuthServers &&
@@ -50,9 +50,6 @@ export function assessHybridApp(facts: Facts, catalog: Catalog, info: BuildInfo)
     );
   if (problems.length) return { state: 'problems', problems };
   const unknown =
-    hu === 'unknown' ||
-    !facts.config?.settingOverrides ||
-    !h.evoStsAuthServers ||
-    h.firstPartySpKeyCredentials === undefined;
+    hu === 'unknown' || !overrides.known || !h.evoStsAuthServers || h.firstPartySpKeyCredentials === undefined;
   return { state: unknown ? 'partly-unknown' : 'configured', problems: [] };
 }

@@ -3,6 +3,7 @@
  */
 import type { Facts } from '../src/facts/schema.js';
 import type { Catalog } from '../src/catalog/catalog.js';
+import type { SecuritySettingsRules } from '../src/catalog/schema.js';
 import { buildInfoFromFacts, type BuildInfo } from '../src/catalog/lookup.js';
 import type { CheckResult, Severity } from '../src/contract.js';
 import { compareBuilds } from '../src/util/version.js';
@@ -60,6 +61,24 @@ export function buildOf(facts: Facts, catalog: Catalog, asOf: string): { info: B
       evidence: [{ fact: 'exchange.build', observed: build ?? null, source: facts.exchange?.source }],
     },
   };
+}
+
+/**
+ * The prelude most checks share: not applicable on Edge when `edge` names what does not apply there (null: it
+ * applies on Edge too), the
+ * out-of-scope or missing-build result when there is no build to judge, otherwise `judge` with the build.
+ */
+export function withBuild(
+  facts: Facts,
+  catalog: Catalog,
+  asOf: string,
+  edge: string | null,
+  judge: (info: BuildInfo) => CheckResult[],
+): CheckResult[] {
+  const onEdge = edge === null ? undefined : edgeNotApplicable(facts, edge);
+  if (onEdge) return [onEdge];
+  const r = buildOf(facts, catalog, asOf);
+  return 'result' in r ? [r.result] : judge(r.info);
 }
 
 /** Exchange versions before 2013 by their major version (14 = 2010, 8 = 2007, 6.5 = 2003); undefined for 15.x and non-builds. */
@@ -143,4 +162,103 @@ export function eemsAvailable(info: BuildInfo): boolean | undefined {
   const probe = info.cuBuild ?? info.build;
   if (!probe) return undefined;
   return compareBuilds(probe, info.product === '2016' ? '15.1.2375.7' : '15.2.986.5') >= 0;
+}
+
+/**
+ * An indeterminate result for facts that were not collected, naming why when the collector said so (its
+ * notCollected entry or its error for that group). A check never reads a missing group as "fine".
+ */
+export function notCollected(facts: Facts, group: string, what: string, code: string): CheckResult {
+  const related = (g: string) => g === group || g.startsWith(`${group}.`) || group.startsWith(`${g}.`);
+  const why = [
+    ...(facts.notCollected ?? []).filter((n) => related(n.group)).map((n) => n.reason),
+    ...(facts.collectors ?? [])
+      .flatMap((c) => c.errors ?? [])
+      .filter((e) => related(e.group))
+      .map((e) => e.message),
+  ];
+  return {
+    status: 'indeterminate',
+    code,
+    message: `Not collected: ${what}${why.length ? ` (${why.join('; ')})` : ''}.`,
+    evidence: [{ fact: group, observed: null, expected: 'collected' }],
+    remediation:
+      'Run the collector (exaudit audit --ssh/--local, or the collector script in the Exchange Management Shell).',
+  };
+}
+
+/** Files of rules/healthchecker/ that hold each security-setting section (for "the catalog has no … rules"). */
+const SETTING_FILES: Record<keyof SecuritySettingsRules, string> = {
+  tokenCache: 'windows.yaml',
+  netFramework: 'windows.yaml',
+  smbCompression: 'windows.yaml',
+  lsa: 'windows.yaml',
+  adAcl: 'ad.yaml',
+  adSchema: 'ad.yaml',
+  tls: 'tls.yaml',
+  certificates: 'exchange.yaml',
+  iisModules: 'exchange.yaml',
+  hsts: 'exchange.yaml',
+  aes256Cbc: 'exchange.yaml',
+};
+
+/**
+ * The prelude of a security-setting check: out of scope (Exchange Online, not Exchange), not applicable on Edge when
+ * `edge` names what does not apply there, indeterminate when the catalog lacks the setting's rules; otherwise
+ * `judge` with them.
+ */
+export function withSettingRules<K extends keyof SecuritySettingsRules>(
+  facts: Facts,
+  catalog: Catalog,
+  key: K,
+  edge: string | null,
+  judge: (spec: NonNullable<SecuritySettingsRules[K]>) => CheckResult[],
+): CheckResult[] {
+  const scope = outOfScope(facts) ?? (edge === null ? undefined : edgeNotApplicable(facts, edge));
+  if (scope) return [scope];
+  const spec = catalog.securitySettings[key];
+  if (!spec)
+    return [
+      {
+        status: 'indeterminate',
+        code: 'no-rules',
+        message: `The catalog has no ${key} rules (rules/healthchecker/${SETTING_FILES[key]}).`,
+      },
+    ];
+  return judge(spec as NonNullable<SecuritySettingsRules[K]>);
+}
+
+/** A fail with one piece of evidence, the shape most security-setting findings take. */
+export function failed(r: {
+  key: string;
+  code: string;
+  severity?: Severity;
+  message: string;
+  fact: string;
+  observed: unknown;
+  expected?: unknown;
+  source?: string;
+  remediation: string;
+}): CheckResult {
+  return {
+    status: 'fail',
+    code: r.code,
+    key: r.key,
+    ...(r.severity ? { severity: r.severity } : {}),
+    message: r.message,
+    evidence: [{ fact: r.fact, observed: r.observed, expected: r.expected, source: r.source }],
+    remediation: r.remediation,
+  };
+}
+
+/** A function that adds a failed() result about one fact to `out` (for checks that report several problems). */
+export function failsInto(out: CheckResult[], fact: string, source: string | undefined) {
+  return (
+    key: string,
+    code: string,
+    severity: Severity | undefined,
+    message: string,
+    observed: unknown,
+    remediation: string,
+  ) => out.push(failed({ key, code, severity, message, fact, observed, source, remediation }));
 }

@@ -25,14 +25,16 @@ $sets = @(
         context = 'HealthChecker.E19.Main.Tests.ps1, Context "Basic Exchange 2019 CU11 Testing HyperV"'
         files = @{ exsetup = 'ExSetup.xml'; appHost = 'applicationHost.config'; siteWebConfig = 'DefaultWebSite_web.config'
             settingOverride = 'GetSettingOverride.xml'; orgConfig = 'GetOrganizationConfig.xml'; owa = 'GetOwaVirtualDirectory.xml'
-            # HealthChecker.E19.Scenarios2.Tests.ps1 "Scenario 2": a Default Web Site web.config that is not well-formed
-            invalidSiteWebConfig = 'DefaultWebSite_web1.config' }
+            # HealthChecker.E19.Scenarios2.Tests.ps1 "Scenario 2": a Default Web Site web.config that is not well-formed;
+            # "Scenario 1": an applicationHost.config that is not well-formed
+            invalidSiteWebConfig = 'DefaultWebSite_web1.config'; invalidAppHost = 'BadApplicationHost.config' }
     },
     @{
         name = 'hc-e19-scenario2'; commit = 'f88378b1e7a252e413cb2e579e88411393737c11'; dir = 'E19'
         context = 'HealthChecker.E19.Scenarios.Tests.ps1, Context "Checking Scenarios 2" (Extended Protection, the serialization-signing override, download domains)'
         files = @{ exsetup = 'ExSetup1.xml'; appHost = 'applicationHost1.config'; siteWebConfig = 'DefaultWebSite_web.config'
-            settingOverride = 'GetSettingOverride1.xml'; orgConfig = 'GetOrganizationConfig1.xml'; owa = 'GetOwaVirtualDirectory2.xml' }
+            settingOverride = 'GetSettingOverride1.xml'; orgConfig = 'GetOrganizationConfig1.xml'; owa = 'GetOwaVirtualDirectory2.xml'
+            tls = 'GetAllTlsSettings2.xml'; variant = 'GetExchangeDiagnosticInfo_ADTopVariantConfiguration1.xml' }
     },
     @{
         name = 'hc-e19-hybrid'; commit = 'f88378b1e7a252e413cb2e579e88411393737c11'; dir = 'E19'
@@ -40,6 +42,22 @@ $sets = @(
         files = @{ exsetup = 'ExSetup.xml'; appHost = 'applicationHost.config'; siteWebConfig = 'DefaultWebSite_web.config'
             settingOverride = 'GetSettingOverride2.xml'; orgConfig = 'GetOrganizationConfig.xml'; owa = 'GetOwaVirtualDirectory.xml'
             hybrid = 'GetHybridConfiguration.xml' }
+    },
+    @{
+        name = 'hc-e19-physical'; commit = 'f88378b1e7a252e413cb2e579e88411393737c11'; dir = 'E19'
+        context = 'HealthChecker.E19.Main.Tests.ps1, Context "Basic Exchange 2019 CU11 Testing Physical" (2019 CU12 Feb23SU, Extended Protection as Scenario 3 Physical, patched cachtokn.dll, HSTS native and as a header)'
+        files = @{ exsetup = 'ExSetup1.xml'; appHost = 'applicationHost2.config'; siteWebConfig = 'DefaultWebSite_web2.config'
+            settingOverride = 'GetSettingOverride.xml'; orgConfig = 'GetOrganizationConfig.xml'; owa = 'GetOwaVirtualDirectory.xml'
+            webSite = 'GetWebSite1.xml'; cachtokn = 'GetVersionInformationCachToknPatched.xml' }
+    },
+    @{
+        name = 'hc-e19-scenario1'; commit = 'f88378b1e7a252e413cb2e579e88411393737c11'; dir = 'E19'
+        context = 'HealthChecker.E19.Scenarios.Tests.ps1, Context "Checking Scenarios 1" (Extended Protection on an unsupported build, AMSI off by the effective override, TokenCacheModule not loaded, TLS misconfigured, SMB1, Credential Guard, back end HSTS)'
+        files = @{ exsetup = 'ExSetup.xml'; appHost = 'applicationHost1.config'; siteWebConfig = 'DefaultWebSite_web.config'
+            settingOverride = 'GetSettingOverride.xml'; orgConfig = 'GetOrganizationConfig1.xml'; owa = 'GetOwaVirtualDirectory1.xml'
+            tls = 'GetAllTlsSettings1.xml'; variant = 'GetExchangeDiagnosticInfo_ADTopVariantConfiguration1.xml'; iisModules = 'GetIISModulesNoTokenCacheModule.xml'
+            smb = 'GetSmbServerConfiguration1.xml'; windowsFeature = 'GetWindowsFeature1.xml'; webSite = 'GetWebSite2.xml' }
+        registry = @{ LsaCfgFlags = 1 }
     },
     @{
         name = 'hc-e16-cu22'; commit = 'f88378b1e7a252e413cb2e579e88411393737c11'; dir = 'E16'
@@ -56,6 +74,13 @@ $sets = @(
             orgConfig = 'GetOrganizationConfig.xml'; owa = 'GetOwaVirtualDirectory.xml' }
     }
 )
+# Files every context reads unless it names another (HealthCheckerTest.CommonMocks.NotPublished.ps1).
+$defaultFiles = @{ tls = 'GetAllTlsSettings.xml'; variant = 'GetExchangeDiagnosticInfo_ADTopVariantConfiguration.xml'
+    iisModules = 'GetIISModules.xml'; cachtokn = 'GetVersionInformationCachTokn.xml'; smb = 'GetSmbServerConfiguration.xml'
+    windowsFeature = 'GetWindowsFeature.xml'; webSite = 'GetWebSite.xml'; dotNet = 'GetDotNetDllFileVersions.xml' }
+# Registry values HealthChecker's common mocks answer (Get-RemoteRegistryValue) that a context may change.
+$defaultRegistry = @{ LsaCfgFlags = 0 }
+
 # HttpProxy web.configs as HealthChecker names them, and the folder under FrontEnd\HttpProxy each one is in (the
 # physical paths in the recorded applicationHost.config).
 $proxyDirs = [ordered]@{ AutoD = 'Autodiscover'; EAS = 'sync'; ECP = 'ecp'; EWS = 'EWS'; MAPI = 'mapi'; OAB = 'OAB'
@@ -111,7 +136,8 @@ $webServerSpec = @{ children = @{
                 access = @{ attrs = @('sslFlags') }
                 authentication = @{ children = @{ windowsAuthentication = @{ children = @{ extendedProtection = @{ attrs = @('tokenChecking') } } } } }
                 ipSecurity = @{ attrs = @('allowUnlisted') } } }
-        rewrite = $rewriteSpec } }
+        rewrite = $rewriteSpec
+        httpProtocol = @{ children = @{ customHeaders = @{ children = @{ add = @{ attrs = @('name', 'value') } } } } } } }
 
 function New-ReducedDocument { param([string]$Comment)
     $doc = New-Object System.Xml.XmlDocument
@@ -126,7 +152,7 @@ function Save-Xml { param([System.Xml.XmlDocument]$Doc, [string]$Path)
     try { $Doc.Save($w) } finally { $w.Dispose() }
 }
 
-function Reduce-ApplicationHost { param([string]$Source, [string]$Target, [string]$Cite)
+function Reduce-ApplicationHost { param([string]$Source, [string]$Target, [string]$Cite, [string[]]$Modules, [hashtable]$Hsts)
     $src = [xml][System.IO.File]::ReadAllText($Source)
     $doc = New-ReducedDocument "Reduced by scripts/make-collector-fixtures.ps1 from $Cite (MIT): only what Get-ExchangeFacts.ps1 reads"
     $cfg = $doc.AppendChild($doc.CreateElement('configuration'))
@@ -138,8 +164,19 @@ function Reduce-ApplicationHost { param([string]$Source, [string]$Target, [strin
     $sites = $sah.AppendChild($doc.CreateElement('sites'))
     foreach ($s in $src.configuration.'system.applicationHost'.sites.site) {
         if ($s.name -in @('Default Web Site', 'Exchange Back End')) {
-            $null = Copy-Reduced $s $sites @{ attrs = @('name'); children = @{ application = @{ attrs = @('path'); children = @{ virtualDirectory = @{ attrs = @('path', 'physicalPath') } } } } }
+            $site = Copy-Reduced $s $sites @{ attrs = @('name'); children = @{ application = @{ attrs = @('path'); children = @{ virtualDirectory = @{ attrs = @('path', 'physicalPath') } } } } }
+            # Native HSTS as Get-WebSite recorded it, where IIS keeps it: the site's <hsts> element.
+            if ($Hsts -and $Hsts.Contains([string]$s.name) -and $Hsts[[string]$s.name]['enabled'] -eq 'True') {
+                $h = $site.AppendChild($doc.CreateElement('hsts'))
+                foreach ($a in $Hsts[[string]$s.name].GetEnumerator()) { $h.SetAttribute($a.Key, ([string]$a.Value).ToLowerInvariant()) }
+            }
         }
+    }
+    # The global (native) modules HealthChecker's recording lists as loaded (Get-IISModules), with their images.
+    $ws = $cfg.AppendChild($doc.CreateElement('system.webServer'))
+    $gm = $ws.AppendChild($doc.CreateElement('globalModules'))
+    foreach ($m in $src.configuration.'system.webServer'.globalModules.add) {
+        if ($m.name -in $Modules) { $null = Copy-Reduced $m $gm @{ attrs = @('name', 'image') } }
     }
     foreach ($l in $src.configuration.location) {
         if ($l.path -match '^(Default Web Site|Exchange Back End)(/|$)') {
@@ -156,13 +193,15 @@ function Reduce-WebConfig { param([string]$Source, [string]$Target, [string]$Cit
         [System.IO.File]::WriteAllText($Target, "<!-- Reduced from $Cite (MIT): the recorded file is not well-formed XML -->`n<configuration>`n  <system.webServer>`n")
         return
     }
-    $doc = New-ReducedDocument "Reduced by scripts/make-collector-fixtures.ps1 from $Cite (MIT): only its URL Rewrite rules"
+    $doc = New-ReducedDocument "Reduced by scripts/make-collector-fixtures.ps1 from $Cite (MIT): only its URL Rewrite rules and HSTS header"
     $cfg = $doc.AppendChild($doc.CreateElement('configuration'))
     foreach ($ws in $src.SelectNodes('/configuration/system.webServer | /configuration/location/system.webServer')) {
         $rw = $ws.SelectSingleNode('rewrite')
-        if ($null -eq $rw) { continue }
+        $hp = $ws.SelectSingleNode("httpProtocol[customHeaders/add[@name='Strict-Transport-Security']]")
+        if ($null -eq $rw -and $null -eq $hp) { continue }
         $sws = $cfg.AppendChild($doc.CreateElement('system.webServer'))
-        $null = Copy-Reduced $rw $sws $rewriteSpec
+        if ($null -ne $rw) { $null = Copy-Reduced $rw $sws $rewriteSpec }
+        if ($null -ne $hp) { $null = Copy-Reduced $hp $sws @{ children = @{ customHeaders = @{ children = @{ add = @{ attrs = @('name', 'value') } } } } } }
     }
     Save-Xml $doc $Target
 }
@@ -216,6 +255,26 @@ try {
         $allServices = @(Import-Clixml (Src 'OS/GetService.xml'))
         $mitigationFile = Join-Path $in 'Exchange/GetServiceMitigation.xml'
         $pools = Import-Clixml (Src 'Exchange/GetExchangeAppPoolsInformation.xml')
+        # The file a context names for a recording, or the one the common mocks use; $null when this data set lacks it.
+        function SetFile { param([string]$Key, [string]$Folder)
+            $name = if ($set['files'].Contains($Key)) { $set['files'][$Key] } else { $defaultFiles[$Key] }
+            if (-not $name -or -not (Test-Path -PathType Leaf (Join-Path $in "$Folder/$name"))) { return $null }
+            return (Src "$Folder/$name")
+        }
+        $iisModulesFile = SetFile 'iisModules' 'Exchange'
+        $moduleList = if ($iisModulesFile) { @((Import-Clixml $iisModulesFile).ModuleList) } else { @() }
+        $hstsBySite = @{}
+        $webSiteFile = SetFile 'webSite' 'Exchange/IIS'
+        if ($webSiteFile) {
+            foreach ($site in @(Import-Clixml $webSiteFile)) {
+                # IIS before 10.0 version 1709 has no native HSTS: its sites carry no hsts element.
+                $native = Get-Prop $site 'hsts'
+                if ($null -eq $native -or $null -eq $native.PSObject.Properties['Attributes']) { continue }
+                $h = [ordered]@{}
+                foreach ($a in @($native.Attributes)) { $h[[string]$a.Name] = [string]$a.Value }
+                $hstsBySite[[string]$site.Name] = $h
+            }
+        }
 
         $exsetupPath = [string]$exsetup.FileName
         $build = '{0}.{1}.{2}.{3}' -f $exsetup.FileMajorPart, $exsetup.FileMinorPart, $exsetup.FileBuildPart, $exsetup.FilePrivatePart
@@ -246,7 +305,9 @@ try {
 
         $files = [ordered]@{}
         $files[$exsetupPath] = [ordered]@{ versionInfo = (Select-Recorded $exsetup @('FileMajorPart', 'FileMinorPart', 'FileBuildPart', 'FilePrivatePart', 'FileVersion', 'ProductVersion')) }
-        Reduce-ApplicationHost (Src "Exchange/IIS/$($set['files'].appHost)") (Join-Path $dst 'applicationHost.config') (& $cite "Exchange/IIS/$($set['files'].appHost)")
+        Reduce-ApplicationHost (Src "Exchange/IIS/$($set['files'].appHost)") (Join-Path $dst 'applicationHost.config') (& $cite "Exchange/IIS/$($set['files'].appHost)") @($moduleList | ForEach-Object { [string]$_.Name }) $hstsBySite
+        if ($iisModulesFile) { Note 'globalModules in applicationHost.config' "the modules $($iisModulesFile.Substring($in.Length + 1)) lists as loaded (HealthChecker's Get-IISModules), with their images from the recorded applicationHost.config" }
+        if ($webSiteFile) { Note 'native HSTS (<hsts> under each site)' "$($webSiteFile.Substring($in.Length + 1)) (Get-WebSite hsts), placed where IIS stores it" }
         $files['C:\Windows\System32\inetsrv\config\applicationHost.config'] = [ordered]@{ content = 'applicationHost.config' }
         Note 'applicationHost.config' "$rel/Exchange/IIS/$($set['files'].appHost), reduced"
         Reduce-WebConfig (Src "Exchange/IIS/$($set['files'].siteWebConfig)") (Join-Path $dst 'wwwroot-web.config') (& $cite "Exchange/IIS/$($set['files'].siteWebConfig)")
@@ -255,6 +316,11 @@ try {
             # Not in world.json: a test swaps it in for the site's web.config.
             Reduce-WebConfig (Src "Exchange/IIS/$($set['files'].invalidSiteWebConfig)") (Join-Path $dst 'wwwroot-web1-invalid.config') (& $cite "Exchange/IIS/$($set['files'].invalidSiteWebConfig)")
             Note 'wwwroot-web1-invalid.config (used by the malformed web.config test)' "$rel/Exchange/IIS/$($set['files'].invalidSiteWebConfig), which is not well-formed XML, reduced"
+        }
+        if ($set['files'].Contains('invalidAppHost')) {
+            # Not in world.json: a test swaps it in for applicationHost.config.
+            Reduce-WebConfig (Src "Exchange/IIS/$($set['files'].invalidAppHost)") (Join-Path $dst 'applicationHost-invalid.config') (& $cite "Exchange/IIS/$($set['files'].invalidAppHost)")
+            Note 'applicationHost-invalid.config (used by the malformed applicationHost.config test)' "$rel/Exchange/IIS/$($set['files'].invalidAppHost), which is not well-formed XML, reduced"
         }
         Note 'Default Web Site web.config' "$rel/Exchange/IIS/$($set['files'].siteWebConfig) (HealthChecker's Get-WebConfigFile 'IIS:\Sites\Default Web Site'), reduced"
         foreach ($k in $proxyDirs.Keys) {
@@ -268,6 +334,98 @@ try {
         Reduce-FipFs (Src 'Exchange/Configuration.xml') (Join-Path $dst 'fipfs-Configuration.xml') (& $cite 'Exchange/Configuration.xml')
         $files["$fipData\Configuration.xml"] = [ordered]@{ content = 'fipfs-Configuration.xml' }
         Note 'FIP-FS Configuration.xml' "$rel/Exchange/Configuration.xml, reduced"
+
+        # --- issue 16: TLS, Windows, IIS modules, overrides, certificates, AD ---
+        $platform = [ordered]@{}
+        $extraCim = [ordered]@{}
+        $tlsFile = SetFile 'tls' 'OS'
+        if ($tlsFile) {
+            $tlsRec = Import-Clixml $tlsFile
+            foreach ($v in @('1.0', '1.1', '1.2', '1.3')) {
+                $t = $tlsRec.Registry.TLS[$v]
+                if ($null -eq $t) { continue }
+                foreach ($side in @('Server', 'Client')) {
+                    $values = [ordered]@{}
+                    foreach ($n in @('Enabled', 'DisabledByDefault')) { $val = $t."$side${n}Value"; if ($null -ne $val) { $values[$n] = (Reg ([int]$val)) } }
+                    if ($values.Count) { $registry["HKLM:\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS $v\$side"] = [ordered]@{ subkeys = @(); values = $values } }
+                }
+            }
+            foreach ($k in @('NETv4', 'NETv2')) {
+                $n = $tlsRec.Registry.NET[$k]
+                if ($null -eq $n) { continue }
+                foreach ($pair in @(@("HKLM:\SOFTWARE\Microsoft\.NETFramework\$($n.NetVersion)", ''), @("HKLM:\SOFTWARE\Wow6432Node\Microsoft\.NETFramework\$($n.NetVersion)", 'Wow'))) {
+                    $values = [ordered]@{}
+                    foreach ($name in @('SystemDefaultTlsVersions', 'SchUseStrongCrypto')) { $val = $n."$($pair[1])${name}Value"; if ($null -ne $val) { $values[$name] = (Reg ([int]$val)) } }
+                    if ($values.Count) { $registry[$pair[0]] = [ordered]@{ subkeys = @(); values = $values } }
+                }
+            }
+            $platform['Get-TlsCipherSuite'] = @(@($tlsRec.TlsCipherSuite) | Where-Object { $_ } | ForEach-Object { [ordered]@{ Name = [string]$_.Name } })
+            Note 'SCHANNEL and .NET TLS registry values, Get-TlsCipherSuite' "$($tlsFile.Substring($in.Length + 1)) (HealthChecker's Get-AllTlsSettings): the values as read; a value it recorded as not set is left out"
+        }
+        # CIM-backed recordings do not import off Windows: their properties are read from the CLIXML text.
+        $smbFile = SetFile 'smb' 'OS'
+        if ($smbFile) {
+            $smbXml = [xml][System.IO.File]::ReadAllText($smbFile)
+            $smb1 = $smbXml.SelectSingleNode("//*[local-name()='B' and @N='EnableSMB1Protocol']")
+            if ($null -ne $smb1) { $platform['Get-SmbServerConfiguration'] = [ordered]@{ EnableSMB1Protocol = ($smb1.InnerText -eq 'true') } }
+            Note 'Get-SmbServerConfiguration EnableSMB1Protocol' $smbFile.Substring($in.Length + 1)
+        }
+        $featureFile = SetFile 'windowsFeature' 'OS'
+        if ($featureFile) {
+            $featureXml = [xml][System.IO.File]::ReadAllText($featureFile)
+            $name = $featureXml.SelectSingleNode("//*[local-name()='S' and @N='Name' and text()='FS-SMB1']")
+            if ($null -ne $name) {
+                $installed = $name.ParentNode.SelectSingleNode("*[local-name()='B' and @N='Installed']")
+                $platform['Get-WindowsFeature'] = @([ordered]@{ Name = 'FS-SMB1'; Installed = ($installed.InnerText -eq 'true') })
+            }
+            Note 'Get-WindowsFeature FS-SMB1' $featureFile.Substring($in.Length + 1)
+        }
+        $lanman = 'HKLM:\SYSTEM\CurrentControlSet\Services\LanmanServer\Parameters'
+        $registry[$lanman] = [ordered]@{ subkeys = @(); values = [ordered]@{ DisableCompression = (Reg 0) } }
+        $lsaFlags = if ($set.Contains('registry') -and $set['registry'].Contains('LsaCfgFlags')) { $set['registry']['LsaCfgFlags'] } else { $defaultRegistry['LsaCfgFlags'] }
+        $registry['HKLM:\SYSTEM\CurrentControlSet\Control\LSA']['values']['LsaCfgFlags'] = (Reg ([int]$lsaFlags))
+        $registry['HKLM:\SYSTEM\CurrentControlSet\Control\LSA\FipsAlgorithmPolicy'] = [ordered]@{ subkeys = @(); values = [ordered]@{ Enabled = (Reg 0) } }
+        Note "LanmanServer DisableCompression = 0, LSA LsaCfgFlags = $lsaFlags, FipsAlgorithmPolicy Enabled = 0, LmCompatibilityLevel not set" "HealthChecker's common mocks (Get-RemoteRegistryValue)$(if ($set.Contains('registry')) { ' and the context''s own mocks' })"
+        $extraCim['root\Microsoft\Windows\DeviceGuard:Win32_DeviceGuard'] = [ordered]@{ SecurityServicesRunning = @(0, 0) }
+        Note 'Win32_DeviceGuard SecurityServicesRunning 0, 0' 'HealthChecker''s common mocks (Get-CimInstance Win32_DeviceGuard)'
+        $dotNetFile = SetFile 'dotNet' 'OS'
+        if ($dotNetFile) {
+            $dlls = Import-Clixml $dotNetFile
+            $netDir = $null
+            foreach ($k in @($dlls.Keys)) {
+                $d = $dlls[$k]
+                $full = [string]$d.GetItem.FullName
+                $netDir = $full.Substring(0, $full.LastIndexOf('\'))
+                $vi = $d.VersionInfo
+                $files[$full] = [ordered]@{ versionInfo = [ordered]@{ FileMajorPart = [int]$vi.FileMajorPart; FileMinorPart = [int]$vi.FileMinorPart; FileBuildPart = [int]$vi.FileBuildPart; FilePrivatePart = [int]$vi.FilePrivatePart; FileVersion = ('{0}.{1}.{2}.{3}' -f $vi.FileMajorPart, $vi.FileMinorPart, $vi.FileBuildPart, $vi.FilePrivatePart) }; lastWriteTimeUtc = ([datetime]$d.LastWriteTimeUtc).ToUniversalTime().ToString('o') }
+            }
+            $registry['HKLM:\SOFTWARE\Microsoft\NET Framework Setup\NDP\v4\Full'] = [ordered]@{ subkeys = @(); values = [ordered]@{ Release = (Reg 528040); InstallPath = (Reg "$netDir\") } }
+            Note '.NET Framework System.Data.dll and System.Configuration.dll versions and write times' $dotNetFile.Substring($in.Length + 1)
+            Note 'NDP\v4\Full Release 528040 (4.8), InstallPath' 'HealthChecker''s common mocks (Get-NETFrameworkVersion 4.8); the folder of the recorded DLLs'
+        }
+        # IIS native modules: each image's signature as HealthChecker recorded it, by module name.
+        $signatures = [ordered]@{}
+        $appHostXml = [xml][System.IO.File]::ReadAllText((Src "Exchange/IIS/$($set['files'].appHost)"))
+        foreach ($m in $appHostXml.configuration.'system.webServer'.globalModules.add) {
+            $recorded = $moduleList | Where-Object { $_.Name -eq $m.name } | Select-Object -First 1
+            if ($null -eq $recorded) { continue }
+            $image = ([string]$m.image).Replace('%windir%', 'C:\Windows').Replace('%SystemRoot%', 'C:\Windows')
+            $files[$image] = [ordered]@{}
+            $status = if ($recorded.Signed -and [int]$recorded.SignatureDetails.SignatureStatus -eq 0) { 'Valid' } elseif ($recorded.Signed) { 'UnknownError' } else { 'NotSigned' }
+            $signatures[$image] = [ordered]@{ Status = $status; Path = $image; SignerCertificate = [ordered]@{ Subject = [string]$recorded.SignatureDetails.Signer } }
+            if ($m.name -eq 'TokenCacheModule') {
+                $cachFile = SetFile 'cachtokn' 'Exchange/IIS'
+                if ($cachFile) {
+                    $c = Import-Clixml $cachFile
+                    $files[$image] = [ordered]@{ versionInfo = (Select-Recorded $c @('FileMajorPart', 'FileMinorPart', 'FileBuildPart', 'FilePrivatePart', 'ProductMajorPart', 'ProductMinorPart', 'ProductBuildPart', 'ProductPrivatePart')) }
+                    Note 'cachtokn.dll version' $cachFile.Substring($in.Length + 1)
+                }
+            }
+        }
+        if ($signatures.Count) {
+            $platform['Get-AuthenticodeSignature'] = $signatures
+            Note 'Get-AuthenticodeSignature per module image' "$($iisModulesFile.Substring($in.Length + 1)) (Signed, SignatureStatus, Signer), by module name"
+        }
 
         $services = New-Object System.Collections.Generic.List[object]
         foreach ($n in $serviceNames) {
@@ -307,9 +465,110 @@ try {
             $exchange['Get-AuthServer'] = @()
             Note 'Get-HybridConfiguration and Get-AuthServer: none' 'HealthChecker''s common mocks return no hybrid configuration for this context'
         }
+        # The effective overrides (Get-ExchangeDiagnosticInfo VariantConfiguration): the recorded Result, reduced to the
+        # Overrides element (a new XML document; the process information is left out).
+        $variantFile = SetFile 'variant' 'Exchange'
+        $variantXml = if ($variantFile) { [xml][string](Import-Clixml $variantFile).Result } else { $null }
+        if ($null -ne $variantXml -and $null -ne $variantXml.SelectSingleNode('/Diagnostics/Components/VariantConfiguration/Overrides')) {
+            $reduced = New-Object System.Xml.XmlDocument
+            $diag = $reduced.AppendChild($reduced.CreateElement('Diagnostics'))
+            $components = $diag.AppendChild($reduced.CreateElement('Components'))
+            $vc = $components.AppendChild($reduced.CreateElement('VariantConfiguration'))
+            $null = Copy-Reduced $variantXml.Diagnostics.Components.VariantConfiguration.Overrides $vc @{ attrs = @('Updated'); children = @{ SettingOverride = @{ children = @{
+                Name = @{}; ComponentName = @{}; SectionName = @{}; Status = @{}; Parameters = @{ children = @{ Parameter = @{} } } } } } }
+            # Copy-Reduced copies elements, not their text: set the text of the leaves from the recording.
+            $srcOverrides = @($variantXml.Diagnostics.Components.VariantConfiguration.Overrides.SelectNodes('SettingOverride'))
+            $dstOverrides = @($vc.SelectNodes('Overrides/SettingOverride'))
+            for ($i = 0; $i -lt $srcOverrides.Count; $i++) {
+                foreach ($leaf in @('Name', 'ComponentName', 'SectionName', 'Status')) { $dstOverrides[$i].SelectSingleNode($leaf).InnerText = $srcOverrides[$i].SelectSingleNode($leaf).InnerText }
+                $sp = @($srcOverrides[$i].SelectNodes('Parameters/Parameter')); $dp = @($dstOverrides[$i].SelectNodes('Parameters/Parameter'))
+                for ($j = 0; $j -lt $sp.Count; $j++) { $dp[$j].InnerText = $sp[$j].InnerText }
+            }
+            $exchange['Get-ExchangeDiagnosticInfo'] = @([ordered]@{ Server = [string]$server.Name; Result = $reduced.OuterXml })
+            Note 'Get-ExchangeDiagnosticInfo VariantConfiguration Overrides' "$($variantFile.Substring($in.Length + 1)), its Overrides element only"
+        } else {
+            Note 'Get-ExchangeDiagnosticInfo: not answered' 'this data set has no VariantConfiguration recording with an Overrides element'
+        }
+        if (Test-Path (Join-Path $in 'Exchange/GetIrmConfiguration.xml')) {
+            $exchange['Get-IRMConfiguration'] = @(Select-Recorded (Import-Clixml (Src 'Exchange/GetIrmConfiguration.xml')) @('InternalLicensingEnabled', 'ExternalLicensingEnabled'))
+        }
+        Note 'HKLM:\SOFTWARE\Microsoft\MSIPC\Server: absent' 'HealthChecker reads its ACL only from the August 2023 SU; none of these builds has it, so none was recorded'
+        if (Test-Path (Join-Path $in 'Exchange/GetExchangeCertificate.xml')) {
+            $certs = foreach ($c in @(Import-Clixml (Src 'Exchange/GetExchangeCertificate.xml'))) {
+                $keySize = $null
+                try { $keySize = $c.PublicKey.GetRSAPublicKey().KeySize } catch { $keySize = $null }
+                [ordered]@{ Thumbprint = [string]$c.Thumbprint; Subject = [string]$c.Subject; FriendlyName = [string]$c.FriendlyName
+                    NotAfter = ([datetime]$c.NotAfter).ToUniversalTime().ToString('o')
+                    PublicKey = [ordered]@{ Oid = [ordered]@{ Value = [string]$c.PublicKey.Oid.Value }; Key = [ordered]@{ KeySize = $keySize } }
+                    SignatureAlgorithm = [ordered]@{ Value = [string]$c.SignatureAlgorithm.Value; FriendlyName = [string]$c.SignatureAlgorithm.FriendlyName } }
+            }
+            $exchange['Get-ExchangeCertificate'] = @($certs)
+            $platform['certificateStore'] = @($certs)
+            Note 'Get-ExchangeCertificate (and the personal certificate store)' "$rel/Exchange/GetExchangeCertificate.xml: thumbprint, subject, names, expiry, key and signature algorithm"
+        }
+        if (Test-Path (Join-Path $in 'Exchange/GetAuthConfig.xml')) {
+            $exchange['Get-AuthConfig'] = @(Select-Recorded (Import-Clixml (Src 'Exchange/GetAuthConfig.xml')) @('CurrentCertificateThumbprint', 'NextCertificateThumbprint'))
+        }
+        # Active Directory as the collector's LDAP reads see it, from HealthChecker's AD recordings.
+        $aclFile = Join-Path $in 'Exchange/GetExchangeDomainsAclPermissions.xml'
+        if ((Test-Path $aclFile) -and (Test-Path (Join-Path $in 'Exchange/GetExchangeWellKnownSecurityGroups.xml'))) {
+            $wk = @(Import-Clixml (Src 'Exchange/GetExchangeWellKnownSecurityGroups.xml'))
+            $sidOf = @{}
+            foreach ($g in $wk) { if ($g.WellKnownName) { $sidOf[[string]$g.WellKnownName] = [string]$g.SID } }
+            $domainsRec = @(Import-Clixml (Src 'Exchange/GetExchangeDomainsAclPermissions.xml'))
+            $forestDn = [string]$domainsRec[0].DomainDN
+            $configDn = "CN=Configuration,$forestDn"; $schemaDn = "CN=Schema,$configDn"
+            $entries = [ordered]@{ RootDSE = [ordered]@{ properties = [ordered]@{ schemaNamingContext = @($schemaDn); configurationNamingContext = @($configDn); rootDomainNamingContext = @($forestDn); defaultNamingContext = @($forestDn) } } }
+            $searches = [ordered]@{}
+            $groupsOu = "OU=Microsoft Exchange Security Groups,$forestDn"
+            $groupDns = @()
+            foreach ($gName in @('Exchange Servers', 'Exchange Windows Permissions')) {
+                $dn = "CN=$gName,$groupsOu"; $groupDns += $dn
+                $member = @()
+                if ($gName -eq 'Exchange Windows Permissions') { $member = @("CN=Exchange Trusted Subsystem,$groupsOu") }
+                $entries[$dn] = [ordered]@{ properties = [ordered]@{ sAMAccountName = @($gName); objectSid = @($sidOf[$gName]); distinguishedName = @($dn); member = $member } }
+            }
+            $searches["$forestDn|(&(objectClass=group)(|(sAMAccountName=Exchange Servers)(sAMAccountName=Exchange Windows Permissions)))"] = $groupDns
+            $crossRefs = @()
+            foreach ($d in $domainsRec) {
+                $domainDn = [string]$d.DomainDN
+                $rules = @()
+                $rootAcl = ($d.Permissions | Where-Object { $_.DN -eq $domainDn } | Select-Object -First 1).Acl
+                foreach ($r in @($rootAcl.Access)) {
+                    if ([string]$r.AccessControlType -ne 'Deny') { continue }
+                    $who = ([string]$r.IdentityReference).Split('\')[-1]
+                    if (-not $sidOf.Contains($who)) { continue }
+                    $rules += [ordered]@{ IdentityReference = [ordered]@{ Value = $sidOf[$who] }; AccessControlType = 'Deny'; ActiveDirectoryRights = [string]$r.ActiveDirectoryRights
+                        ObjectType = [string]$r.ObjectType; InheritedObjectType = [string]$r.InheritedObjectType; InheritanceType = [string]$r.InheritanceType }
+                }
+                $entries[$domainDn] = [ordered]@{ properties = [ordered]@{ distinguishedName = @($domainDn) }; acl = $rules }
+                $entries["CN=Microsoft Exchange System Objects,$domainDn"] = [ordered]@{ properties = [ordered]@{ objectVersion = @([int]$d.MesoObject.ObjectVersion) } }
+                $crossRef = "CN=$(([string]$d.DomainName).Split('.')[0].ToUpperInvariant()),CN=Partitions,$configDn"
+                $entries[$crossRef] = [ordered]@{ properties = [ordered]@{ nCName = @($domainDn); dnsRoot = @([string]$d.DomainName) } }
+                $crossRefs += $crossRef
+            }
+            $searches["CN=Partitions,$configDn|(&(objectClass=crossRef)(systemFlags:1.2.840.113556.1.4.803:=2))"] = $crossRefs
+            foreach ($pair in @(@('ms-Exch-Storage-Group', 'classSchema', 'possSuperiors'), @('ms-Exch-Schema-Version-Pt', 'attributeSchema', 'rangeUpper'))) {
+                $f = Join-Path $in "Exchange/GetExchangeAdSchemaClass_$($pair[0]).xml"
+                if (-not (Test-Path $f)) { continue }
+                $rec = Import-Clixml (Src "Exchange/GetExchangeAdSchemaClass_$($pair[0]).xml")
+                $dn = "CN=$($pair[0]),$schemaDn"
+                $props = [ordered]@{ distinguishedName = @($dn) }
+                if ($rec.Properties.Contains($pair[2])) { $props[$pair[2]] = @($rec.Properties[$pair[2]] | ForEach-Object { $_ }) }
+                $entries[$dn] = [ordered]@{ properties = $props }
+                $searches["$schemaDn|(&(objectClass=$($pair[1]))(cn=$($pair[0])))"] = @($dn)
+            }
+            $ad = [ordered]@{ entries = $entries; searches = $searches }
+            Note 'Active Directory: domains, MESO objectVersion, the domain root''s Deny ACEs (identities as SIDs), schema classes' "$rel/Exchange/GetExchangeDomainsAclPermissions.xml, GetExchangeWellKnownSecurityGroups.xml (names to SIDs), GetExchangeAdSchemaClass_*.xml"
+            Note 'AD layout: naming contexts, crossRef, group DNs, Exchange Trusted Subsystem in Exchange Windows Permissions' 'ours: the standard layout under the recorded domain DN; the membership matches HealthChecker''s mock (Get-ExchangeADSplitPermissionsEnabled = false)'
+        } else {
+            $ad = $null
+        }
         Note 'Get-ExchangeServer, Get-OrganizationConfig, Get-OwaVirtualDirectory, Get-SettingOverride, Get-HybridConfiguration' "$rel/Exchange/*.xml named in sources, properties the collector reads"
 
         $usedFiles = [string[]]@($used.ToArray() | Sort-Object -Unique)
+        $cim = [ordered]@{ Win32_OperatingSystem = (Select-Recorded $os @('Caption', 'Version', 'BuildNumber')) }
+        foreach ($k in $extraCim.Keys) { $cim[$k] = $extraCim[$k] }
         $world = [ordered]@{
             name = $set['name']
             description = "HealthChecker's recorded $($set['dir']) server $($server.Name) (ExSetup.exe $build) as $($set['context'])"
@@ -318,10 +577,12 @@ try {
             source = [ordered]@{ repository = 'microsoft/CSS-Exchange'; commit = $set['commit']; path = $rel; licence = 'MIT'; files = $usedFiles }
             registry = $registry
             files = $files
-            cim = [ordered]@{ Win32_OperatingSystem = (Select-Recorded $os @('Caption', 'Version', 'BuildNumber')) }
+            cim = $cim
             services = $services.ToArray()
             appPoolStates = $appPoolStates
             exchange = $exchange
+            platform = $platform
+            ad = $ad
             provenance = $provenance.ToArray()
         }
         [System.IO.File]::WriteAllText((Join-Path $dst 'world.json'), ($world | ConvertTo-Json -Depth 10) + "`n")

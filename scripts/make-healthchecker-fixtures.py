@@ -124,7 +124,7 @@ def html_values(server, version):
     ])
 
 
-def depth2(server, fqdn, generated, version_name, build, role, os_name, os_version, security, extra_exchange=()):
+def depth2(server, fqdn, generated, version_name, build, role, os_name, os_version, security, extra_exchange=(), extra_sections=()):
     # Members two levels down are written as text: the usual HealthChecker export.
     hc = Obj({
         'GenerationTime': DT(generated),
@@ -143,6 +143,7 @@ def depth2(server, fqdn, generated, version_name, build, role, os_name, os_versi
         ]),
         ('Operating System Information', [line('Product Name', os_name), line('Version', os_version), line('Time Zone', 'W. Europe Standard Time')]),
         ('Security Settings', security),
+        *extra_sections,
     ]
     return Obj({'HealthCheckerExchangeServer': hc, 'HtmlServerValues': html_values(fqdn, version_name), 'DisplayResults': display(sections)})
 
@@ -155,11 +156,28 @@ def main():
     files['HealthChecker-EX19A-202511201015.xml'] = depth2(
         'EX19A', 'ex19a.contoso.lab', '2025-11-20T10:15:42.1234567+01:00', 'Exchange 2019 CU14 Nov24SUv2', '15.02.1544.014', 'Mailbox',
         'Microsoft Windows Server 2022 Datacenter', '10.0.20348.2849',
-        [line('LmCompatibilityLevel Settings', '5'), line('AMSI Enabled', 'True'), line('SerializedDataSigning Enabled', 'True'),
+        [line('TLS 1.0', 'Disabled'), line('TLS 1.1', 'Disabled'), line('TLS 1.2', 'Enabled'), line('TLS 1.3', 'Misconfigured', write='Red'),
+         line('SecurityProtocol', 'SystemDefault'),
+         line('LmCompatibilityLevel Settings', '5'), line('SMB1 Installed', 'False', write='Green'), line('SMB1 Blocked', 'False', write='Red'),
+         # Invoke-AnalyzerSecurityExchangeCertificates.ps1: one group of lines per certificate
+         line('Certificate', ''), line('FriendlyName', 'Microsoft Exchange Server Auth Certificate', tab=2),
+         line('Thumbprint', 'A1B2C3D4E5F60718293A4B5C6D7E8F9012345678', tab=2), line('Lifetime in days', '20', tab=2, write='Red'),
+         line('Certificate has expired', 'False', tab=2), line('Key size', '2048', tab=2), line('ECC Certificate', 'False', tab=2),
+         line('Signature Algorithm', 'sha1RSA', tab=2, write='Yellow'), line('Signature Hash Algorithm', 'sha1', tab=2, write='Yellow'),
+         line('Current Auth Certificate', 'True', tab=2),
+         line('Certificate', ''), line('FriendlyName', 'mail.contoso.lab', tab=2), line('Thumbprint', 'FEDCBA9876543210FEDCBA9876543210FEDCBA98', tab=2),
+         line('Lifetime in days', '300', tab=2, write='Green'), line('Key size', '4096', tab=2),
+         line('Signature Hash Algorithm', 'sha256', tab=2), line('Current Auth Certificate', 'False', tab=2),
+         line('AMSI Enabled', 'True'), line('SerializedDataSigning Enabled', 'True'),
          line('Exchange Emergency Mitigation Service', 'Enabled'), line('Windows service', 'Running', tab=2),
          line('Pattern service', '200 - Reachable', tab=2), line('Mitigation applied', 'PING1', tab=2), line('Telemetry enabled', 'False', tab=2),
          vuln('CVE-2025-21400'), vuln('CVE-2025-53786')],
-        extra_exchange=(line('Setting Overrides Detected', 'False'), line('Extended Protection Enabled (Any VDir)', 'True')))
+        extra_exchange=(line('Setting Overrides Detected', 'False'), line('Extended Protection Enabled (Any VDir)', 'True')),
+        extra_sections=(
+            ('Frequent Configuration Issues', [line('FIPS Algorithm Policy Enabled', '0'), line('Credential Guard Enabled', 'False')]),
+            ('Exchange IIS Information', [line('Invalid Configuration File', 'True', write='Red'),
+                                          line('Invalid: C:\\inetpub\\wwwroot\\web.config', 'True', tab=2, write='Red')]),
+        ))
 
     # Exchange 2016 CU23 Apr24HU, EEMS disabled for the organization, service not running.
     files['HealthChecker-EX16B-202511201022.xml'] = depth2(
@@ -184,8 +202,35 @@ def main():
         'GenerationTime': DT('2025-11-21T08:00:10.0000000+01:00'),
         'HealthCheckerVersion': '25.11.04.1712',
         'ServerName': 'ex13c.contoso.lab',
-        'OrganizationInformation': Obj({'GetOrganizationConfig': Obj({'Name': 'Contoso', 'MitigationsEnabled': True}, ['Deserialized.Microsoft.Exchange.Data.Directory.Management.OrganizationConfig', 'Deserialized.System.Object'], 'Contoso')}),
-        'OSInformation': Obj({'BuildInformation': Obj({'FriendlyName': 'Windows Server 2012 R2', 'BuildVersion': Ver('6.3.9600.0')})}),
+        'OrganizationInformation': Obj({
+            'GetOrganizationConfig': Obj({'Name': 'Contoso', 'MitigationsEnabled': True}, ['Deserialized.Microsoft.Exchange.Data.Directory.Management.OrganizationConfig', 'Deserialized.System.Object'], 'Contoso'),
+            'GetSettingOverride': Lst([Obj({'Name': 'DisableAMSI', 'ComponentName': 'Cafe', 'SectionName': 'HttpRequestFiltering', 'Status': 'Accepted',
+                                            'Parameters': Lst(['Enabled=False'], ['System.Object[]', 'System.Array', 'System.Object']),
+                                            'MinVersion': None, 'MaxVersion': Ver('15.0.1497.48'), 'Server': None})]),
+            'GetIrmConfiguration': Obj({'InternalLicensingEnabled': True, 'ExternalLicensingEnabled': False}),
+        }),
+        'OSInformation': Obj({
+            'BuildInformation': Obj({'FriendlyName': 'Windows Server 2012 R2', 'BuildVersion': Ver('6.3.9600.0')}),
+            # Get-AllTlsSettings: per version the registry values (a value not set is $null) and HealthChecker's classification
+            'TLSSettings': Obj({
+                'Registry': Obj({
+                    'TLS': Dct([(v, Obj({'TLSVersion': v, 'ServerEnabledValue': se, 'ServerDisabledByDefaultValue': sd,
+                                         'ClientEnabledValue': ce, 'ClientDisabledByDefaultValue': cd, 'TLSConfiguration': conf}))
+                                for v, se, sd, ce, cd, conf in [('1.0', 1, None, 0, 1, 'Misconfigured'), ('1.1', 0, 1, 0, 1, 'Disabled'),
+                                                                ('1.2', 1, 0, 1, 0, 'Enabled'), ('1.3', None, None, None, None, 'Disabled')]]),
+                    'NET': Dct([('NETv4', Obj({'NetVersion': 'v4.0.30319', 'SystemDefaultTlsVersionsValue': 1, 'SchUseStrongCryptoValue': 1,
+                                               'WowSystemDefaultTlsVersionsValue': 1, 'WowSchUseStrongCryptoValue': None}))]),
+                }),
+                'SecurityProtocol': 'SystemDefault',
+                'TlsCipherSuite': Lst([Obj({'Name': 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384'}), Obj({'Name': 'TLS_RSA_WITH_3DES_EDE_CBC_SHA'})]),
+            }),
+            'Smb1ServerSettings': Obj({'SuccessfulGetInstall': True, 'SuccessfulGetBlocked': True, 'Installed': True, 'IsBlocked': False}),
+            'RegistryValues': Obj({'LmCompatibilityLevel': 3, 'CredentialGuard': 0, 'LanManServerDisabledCompression': 0, 'CurrentVersionUbr': 7000}),
+            'CredentialGuardCimInstance': Lst([0, 0]),
+            'NETFramework': Obj({'MajorVersion': 528040, 'FriendlyName': '4.8', 'FileInformation': Dct([
+                (name, Obj({'LastWriteTimeUtc': DT('2020-02-27T10:05:20.6781676Z'), 'VersionInfo': Obj({'FileBuildPart': 3761})}))
+                for name in ['System.Data.dll', 'System.Configuration.dll']])}),
+        }),
         'ExchangeInformation': Obj({
             'GetExchangeServer': Obj({'Name': 'EX13C', 'IsEdgeServer': False, 'MitigationsEnabled': False, 'AdminDisplayVersion': 'Version 15.0 (Build 1497.48)'},
                                      ['Deserialized.Microsoft.Exchange.Data.Directory.Management.ExchangeServer', 'Deserialized.System.Object'], 'EX13C'),
@@ -195,6 +240,16 @@ def main():
                 'ExchangeSetup': Obj({'FileVersion': '15.00.1497.048'}),
             }),
             'SettingOverrides': Obj({'LastUpdated': DT('2025-11-01T09:00:00Z'), 'SimpleSettingOverrides': Lst([setting])}),
+            'RegistryValues': Obj({'FipsAlgorithmPolicyEnabled': 1, 'SerializedDataSigning': 0}),
+            'IISSettings': Obj({
+                'IISModulesInformation': Obj({'AllModulesSigned': False, 'ModuleList': Lst([
+                    Obj({'Name': 'TokenCacheModule', 'Path': 'C:\\Windows\\System32\\inetsrv\\cachtokn.dll', 'Signed': True,
+                         'SignatureDetails': Obj({'Signer': 'CN=Microsoft Windows, O=Microsoft Corporation, L=Redmond, S=Washington, C=US', 'SignatureStatus': 0, 'IsMicrosoftSigned': True}), 'PathNotFound': False}),
+                    Obj({'Name': 'HttpCompressionHelper', 'Path': 'C:\\Windows\\System32\\inetsrv\\comphelp.dll', 'Signed': False,
+                         'SignatureDetails': Obj({'Signer': None, 'SignatureStatus': -1, 'IsMicrosoftSigned': None}), 'PathNotFound': False}),
+                ])}),
+                'IISTokenCacheModuleInformation': Obj({'ProductVersion': '8.5.9600.16384', 'FileBuildPart': 9600}),
+            }),
         }),
     })
     files['HealthChecker-EX13C-202511210800.xml'] = Obj({

@@ -26,6 +26,8 @@ import {
   ExtendedProtectionSpec,
   Indicator,
   ProductEntry,
+  SECURITY_SETTINGS_FOLDER,
+  SecuritySettingsRules,
   UpdateEntry,
 } from './schema.js';
 import {
@@ -199,6 +201,17 @@ export function crossCheck(c: CatalogData, fileOf: FileOf = defaultFileOf): Cata
           problems.push({ file, path: `actions.${i}`, message: `${a.id}: ${id} is not in cves.json` });
     });
   }
+  // Security-setting sections: their CVEs are in cves.json, their updates in updates.json, their sources listed.
+  for (const [key, value] of Object.entries(c.securitySettings ?? {})) {
+    if (!value) continue;
+    const file = fileOf('setting', key);
+    const sec = value as { sources: string[]; cves?: string[]; supportedFrom?: unknown };
+    checkSources(sec.sources, file, `${key}.sources`);
+    for (const id of sec.cves ?? [])
+      if (!cveIds.has(id)) problems.push({ file, path: `${key}.cves`, message: `${id} is not in cves.json` });
+    if (typeof sec.supportedFrom === 'string' && !updates.has(sec.supportedFrom))
+      problems.push({ file, path: `${key}.supportedFrom`, message: `unknown update ${sec.supportedFrom}` });
+  }
   // Within a CU, a later build never has an earlier release date.
   const byCu = new Map<string, BuildEntry[]>();
   for (const b of c.builds) {
@@ -278,8 +291,9 @@ export function compileCatalog(dir: string = DEFAULT_RULES_DIR, out: string = CO
   return compiled;
 }
 
-type FileOf = (kind: 'advisory' | 'indicator' | 'directive', id: string) => string;
-const defaultFileOf: FileOf = (kind, id) => `${kind === 'advisory' ? 'advisories' : `${kind}s`}/${id}`;
+type FileOf = (kind: 'advisory' | 'indicator' | 'directive' | 'setting', id: string) => string;
+const defaultFileOf: FileOf = (kind, id) =>
+  kind === 'setting' ? `${SECURITY_SETTINGS_FOLDER}/` : `${kind === 'advisory' ? 'advisories' : `${kind}s`}/${id}`;
 
 const PRODUCT_ORDER: Product[] = ['2013', '2016', '2019', 'SE'];
 
@@ -323,6 +337,18 @@ function validateFiles(texts: Map<string, string | undefined>): { data?: Catalog
       if (!origin.has(`directive:${d.id}`)) origin.set(`directive:${d.id}`, file);
     }
   }
+  // rules/healthchecker/*.yaml: each file holds some sections; together they make one object.
+  const securitySettings: Record<string, unknown> = {};
+  for (const file of inFolder(SECURITY_SETTINGS_FOLDER)) {
+    const part = one(SecuritySettingsRules, file);
+    for (const [key, value] of Object.entries(part ?? {})) {
+      if (value === undefined) continue;
+      if (key in securitySettings)
+        problems.push({ file, path: key, message: `${key} is also defined in ${origin.get(`setting:${key}`)}` });
+      securitySettings[key] = value;
+      origin.set(`setting:${key}`, file);
+    }
+  }
   if (!meta || !products || !builds || !updates || !cves || problems.length) return { problems };
   const data: CatalogData = {
     meta,
@@ -332,10 +358,17 @@ function validateFiles(texts: Map<string, string | undefined>): { data?: Catalog
     cves,
     advisories,
     ...(ep ? { extendedProtection: ep } : {}),
+    securitySettings: securitySettings as SecuritySettingsRules,
     indicators,
     directives,
   };
-  problems.push(...crossCheck(data, (kind, id) => origin.get(`${kind}:${id}`) ?? defaultFileOf(kind, id)));
+  problems.push(
+    ...crossCheck(data, (kind, id) =>
+      kind === 'setting'
+        ? (origin.get(`setting:${id}`) ?? `${SECURITY_SETTINGS_FOLDER}/`)
+        : (origin.get(`${kind}:${id}`) ?? defaultFileOf(kind, id)),
+    ),
+  );
   if (problems.length) return { problems };
   builds.sort(
     (a, b) => PRODUCT_ORDER.indexOf(a.product) - PRODUCT_ORDER.indexOf(b.product) || compareBuilds(a.build, b.build),

@@ -19,6 +19,7 @@ import type {
   ExtendedProtectionSpec,
   Indicator,
   ProductEntry,
+  SecuritySettingsRules,
   UpdateEntry,
 } from './schema.js';
 
@@ -32,6 +33,8 @@ export interface CatalogData {
   cves: CveEntry[];
   advisories: Advisory[];
   extendedProtection?: ExtendedProtectionSpec;
+  /** Thresholds of the security settings HealthChecker judges (rules/healthchecker/*.yaml, merged); {} when absent. */
+  securitySettings: SecuritySettingsRules;
   /** Indicators of compromise (rules/iocs/*.yaml), in file order. */
   indicators: Indicator[];
   /** CISA directive definitions (rules/directives/*.yaml), sorted by file name. */
@@ -79,7 +82,7 @@ export interface CompiledCatalog {
 
 const REQUIRED_FILES = ['catalog.yaml', 'products.yaml', 'builds.json', 'updates.json', 'cves.json'];
 const OPTIONAL_FILES = ['extended-protection.yaml'];
-const FOLDERS = ['advisories', 'iocs', 'directives'] as const;
+const FOLDERS = ['advisories', 'iocs', 'directives', 'healthchecker'] as const;
 
 /** The catalog's files relative to dir, in hashing order: required files (present or not), folders, optional files. */
 export function catalogFiles(dir: string): string[] {

@@ -377,3 +377,149 @@ export const Directive = z
   })
   .strict();
 export type Directive = z.output<typeof Directive>;
+
+/**
+ * Thresholds and expected values of the security settings HealthChecker judges (rules/healthchecker/*.yaml): each
+ * section is one setting's data, citing HealthChecker's file (repository, path, commit) or Microsoft's page. The
+ * files of the folder are merged into one object; a section defined twice is an error.
+ */
+const Citation = z
+  .object({
+    repository: z.string().min(1),
+    path: z.string().min(1),
+    commit: z.string().regex(/^[0-9a-f]{7,40}$/, 'expected a git commit'),
+  })
+  .strict();
+const version4 = z.string().regex(/^\d+\.\d+\.\d+\.\d+$/, 'expected a four-part file version');
+const settingBase = {
+  sources,
+  /** HealthChecker's files this section restates. */
+  cite: z.array(Citation).default([]),
+  notes: z.array(z.string()).optional(),
+  verified: z.boolean().default(true),
+};
+const section = <T extends z.ZodRawShape>(shape: T) => z.object({ ...shape, ...settingBase }).strict();
+
+export const SecuritySettingsRules = z
+  .object({
+    /** CVE-2023-36434 / CVE-2023-21709: IIS TokenCacheModule loaded and cachtokn.dll below the fixed version. */
+    tokenCache: section({
+      cves: z.array(cveId).min(1),
+      module: z.string().min(1),
+      /** Fixed cachtokn.dll product version per Windows build (the file's build part). */
+      fixedVersions: z.record(z.string().regex(/^\d+$/), version4),
+      /** Windows builds from this one on are not affected (HealthChecker skips them). */
+      notAffectedFromOsBuild: z.number().int(),
+    }).optional(),
+    /** CVE-2020-1147: .NET Framework System.Data.dll and System.Configuration.dll. */
+    netFramework: section({
+      cves: z.array(cveId).min(1),
+      files: z.array(z.string().min(1)).min(1),
+      minFileBuildPart: z.number().int(),
+      /** With .NET 4.8 (this release or later) the build part must reach net48MinFileBuildPart. */
+      net48MinRelease: z.number().int(),
+      net48MinFileBuildPart: z.number().int(),
+      minLastWriteUtc: date,
+    }).optional(),
+    /** CVE-2020-0796: SMBv3 compression on Windows Server 1903/1909 below the fixed UBR. */
+    smbCompression: section({
+      cves: z.array(cveId).min(1),
+      products: z.array(Product).min(1),
+      osBuilds: z.array(z.number().int()).min(1),
+      fixedUbr: z.number().int(),
+      /** LanmanServer\Parameters DisableCompression value that works around it. */
+      workaroundDisableCompression: z.number().int(),
+    }).optional(),
+    /** CVE-2022-21978: Deny WriteProperty ACEs on each domain root and the MESO container version. */
+    adAcl: section({
+      cves: z.array(cveId).min(1),
+      inheritedObjectType: z.string().uuid(),
+      aces: z
+        .array(z.object({ group: z.string().min(1), objectType: z.string().uuid(), attribute: z.string() }).strict())
+        .min(1),
+      mesoMinObjectVersion: z.number().int(),
+      /** Schema at the Exchange 2013 level (ms-Exch-Schema-Version-Pt rangeUpper below this): mesoMinObjectVersion2013. */
+      schema2013BelowRangeUpper: z.number().int(),
+      mesoMinObjectVersion2013: z.number().int(),
+    }).optional(),
+    /** CVE-2021-34470: the schema class that must not list computer in possSuperiors. */
+    adSchema: section({
+      cves: z.array(cveId).min(1),
+      schemaClass: z.string().min(1),
+      badPossSuperior: z.string().min(1),
+    }).optional(),
+    /** TLS: SCHANNEL protocol settings, .NET strong crypto, cipher suites. */
+    tls: section({
+      /** required: must be enabled; disable: should be disabled; conditional: only where supportedWhere holds. */
+      protocols: z
+        .array(
+          z
+            .object({
+              version: z.enum(['1.0', '1.1', '1.2', '1.3']),
+              expect: z.enum(['required', 'disable', 'conditional']),
+              /** Enabled (absent registry values) by default on the OS. */
+              enabledByDefault: z.boolean(),
+              /** For conditional: the builds (per product, or any build of the product) and the OS build from which it is supported. */
+              supportedFrom: z
+                .object({
+                  builds: z.array(build4).default([]),
+                  products: z.array(Product).default([]),
+                  osBuild: z.number().int(),
+                })
+                .strict()
+                .optional(),
+            })
+            .strict(),
+        )
+        .length(4),
+      /** .NET Framework v4 values that must be 1 (native and WOW6432Node). */
+      dotNetRequired: z.array(z.string().min(1)).min(1),
+      /** Cipher suite names matching any of these (case-insensitive substrings) are weak. */
+      weakCipherSuites: z.array(z.string().min(1)).min(1),
+    }).optional(),
+    /** Exchange certificates. */
+    certificates: section({
+      minRsaKeySize: z.number().int(),
+      expiryFailDays: z.number().int(),
+      expiryWarnDays: z.number().int(),
+      /** Signature algorithm OIDs of weak hashes, with the hash's name. */
+      weakSignatureOids: z.record(z.string().regex(/^\d+(\.\d+)+$/), z.string()),
+      eccKeyOid: z.string().regex(/^\d+(\.\d+)+$/),
+    }).optional(),
+    /** IIS native (global) modules. */
+    iisModules: section({
+      /** A module counts as signed by Microsoft when the signer's subject contains this (case-sensitive). */
+      microsoftSigner: z.string().min(1),
+    }).optional(),
+    /** HTTP Strict Transport Security. */
+    hsts: section({
+      minMaxAge: z.number().int(),
+      frontEndSite: z.string().min(1),
+      backEndSite: z.string().min(1),
+    }).optional(),
+    /** AES256-CBC protected content: the build and the MSIPC registry ACL. */
+    aes256Cbc: section({
+      supportedFrom: z.string().min(1),
+      registryKey: z.string().min(1),
+      rule: z
+        .object({
+          sid: z.string().regex(/^S-\d+(-\d+)+$/),
+          rights: z.number().int(),
+          type: z.enum(['Allow', 'Deny']),
+          inheritanceFlags: z.number().int(),
+          propagationFlags: z.number().int(),
+        })
+        .strict(),
+    }).optional(),
+    /** LSA settings: LAN Manager authentication level, Credential Guard, FIPS. */
+    lsa: section({
+      lmCompatibilityLevelMinimum: z.number().int().min(0).max(5),
+      /** Windows' behaviour when LmCompatibilityLevel is not set. */
+      lmCompatibilityLevelDefault: z.number().int().min(0).max(5),
+      /** Win32_DeviceGuard SecurityServicesRunning value that means Credential Guard runs. */
+      credentialGuardService: z.number().int(),
+    }).optional(),
+  })
+  .strict();
+export type SecuritySettingsRules = z.infer<typeof SecuritySettingsRules>;
+export const SECURITY_SETTINGS_FOLDER = 'healthchecker';

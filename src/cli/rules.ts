@@ -111,6 +111,13 @@ export function coverageLines(catalog: Catalog, asOf: string): string[] {
   }
   const last = [...catalog.updates].sort((a, b) => a.releaseDate.localeCompare(b.releaseDate)).pop();
   if (last) out.push(`  last update ${last.id} of ${last.releaseDate} (${last.kbs.join(', ') || 'no KB recorded'})`);
+  const settings = Object.keys(catalog.securitySettings).sort();
+  const settingFiles = catalog.files.filter((f) => f.startsWith('healthchecker/')).length;
+  out.push(
+    settings.length
+      ? `  security settings (rules/healthchecker/, ${plural(settingFiles, 'file')}): ${settings.join(', ')}`
+      : '  security settings: none (no rules/healthchecker/ files): the checks that need them say indeterminate',
+  );
   const age = catalogAge(catalog.meta.date, asOf);
   out.push(
     `  age ${age.ageDays} days on ${age.asOf}; latest Patch Tuesday ${age.patchTuesday}: ${age.stale ? 'STALE, updates released since are not judged' : 'current'}`,

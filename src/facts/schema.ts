@@ -158,7 +158,42 @@ export const Iis = z.object({
       'Child configs (e.g. HttpProxy web.config) whose rewrite/rules has <clear/> or removes the mitigation rules',
     ),
   appPools: z.array(AppPool).optional(),
-  globalModules: z.array(z.object({ name: z.string(), image: z.string().optional() })).optional(),
+  globalModules: z
+    .array(
+      z.object({
+        name: z.string(),
+        image: z.string().optional(),
+        /** Get-AuthenticodeSignature: Valid, NotSigned, HashMismatch, UnknownError, … (absent: not read). */
+        signatureStatus: z.string().optional(),
+        signer: z.string().optional().describe("The signer certificate's subject"),
+        fileFound: z.boolean().optional(),
+      }),
+    )
+    .optional()
+    .describe('applicationHost.config system.webServer/globalModules (IIS native modules)'),
+  /** %windir%\System32\inetsrv\cachtokn.dll (TokenCacheModule's image; CVE-2023-36434). */
+  tokenCacheFile: z
+    .object({ productVersion: z.string(), fileBuildPart: z.number().int().optional(), path: z.string().optional() })
+    .optional(),
+  hsts: z
+    .array(
+      z.object({
+        site: z.string(),
+        via: z.enum(['native', 'customHeader']),
+        enabled: z.boolean(),
+        maxAge: z.number().int().optional(),
+        includeSubDomains: z.boolean().optional(),
+        preload: z.boolean().optional(),
+        redirectHttpToHttps: z.boolean().optional(),
+        configPath: z.string().optional(),
+      }),
+    )
+    .optional()
+    .describe('HSTS per site: the native <hsts> element and a Strict-Transport-Security custom header; [] = none'),
+  configFiles: z
+    .array(z.object({ path: z.string(), valid: z.boolean(), error: z.string().optional() }))
+    .optional()
+    .describe('Every IIS configuration file the collector read, and whether it is well-formed XML'),
   urlRewriteInstalled: z.boolean().optional(),
 });
 
@@ -168,7 +203,36 @@ export const SettingOverride = z.object({
   section: z.string(),
   parameters: z.array(z.string()).describe('As Exchange shows them: "Enabled=false"'),
   status: z.string().optional().describe('Accepted, …; only Accepted overrides are effective'),
-  server: z.array(z.string()).optional(),
+  server: z.array(z.string()).optional().describe('Servers the override is scoped to; absent or empty = every server'),
+  minVersion: z
+    .string()
+    .optional()
+    .describe('Lowest Exchange build the override applies to (Get-SettingOverride MinVersion)'),
+  maxVersion: z
+    .string()
+    .optional()
+    .describe('Highest Exchange build the override applies to (Get-SettingOverride MaxVersion)'),
+});
+
+/**
+ * The overrides this server's processes have loaded: Get-ExchangeDiagnosticInfo -Process
+ * Microsoft.Exchange.Directory.TopologyService -Component VariantConfiguration -Argument Overrides (read-only), the
+ * view HealthChecker prefers to Get-SettingOverride (which is what AD holds, for every server and version).
+ */
+export const EffectiveOverrides = z.object({
+  source,
+  server: z.string().optional(),
+  updated: z.string().optional().describe('When the process last refreshed its overrides'),
+  overrides: z.array(SettingOverride),
+});
+
+/** One access rule of an ACL as Windows reports it (numbers are the .NET enum values). */
+export const AclRule = z.object({
+  identity: z.string().describe('SID (S-1-5-20) or account name'),
+  rights: z.number().int(),
+  type: z.enum(['Allow', 'Deny']),
+  inheritanceFlags: z.number().int().optional(),
+  propagationFlags: z.number().int().optional(),
 });
 
 export const Eems = z.object({
@@ -207,6 +271,13 @@ export const Config = z.object({
   /** FIP-FS Configuration.xml contains the "|NO" OutsideIn override (re-opens ADV24199947). */
   outsideInDisabled: z.boolean().optional(),
   sslOffloading: z.boolean().optional(),
+  effectiveOverrides: EffectiveOverrides.optional(),
+  /** Get-IRMConfiguration: IRM licensing (AES256-CBC protected content matters only when it is on). */
+  irm: z
+    .object({ internalLicensingEnabled: z.boolean().optional(), externalLicensingEnabled: z.boolean().optional() })
+    .optional(),
+  /** HKLM\SOFTWARE\Microsoft\MSIPC\Server: whether it exists and its access rules (AES256-CBC support). */
+  msipcServerKey: z.object({ exists: z.boolean(), rules: z.array(AclRule).optional() }).optional(),
   remotePowerShellNonAdminUsers: z
     .number()
     .int()
@@ -286,6 +357,128 @@ export const Http = z.object({
   behindProxy: z.boolean().optional(),
 });
 
+/** One SCHANNEL protocol version: the registry values as set (null = not set: the Windows default applies). */
+export const TlsProtocol = z.object({
+  version: z.enum(['1.0', '1.1', '1.2', '1.3']),
+  serverEnabled: z.number().nullable().optional(),
+  serverDisabledByDefault: z.number().nullable().optional(),
+  clientEnabled: z.number().nullable().optional(),
+  clientDisabledByDefault: z.number().nullable().optional(),
+  /** HealthChecker's classification, when only that is known (a HealthChecker export); the values win when read. */
+  configuration: z.enum(['Enabled', 'Disabled', 'Half Disabled', 'Misconfigured']).optional(),
+});
+
+/** TLS: SCHANNEL protocols, .NET Framework TLS values, cipher suites. */
+export const Tls = z.object({
+  source,
+  protocols: z.array(TlsProtocol),
+  dotNet: z
+    .array(
+      z.object({
+        version: z.string().describe('v4.0.30319 or v2.0.50727'),
+        systemDefaultTlsVersions: z.number().nullable(),
+        schUseStrongCrypto: z.number().nullable(),
+        wowSystemDefaultTlsVersions: z.number().nullable(),
+        wowSchUseStrongCrypto: z.number().nullable(),
+      }),
+    )
+    .optional(),
+  cipherSuites: z.array(z.string()).optional(),
+  cipherSuitesSource: z.string().optional(),
+});
+
+/** Windows settings HealthChecker judges: SMB, LSA, Device Guard, .NET Framework file versions. */
+export const Windows = z.object({
+  smb: z
+    .object({
+      source,
+      smb1Installed: z.boolean().optional().describe('Get-WindowsFeature FS-SMB1 Installed'),
+      smb1Enabled: z.boolean().optional().describe('Get-SmbServerConfiguration EnableSMB1Protocol'),
+      disableCompression: z.number().nullable().optional().describe('LanmanServer\\Parameters DisableCompression'),
+    })
+    .optional(),
+  lsa: z
+    .object({
+      source,
+      lmCompatibilityLevel: z.number().nullable().optional(),
+      lsaCfgFlags: z.number().nullable().optional(),
+      fipsAlgorithmPolicy: z.number().nullable().optional(),
+    })
+    .optional(),
+  deviceGuard: z.object({ source, securityServicesRunning: z.array(z.number()) }).optional(),
+  dotNet: z
+    .object({
+      source,
+      release: z.number().int().optional().describe('NDP\\v4\\Full Release (528040 = 4.8)'),
+      files: z.array(
+        z.object({
+          name: z.string(),
+          fileVersion: z.string().optional(),
+          fileBuildPart: z.number().int(),
+          lastWriteTimeUtc: z.string(),
+        }),
+      ),
+    })
+    .optional(),
+});
+
+/** Active Directory state read over LDAP ([adsi], read-only): schema and per-domain ACLs behind two CVEs. */
+export const ActiveDirectory = z.object({
+  source,
+  schema: z
+    .object({
+      storageGroupClassFound: z.boolean().describe('classSchema ms-Exch-Storage-Group exists'),
+      storageGroupPossSuperiors: z.array(z.string()).optional(),
+      schemaVersionRangeUpper: z.number().int().optional().describe('ms-Exch-Schema-Version-Pt rangeUpper'),
+    })
+    .optional(),
+  splitPermissions: z.boolean().optional(),
+  groups: z.array(z.object({ name: z.string(), sid: z.string() })).optional(),
+  domains: z
+    .array(
+      z.object({
+        name: z.string(),
+        dn: z.string().optional(),
+        mesoObjectVersion: z.number().int().optional(),
+        /** Deny ACEs on the domain root (the ones CVE-2022-21978 needs), as read. */
+        denyAces: z
+          .array(
+            z.object({
+              sid: z.string(),
+              rights: z.string().describe('ActiveDirectoryRights, e.g. WriteProperty'),
+              objectType: z.string(),
+              inheritedObjectType: z.string(),
+              inheritance: z.string().describe('ActiveDirectorySecurityInheritance, e.g. All'),
+            }),
+          )
+          .optional(),
+        error: z.string().optional().describe('Why this domain could not be read'),
+      }),
+    )
+    .optional(),
+});
+
+/** Exchange certificates on this server, and which one OAuth uses. */
+export const Certificates = z.object({
+  source,
+  authCurrentThumbprint: z.string().optional(),
+  authNextThumbprint: z.string().optional(),
+  list: z.array(
+    z.object({
+      thumbprint: z.string(),
+      subject: z.string().optional(),
+      friendlyName: z.string().optional(),
+      notAfter: isoTime,
+      keySize: z.number().int().optional(),
+      keyAlgorithmOid: z.string().optional(),
+      signatureAlgorithmOid: z.string().optional(),
+      signatureAlgorithm: z.string().optional(),
+      services: z.string().optional(),
+      status: z.string().optional(),
+    }),
+  ),
+});
+
 /** What HealthChecker itself concluded, kept as evidence from an imported export; never used as exaudit's verdict. */
 export const HealthCheckerEvidence = z.object({
   file: z.string(),
@@ -315,6 +508,10 @@ export const Facts = z
     iis: Iis.optional(),
     config: Config.optional(),
     hybrid: Hybrid.optional(),
+    tls: Tls.optional(),
+    windows: Windows.optional(),
+    ad: ActiveDirectory.optional(),
+    certificates: Certificates.optional(),
     http: Http.optional(),
     healthChecker: HealthCheckerEvidence.optional(),
   })

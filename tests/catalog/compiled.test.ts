@@ -26,6 +26,7 @@ const dataOf = (c: NonNullable<ReturnType<typeof tryLoadCatalog>['catalog']>) =>
       cves: c.cves,
       advisories: c.advisories,
       extendedProtection: c.extendedProtection,
+      securitySettings: c.securitySettings,
       indicators: c.indicators,
       directives: c.directives,
     }),

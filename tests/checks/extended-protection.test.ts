@@ -26,8 +26,23 @@ const ep = (overrides: Record<string, string> = {}, config: object = {}) => ({
 describe('extended-protection', () => {
   it('passes when every vdir is as required, LSA suppression is 0 and SSL offloading is off', () => {
     expect(run(check, facts('15.2.1748.49', ep()))[0]).toMatchObject({ status: 'pass', code: 'ep-configured' });
-    expect(run(check, facts('15.2.1748.49', ep({ 'Default Web Site/EWS': 'Require' })))[0]).toMatchObject({
-      status: 'pass',
+    // Require where Allow is expected is secure (the EP CVEs are closed) but not supported: a low-severity warning
+    // (HealthChecker Scenario 3: "EP - Default Web Site/OAB: Require", Yellow)
+    expect(run(check, facts('15.2.1748.49', ep({ 'Default Web Site/EWS': 'Require' })))).toMatchObject([
+      { status: 'pass', code: 'ep-configured' },
+      {
+        status: 'fail',
+        code: 'ep-stricter-than-expected',
+        severity: 'low',
+        message: expect.stringMatching(/Default Web Site\/EWS/),
+      },
+    ]);
+  });
+  it('says when EP is configured on a build that does not support it (HealthChecker Scenario 1)', () => {
+    expect(run(check, facts('15.2.986.5', ep()))[0]).toMatchObject({
+      status: 'fail',
+      code: 'ep-unsupported-build',
+      message: expect.stringMatching(/configured, but .* does not support it/),
     });
   });
   it('accepts the EWS back-end IP filter in place of Require', () => {

@@ -28,7 +28,10 @@ describe('serialization-signing', () => {
       status: 'fail',
       code: 'signing-off',
     });
-    expect(run(check, facts('15.1.2507.27', ov()))[0]).toMatchObject({
+    // June 2023 SU: signing exists but is off by default until the November 2023 SU (HealthChecker: "False")
+    expect(run(check, facts('15.1.2507.27', ov()))[0]).toMatchObject({ status: 'fail', code: 'signing-off' });
+    // before the January 2023 SU it does not exist (HealthChecker: "Unsupported Version")
+    expect(run(check, facts('15.2.986.5', ov()))[0]).toMatchObject({
       status: 'fail',
       code: 'signing-unsupported-build',
     });
@@ -61,6 +64,33 @@ describe('serialization-signing', () => {
         ),
       )[0],
     ).toMatchObject({ status: 'indeterminate', code: 'signing-build-unknown' });
+  });
+  it('on a January 2023 SU or later build, the Enabled=true override turns it on; the November 2023 CVEs stay open', () => {
+    // HealthChecker Scenario 2: 15.2.1118.25 (Feb23SU) with EnableSigningVerification Enabled=true
+    const results = run(check, facts('15.2.1118.25', ov(['Enabled=true'])));
+    expect(results).toMatchObject([
+      { status: 'pass', code: 'signing-on', key: 'setting', message: expect.stringMatching(/override/) },
+      { status: 'fail', code: 'signing-cves-open', key: 'cves', cves: expect.arrayContaining(['CVE-2023-36439']) },
+    ]);
+    // the same override from the effective (VariantConfiguration) list
+    const effective = facts('15.2.1118.25', {
+      config: {
+        source: 'Get-ExchangeDiagnosticInfo',
+        effectiveOverrides: {
+          source: 'VariantConfiguration',
+          overrides: [
+            {
+              name: 'EnableSigningVerification',
+              component: 'Data',
+              section: 'EnableSerializationDataSigning',
+              parameters: ['Enabled=true'],
+              status: 'Accepted',
+            },
+          ],
+        },
+      },
+    });
+    expect(run(check, effective)[0]).toMatchObject({ status: 'pass', code: 'signing-on' });
   });
   it('an ambiguous override (several, or not true/false) is treated as disabled', () => {
     expect(run(check, facts('15.1.2507.61', ov(['Enabled=maybe'])))[0]).toMatchObject({

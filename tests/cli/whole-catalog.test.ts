@@ -59,6 +59,26 @@ const BROKEN: [string, (t: string) => string, RegExp][] = [
     yaml((d) => (d.supportedFrom = ['15.2.x'])),
     /^extended-protection\.yaml: supportedFrom\.0: /m,
   ],
+  [
+    'healthchecker/windows.yaml',
+    yaml((d) => (d.tokenCache.fixedVersions['17763'] = '10.0.x')),
+    /^healthchecker\/windows\.yaml: tokenCache\.fixedVersions\.17763: expected a four-part file version$/m,
+  ],
+  [
+    'healthchecker/tls.yaml',
+    yaml((d) => (d.tokenCache = { cves: ['CVE-2023-36434'] })),
+    /^healthchecker\/tls\.yaml: tokenCache\.\w+: /m,
+  ],
+  [
+    'healthchecker/ad.yaml',
+    yaml((d) => (d.adAcl.cves = ['CVE-2099-0001'])),
+    /^healthchecker\/ad\.yaml: adAcl\.cves: CVE-2099-0001 is not in cves\.json$/m,
+  ],
+  [
+    'healthchecker/exchange.yaml',
+    yaml((d) => (d.hsts.maxAgeDays = 365)),
+    /^healthchecker\/exchange\.yaml: hsts: Unrecognized key: "maxAgeDays"$/m,
+  ],
 ];
 
 describe('rules validate catches a broken file of every kind', () => {
@@ -80,6 +100,9 @@ describe('rules validate catches a broken file of every kind', () => {
     );
     expect(r.stdout).toMatch(/^ {2}Exchange Server 2019\s+RTM to CU\d+ \(\d+ CUs\); newest build 15\.2\.\d+\.\d+ /m);
     expect(r.stdout).toMatch(/^ {2}last update \w+ of \d{4}-\d\d-\d\d /m);
+    expect(r.stdout).toMatch(
+      /^ {2}security settings \(rules\/healthchecker\/, 4 files\): adAcl, adSchema, aes256Cbc, certificates, hsts, iisModules, lsa, netFramework, smbCompression, tls, tokenCache$/m,
+    );
     expect(r.stdout).toMatch(/^ {2}age -?\d+ days on 2026-11-30; latest Patch Tuesday 2026-11-10: /m);
     expect(r.stdout).toMatch(/^ {2}compiled dist\/catalog\.json: matches these files$/m);
     expect(r.stdout).toMatch(/^sha256 [0-9a-f]{64}$/m);

@@ -25,6 +25,15 @@ const REQUIRED = [
   'setting-overrides',
   'hybrid-app',
   'edge-transport',
+  // issue 16: every security setting HealthChecker judges
+  'tls',
+  'smb1',
+  'lsa-settings',
+  'aes256-cbc',
+  'certificates',
+  'iis-modules',
+  'hsts',
+  'web-config',
 ];
 /** Outcomes a check cannot produce, with why (every other check's test must assert pass, fail and indeterminate). */
 const CANNOT: Record<string, { status: string; why: string }[]> = {

@@ -20,6 +20,7 @@ import { InputError } from '../../util/errors.js';
 import { parseBuild, productOfBuild } from '../../util/version.js';
 import type { FactsInput } from '../../facts/schema.js';
 import { loadEachFile, type OfflineLoad } from './facts-files.js';
+import { securityFactsFromHealthChecker } from './healthchecker-security.js';
 
 /** Largest export read: a real one is 0.5–3 MB; anything far larger is not a HealthChecker file. */
 const MAX_BYTES = 64 * 1024 * 1024;
@@ -189,33 +190,30 @@ export function factsFromHealthChecker(root: unknown, file: string): FactsInput 
   const config: NonNullable<FactsInput['config']> = { source: `${source}: Security Settings` };
   const eems = eemsFacts(exInfo, root, lines);
   if (eems) config.eems = eems;
-  const overrides = itemsOf(pathOf(exInfo, ['SettingOverrides', 'SimpleSettingOverrides']));
-  if (exInfo && pathOf(exInfo, ['SettingOverrides']) instanceof PsObject) {
-    config.settingOverrides = overrides.map((o) => ({
-      name: str(pathOf(o, ['Name'])) ?? '',
-      component: str(pathOf(o, ['ComponentName'])) ?? '',
-      section: str(pathOf(o, ['SectionName'])) ?? '',
-      parameters: itemsOf(pathOf(o, ['Parameters']))
-        .map((p) => str(p) ?? '')
-        .filter(Boolean),
-      ...(str(pathOf(o, ['Status'])) ? { status: str(pathOf(o, ['Status']))! } : {}),
-    }));
-  } else {
+  // The security settings (issue 16): raw objects when the export kept them, else the displayed lines.
+  const security = securityFactsFromHealthChecker(hc, lines, generatedAt, source);
+  Object.assign(config, security.config);
+  if (!config.settingOverrides && !config.effectiveOverrides)
     notCollected.push({
       group: 'config.settingOverrides',
       reason: `${truncated}; HealthChecker shows only whether overrides exist ("Setting Overrides Detected: ${lineValue(lines, 'Exchange Information', 'Setting Overrides Detected') ?? 'not shown'}")`,
     });
-  }
-  if (config.eems || config.settingOverrides) facts.config = config;
+  if (config.eems || config.settingOverrides || config.effectiveOverrides || config.irm) facts.config = config;
+  if (security.tls) facts.tls = security.tls;
+  if (security.windows) facts.windows = security.windows;
+  if (security.certificates) facts.certificates = security.certificates;
+  if (security.iis)
+    facts.iis = { source: `${source}: ExchangeInformation.IISSettings; Exchange IIS Information`, ...security.iis };
   notCollected.push(
     {
-      group: 'iis',
+      group: 'iis.virtualDirectories',
       reason: `${truncated}: per-virtual-directory Extended Protection, URL-rewrite rules and app pools are not in it; run exaudit's collector (exaudit audit --ssh or --local)`,
     },
     {
       group: 'config.diagnosticsRegistry',
       reason: `${truncated}; serialization signing, AMSI providers and download domains need exaudit's collector`,
     },
+    ...security.notCollected,
   );
   facts.notCollected = notCollected;
 

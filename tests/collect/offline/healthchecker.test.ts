@@ -58,8 +58,15 @@ describe('HealthChecker import: the usual export (Export-Clixml -Depth 2)', () =
     expect(f.config!.settingOverrides).toBeUndefined();
     expect(f.notCollected!.map((n) => n.group)).toEqual([
       'config.settingOverrides',
-      'iis',
+      'iis.virtualDirectories',
       'config.diagnosticsRegistry',
+      'tls',
+      'windows.smb',
+      'windows.lsa',
+      'windows.dotNet',
+      'certificates',
+      'iis.globalModules',
+      'ad',
     ]);
     expect(f.notCollected![0]!.reason).toMatch(/Setting Overrides Detected: True/);
     expect(f.healthChecker).toMatchObject({
@@ -89,18 +96,77 @@ describe('HealthChecker import: a deeper export keeps the raw objects', () => {
     const f = load('HealthChecker-EX13C-202511210800.xml');
     expect(f.exchange).toMatchObject({ build: '15.0.1497.48', product: '2013', edge: false, roles: ['MultiRole'] });
     expect(f.exchange!.source).toMatch(/BuildInformation\.ExchangeSetup/);
-    expect(f.config!.settingOverrides).toEqual([
-      {
-        name: 'DisableAMSI',
-        component: 'Cafe',
-        section: 'HttpRequestFiltering',
-        parameters: ['Enabled=False'],
-        status: 'Accepted',
-      },
-    ]);
+    // ExchangeInformation.SettingOverrides is what the server loaded (VariantConfiguration); the organization's
+    // Get-SettingOverride keeps its scope (MaxVersion)
+    const amsi = {
+      name: 'DisableAMSI',
+      component: 'Cafe',
+      section: 'HttpRequestFiltering',
+      parameters: ['Enabled=False'],
+      status: 'Accepted',
+    };
+    expect(f.config!.effectiveOverrides).toMatchObject({
+      overrides: [amsi],
+      source: expect.stringMatching(/VariantConfiguration/),
+    });
+    expect(f.config!.settingOverrides).toEqual([{ ...amsi, maxVersion: '15.0.1497.48' }]);
+    expect(f.config!.irm).toEqual({ internalLicensingEnabled: true, externalLicensingEnabled: false });
     expect(f.config!.eems).toMatchObject({ orgEnabled: true, serverEnabled: false });
     expect(f.healthChecker!.export).toBe('full');
     expect(f.os).toMatchObject({ caption: 'Windows Server 2012 R2', version: '6.3.9600' });
+  });
+});
+
+describe('HealthChecker import: the security settings (issue 16)', () => {
+  it('maps the displayed lines that say a setting: TLS, SMB1, LSA, certificates, invalid config files', () => {
+    const f = load('HealthChecker-EX19A-202511201015.xml');
+    expect(f.tls!.protocols).toEqual([
+      { version: '1.0', configuration: 'Disabled' },
+      { version: '1.1', configuration: 'Disabled' },
+      { version: '1.2', configuration: 'Enabled' },
+      { version: '1.3', configuration: 'Misconfigured' },
+    ]);
+    expect(f.windows).toMatchObject({
+      smb: { smb1Installed: false, smb1Enabled: true },
+      lsa: { lmCompatibilityLevel: 5, lsaCfgFlags: 0, fipsAlgorithmPolicy: 0 },
+      deviceGuard: { securityServicesRunning: [] },
+    });
+    expect(f.certificates).toMatchObject({
+      authCurrentThumbprint: 'A1B2C3D4E5F60718293A4B5C6D7E8F9012345678',
+      // the export time (2025-11-20T09:15:42Z) plus "Lifetime in days" 20
+      list: [{ notAfter: '2025-12-10T09:15:42.123Z', keySize: 2048, signatureAlgorithm: 'sha1' }, { keySize: 4096 }],
+    });
+    expect(f.iis).toMatchObject({ configFiles: [{ path: 'C:\\inetpub\\wwwroot\\web.config', valid: false }] });
+    // what the lines cannot say stays not collected
+    expect(f.notCollected!.map((n) => n.group)).toEqual(
+      expect.arrayContaining(['windows.dotNet', 'iis.globalModules', 'ad']),
+    );
+  });
+
+  it('maps the raw objects of a deeper export: TLS values and suites, SMB1, LSA, .NET files, IIS modules, cachtokn.dll', () => {
+    const f = load('HealthChecker-EX13C-202511210800.xml');
+    expect(f.tls!.protocols[0]).toEqual({
+      version: '1.0',
+      serverEnabled: 1,
+      serverDisabledByDefault: null,
+      clientEnabled: 0,
+      clientDisabledByDefault: 1,
+    });
+    expect(f.tls!.cipherSuites).toEqual(['TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384', 'TLS_RSA_WITH_3DES_EDE_CBC_SHA']);
+    expect(f.windows).toMatchObject({
+      smb: { smb1Installed: true, smb1Enabled: true, disableCompression: 0 },
+      lsa: { lmCompatibilityLevel: 3, lsaCfgFlags: 0, fipsAlgorithmPolicy: 1 },
+      deviceGuard: { securityServicesRunning: [0, 0] },
+      dotNet: {
+        release: 528040,
+        files: [{ name: 'System.Data.dll', fileBuildPart: 3761 }, { name: 'System.Configuration.dll' }],
+      },
+    });
+    expect(f.iis!.globalModules).toEqual([
+      expect.objectContaining({ name: 'TokenCacheModule', signatureStatus: 'Valid' }),
+      expect.objectContaining({ name: 'HttpCompressionHelper', signatureStatus: 'NotSigned' }),
+    ]);
+    expect(f.iis!.tokenCacheFile).toEqual({ productVersion: '8.5.9600.16384', fileBuildPart: 9600 });
   });
 });
 
@@ -166,6 +232,16 @@ describe('exaudit audit --healthchecker', () => {
     ).toBe(true);
     // The deeper export carries the AMSI override.
     expect(status('ex13c.contoso.lab', 'amsi')).toEqual(['fail']);
+    // The security settings from the export are judged: from the lines (ex19a) and the raw objects (ex13c).
+    expect(status('ex19a.contoso.lab', 'tls')).toContain('fail'); // TLS 1.3 Misconfigured
+    expect(status('ex19a.contoso.lab', 'smb1')).toEqual(['fail']); // SMB1 Blocked False
+    expect(status('ex19a.contoso.lab', 'web-config')).toEqual(['fail']);
+    expect(status('ex19a.contoso.lab', 'certificates')).toEqual(['fail', 'fail']); // 15 days left, SHA-1
+    expect(status('ex13c.contoso.lab', 'iis-modules')).toEqual(['fail']);
+    const cve = (id: string) =>
+      t('ex13c.contoso.lab').findings.find((x) => x.checkId === 'cve-exposure' && x.cves.includes(id))?.status;
+    expect(cve('CVE-2020-1147')).toBe('fail'); // 4.8 files at build part 3761, written 2020-02-27
+    expect(cve('CVE-2023-36434')).toBe('fail'); // cachtokn.dll 8.5.9600.16384 < 8.5.9600.21613
     expect(status('edge01.dmz.contoso.lab', 'extended-protection')).toEqual(['not_applicable']);
   });
 });

@@ -28,8 +28,9 @@ BeforeAll {
         Set-FakeWorld -World $world -Dir $dir -Throw $Throw
         $env:COMPUTERNAME = $world['computerName']
         $env:windir = 'C:\Windows'
+        $env:SystemRoot = 'C:\Windows'
         $env:SystemDrive = 'C:'
-        $stubs = @('Get-CimInstance', 'Get-Service')
+        $stubs = @('Get-CimInstance', 'Get-Service') + @(Get-FakePlatformCommands)
         if (Test-FakeWebAdministration) { $stubs += 'Get-WebAppPoolState' }
         if (-not $NoExchangeShell) { $stubs += Get-FakeExchangeCommands }
         foreach ($s in $stubs) { Set-Item -Path "function:global:$s" -Value ([scriptblock]::Create((Get-FakeStubSource $s))) }
@@ -62,12 +63,13 @@ BeforeAll {
     }
     function Get-GroupErrors { param($Facts) return @($Facts.collectors[0].errors | ForEach-Object { $_.group }) }
     function Get-NotCollected { param($Facts) return @($Facts.notCollected | ForEach-Object { $_.group }) }
-    $script:ExchangeShellGroups = @('config.settingOverrides', 'config.clientAccess', 'config.eems', 'hybrid')
+    $script:ExchangeShellGroups = @('config.settingOverrides', 'config.effectiveOverrides', 'config.irm', 'config.clientAccess', 'config.eems', 'certificates.auth', 'hybrid')
 }
 
 Describe 'HealthChecker''s recorded servers' {
     It '<set>: every group is collected with no error, in the Exchange Management Shell' -ForEach @(
-        @{ set = 'hc-e19-cu11' }, @{ set = 'hc-e19-scenario2' }, @{ set = 'hc-e19-hybrid' }, @{ set = 'hc-e16-cu22' }
+        @{ set = 'hc-e19-cu11' }, @{ set = 'hc-e19-scenario2' }, @{ set = 'hc-e19-hybrid' }, @{ set = 'hc-e19-physical' }
+        @{ set = 'hc-e19-scenario1' }, @{ set = 'hc-e16-cu22' }
     ) {
         $facts = Invoke-Collector -Set $set -Case $set
         Get-GroupErrors $facts | Should -BeNullOrEmpty
@@ -81,7 +83,8 @@ Describe 'HealthChecker''s recorded servers' {
     It 'hc-e15-cu23: Exchange 2013 has no setting overrides, the rest is collected with no error' {
         $facts = Invoke-Collector -Set 'hc-e15-cu23' -Case 'hc-e15-cu23'
         Get-GroupErrors $facts | Should -BeNullOrEmpty
-        Get-NotCollected $facts | Should -Be @('config.settingOverrides', 'hybrid.firstPartySpKeyCredentials')
+        # Exchange 2013's recording has no VariantConfiguration Overrides, so its world does not answer Get-ExchangeDiagnosticInfo
+        Get-NotCollected $facts | Should -Be @('config.settingOverrides', 'config.effectiveOverrides', 'hybrid.firstPartySpKeyCredentials')
         Should -Invoke Get-ExchangeServer -Exactly -Times 1
     }
 }
@@ -102,7 +105,7 @@ Describe 'Field situations' {
             'Get-OrganizationConfig' = 'Active Directory operation failed on dc01.solo.com. The server is not operational.'
             'Get-CimInstance' = 'Invalid class "Win32_OperatingSystem"'
         }
-        Get-GroupErrors $facts | Should -Be @('os', 'config.clientAccess', 'config.eems')
+        Get-GroupErrors $facts | Should -Be @('os', 'windows.deviceGuard', 'config.clientAccess', 'config.eems')
         ($facts.collectors[0].errors | Where-Object { $_.group -eq 'config.eems' }).message | Should -Match 'Active Directory operation failed'
         $facts.exchange.build | Should -Be '15.2.986.5'
         $facts.config.settingOverrides.Count | Should -Be 1
@@ -114,7 +117,7 @@ Describe 'Field situations' {
             param($w)
             $w['registry']['HKLM:\SOFTWARE\Microsoft\ExchangeServer\v15']['subkeys'] = @('EdgeTransportRole', 'Setup', 'Diagnostics')
             $w['registry'].Remove('HKLM:\SOFTWARE\Microsoft\ExchangeServer\v15\FIP-FS')
-            foreach ($f in @($w['files'].Keys)) { if ($f -notlike '*\bin\ExSetup.exe') { $w['files'].Remove($f) } }
+            foreach ($f in @($w['files'].Keys)) { if ($f -notlike '*\bin\ExSetup.exe' -and $f -notlike '*\Microsoft.NET\*') { $w['files'].Remove($f) } }
             $w['services'] = @($w['services'] | Where-Object { $_['Name'] -like 'MSExchangeHM*' })
             $w.Remove('appPoolStates')
             $server = $w['exchange']['Get-ExchangeServer'][0]
@@ -170,6 +173,14 @@ Describe 'Field situations' {
         }
         Get-GroupErrors $facts | Should -Be @('iis.rewriteRules')
         $facts.iis.virtualDirectories.Count | Should -BeGreaterThan 20
+    }
+
+    It 'an applicationHost.config that is not well-formed fails the IIS groups that read it and is listed as invalid' {
+        $facts = Invoke-Collector -Set 'hc-e19-cu11' -Case 'malformed-applicationhost' -Change {
+            param($w) $w['files']['C:\Windows\System32\inetsrv\config\applicationHost.config']['content'] = 'applicationHost-invalid.config'
+        }
+        Get-GroupErrors $facts | Should -Be @('iis.virtualDirectories', 'iis.rewriteRules', 'iis.appPools', 'iis.globalModules', 'iis.hsts')
+        @($facts.iis.configFiles | Where-Object { -not $_.valid } | ForEach-Object { $_.path }) | Should -Be @('C:\Windows\System32\inetsrv\config\applicationHost.config')
     }
 
     It 'a non-English display gives the same facts (nothing localized is parsed)' {

@@ -9,6 +9,39 @@
 # (nothing at all with -ErrorAction SilentlyContinue); registry DWORDs are Int32; paths are case-insensitive.
 Set-StrictMode -Version Latest
 
+# [adsi] and [adsisearcher] for the collector's read-only LDAP (System.DirectoryServices exists only on Windows): the
+# same members the collector uses, answered from the world's "ad" entries by distinguished name.
+class FakeObjectSecurity {
+    [string]$DistinguishedName
+    FakeObjectSecurity([string]$dn) { $this.DistinguishedName = $dn }
+    # Reading the security descriptor of an object that is not there fails, as it does against a domain controller.
+    [object[]] GetAccessRules([bool]$explicit, [bool]$inherited, [type]$identityType) { return (Get-FakeLdapEntry -DistinguishedName $this.DistinguishedName).Rules }
+}
+class FakeDirectoryEntry {
+    [string]$Path
+    [hashtable]$Properties
+    [object]$ObjectSecurity
+    # Binding is lazy in System.DirectoryServices: a path to a missing object fails only when it is read.
+    FakeDirectoryEntry([string]$path) {
+        $dn = $path -replace '^LDAP://', ''
+        $this.Path = $path
+        $this.Properties = @{}
+        if (Test-FakeLdapEntry $dn) { $this.Properties = (Get-FakeLdapEntry -DistinguishedName $dn).Properties }
+        $this.ObjectSecurity = [FakeObjectSecurity]::new($dn)
+    }
+}
+class FakeDirectorySearcher {
+    [string]$Filter
+    [object]$SearchRoot
+    [string]$SearchScope = 'Subtree'
+    [System.Collections.ArrayList]$PropertiesToLoad = [System.Collections.ArrayList]::new()
+    FakeDirectorySearcher([string]$filter) { $this.Filter = $filter }
+    [object[]] FindAll() { return @(Find-FakeLdap -Base ($this.SearchRoot.Path -replace '^LDAP://', '') -Filter $this.Filter -Scope $this.SearchScope) }
+}
+$accelerators = [psobject].Assembly.GetType('System.Management.Automation.TypeAccelerators')
+$accelerators::Add('adsi', [FakeDirectoryEntry])
+$accelerators::Add('adsisearcher', [FakeDirectorySearcher])
+
 $script:World = $null
 $script:Dir = $null
 $script:Throw = @{}
@@ -18,6 +51,9 @@ $script:Calls = New-Object System.Collections.Generic.List[string]
 # The commands the collector runs that Windows (or the Exchange Management Shell, or IIS) provides.
 $script:WindowsCommands = @('Get-ItemProperty', 'Get-Item', 'Get-ChildItem', 'Get-Content', 'Test-Path', 'Join-Path', 'Get-CimInstance', 'Get-Service')
 $script:PlatformOnly = @('Get-CimInstance', 'Get-Service', 'Get-WebAppPoolState')
+# Windows-only cmdlets a recorded server has (the world's "platform" answers): the TLS, SMB, ServerManager and security
+# modules.
+function Get-FakePlatformCommands { if ($script:World.Contains('platform')) { return @($script:World['platform'].Keys | Where-Object { $_ -like '*-*' }) } return @() }
 
 function Import-FakeWorld {
     param([Parameter(Mandatory)][string]$Path)
@@ -73,6 +109,59 @@ function Test-FakeDirectory { param([string]$Path)
     return $false
 }
 
+# A world value as PowerShell objects all the way down (a nested dictionary becomes a PSCustomObject, as a recorded
+# object's properties are), so that property paths such as PublicKey/Oid/Value work.
+function ConvertTo-FakeObject { param($Value)
+    if ($Value -is [System.Collections.IDictionary]) {
+        $o = [ordered]@{}
+        foreach ($k in $Value.Keys) { $o[$k] = ConvertTo-FakeObject $Value[$k] }
+        return [pscustomobject]$o
+    }
+    if ($Value -is [System.Collections.IList] -and $Value -isnot [string]) { return , @($Value | ForEach-Object { ConvertTo-FakeObject $_ }) }
+    return $Value
+}
+
+# S-1-5-21-... back to the bytes Active Directory stores in objectSid.
+function ConvertTo-SidBytes { param([string]$Sid)
+    $parts = $Sid.Split('-')
+    $bytes = New-Object System.Collections.Generic.List[byte]
+    $bytes.Add([byte]$parts[1]); $bytes.Add([byte]($parts.Count - 3))
+    $authority = [long]$parts[2]
+    for ($i = 5; $i -ge 0; $i--) { $bytes.Add([byte](($authority -shr (8 * $i)) -band 255)) }
+    for ($i = 3; $i -lt $parts.Count; $i++) { $bytes.AddRange([BitConverter]::GetBytes([uint32]$parts[$i])) }
+    return , $bytes.ToArray()
+}
+
+function Get-FakeLdapEntry { param([string]$DistinguishedName)
+    $script:Calls.Add('[adsi]')
+    if ($script:Throw.Contains('[adsi]')) { throw $script:Throw['[adsi]'] }
+    $entries = if ($script:World.Contains('ad') -and $null -ne $script:World['ad']) { $script:World['ad']['entries'] } else { @{} }
+    $key = Find-Key $entries $DistinguishedName
+    if ($null -eq $key) { throw 'There is no such object on the server.' }
+    $e = $entries[$key]
+    $props = @{}
+    foreach ($p in $e['properties'].Keys) {
+        $v = @($e['properties'][$p])
+        if ($p -eq 'objectSid') { $props[$p] = , (ConvertTo-SidBytes ([string]$v[0])) } else { $props[$p] = $v }
+    }
+    $rules = @(@($e['acl']) | Where-Object { $null -ne $_ } | ForEach-Object { ConvertTo-FakeObject $_ })
+    return @{ Properties = $props; Rules = $rules }
+}
+
+function Test-FakeLdapEntry { param([string]$DistinguishedName)
+    $entries = if ($script:World.Contains('ad') -and $null -ne $script:World['ad']) { $script:World['ad']['entries'] } else { @{} }
+    return ($null -ne (Find-Key $entries $DistinguishedName))
+}
+
+function Find-FakeLdap { param([string]$Base, [string]$Filter, [string]$Scope)
+    $script:Calls.Add("ldap:$Filter")
+    if ($Scope -eq 'Base') { return [pscustomobject]@{ Path = "LDAP://$Base"; Properties = (Get-FakeLdapEntry $Base).Properties } }
+    $searches = if ($null -ne $script:World['ad']) { $script:World['ad']['searches'] } else { @{} }
+    $key = Find-Key $searches "$Base|$Filter"
+    if ($null -eq $key) { return }
+    foreach ($dn in @($searches[$key])) { [pscustomobject]@{ Path = "LDAP://$dn"; Properties = (Get-FakeLdapEntry $dn).Properties } }
+}
+
 function Invoke-FakeCommand {
     param([Parameter(Mandatory)][string]$Name, [hashtable]$Bound = @{})
     $script:Calls.Add($Name)
@@ -102,6 +191,10 @@ function Invoke-FakeCommand {
             return [pscustomobject]$o
         }
         'Get-ChildItem' {
+            if ($path -like 'Cert:*') {
+                if (-not $script:World['platform'].Contains('certificateStore')) { throw (New-NotFound $path) }
+                return (ConvertTo-FakeObject $script:World['platform']['certificateStore'])
+            }
             if ($path -like 'HKLM:*') {
                 $key = Find-Key $registry $path
                 if ($null -eq $key) { if ($silent) { return } throw (New-NotFound $path) }
@@ -124,7 +217,14 @@ function Invoke-FakeCommand {
             $f = Get-FakeFile $path
             if ($null -eq $f) { if ($silent) { return } throw (New-NotFound $path) }
             $info = if ($f.entry.Contains('versionInfo')) { [pscustomobject]$f.entry['versionInfo'] } else { $null }
-            return [pscustomobject]@{ FullName = $f.path; Name = ($f.path -split '\\')[-1]; VersionInfo = $info }
+            $item = [ordered]@{ FullName = $f.path; Name = ($f.path -split '\\')[-1]; VersionInfo = $info }
+            if ($f.entry.Contains('lastWriteTimeUtc')) {
+                # ConvertFrom-Json may already have made the ISO text a DateTime.
+                $written = $f.entry['lastWriteTimeUtc']
+                if ($written -isnot [datetime]) { $written = [datetime]::Parse([string]$written, [System.Globalization.CultureInfo]::InvariantCulture, [System.Globalization.DateTimeStyles]::AdjustToUniversal) }
+                $item['LastWriteTimeUtc'] = $written.ToUniversalTime()
+            }
+            return [pscustomobject]$item
         }
         'Get-Content' {
             $f = Get-FakeFile $path
@@ -135,6 +235,7 @@ function Invoke-FakeCommand {
         }
         'Get-CimInstance' {
             $class = [string]$Bound['ClassName']
+            if ($Bound.Contains('Namespace')) { $class = '{0}:{1}' -f $Bound['Namespace'], $class }
             if (-not $script:World['cim'].Contains($class)) { throw "Invalid class `"$class`"" }
             return [pscustomobject]$script:World['cim'][$class]
         }
@@ -159,12 +260,31 @@ function Invoke-FakeCommand {
             if (-not $script:World['appPoolStates'].Contains($n)) { throw "Cannot find application pool '$n'" }
             return [pscustomobject]@{ Value = $script:World['appPoolStates'][$n] }
         }
+        'Get-AuthenticodeSignature' {
+            $key = Find-Key $script:World['platform']['Get-AuthenticodeSignature'] ([string]$Bound['FilePath'])
+            if ($null -eq $key) { return [pscustomobject]@{ Status = 'NotSigned'; SignerCertificate = $null; Path = $Bound['FilePath'] } }
+            return (ConvertTo-FakeObject $script:World['platform']['Get-AuthenticodeSignature'][$key])
+        }
+        'Get-Acl' {
+            $key = Find-Key $script:World['platform']['Get-Acl'] $path
+            if ($null -eq $key) { throw (New-NotFound $path) }
+            $acl = [pscustomobject]@{ Path = $key }
+            $rules = @($script:World['platform']['Get-Acl'][$key] | ForEach-Object { ConvertTo-FakeObject $_ })
+            $acl | Add-Member -MemberType ScriptMethod -Name GetAccessRules -Value { param($explicit, $inherited, $type) return $rules }.GetNewClosure()
+            return $acl
+        }
+        'Get-WindowsFeature' {
+            return (ConvertTo-FakeObject @($script:World['platform']['Get-WindowsFeature'] | Where-Object { $_['Name'] -ieq [string]$Bound['Name'] }))
+        }
+        { $_ -in @('Get-TlsCipherSuite', 'Get-SmbServerConfiguration') } {
+            return (ConvertTo-FakeObject $script:World['platform'][$Name])
+        }
         default {
             # An Exchange cmdlet: the recorded objects, narrowed the way -Identity and -Server narrow them.
             if (-not $script:World['exchange'].Contains($Name)) { throw "The term '$Name' is not recognized as a name of a cmdlet" }
-            $objects = @($script:World['exchange'][$Name] | ForEach-Object { [pscustomobject]$_ })
+            $objects = @($script:World['exchange'][$Name] | ForEach-Object { ConvertTo-FakeObject $_ })
             if ($Bound.Contains('Identity')) { $objects = @($objects | Where-Object { $_.Name -ieq [string]$Bound['Identity'] }) }
-            if ($Bound.Contains('Server')) { $objects = @($objects | Where-Object { $_.Server -ieq [string]$Bound['Server'] }) }
+            if ($Bound.Contains('Server')) { $objects = @($objects | Where-Object { $null -eq $_.PSObject.Properties['Server'] -or $_.Server -ieq [string]$Bound['Server'] }) }
             return $objects
         }
     }
@@ -180,7 +300,14 @@ $script:StubParams = @{
     'Get-Content' = '[string]$Path, [switch]$Raw'
     'Test-Path' = '[string]$Path'
     'Join-Path' = '[string]$Path, [string]$ChildPath'
-    'Get-CimInstance' = '[string]$ClassName'
+    'Get-CimInstance' = '[string]$ClassName, [string]$Namespace'
+    'Get-TlsCipherSuite' = ''
+    'Get-SmbServerConfiguration' = ''
+    'Get-WindowsFeature' = '[string]$Name'
+    'Get-AuthenticodeSignature' = '[string]$FilePath'
+    'Get-Acl' = '[string]$Path'
+    'Get-ExchangeDiagnosticInfo' = '[string]$Server, [string]$Process, [string]$Component, [string]$Argument'
+    'Get-ExchangeCertificate' = '[string]$Server'
     'Get-Service' = '[string[]]$Name'
     'Get-WebAppPoolState' = '[string]$Name'
     'Get-ExchangeServer' = '[string]$Identity'
@@ -192,4 +319,4 @@ function Get-FakeStubSource { param([string]$Name)
     return "[CmdletBinding()] param($params)"
 }
 
-Export-ModuleMember -Function Import-FakeWorld, Set-FakeWorld, Get-FakeCalls, Get-FakeExchangeCommands, Test-FakeWebAdministration, Invoke-FakeCommand, Get-FakeStubSource -Variable WindowsCommands, PlatformOnly
+Export-ModuleMember -Function Import-FakeWorld, Set-FakeWorld, Get-FakeCalls, Get-FakeExchangeCommands, Get-FakePlatformCommands, Test-FakeWebAdministration, Invoke-FakeCommand, Get-FakeStubSource, Get-FakeLdapEntry, Test-FakeLdapEntry, Find-FakeLdap -Variable WindowsCommands, PlatformOnly

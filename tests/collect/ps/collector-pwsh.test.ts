@@ -6,7 +6,7 @@
  * and files, a malformed web.config, a German display) run in the same pwsh.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -109,6 +109,39 @@ const SETS: { set: string; product: string; present: Want[]; absent: Want[] }[] 
     absent: [{ checkId: 'hybrid-app', status: 'not_applicable' }],
   },
   {
+    set: 'hc-e19-physical', // 2019 CU12 Feb23SU, EP configured but not as expected, patched cachtokn.dll, HSTS twice
+    product: '2019',
+    present: [
+      { checkId: 'exchange-build', status: 'pass', code: 'build-identified' },
+      { checkId: 'extended-protection', status: 'fail', code: 'ep-not-configured' },
+      { checkId: 'extended-protection', status: 'fail', code: 'ep-stricter-than-expected' },
+      // no override and below Nov23SU: off (HealthChecker: SerializedDataSigning "False")
+      { checkId: 'serialization-signing', status: 'fail', code: 'signing-off' },
+      { checkId: 'cve-exposure', status: 'pass', code: 'cve-closed-by-config', cve: 'CVE-2023-36434' },
+      { checkId: 'hsts', status: 'fail', code: 'hsts-conflict' },
+      { checkId: 'hsts', status: 'fail', code: 'hsts-max-age-short' },
+      { checkId: 'iis-modules', status: 'pass' },
+      { checkId: 'web-config', status: 'pass' },
+    ],
+    absent: [{ checkId: 'cve-exposure', code: 'cve-open', cve: 'CVE-2023-36434' }],
+  },
+  {
+    set: 'hc-e19-scenario1', // CU11 with EP configured (unsupported), AMSI off, TLS misconfigured, SMB1, Credential Guard
+    product: '2019',
+    present: [
+      { checkId: 'extended-protection', status: 'fail', code: 'ep-unsupported-build' },
+      { checkId: 'amsi', status: 'fail', code: 'amsi-disabled' },
+      { checkId: 'tls', status: 'fail', code: 'tls-misconfigured' },
+      { checkId: 'smb1', status: 'fail', code: 'smb1-present' },
+      { checkId: 'lsa-settings', status: 'fail', code: 'credential-guard-enabled' },
+      { checkId: 'hsts', status: 'fail', code: 'hsts-on-back-end' },
+      { checkId: 'hsts', status: 'fail', code: 'hsts-redirect' },
+      // TokenCacheModule not loaded (GetIISModulesNoTokenCacheModule.xml)
+      { checkId: 'cve-exposure', status: 'pass', code: 'cve-closed-by-config', cve: 'CVE-2023-36434' },
+    ],
+    absent: [{ checkId: 'amsi', status: 'pass' }],
+  },
+  {
     set: 'hc-e16-cu22', // Exchange 2016 CU22 (September 2021)
     product: '2016',
     present: [
@@ -145,12 +178,42 @@ const SETS: { set: string; product: string; present: Want[]; absent: Want[] }[] 
   },
 ];
 
+/**
+ * HealthChecker's Pester contexts and the collector case that reproduces each (tests/collect/ps/Collector.Tests.ps1):
+ * their facts are committed as fixtures/healthchecker-contexts/<file>.json and judged against HealthChecker's own
+ * expectations by tests/catalog/healthchecker-contexts.test.ts.
+ */
+const HC_CONTEXTS: { file: string; collectorCase: string; world: string }[] = [
+  { file: 'e19-main-cu11-hyperv', collectorCase: 'hc-e19-cu11', world: 'hc-e19-cu11' },
+  { file: 'e19-main-cu11-physical', collectorCase: 'hc-e19-physical', world: 'hc-e19-physical' },
+  { file: 'e16-main-cu22', collectorCase: 'hc-e16-cu22', world: 'hc-e16-cu22' },
+  { file: 'e15-main-cu23', collectorCase: 'hc-e15-cu23', world: 'hc-e15-cu23' },
+  { file: 'e19-scenarios-1', collectorCase: 'hc-e19-scenario1', world: 'hc-e19-scenario1' },
+  { file: 'e19-scenarios-2', collectorCase: 'hc-e19-scenario2', world: 'hc-e19-scenario2' },
+  { file: 'e19-scenarios2-1-bad-applicationhost', collectorCase: 'malformed-applicationhost', world: 'hc-e19-cu11' },
+  { file: 'e19-scenarios2-2-bad-web-config', collectorCase: 'malformed-web-config', world: 'hc-e19-cu11' },
+  { file: 'e19-scenarios3-2-hybrid', collectorCase: 'hc-e19-hybrid', world: 'hc-e19-hybrid' },
+];
+/** A collector run as a stable facts file: the recorded server's name, no times (they change every run). */
+function contextFacts(f: Facts, set: string): Facts {
+  const w = world(set) as unknown as { fqdn: string };
+  const out = { ...f, target: { name: w.fqdn.toLowerCase(), transport: 'local' as const } };
+  delete out.collectedAt;
+  out.collectors = (f.collectors ?? []).map((c) => ({
+    name: c.name,
+    ...(c.version ? { version: c.version } : {}),
+    errors: c.errors ?? [],
+  }));
+  return out;
+}
+
 /** Where each collector group leaves its fact (default: the group name as a facts path). */
 const GROUP_FACT: Record<string, string> = {
   target: 'target.name',
   'config.registry': 'config.diagnosticsRegistry',
   'config.clientAccess': 'config.downloadDomains',
   'config.eems': 'config.eems.orgEnabled',
+  'config.effectiveOverrides': 'config.effectiveOverrides.overrides',
 };
 const GROUPS = [...new Set([...SCRIPT.matchAll(/Add-GroupError -Group '([^']+)'/g)].map((m) => m[1]!))];
 
@@ -229,7 +292,7 @@ describeWithPwsh('collector script under pwsh (Pester mocks from HealthChecker d
   });
 
   it('every group of the collector runs without error and leaves its fact on at least three recorded data sets', () => {
-    expect(GROUPS.length).toBeGreaterThanOrEqual(14);
+    expect(GROUPS.length).toBeGreaterThanOrEqual(27);
     for (const group of GROUPS) {
       const path = GROUP_FACT[group] ?? group;
       const ran = SETS.filter(({ set }) => {
@@ -252,8 +315,11 @@ describeWithPwsh('collector script under pwsh (Pester mocks from HealthChecker d
     expect(ems.hybrid?.configured).toBe(false);
     expect(plain.notCollected?.map((n) => n.group)).toEqual([
       'config.settingOverrides',
+      'config.effectiveOverrides',
+      'config.irm',
       'config.clientAccess',
       'config.eems',
+      'certificates.auth',
       'hybrid',
     ]);
     expect(plain.config?.settingOverrides).toBeUndefined();
@@ -278,8 +344,14 @@ describeWithPwsh('collector script under pwsh (Pester mocks from HealthChecker d
 
   it('a cmdlet that throws fails its own groups with the message; the other groups still arrive', () => {
     const f = facts('cmdlet-throws');
-    expect(f.collectors?.[0]?.errors?.map((e) => e.group)).toEqual(['os', 'config.clientAccess', 'config.eems']);
-    expect(f.collectors?.[0]?.errors?.[1]?.message).toMatch(/Active Directory operation failed/);
+    // Get-CimInstance also answers Win32_DeviceGuard: both of its groups fail, nothing else
+    expect(f.collectors?.[0]?.errors?.map((e) => e.group)).toEqual([
+      'os',
+      'windows.deviceGuard',
+      'config.clientAccess',
+      'config.eems',
+    ]);
+    expect(f.collectors?.[0]?.errors?.[2]?.message).toMatch(/Active Directory operation failed/);
     expect(f.os).toBeUndefined();
     expect(f.exchange?.build).toBe(recordedBuild('hc-e19-cu11'));
     expect(f.config?.settingOverrides).toHaveLength(1);
@@ -319,10 +391,14 @@ describeWithPwsh('collector script under pwsh (Pester mocks from HealthChecker d
     expect(reg.config?.diagnosticsRegistry).toEqual({});
     expect(reg.config?.outsideInDisabled).toBeUndefined();
     expect(reg.config?.amsi?.providers).toEqual([]);
+    // AMSI itself is on (no override disables it); the missing provider is its own finding
     expectFindings(
       judge(reg),
-      [{ checkId: 'amsi', status: 'fail', code: 'amsi-no-provider' }],
-      [{ checkId: 'amsi', status: 'pass' }],
+      [
+        { checkId: 'amsi', status: 'pass', code: 'amsi-on' },
+        { checkId: 'amsi', status: 'fail', code: 'amsi-no-provider' },
+      ],
+      [{ checkId: 'amsi', status: 'indeterminate' }],
     );
     for (const name of ['missing-setup-key', 'missing-files']) {
       const f = facts(name);
@@ -348,6 +424,16 @@ describeWithPwsh('collector script under pwsh (Pester mocks from HealthChecker d
     expect(f.collectors?.[0]?.errors?.[0]?.message).toMatch(/XmlDocument/);
     expect(f.iis?.rewriteRules).toBeUndefined();
     expect(f.iis?.virtualDirectories?.length).toBeGreaterThan(20);
+  });
+
+  it("HealthChecker's contexts as facts files (fixtures/healthchecker-contexts/) are what the collector gives", () => {
+    // EXAUDIT_WRITE_CONTEXTS=1 rewrites them (after a collector or fixture change); otherwise they must be current.
+    for (const c of HC_CONTEXTS) {
+      const fresh = `${JSON.stringify(contextFacts(facts(c.collectorCase), c.world), null, 2)}\n`;
+      const path = join(REPO, 'fixtures/healthchecker-contexts', `${c.file}.json`);
+      if (process.env['EXAUDIT_WRITE_CONTEXTS'] === '1') writeFileSync(path, fresh);
+      expect(readFileSync(path, 'utf8'), `${c.file}.json (EXAUDIT_WRITE_CONTEXTS=1 rewrites it)`).toBe(fresh);
+    }
   });
 
   it('a German display gives the same facts and the same findings', () => {

@@ -12,8 +12,9 @@ if ($env:FAKE_HANG) { $fakeHang[$env:FAKE_HANG] = 600 }
 Set-FakeWorld -World $fakeWorld -Dir $env:FAKE_WORLD -Hang $fakeHang
 $env:COMPUTERNAME = $fakeWorld['computerName']
 $env:windir = 'C:\Windows'
+$env:SystemRoot = 'C:\Windows'
 $env:SystemDrive = 'C:'
-$fakeCommands = @($WindowsCommands) + @('Get-WebAppPoolState') + @(Get-FakeExchangeCommands)
+$fakeCommands = @($WindowsCommands) + @('Get-WebAppPoolState') + @(Get-FakeExchangeCommands) + @(Get-FakePlatformCommands)
 foreach ($name in $fakeCommands) {
     $body = "$(Get-FakeStubSource $name) Invoke-FakeCommand -Name '$name' -Bound `$PSBoundParameters"
     Set-Item -Path "function:global:$name" -Value ([scriptblock]::Create($body))

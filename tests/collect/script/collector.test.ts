@@ -36,6 +36,18 @@ const ALLOWED_COMMANDS = new Set(
     'Get-AuthServer',
     'Get-OutlookAnywhere',
     'Get-OwaVirtualDirectory',
+    // issue 16: each only reads. Schannel cipher suites; SMB server settings; the FS-SMB1 feature's state; a file's
+    // Authenticode signature; the topology service's loaded overrides (a diagnostic read); IRM licensing; a registry
+    // key's ACL; the Exchange certificates (public properties) and the OAuth configuration.
+    'Get-TlsCipherSuite',
+    'Get-SmbServerConfiguration',
+    'Get-WindowsFeature',
+    'Get-AuthenticodeSignature',
+    'Get-ExchangeDiagnosticInfo',
+    'Get-IRMConfiguration',
+    'Get-Acl',
+    'Get-ExchangeCertificate',
+    'Get-AuthConfig',
     'Test-Path',
     'Join-Path',
     'New-Object',
@@ -54,8 +66,13 @@ const ALLOWED_METHODS = new Set([
   'Split',
   'ExpandEnvironmentVariables',
   'SelectNodes',
+  // issue 16: an ACL's rules as SIDs (registry key, AD object: reads the security descriptor already fetched);
+  // running an LDAP search built from the script's own constants ([adsisearcher]); bytes of an objectSid to a number.
+  'GetAccessRules',
+  'FindAll',
+  'ToUInt32',
 ]);
-const ALLOWED_TYPES = new Set(['[System.Net.Dns]', '[Environment]']);
+const ALLOWED_TYPES = new Set(['[System.Net.Dns]', '[Environment]', '[BitConverter]']);
 /**
  * Parameters that Windows PowerShell 5.1's cmdlets do not have (added in 6 or 7), by the unique prefixes that
  * PowerShell would accept for them: ForEach-Object -Parallel/-AsJob/-ThrottleLimit/-TimeoutSeconds/-UseNewRunspace,
@@ -280,7 +297,7 @@ const GROUPS: { group: string; assigns: string; reads: string[] }[] = [
     group: 'iis.virtualDirectories',
     assigns: '$iis.virtualDirectories',
     reads: [
-      'Get-Content -Path $appHostPath',
+      'Read-ConfigXml -Path $appHostPath',
       'extendedProtection/tokenChecking',
       'access/sslFlags',
       'ipSecurity/allowUnlisted',
@@ -340,6 +357,93 @@ const GROUPS: { group: string; assigns: string; reads: string[] }[] = [
       '$mitigationService',
     ],
   },
+  // issue 16
+  {
+    group: 'tls',
+    assigns: '$facts.tls',
+    reads: [
+      'SecurityProviders\\SCHANNEL\\Protocols',
+      "'DisabledByDefault'",
+      'SchUseStrongCrypto',
+      'Wow6432Node',
+      'Get-TlsCipherSuite',
+      '00010002',
+    ],
+  },
+  {
+    group: 'windows.smb',
+    assigns: '$windows.smb',
+    reads: ['LanmanServer\\Parameters', "'DisableCompression'", 'EnableSMB1Protocol', "'FS-SMB1'"],
+  },
+  {
+    group: 'windows.lsa',
+    assigns: '$windows.lsa',
+    reads: ["'LmCompatibilityLevel'", "'LsaCfgFlags'", 'FipsAlgorithmPolicy'],
+  },
+  {
+    group: 'windows.deviceGuard',
+    assigns: '$windows.deviceGuard',
+    reads: ['Win32_DeviceGuard', 'SecurityServicesRunning'],
+  },
+  {
+    group: 'windows.dotNet',
+    assigns: '$windows.dotNet',
+    reads: ['NDP\\v4\\Full', "'System.Data.dll'", "'System.Configuration.dll'", 'FileBuildPart', 'LastWriteTimeUtc'],
+  },
+  {
+    group: 'iis.globalModules',
+    assigns: '$iis.globalModules',
+    reads: [
+      'system.webServer/globalModules/add',
+      'Get-AuthenticodeSignature',
+      'SignerCertificate/Subject',
+      "'TokenCacheModule'",
+    ],
+  },
+  {
+    group: 'iis.hsts',
+    assigns: '$iis.hsts',
+    reads: ["'hsts'", 'Strict-Transport-Security', 'max-age', 'redirectHttpToHttps'],
+  },
+  {
+    group: 'config.effectiveOverrides',
+    assigns: '$config.effectiveOverrides',
+    reads: [
+      'Get-ExchangeDiagnosticInfo',
+      'Microsoft.Exchange.Directory.TopologyService',
+      'VariantConfiguration',
+      'Parameters/Parameter',
+    ],
+  },
+  { group: 'config.irm', assigns: '$config.irm', reads: ['Get-IRMConfiguration', 'InternalLicensingEnabled'] },
+  {
+    group: 'config.msipcServerKey',
+    assigns: '$config.msipcServerKey',
+    reads: ['MSIPC\\Server', 'Get-Acl', 'GetAccessRules'],
+  },
+  {
+    group: 'certificates',
+    assigns: '$facts.certificates',
+    reads: [
+      'Get-ExchangeCertificate',
+      'Cert:\\LocalMachine\\My',
+      'NotAfter',
+      'SignatureAlgorithm/Value',
+      'Get-AuthConfig',
+    ],
+  },
+  {
+    group: 'ad',
+    assigns: '$facts.ad',
+    reads: [
+      "[adsi]'LDAP://RootDSE'",
+      'ms-Exch-Storage-Group',
+      'possSuperiors',
+      'ms-Exch-Schema-Version-Pt',
+      'Microsoft Exchange System Objects',
+      'ObjectSecurity.GetAccessRules',
+    ],
+  },
   {
     group: 'hybrid',
     assigns: '$facts.hybrid',
@@ -374,6 +478,9 @@ describe('collector script: what it collects', () => {
     for (const [group, cmdlet] of [
       ['config.settingOverrides', 'Get-SettingOverride'],
       ['config.eems', 'Get-OrganizationConfig'],
+      ['config.effectiveOverrides', 'Get-ExchangeDiagnosticInfo'],
+      ['config.irm', 'Get-IRMConfiguration'],
+      ['certificates.auth', 'Get-AuthConfig'],
       ['hybrid', 'Get-HybridConfiguration'],
     ]) {
       expect(script).toMatch(
