@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSshLab, type SshLab } from '../../src/lab/ssh/server.js';
 import { sweepOverSsh } from '../../src/ioc/remote.js';
 import { compile } from '../../src/ioc/rules.js';
+import { RuleSet } from '../../src/ioc/scan-unit.js';
 import { loadIndicators } from '../../src/ioc/sweep.js';
 import { sweep } from '../../src/ioc/sweep.js';
 import { ResultDocument } from '../../src/contract.js';
@@ -18,7 +19,7 @@ import { haveSshd, startSshd, type Sshd } from '../helpers/sshd.js';
 
 const LOGS = join(import.meta.dirname, '../../fixtures/logs');
 const V15 = 'C:/Program Files/Microsoft/Exchange Server/V15';
-const compiled = loadIndicators().map(compile);
+const compiled = new RuleSet(loadIndicators().map(compile));
 
 /** A fake C: drive with the logs where Exchange keeps them. */
 function exchangeDrive(root: string): void {
