@@ -52,8 +52,9 @@ export class RuleSet {
     for (const [k, rules] of this.byKind) {
       if (!FAST_KINDS.has(k) || !rules.every((c) => c.ind.prefilter?.length)) continue;
       // '#' at a line start: IIS writes a new #Fields header whenever it restarts, so headers are never skipped.
+      // A percent-escaped letter could hide a needle (%50owershell): such lines are always parsed and decoded.
       const src = literalsRe(rules.flatMap((c) => c.ind.prefilter!)).source;
-      this.needles.set(k, new RegExp(`^#|${src}`, 'gim'));
+      this.needles.set(k, new RegExp(`^#|${LETTER_ESCAPE}|${src}`, 'gim'));
     }
   }
   rules(k: Kind): Compiled[] {
@@ -61,6 +62,7 @@ export class RuleSet {
   }
 }
 const FAST_KINDS = new Set<Kind>(['httpproxy', 'iis', 'ecp', 'oabgen']);
+const LETTER_ESCAPE = '%(?:4[1-9a-f]|5[0-9a]|6[1-9a-f]|7[0-9a])';
 
 /** Field names that mean the same across log shapes, so one rule reads HttpProxy and IIS, or any event export. */
 const ALIASES: Record<string, string[]> = {
