@@ -176,20 +176,20 @@ export function matches(c: Compiled, r: Rec): boolean {
   return true;
 }
 
-/** At most this many distinct names are followed per page: each costs one linear search. */
-const MAX_FLOW_NAMES = 32;
+/** At most this many distinct names are followed per page, all in one linear search. */
+const MAX_FLOW_NAMES = 64;
 
-/** Some name that `from` assigns (its group 1) reaches `to`. */
+/** Some name that `from` assigns (its group 1) reaches `to`: one pass to collect names, one to find any of them. */
 function flows(c: Compiled, text: string): boolean {
   const m = c.flowFrom!.matcher(text);
   const names = new Set<string>();
   while (names.size < MAX_FLOW_NAMES && m.find()) {
     const name = m.group(1);
-    if (!name || names.has(name)) continue;
-    names.add(name);
-    if (re2(c.ind.flow!.to.replaceAll('{1}', RE2JS.quote(name))).test(text)) return true;
+    if (name) names.add(name);
   }
-  return false;
+  if (!names.size) return false;
+  const any = `(?:${[...names].map((n) => RE2JS.quote(n)).join('|')})`;
+  return re2(c.ind.flow!.to.replaceAll('{1}', any)).test(text);
 }
 
 export function hit(c: Compiled, file: string, line: number, text: string, row?: Row): IocHit {
