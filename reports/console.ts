@@ -64,21 +64,68 @@ export function renderConsole(doc: ResultDocument, color: boolean): string {
     const na = t.findings.filter((f) => f.status === 'not_applicable').length;
     out.push(c.dim(`  ${passed} passed, ${na} not applicable`), '');
   }
-  if (doc.ioc) {
-    const s = doc.ioc.summary;
-    out.push(
-      `${c.bold('Compromise sweep')}  ${s.files} files, ${s.lines} lines, ${s.malformedLines} malformed, ${s.hits} hits`,
-    );
-    for (const h of doc.ioc.hits.slice(0, 50)) {
-      out.push(
-        `  ${c.red(h.severity.toUpperCase())}  ${h.indicator} (${h.advisory})  ${h.file}:${h.line}${h.clientIp ? `  from ${h.clientIp}` : ''}`,
-      );
-    }
-    if (doc.ioc.hits.length > 50) out.push(c.dim(`  … ${doc.ioc.hits.length - 50} more hits in the JSON output`));
-    out.push('');
-  }
-  out.push(summaryLine(doc, c));
+  if (doc.ioc) out.push(...iocSection(doc.ioc, c));
+  // A sweep ends with its own totals; other commands (and merged results) with the fleet's.
+  out.push(doc.command === 'ioc' && doc.ioc ? sweepLine(doc, doc.ioc, c) : summaryLine(doc, c));
   return `${out.join('\n')}\n`;
+}
+
+type Ioc = NonNullable<ResultDocument['ioc']>;
+const SHOWN_HITS = 50;
+const SHOWN_UNREADABLE = 20;
+
+/** One row per swept server (or path set), then the hits, then what could not be read and why. */
+function iocSection(ioc: Ioc, c: ReturnType<typeof createColors>): string[] {
+  const s = ioc.summary;
+  const out = [
+    `${c.bold('Compromise sweep')}  ${s.files} files, ${s.lines} lines, ${s.malformedLines} malformed, ${s.hits} hits, ${s.unreadable?.length ?? 0} unreadable`,
+  ];
+  const sweeps = ioc.sweeps ?? [];
+  if (sweeps.length > 1 || sweeps.some((w) => w.target)) {
+    const name = (w: (typeof sweeps)[number]) => w.target ?? '(unattributed)';
+    const width = Math.max(6, ...sweeps.map((w) => name(w).length));
+    out.push(
+      c.dim(`  ${'server'.padEnd(width)}  source  ${'files'.padStart(7)}  ${'lines'.padStart(9)}  hits  unreadable`),
+    );
+    for (const w of sweeps)
+      out.push(
+        `  ${name(w).padEnd(width)}  ${w.source.padEnd(6)}  ${String(w.files).padStart(7)}  ${String(w.lines).padStart(9)}  ${(w.hits ? c.red : String)(String(w.hits).padStart(4))}  ${String(w.unreadable ?? 0).padStart(10)}`,
+      );
+  }
+  for (const h of ioc.hits.slice(0, SHOWN_HITS)) {
+    out.push(
+      `  ${c.red(h.severity.toUpperCase())}  ${h.indicator} (${h.advisory})  ${h.target ? `${h.target}  ` : ''}${h.file}${h.line ? `:${h.line}` : ''}${h.clientIp ? `  from ${h.clientIp}` : ''}`,
+    );
+  }
+  if (ioc.hits.length > SHOWN_HITS) out.push(c.dim(`  … ${ioc.hits.length - SHOWN_HITS} more hits in the JSON output`));
+  for (const u of (s.unreadable ?? []).slice(0, SHOWN_UNREADABLE))
+    out.push(c.yellow(`  UNREADABLE  ${u.file}: ${u.error}`));
+  if ((s.unreadable?.length ?? 0) > SHOWN_UNREADABLE)
+    out.push(c.dim(`  … ${s.unreadable!.length - SHOWN_UNREADABLE} more unreadable inputs in the JSON output`));
+  out.push('');
+  return out;
+}
+
+/** The sweep's own totals: what was read, what was found by severity, what could not be read. */
+function sweepLine(doc: ResultDocument, ioc: Ioc, c: ReturnType<typeof createColors>): string {
+  const s = ioc.summary;
+  const bySeverity = SEVERITY_ORDER.map((k) => [k, ioc.hits.filter((h) => h.severity === k).length] as const)
+    .filter(([, n]) => n)
+    .map(([k, n]) => `${n} ${k}`)
+    .join(', ');
+  const servers = new Set([
+    ...(ioc.sweeps ?? []).flatMap((w) => (w.target ? [w.target] : [])),
+    ...doc.targets.map((t) => t.target),
+  ]);
+  const unassessed = doc.targets.filter((t) => t.status === 'unreachable' || t.status === 'error').length;
+  const mib = (s.bytes / 1024 / 1024).toFixed(1);
+  return (
+    [
+      `Sweep: ${s.files} file${s.files === 1 ? '' : 's'} (${mib} MiB), ${s.lines} lines${servers.size ? ` from ${servers.size} server${servers.size === 1 ? '' : 's'}${unassessed ? ` (${unassessed} not swept)` : ''}` : ''}:`,
+      (s.hits ? c.red : c.green)(`${s.hits} hit${s.hits === 1 ? '' : 's'}${bySeverity ? ` (${bySeverity})` : ''}`),
+      ...(s.unreadable?.length ? [c.yellow(`${s.unreadable.length} unreadable`)] : []),
+    ].join('  ') + c.dim(`  · catalog ${doc.catalog.version}`)
+  );
 }
 
 function summaryLine(doc: ResultDocument, c: ReturnType<typeof createColors>): string {

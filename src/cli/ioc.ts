@@ -233,8 +233,12 @@ export async function runIoc(paths: string[], opts: IocOptions): Promise<ExitCod
         `the sweep read no file under ${paths.join(', ')}`,
         'point it at logs, pages or a triage folder; an empty sweep proves nothing',
       );
-    for (const u of r.summary.unreadable)
-      process.stderr.write(`exaudit: ${u.file}: unreadable (${u.error}); the sweep went on\n`);
+    // The console view lists them itself; other formats (or a file) get them on stderr too.
+    const formats = opts.format ?? ['console'];
+    const listed = !opts.output && formats.length === 1 && formats[0] === 'console';
+    if (!listed && !opts.quiet)
+      for (const u of r.summary.unreadable)
+        process.stderr.write(`exaudit: ${u.file}: unreadable (${u.error}); the sweep went on\n`);
     return { ioc: { summary: r.summary, hits: r.hits, sweeps } };
   });
 }
