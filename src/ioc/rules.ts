@@ -13,9 +13,35 @@ export type { Indicator, LogSource } from '../catalog/schema.js';
 
 const re2 = (pattern: string): RE2JS => RE2JS.compile(pattern, RE2JS.CASE_INSENSITIVE | RE2JS.DOTALL);
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-/** A case-insensitive search for any of the literals: a literal alternation never backtracks beyond its length. */
-export const literalsRe = (needles: string[], flags = 'i'): RegExp =>
-  new RegExp(needles.map(escapeRe).join('|'), flags);
+/**
+ * A search for any of the literals, as a trie (shared prefixes written once: V8 tries far fewer alternatives at
+ * each position), without the literals that contain another one. A literal alternation never backtracks beyond
+ * the longest literal, so the search is linear.
+ */
+export function literalsRe(needles: string[], flags = 'i'): RegExp {
+  return new RegExp(literalsSource(needles), flags);
+}
+export function literalsSource(needles: string[]): string {
+  const words = [...new Set(needles)];
+  const kept = words.filter((w) => !words.some((o) => o !== w && w.includes(o)));
+  type Node = Map<string, Node> & { end?: boolean };
+  const root: Node = new Map();
+  for (const w of kept) {
+    let n = root;
+    for (const ch of w) {
+      if (!n.has(ch)) n.set(ch, new Map());
+      n = n.get(ch)!;
+    }
+    n.end = true;
+  }
+  const emit = (n: Node): string => {
+    const alts = [...n].map(([ch, next]) => escapeRe(ch) + emit(next));
+    if (!alts.length) return '';
+    const body = alts.length === 1 ? alts[0]! : `(?:${alts.join('|')})`;
+    return n.end ? `(?:${body})?` : body;
+  };
+  return emit(root);
+}
 
 /**
  * PowerShell -like (* and ?, case-insensitive) in O(text × pattern): on a mismatch the last * takes one more

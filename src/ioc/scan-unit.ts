@@ -11,7 +11,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { XMLParser } from 'fast-xml-parser';
 import type { IocHit } from '../contract.js';
 import { errorMessage } from '../util/errors.js';
-import { hit, literalsRe, matches, splitCsv, type Compiled, type Kind, type Rec, type Row } from './rules.js';
+import { hit, literalsSource, matches, splitCsv, type Compiled, type Kind, type Rec, type Row } from './rules.js';
 import { kindOf } from './kinds.js';
 import { ListingParser, slashed, type Layout } from './listing.js';
 import { EvtxReader, EVTX_MAGIC } from './evtx.js';
@@ -45,7 +45,7 @@ export const emptyUnit = (): UnitResult => ({
 export class RuleSet {
   readonly byKind = new Map<Kind, Compiled[]>();
   /** Per log kind: the literal search that finds the lines worth parsing (undefined: parse every line). */
-  readonly needles = new Map<Kind, RegExp | undefined>();
+  readonly needles = new Map<Kind, Needles>();
 
   constructor(readonly all: Compiled[]) {
     for (const c of all) for (const k of c.ind.source) this.byKind.set(k, [...(this.byKind.get(k) ?? []), c]);
@@ -53,8 +53,12 @@ export class RuleSet {
       if (!FAST_KINDS.has(k) || !rules.every((c) => c.ind.prefilter?.length)) continue;
       // '#' at a line start: IIS writes a new #Fields header whenever it restarts, so headers are never skipped.
       // A percent-escaped letter could hide a needle (%50owershell): such lines are always parsed and decoded.
-      const src = literalsRe(rules.flatMap((c) => c.ind.prefilter!)).source;
-      this.needles.set(k, new RegExp(`^#|${LETTER_ESCAPE}|${src}`, 'gim'));
+      const all = [...new Set(rules.flatMap((c) => c.ind.prefilter!.map((n) => n.toLowerCase())))];
+      const src = literalsSource(all);
+      this.needles.set(k, {
+        lower: new RegExp(`^#|${LETTER_ESCAPE}|${src}`, 'gm'),
+        anyCase: new RegExp(`^#|${LETTER_ESCAPE}|${src}`, 'gim'),
+      });
     }
   }
   rules(k: Kind): Compiled[] {
@@ -63,6 +67,15 @@ export class RuleSet {
 }
 const FAST_KINDS = new Set<Kind>(['httpproxy', 'iis', 'ecp', 'oabgen']);
 const LETTER_ESCAPE = '%(?:4[1-9a-f]|5[0-9a]|6[1-9a-f]|7[0-9a])';
+
+/**
+ * The literal search for a log kind: over the lower-cased chunk with a case-sensitive pattern (several times faster
+ * in V8 than a case-insensitive one), or, when lower-casing changed the chunk's length, case-insensitive.
+ */
+interface Needles {
+  lower: RegExp;
+  anyCase: RegExp;
+}
 
 /** Field names that mean the same across log shapes, so one rule reads HttpProxy and IIS, or any event export. */
 const ALIASES: Record<string, string[]> = {
@@ -127,7 +140,7 @@ class LineCutter {
   constructor(
     private readonly onLine: (line: string, no: number) => void,
     private readonly res: UnitResult,
-    private readonly needles?: RegExp,
+    private readonly needles?: Needles,
   ) {}
 
   feed(text: string): void {
@@ -177,10 +190,13 @@ class LineCutter {
 
   /** Only lines holding a needle (or starting with #) are cut out; the others are only counted. */
   private matching(s: string, start: number, last: number): void {
-    const re = this.needles!;
+    const lower = s.toLowerCase();
+    const same = lower.length === s.length;
+    const re = same ? this.needles!.lower : this.needles!.anyCase;
+    const hay = same ? lower : s;
     let pos = start;
     re.lastIndex = start;
-    for (let m = re.exec(s); m && m.index <= last; m = re.exec(s)) {
+    for (let m = re.exec(hay); m && m.index <= last; m = re.exec(hay)) {
       const ls = s.lastIndexOf('\n', m.index - 1) + 1;
       const le = s.indexOf('\n', m.index);
       this.skipLines(s, pos, ls);
@@ -401,14 +417,44 @@ class XmlEvents {
   }
 }
 
+interface Decoder {
+  write(b: Buffer): string;
+  end(): string;
+}
+
+/**
+ * UTF-8 chunks decoded by Buffer#toString up to the last complete character, the cut-off bytes kept for the next
+ * chunk: an order of magnitude faster than StringDecoder on log-sized chunks.
+ */
+class Utf8Decoder implements Decoder {
+  private rest: Buffer | undefined;
+  write(chunk: Buffer): string {
+    const b = this.rest ? Buffer.concat([this.rest, chunk]) : chunk;
+    let cut = b.length;
+    let i = b.length - 1;
+    while (i >= 0 && b.length - i <= 4 && (b[i]! & 0xc0) === 0x80) i--;
+    if (i >= 0 && b[i]! >= 0xc0) {
+      const need = b[i]! >= 0xf0 ? 4 : b[i]! >= 0xe0 ? 3 : 2;
+      if (b.length - i < need) cut = i;
+    }
+    this.rest = cut < b.length ? Buffer.from(b.subarray(cut)) : undefined;
+    return b.toString('utf8', 0, cut);
+  }
+  end(): string {
+    const r = this.rest?.toString('utf8') ?? '';
+    this.rest = undefined;
+    return r;
+  }
+}
+
 /** Decodes bytes to text: UTF-8 (BOM or not) or UTF-16 LE (BOM, or zero high bytes at the start). */
-function decoderFor(head: Buffer): { decoder: StringDecoder; skip: number } {
+function decoderFor(head: Buffer): { decoder: Decoder; skip: number } {
   if (head[0] === 0xff && head[1] === 0xfe) return { decoder: new StringDecoder('utf16le'), skip: 2 };
-  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return { decoder: new StringDecoder('utf8'), skip: 3 };
+  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return { decoder: new Utf8Decoder(), skip: 3 };
   let zeros = 0;
   for (let i = 1; i < Math.min(head.length, 64); i += 2) if (head[i] === 0) zeros++;
   const utf16 = head.length >= 8 && zeros >= Math.min(head.length, 64) / 2 - 2 && head[0] !== 0;
-  return { decoder: new StringDecoder(utf16 ? 'utf16le' : 'utf8'), skip: 0 };
+  return { decoder: utf16 ? new StringDecoder('utf16le') : new Utf8Decoder(), skip: 0 };
 }
 
 type Sink = { feed(text: string): void; end(): void };
@@ -503,7 +549,7 @@ export async function scanChunks(
   let headLen = 0;
   let sink: Sink | undefined;
   let evtx: EvtxReader | undefined;
-  let decoder: StringDecoder | undefined;
+  let decoder: Decoder | undefined;
   let done = false;
   const start = (buf: Buffer): void => {
     if (buf.length >= EVTX_MAGIC.length && buf.subarray(0, EVTX_MAGIC.length).equals(EVTX_MAGIC)) {
