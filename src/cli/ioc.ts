@@ -24,6 +24,7 @@ import { DEFAULT_REMOTE_PATHS, sweepOverSsh } from '../ioc/remote.js';
 import { WALK_LIMITS } from '../ioc/walk.js';
 import { ZIP_LIMITS } from '../ioc/zip.js';
 import { progressBar } from './progress.js';
+import { compileYara, readYaraSources, SHIPPED_YARA, YARA_DEFAULTS } from '../ioc/yara.js';
 import type { IocSweep } from '../contract.js';
 import { parseSshTarget } from '../collect/ssh/index.js';
 import { InputError, type ExitCode } from '../util/errors.js';
@@ -39,6 +40,7 @@ interface IocOptions extends CommonOptions, SshCliOptions {
   maxFiles?: number;
   maxDepth?: number;
   maxInflate?: number;
+  yara?: string[] | false;
 }
 
 export function register(program: Command): Command {
@@ -70,6 +72,11 @@ export function register(program: Command): Command {
       `bytes inflated from one .zip or .gz (default ${ZIP_LIMITS.maxInflated}, 8 GiB)`,
       parsePositiveInt,
     )
+    .option(
+      '--yara <dirs...>',
+      "also run these folders' YARA rules (.yar, .yara; YARA-X) over every file of a local sweep, besides exaudit's own web shell rules over web pages",
+    )
+    .option('--no-yara', "no YARA rules at all, not even exaudit's own")
     .option(
       '--ssh <targets...>',
       "sweep these servers' own log folders over SFTP: user@host[:port] (read-only: list, stat, open for reading)",
@@ -131,6 +138,15 @@ function localGroups(paths: string[], opts: IocOptions): LocalGroup[] {
   return [...groups].map(([target, ps]) => ({ target, paths: ps }));
 }
 
+/** The YARA rules of this run: exaudit's own (unless --no-yara) and the users' (--yara DIR, checked to compile). */
+async function yaraFor(opts: IocOptions) {
+  if (opts.yara === false) return undefined;
+  const user = Array.isArray(opts.yara) ? opts.yara : [];
+  const sources = readYaraSources([SHIPPED_YARA, ...user]);
+  if (user.length) await compileYara(sources); // a rule that does not compile is exit 2 before anything is read
+  return { sources, allFiles: user.length > 0, ...YARA_DEFAULTS };
+}
+
 export async function runIoc(paths: string[], opts: IocOptions): Promise<ExitCode> {
   setupLogging(opts);
   if (!paths.length && !opts.ssh?.length)
@@ -157,6 +173,7 @@ export async function runIoc(paths: string[], opts: IocOptions): Promise<ExitCod
     maxDepth: opts.maxDepth ?? WALK_LIMITS.maxDepth,
   };
   const zip = { ...ZIP_LIMITS, ...(opts.maxInflate ? { maxInflated: opts.maxInflate } : {}) };
+  const yara = await yaraFor(opts);
   return finishRun(run, async (emit) => {
     const results: SweepResult[] = [];
     const sweeps: IocSweep[] = [];
@@ -168,6 +185,7 @@ export async function runIoc(paths: string[], opts: IocOptions): Promise<ExitCod
         indicators,
         walk: walkLimits,
         zip,
+        ...(yara ? { yara } : {}),
         ...(g.target ? { target: g.target } : {}),
         ...(opts.jobs ? { jobs: opts.jobs } : {}),
         ...(bar

@@ -16,6 +16,8 @@ import { emptyUnit, RuleSet, type UnitResult } from './scan-unit.js';
 import { scanPath } from './inputs.js';
 import { walk, WALK_LIMITS, type WalkedFile, type WalkLimits } from './walk.js';
 import { ZIP_LIMITS, type ZipLimits } from './zip.js';
+import { PAGE_EXT } from './kinds.js';
+import { yaraScan, type YaraSource } from './yara.js';
 
 export { splitCsv } from './rules.js';
 export type { Indicator } from './rules.js';
@@ -46,6 +48,8 @@ export interface SweepOptions {
   target?: string;
   walk?: WalkLimits;
   zip?: ZipLimits;
+  /** YARA rules over file contents: web pages, or every file with `allFiles` (users' rules). */
+  yara?: { sources: YaraSource[]; allFiles: boolean; timeoutMs: number; maxBytes: number };
   /** Called once the walk is done, with the bytes to read (for a progress bar). */
   onStart?: (bytes: number) => void;
   /** Called as each file is done, with its size (for a progress bar). */
@@ -128,6 +132,17 @@ export async function sweep(paths: string[], opts: SweepOptions = {}): Promise<S
     units = await inPool(files, { indicators, zip }, jobs, opts.onFile);
   }
   const r = merge(units, problems);
+  if (opts.yara) {
+    const y = yaraScan(
+      files.filter((f) => opts.yara!.allFiles || PAGE_EXT.test(f.file)).map((f) => f.file),
+      opts.yara.sources,
+      opts.yara,
+    );
+    const { hits, unreadable } = await y;
+    r.hits.push(...hits);
+    r.summary.unreadable.push(...unreadable);
+    r.summary.hits = r.hits.length;
+  }
   if (opts.target) for (const h of r.hits) h.target = opts.target;
   return r;
 }

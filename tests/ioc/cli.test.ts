@@ -24,7 +24,7 @@ describe('attribution', () => {
   it('--targets-from-folders: one sweep per subfolder, every hit names its server, a clean server is swept and clean', () => {
     const doc = json([TRIAGE, '--targets-from-folders']);
     expect(doc.ioc!.sweeps).toEqual([
-      { target: 'EX01', source: 'local', paths: [join(TRIAGE, 'EX01')], files: 4, lines: 3, hits: 5, unreadable: 0 },
+      { target: 'EX01', source: 'local', paths: [join(TRIAGE, 'EX01')], files: 4, lines: 3, hits: 6, unreadable: 0 },
       { target: 'EX02', source: 'local', paths: [join(TRIAGE, 'EX02')], files: 2, lines: 2, hits: 0, unreadable: 0 },
     ]);
     expect(new Set(doc.ioc!.hits.map((h) => h.target))).toEqual(new Set(['EX01']));
@@ -32,7 +32,7 @@ describe('attribution', () => {
   it('--target NAME names the server of local paths; it cannot be combined with --targets-from-folders', () => {
     const doc = json([join(TRIAGE, 'EX01'), '--target', 'ex01.contoso.test']);
     expect(doc.ioc!.hits.every((h) => h.target === 'ex01.contoso.test')).toBe(true);
-    expect(doc.ioc!.sweeps).toMatchObject([{ target: 'ex01.contoso.test', source: 'local', hits: 5 }]);
+    expect(doc.ioc!.sweeps).toMatchObject([{ target: 'ex01.contoso.test', source: 'local', hits: 6 }]);
     const both = runCli(['ioc', TRIAGE, '--target', 'x', '--targets-from-folders']);
     expect(both.code).toBe(2);
     expect(both.stderr).toMatch(/--target and --targets-from-folders/);
@@ -55,7 +55,7 @@ describe('attribution', () => {
     expect(m.code, m.stderr).toBe(0);
     const doc = ResultDocument.parse(JSON.parse(m.stdout));
     expect(doc.ioc!.sweeps!.map((w) => [w.target, w.files, w.hits])).toEqual([
-      ['EX01', 4, 5],
+      ['EX01', 4, 6],
       ['EX02', 2, 0],
     ]);
     expect(doc.ioc!.hits.every((h) => h.target === 'EX01')).toBe(true);
@@ -88,7 +88,7 @@ describe('--rules DIR', () => {
     cpSync(join(import.meta.dirname, '../../rules'), rules, { recursive: true });
     for (const f of readdirSync(join(rules, 'iocs'))) if (f !== 'paths.yaml') unlinkSync(join(rules, 'iocs', f));
     writeFileSync(join(tmp, 'note.txt'), 'x');
-    const doc = json([join(TRIAGE, 'EX01'), '--rules', rules]);
+    const doc = json([join(TRIAGE, 'EX01'), '--rules', rules, '--no-yara']);
     expect(new Set(doc.ioc!.hits.map((h) => h.indicator))).toEqual(
       new Set(['lsass-dump', 'programdata-archive', 'page-in-aspnet-client']),
     );

@@ -83,7 +83,7 @@ describe('exaudit ioc', () => {
     expect(c.stdout).toMatch(/proxylogon-serverinfo-anchor/);
     const j = runCli(['ioc', LOGS, '--format', 'json', '--fail-on', 'none']);
     expect(j.code).toBe(0);
-    // Test-ProxyLogon's 14, the ProxyLogon POSTs to /ecp/y.js and the web shell's JScript eval.
-    expect(JSON.parse(j.stdout).ioc.summary.hits).toBe(19);
+    // Test-ProxyLogon's 14, the ProxyLogon POSTs to /ecp/y.js, the web shell's JScript eval and its YARA rule.
+    expect(JSON.parse(j.stdout).ioc.summary.hits).toBe(20);
   });
 });
