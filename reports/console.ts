@@ -26,6 +26,8 @@ import {
 export const WORST_PER_SERVER = 3;
 /** Indicator hits listed without --details. */
 const HITS_SHOWN = 10;
+/** Unreadable sweep inputs listed without --details. */
+const UNREADABLE_SHOWN = 20;
 
 type Colors = ReturnType<typeof createColors>;
 
@@ -164,17 +166,36 @@ export function renderConsole(doc: ResultDocument, opts: RenderOptions = {}): st
     out.push(
       `${c.bold('Compromise sweep')}  ${s.files} files, ${s.lines} lines, ${s.malformedLines} malformed, ${s.hits} hits${s.unreadable?.length ? `, ${s.unreadable.length} unreadable` : ''}`,
     );
-    for (const sw of doc.ioc.sweeps ?? [])
-      out.push(c.dim(`  ${oneLine(sw.target ?? 'not attributed')}: ${sw.files} files, ${sw.hits} hits (${sw.source})`));
+    // One row per sweep: which server's files were read, from where, and what was found or left unread.
+    const sweeps = doc.ioc.sweeps ?? [];
+    if (sweeps.length) {
+      const name = (w: (typeof sweeps)[number]) => oneLine(w.target ?? '(unattributed)');
+      const width = Math.max(6, ...sweeps.map((w) => name(w).length));
+      out.push(
+        c.dim(`  ${'server'.padEnd(width)}  source  ${'files'.padStart(7)}  ${'lines'.padStart(9)}  hits  unreadable`),
+      );
+      for (const w of sweeps)
+        out.push(
+          `  ${name(w).padEnd(width)}  ${w.source.padEnd(6)}  ${String(w.files).padStart(7)}  ${String(w.lines).padStart(9)}  ${(w.hits ? c.red : String)(String(w.hits).padStart(4))}  ${String(w.unreadable ?? 0).padStart(10)}`,
+        );
+    }
     const list = details ? hits : hits.slice(0, HITS_SHOWN);
     for (const h of list) {
       const host = hitServer(h, servers);
       out.push(
-        `  ${c.red(h.severity.toUpperCase())}  ${oneLine(h.indicator)} (${oneLine(h.advisory)})  ${oneLine(`${h.file}:${h.line}`)}${host && !h.file.startsWith(`${host}:`) ? `  on ${oneLine(host)}` : ''}${h.clientIp ? `  from ${oneLine(h.clientIp)}` : ''}`,
+        `  ${c.red(h.severity.toUpperCase())}  ${oneLine(h.indicator)} (${oneLine(h.advisory)})  ${oneLine(h.line ? `${h.file}:${h.line}` : h.file)}${host && !h.file.startsWith(`${host}:`) ? `  on ${oneLine(host)}` : ''}${h.clientIp ? `  from ${oneLine(h.clientIp)}` : ''}`,
       );
     }
     if (hits.length > list.length)
       out.push(c.dim(`  … ${hits.length - list.length} more hits (--details, or the JSON output)`));
+    // What could not be read is said with its reason: a clean sweep must mean the input was read.
+    const unreadable = s.unreadable ?? [];
+    const listed = details ? unreadable : unreadable.slice(0, UNREADABLE_SHOWN);
+    for (const u of listed) out.push(c.yellow(`  UNREADABLE  ${oneLine(u.file)}: ${oneLine(u.error)}`));
+    if (unreadable.length > listed.length)
+      out.push(
+        c.dim(`  … ${unreadable.length - listed.length} more unreadable inputs (--details, or the JSON output)`),
+      );
     out.push('');
   }
   if (directive) {
@@ -189,8 +210,31 @@ export function renderConsole(doc: ResultDocument, opts: RenderOptions = {}): st
     out.push('');
   }
   if (hidden) out.push(c.dim(`${hidden} more finding(s) not shown: --details prints them all.`));
-  out.push(summaryLine(doc, c));
+  // A sweep ends with its own totals; other commands (and merged results) with the fleet's.
+  out.push(doc.command === 'ioc' && doc.ioc ? sweepLine(doc, doc.ioc, c) : summaryLine(doc, c));
   return `${out.join('\n')}\n`;
+}
+
+/** The sweep's own totals: what was read, from how many servers, what was found by severity, what was not read. */
+function sweepLine(doc: ResultDocument, ioc: NonNullable<ResultDocument['ioc']>, c: Colors): string {
+  const s = ioc.summary;
+  const bySev = SEVERITY_ORDER.map((k) => [k, ioc.hits.filter((h) => h.severity === k).length] as const)
+    .filter(([, n]) => n)
+    .map(([k, n]) => `${n} ${k}`)
+    .join(', ');
+  const servers = new Set([
+    ...(ioc.sweeps ?? []).flatMap((w) => (w.target ? [w.target] : [])),
+    ...doc.targets.map((t) => t.target),
+  ]);
+  const unswept = doc.targets.filter((t) => t.status === 'unreachable' || t.status === 'error').length;
+  const mib = (s.bytes / 1024 / 1024).toFixed(1);
+  return (
+    [
+      `Sweep: ${s.files} file${s.files === 1 ? '' : 's'} (${mib} MiB), ${s.lines} lines${servers.size ? ` from ${servers.size} server${servers.size === 1 ? '' : 's'}${unswept ? ` (${unswept} not swept)` : ''}` : ''}:`,
+      (s.hits ? c.red : c.green)(`${s.hits} hit${s.hits === 1 ? '' : 's'}${bySev ? ` (${bySev})` : ''}`),
+      ...(s.unreadable?.length ? [c.yellow(`${s.unreadable.length} unreadable`)] : []),
+    ].join('  ') + c.dim(`  · catalog ${doc.catalog.version}`)
+  );
 }
 
 /** The fleet's counts: targets by status and findings by status (they add up to the totals said). */

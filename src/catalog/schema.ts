@@ -3,6 +3,7 @@
  * every entry names its sources (keys of `catalog.sources` or URLs). A fact that could not be verified
  * carries `verified: false` and reports say so.
  */
+import { RE2JS } from 're2js';
 import { z } from 'zod';
 import { Product } from '../facts/schema.js';
 
@@ -262,60 +263,111 @@ export const ExtendedProtectionSpec = z.object({
 });
 export type ExtendedProtectionSpec = z.infer<typeof ExtendedProtectionSpec>;
 
-/** Log sources an indicator reads (the sweep tells them apart by path and first line). */
-export const LogSource = z.enum(['httpproxy', 'ecp', 'oabgen', 'eventlog', 'aspx', 'listing']);
+/**
+ * What an indicator reads (the sweep tells inputs apart by path and first lines): log records (HttpProxy and IIS
+ * W3C logs, ECP server and OAB generator logs, event logs in every exported shape), web page contents (.aspx .ashx
+ * .asmx .asax .config), file paths (files found by the walk, inside archives and in listings) and Test-ProxyLogon's
+ * own exports. `listing` is the older name of `path`.
+ */
+export const LogSource = z.enum(['httpproxy', 'iis', 'ecp', 'oabgen', 'eventlog', 'aspx', 'path', 'tplexport']);
 export type LogSource = z.infer<typeof LogSource>;
+const SourceName = z.preprocess((v) => (v === 'listing' ? 'path' : v), LogSource);
 
+/**
+ * Patterns run on RE2's linear-time engine (re2js), so a crafted record can never make a rule backtrack: RE2 has no
+ * look-around and no back-references, and a pattern that uses them does not load.
+ */
 const compiles = (pattern: string) => {
   try {
-    new RegExp(pattern, 'i');
+    RE2JS.compile(pattern, RE2JS.CASE_INSENSITIVE);
     return true;
   } catch {
     return false;
   }
 };
-const regexText = z.string().min(1).refine(compiles, 'not a valid regular expression');
+const regexText = z
+  .string()
+  .min(1)
+  .refine(compiles, 'not a valid RE2 pattern (RE2 has no look-around or back-references: use allOf / noneOf)');
+const regexList = z.array(regexText).min(1);
 
 /**
  * An indicator of compromise (rules/iocs/*.yaml). Strict, and it must match on something: an indicator with no
- * criterion, or wildcards with no field to apply them to, would match every record.
+ * criterion, or wildcards with no field to apply them to, would match every record. Every criterion given must
+ * hold. Text criteria (regex, allOf, anyOf, noneOf, flow) read the record's text: the fields named in `fields`
+ * joined by spaces, else the whole record (a log line, an event's fields, a page's contents, a path), percent-decoded
+ * when it holds a %XX escape; for web pages, `squeeze` reads the contents lower-cased with white space, comments and
+ * string concatenation ("ev"+"al") removed.
  */
 export const Indicator = z
   .object({
     id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a kebab-case id'),
     advisory: z.string(),
     severity: z.enum(['critical', 'high', 'medium', 'low', 'info']),
-    source: LogSource,
+    /** One kind of input or several (a rule on URLs reads HttpProxy and IIS logs alike), always a list once parsed. */
+    source: z.union([SourceName, z.array(SourceName).min(1)]).transform((v) => (Array.isArray(v) ? v : [v])),
     explanation: z.string(),
     field: z.string().optional(),
     like: z.array(z.string().min(1)).min(1).optional(),
     notLike: z.array(z.string().min(1)).min(1).optional(),
     equals: z.record(z.string(), z.string()).optional(),
+    /** Like equals, any one of the values. */
+    oneOf: z.record(z.string(), z.array(z.string()).min(1)).optional(),
     contains: z.record(z.string(), z.string()).optional(),
     level: z
       .string()
       .regex(/^[A-Za-z]+$/, 'expected a level name such as Error')
       .optional(),
+    fields: z.array(z.string()).min(1).optional(),
+    squeeze: z.boolean().optional(),
     regex: regexText.optional(),
     captureNotContains: z.string().optional(),
-    fieldsRegex: z
-      .object({ fields: z.array(z.string()).min(1), pattern: regexText })
+    allOf: regexList.optional(),
+    anyOf: regexList.optional(),
+    noneOf: regexList.optional(),
+    /** Data flow in a page: a name assigned from request input (group 1 of `from`) reaching `to` ({1} is the name). */
+    flow: z
+      .object({ from: regexText, to: z.string().min(1).includes('{1}') })
       .strict()
       .optional(),
+    /** The input's file name (without its folder) must match. */
+    fileName: regexText.optional(),
+    /** The input's size must be below this (bytes), as YARA's filesize conditions. */
+    maxBytes: z.number().int().positive().optional(),
     stronger: z.object({ field: z.string(), empty: z.boolean(), note: z.string() }).strict().optional(),
-    /** Text a matching CSV record must contain (any one, case-insensitive): lets the sweep skip parsing the rest. */
+    /**
+     * Text a matching record must contain (any one, case-insensitive, literal): the sweep finds these in the raw
+     * input and judges only the records that hold one. A rule that reads a log and has none makes every record of
+     * its kind be parsed.
+     */
     prefilter: z.array(z.string().min(1)).optional(),
     sources,
   })
   .strict()
-  .refine((i) => !!(i.like || i.equals || i.contains || i.level || i.regex || i.fieldsRegex), {
-    message: 'an indicator needs a criterion (like, equals, contains, level, regex or fieldsRegex)',
-  })
+  .refine(
+    (i) =>
+      !!(
+        i.like ||
+        i.equals ||
+        i.oneOf ||
+        i.contains ||
+        i.level ||
+        i.regex ||
+        i.allOf ||
+        i.anyOf ||
+        i.flow ||
+        i.fileName
+      ),
+    {
+      message:
+        'an indicator needs a criterion (like, equals, oneOf, contains, level, regex, allOf, anyOf, flow or fileName)',
+    },
+  )
   .refine((i) => !(i.like || i.notLike) || !!i.field, {
     message: 'like and notLike need the field they apply to',
     path: ['field'],
   });
-export type Indicator = z.infer<typeof Indicator>;
+export type Indicator = z.output<typeof Indicator>;
 
 const EvidenceRuleObject = z
   .object({

@@ -25,7 +25,8 @@ import { startSshLab } from '../lab/ssh/server.js';
 import { collectOverSsh } from '../collect/ssh/index.js';
 import { combine, merge, sweep, type SweepResult } from '../ioc/sweep.js';
 import { compile } from '../ioc/rules.js';
-import { DEFAULT_REMOTE_PATHS, sweepOverSsh } from '../ioc/remote.js';
+import { sweepOverSsh } from '../ioc/remote.js';
+import { RuleSet } from '../ioc/scan-unit.js';
 import { Option } from 'commander';
 
 interface DemoOptions {
@@ -176,12 +177,12 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
       );
       for (const [i, c] of collected.entries()) await emit.collected(renamed(c, sshLab.servers[i]!.name));
       say(`demo: exaudit ioc --ssh ${sshLab.servers.length} servers (their Exchange logs over SFTP)`);
-      const compiled = catalog.indicators.map(compile);
+      const set = new RuleSet(catalog.indicators.map(compile));
       for (const s of sshLab.servers) {
-        const r = await sweepOverSsh({ user: 'exaudit', host: s.host, port: s.port, name: s.name }, known, compiled);
+        const r = await sweepOverSsh({ user: 'exaudit', host: s.host, port: s.port, name: s.name }, known, set);
         if (!r.result) continue;
         swept.push(merge([r.result]));
-        sweeps.push(sweepOf(s.name, 'ssh', DEFAULT_REMOTE_PATHS, r.result));
+        sweeps.push(sweepOf(s.name, 'ssh', r.swept, r.result));
       }
     } finally {
       await sshLab.close();
@@ -189,10 +190,9 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
 
     const logsDir = join(PROJECT_ROOT, 'fixtures', 'logs');
     say(`demo: exaudit ioc ${logsDir} --target ${COMPROMISED}`);
-    const local = await sweep([logsDir], { indicators: catalog.indicators });
-    const hits = local.hits.map((h) => ({ ...h, target: COMPROMISED }));
-    sweeps.unshift(sweepOf(COMPROMISED, 'local', [logsDir], { ...local.summary, hits }));
-    const all = combine([{ summary: local.summary, hits }, ...swept]);
+    const local = await sweep([logsDir], { indicators: catalog.indicators, target: COMPROMISED });
+    sweeps.unshift(sweepOf(COMPROMISED, 'local', [logsDir], local.summary));
+    const all = combine([local, ...swept]);
     return { ioc: { summary: all.summary, hits: all.hits, sweeps } };
   });
   rmSync(sftpRoot, { recursive: true, force: true });

@@ -52,7 +52,7 @@ export function listLines(catalog: Catalog, kind: Kind): string[] {
       );
     case 'indicators':
       return catalog.indicators.map(
-        (i) => `${i.id.padEnd(40)} ${i.source.padEnd(9)} ${i.severity.padEnd(8)} ${i.advisory}`,
+        (i) => `${i.id.padEnd(40)} ${i.source.join(',').padEnd(9)} ${i.severity.padEnd(8)} ${i.advisory}`,
       );
     case 'directives':
       return catalog.directives.map(

@@ -57,6 +57,8 @@ export function mergeResults(docs: ResultDocument[], command = 'merge', names: s
   const sum = (k: 'files' | 'bytes' | 'lines' | 'malformedLines' | 'hits') =>
     iocDocs.reduce((n, d) => n + d.ioc!.summary[k], 0);
   const unreadable = iocDocs.flatMap((d) => d.ioc!.summary.unreadable ?? []);
+  // Each sweep's coverage, as each document recorded it (older documents have none).
+  const sweeps = iocDocs.flatMap((d) => d.ioc!.sweeps ?? []);
   // One waiver file used by every shard: a waiver counts as applied if it applied in any of them.
   const waivers = new Map<string, Waiver>();
   for (const w of docs.flatMap((d) => d.waivers ?? [])) {
@@ -88,7 +90,7 @@ export function mergeResults(docs: ResultDocument[], command = 'merge', names: s
               ...(unreadable.length ? { unreadable } : {}),
             },
             hits,
-            ...(iocDocs.some((d) => d.ioc!.sweeps) ? { sweeps: iocDocs.flatMap((d) => d.ioc!.sweeps ?? []) } : {}),
+            ...(sweeps.length ? { sweeps } : {}),
           },
         }
       : {}),

@@ -8,8 +8,8 @@ import type { SFTPWrapper } from 'ssh2';
 import type { Readable } from 'node:stream';
 import { errorMessage } from '../util/errors.js';
 import { withSshConnection, type SshFailure, type SshOptions, type SshTarget } from '../collect/ssh/index.js';
-import type { Compiled } from './rules.js';
-import { emptyUnit, scanRemoteStream, type UnitResult } from './scan-unit.js';
+import { emptyUnit, type RuleSet, type UnitResult } from './scan-unit.js';
+import { scanStream } from './inputs.js';
 
 const V15 = '/C:/Program Files/Microsoft/Exchange Server/V15';
 /** Where Exchange keeps what the indicators read (Test-ProxyLogon's locations), on the default install path. */
@@ -33,9 +33,12 @@ export interface RemoteSweep {
   result?: UnitResult;
   failure?: { status: 'unreachable' | 'error'; error: string };
   skipped: string[];
+  /** The roots that were there and were read. */
+  swept: string[];
 }
 
-const SWEPT = /\.(log|txt|csv|xml|aspx|gz|zip)$/i;
+/** What a server's folders hold that the rules read (archives are left to a local sweep of a copy). */
+const SWEPT = /\.(log|txt|csv|xml|evtx|aspx|ashx|asmx|asax|config|gz)$/i;
 
 const call = <T>(fn: (cb: (err: Error | undefined | null, v: T) => void) => void): Promise<T> =>
   new Promise((resolve, reject) => fn((err, v) => (err ? reject(err) : resolve(v))));
@@ -45,10 +48,16 @@ interface SftpEntry {
   attrs: { mode: number; size: number };
 }
 const isDir = (mode: number) => (mode & 0o170000) === 0o040000;
+const isFile = (mode: number) => (mode & 0o170000) === 0o100000;
 
 /** Files under a remote root, depth-first in name order, within the bounds. */
-async function list(sftp: SFTPWrapper, root: string, maxDepth: number, room: () => boolean): Promise<string[]> {
-  const out: string[] = [];
+async function list(
+  sftp: SFTPWrapper,
+  root: string,
+  maxDepth: number,
+  room: () => boolean,
+): Promise<Array<{ path: string; size: number }>> {
+  const out: Array<{ path: string; size: number }> = [];
   const visit = async (dir: string, depth: number): Promise<void> => {
     const handle = await call<Buffer>((cb) => sftp.opendir(dir, cb));
     const entries: SftpEntry[] = [];
@@ -73,18 +82,19 @@ async function list(sftp: SFTPWrapper, root: string, maxDepth: number, room: () 
       const path = `${dir}/${e.filename}`;
       if (isDir(e.attrs.mode)) {
         if (depth < maxDepth) await visit(path, depth + 1);
-      } else if (SWEPT.test(e.filename) && room()) out.push(path);
+      } else if (isFile(e.attrs.mode) && SWEPT.test(e.filename) && room()) out.push({ path, size: e.attrs.size });
     }
   };
-  const st = await call<{ mode: number }>((cb) => sftp.stat(root, cb));
+  const st = await call<{ mode: number; size: number }>((cb) => sftp.stat(root, cb));
   if (isDir(st.mode)) await visit(root, 0);
-  else if (room()) out.push(root);
+  else if (isFile(st.mode) && room()) out.push({ path: root, size: st.size });
+  else if (!isFile(st.mode)) throw new Error('not a regular file or folder');
   return out;
 }
 
 /** Sweeps one server over SFTP; a failure is that server's, never the run's. */
-export function sweepOverSsh(t: SshTarget, opts: RemoteSweepOptions, compiled: Compiled[]): Promise<RemoteSweep> {
-  const failed = (failure: SshFailure): RemoteSweep => ({ target: t.name, failure, skipped: [] });
+export function sweepOverSsh(t: SshTarget, opts: RemoteSweepOptions, set: RuleSet): Promise<RemoteSweep> {
+  const failed = (failure: SshFailure): RemoteSweep => ({ target: t.name, failure, skipped: [], swept: [] });
   const limit = {
     ms: opts.commandTimeoutMs,
     message: `the sweep did not finish within ${opts.commandTimeoutMs} ms (raise --timeout)`,
@@ -109,7 +119,7 @@ export function sweepOverSsh(t: SshTarget, opts: RemoteSweepOptions, compiled: C
               error: `no SFTP subsystem on ${t.host}:${t.port} (${errorMessage(err)}); ioc --ssh reads the logs over SFTP`,
             }),
           );
-        sweepFolders(t, opts, sftp, compiled, () => finished).then(
+        sweepFolders(t, opts, sftp, set, () => finished).then(
           (r) => end(r),
           (e: unknown) => end(failed({ status: 'error', error: errorMessage(e) })),
         );
@@ -123,18 +133,19 @@ async function sweepFolders(
   t: SshTarget,
   opts: RemoteSweepOptions,
   sftp: SFTPWrapper,
-  compiled: Compiled[],
+  set: RuleSet,
   stopped: () => boolean,
 ): Promise<RemoteSweep> {
   const res = emptyUnit();
   const skipped: string[] = [];
+  const swept: string[] = [];
   const explicit = !!opts.paths?.length;
   const roots = explicit ? opts.paths! : DEFAULT_REMOTE_PATHS;
   let count = 0;
   const maxFiles = opts.maxFiles ?? 100_000;
   const room = () => count++ < maxFiles;
   for (const root of roots) {
-    let files: string[];
+    let files: Array<{ path: string; size: number }>;
     try {
       files = await list(sftp, root, opts.maxDepth ?? 8, room);
     } catch (e) {
@@ -143,8 +154,9 @@ async function sweepFolders(
       else skipped.push(root);
       continue;
     }
-    for (const f of files) {
-      if (stopped()) return { target: t.name, result: res, skipped };
+    swept.push(root);
+    for (const { path: f, size } of files) {
+      if (stopped()) return { target: t.name, result: res, skipped, swept };
       let stream: Readable;
       try {
         stream = sftp.createReadStream(f, { flags: 'r' });
@@ -159,14 +171,14 @@ async function sweepFolders(
         stream.once('close', resolve);
         stream.on('error', () => resolve());
       });
-      const u = await scanRemoteStream(`${t.name}:${f}`, stream, compiled);
+      const u = await scanStream(`${t.name}:${f}`, size, stream, set);
       stream.destroy();
       await closed;
       res.files += u.files;
       res.bytes += u.bytes;
       res.lines += u.lines;
       res.malformedLines += u.malformedLines;
-      res.hits.push(...u.hits);
+      for (const h of u.hits) res.hits.push({ ...h, target: t.name });
       res.unreadable.push(...u.unreadable);
     }
   }
@@ -175,5 +187,5 @@ async function sweepFolders(
       file: t.name,
       error: `more than ${maxFiles} files under the swept folders; the rest were not read`,
     });
-  return { target: t.name, result: res, skipped };
+  return { target: t.name, result: res, skipped, swept };
 }

@@ -1,22 +1,27 @@
 /**
- * Sweeps one input (a file, a .gz, or every entry of a .zip) against the compiled indicators, streaming:
- * lines are cut from buffers as they arrive and a line longer than MAX_LINE is skipped to its end and counted as
- * malformed, so memory stays flat whatever the input. Event Viewer XML exports are cut into <Event> records the
- * same way (they are often UTF-16 and one line long). Nothing here throws for a bad input: an unreadable input
- * or archive entry becomes an `unreadable` item and the sweep goes on.
+ * Sweeps one input (a file, a .gz, an archive entry, an SFTP stream) against the compiled indicators, streaming:
+ * the input's path is judged by the path rules, its first KiB decide its kind (src/ioc/kinds.ts), and its text is
+ * cut into records as it arrives: log lines (only the lines holding a rule's needle are cut out and parsed, found by
+ * one literal search over each chunk), CSV records that span lines (event-log messages), <Event> elements, listing
+ * rows, EVTX records, or a web page's whole contents (up to MAX_PAGE). A line longer than MAX_LINE is skipped to
+ * its end and counted as malformed, so memory stays flat whatever the input. Nothing here throws for a bad input:
+ * an unreadable input becomes an `unreadable` item and the sweep goes on.
  */
-import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
-import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { createGunzip } from 'node:zlib';
 import { XMLParser } from 'fast-xml-parser';
 import type { IocHit } from '../contract.js';
 import { errorMessage } from '../util/errors.js';
-import { hit, kindOf, rowMatches, splitCsv, type Compiled, type LogSource, type Row } from './rules.js';
-import { openZipEntry, readZipEntries } from './zip.js';
+import { hit, literalsSource, matches, splitCsv, type Compiled, type Kind, type Rec, type Row } from './rules.js';
+import { kindOf } from './kinds.js';
+import { ListingParser, slashed, type Layout } from './listing.js';
+import { EvtxReader, EVTX_MAGIC } from './evtx.js';
+import { squeeze } from './squeeze.js';
 
 export const MAX_LINE = 1024 * 1024;
 const MAX_EVENT = 4 * 1024 * 1024;
+/** Web pages are judged whole up to this size (web shells are a few KiB; Exchange's largest pages well under). */
+export const MAX_PAGE = 4 * 1024 * 1024;
+const HEAD = 8 * 1024;
 
 export interface UnitResult {
   files: number;
@@ -36,164 +41,288 @@ export const emptyUnit = (): UnitResult => ({
   unreadable: [],
 });
 
-const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+/** The compiled rules grouped by what they read, made once per sweep thread. */
+export class RuleSet {
+  readonly byKind = new Map<Kind, Compiled[]>();
+  /** Per log kind: the literal search that finds the lines worth parsing (undefined: parse every line). */
+  readonly needles = new Map<Kind, Needles>();
 
-/** Fields of a CSV line without a quote: the comma count, found natively (most log lines take this path). */
-function plainFieldCount(line: string): number {
-  let n = 1;
-  for (let i = line.indexOf(','); i >= 0; i = line.indexOf(',', i + 1)) n++;
-  return n;
+  constructor(readonly all: Compiled[]) {
+    for (const c of all) for (const k of c.ind.source) this.byKind.set(k, [...(this.byKind.get(k) ?? []), c]);
+    for (const [k, rules] of this.byKind) {
+      if (!FAST_KINDS.has(k) || !rules.every((c) => c.ind.prefilter?.length)) continue;
+      // '#' at a line start: IIS writes a new #Fields header whenever it restarts, so headers are never skipped.
+      // A percent-escaped letter could hide a needle (%50owershell): such lines are always parsed and decoded.
+      const all = [...new Set(rules.flatMap((c) => c.ind.prefilter!.map((n) => n.toLowerCase())))];
+      const src = literalsSource(all);
+      this.needles.set(k, {
+        lower: new RegExp(`^#|${LETTER_ESCAPE}|${src}`, 'gm'),
+        anyCase: new RegExp(`^#|${LETTER_ESCAPE}|${src}`, 'gim'),
+      });
+    }
+  }
+  rules(k: Kind): Compiled[] {
+    return this.byKind.get(k) ?? [];
+  }
+}
+const FAST_KINDS = new Set<Kind>(['httpproxy', 'iis', 'ecp', 'oabgen']);
+const LETTER_ESCAPE = '%(?:4[1-9a-f]|5[0-9a]|6[1-9a-f]|7[0-9a])';
+
+/**
+ * The literal search for a log kind: over the lower-cased chunk with a case-sensitive pattern (several times faster
+ * in V8 than a case-insensitive one), or, when lower-casing changed the chunk's length, case-insensitive.
+ */
+interface Needles {
+  lower: RegExp;
+  anyCase: RegExp;
 }
 
-/** Judges the records of one text stream; `name` is what hits cite (archive.zip!/inner/path for entries). */
-class RecordScanner {
-  private kind: LogSource | undefined;
-  private rules: Compiled[] = [];
-  private prefilter: RegExp | undefined;
-  private header: string[] | undefined;
-  private index = new Map<string, number>();
-  private datedRecords = false;
-  private lineNo = 0;
-  private started = false;
-  done = false;
+/** Field names that mean the same across log shapes, so one rule reads HttpProxy and IIS, or any event export. */
+const ALIASES: Record<string, string[]> = {
+  urlstem: ['urlstem', 'cs-uri-stem'],
+  urlquery: ['urlquery', 'cs-uri-query'],
+  method: ['method', 'cs-method'],
+  httpstatus: ['httpstatus', 'sc-status'],
+  useragent: ['useragent', 'cs(user-agent)'],
+  clientipaddress: ['clientipaddress', 'c-ip'],
+  providername: ['providername', 'source', 'provider'],
+  source: ['providername', 'source', 'provider'],
+  level: ['level', 'leveldisplayname', 'entrytype'],
+  eventid: ['id', 'eventid', 'instanceid'],
+  timecreated: ['timecreated', 'timegenerated'],
+  datetime: ['datetime', 'date-time'],
+};
 
+/** A row over columns by (lower-case) name, with aliases and two virtual fields: Url (stem and query) and date-time. */
+function rowOf(get: (name: string) => string | undefined): Row {
+  const one = (f: string): string | undefined => {
+    for (const a of ALIASES[f] ?? [f]) {
+      const v = get(a);
+      if (v !== undefined) return v === '-' ? '' : v; // IIS writes - for an empty field
+    }
+    return undefined;
+  };
+  return (field) => {
+    const f = field.toLowerCase();
+    if (f === 'url') {
+      const stem = one('urlstem');
+      if (stem === undefined) return undefined;
+      const q = one('urlquery') ?? '';
+      return q && !q.startsWith('?') ? `${stem}?${q}` : stem + q;
+    }
+    if (f === 'date-time' && get('date') !== undefined) return `${get('date')}T${get('time') ?? ''}`;
+    return one(f);
+  };
+}
+
+/** The records of one input: what is judged and where hits go. */
+class Judge {
+  lineNo = 0;
   constructor(
     readonly name: string,
-    private readonly compiled: Compiled[],
+    readonly size: number | undefined,
+    readonly rules: Compiled[],
+    readonly res: UnitResult,
+  ) {}
+  record(text: string, line: number, row?: Row, squeezed?: () => string): void {
+    const rec: Rec = { text, file: this.name, ...(this.size !== undefined ? { size: this.size } : {}) };
+    if (row) rec.row = row;
+    if (squeezed) rec.squeezed = squeezed;
+    for (const c of this.rules) if (matches(c, rec)) this.res.hits.push(hit(c, this.name, line, text, row));
+  }
+}
+
+/** Cuts text into lines without holding more than MAX_LINE of one; with `needles`, only matching lines are cut. */
+class LineCutter {
+  private carry = '';
+  private skipping = false;
+  lineNo = 0;
+  constructor(
+    private readonly onLine: (line: string, no: number) => void,
     private readonly res: UnitResult,
+    private readonly needles?: Needles,
   ) {}
 
-  /** Decides the log kind from the name and the first line (or the start of an XML export). */
-  begin(first: string): void {
-    this.started = true;
-    this.kind = kindOf(this.name, first);
-    this.rules = this.compiled.filter((c) => c.ind.source === this.kind);
-    // A CSV record can only match when it holds one of the rules' needles (checked on the raw line, unless the
-    // line is percent-encoded, where the needle may be hidden); every rule of the kind must have needles.
-    const needles = [...new Set(this.rules.flatMap((c) => c.ind.prefilter ?? []))];
-    if (this.rules.length && this.rules.every((c) => c.ind.prefilter?.length)) {
-      this.prefilter = new RegExp(needles.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'i');
+  feed(text: string): void {
+    const s = this.carry ? this.carry + text : text;
+    const last = s.lastIndexOf('\n');
+    let start = 0;
+    if (last >= 0 && this.skipping) {
+      start = s.indexOf('\n') + 1; // the rest of an over-long line, already counted
+      this.skipping = false;
     }
-    if (!this.kind) this.done = true; // not a file this sweep understands
-  }
-
-  /** A final line without its newline: a cut-off file, so it is always checked in full. */
-  lastLine(line: string): void {
-    if (this.started && !this.done && (this.kind === 'httpproxy' || this.kind === 'eventlog')) {
+    if (last >= start) {
+      if (this.needles) this.matching(s, start, last);
+      else this.every(s, start, last);
+    }
+    this.carry = last >= 0 ? s.slice(last + 1) : this.skipping ? '' : s;
+    if (this.carry.length > MAX_LINE) {
       this.lineNo++;
       this.res.lines++;
-      this.csv(line, true);
-    } else this.line(line);
-  }
-
-  line(line: string): void {
-    this.lineNo++;
-    this.res.lines++;
-    if (!this.started) {
-      // IIS-style logs open with #Software/#Version/#Date lines; the #Fields line (or the first record) decides.
-      if (line.startsWith('#') && !line.startsWith('#Fields:') && this.lineNo < 20 && !kindOf(this.name, line)) return;
-      this.begin(line);
-      if (this.done) return;
+      this.res.malformedLines++; // a huge line is not a log record
+      this.carry = '';
+      this.skipping = true;
     }
-    if (this.kind === 'httpproxy' || this.kind === 'eventlog') this.csv(line);
-    else this.text(line);
   }
 
-  malformed(): void {
+  end(): void {
+    if (this.carry && !this.skipping) {
+      const line = this.carry.endsWith('\r') ? this.carry.slice(0, -1) : this.carry;
+      this.emit(line);
+    }
+    this.carry = '';
+  }
+
+  private emit(line: string): void {
     this.lineNo++;
     this.res.lines++;
-    this.res.malformedLines++;
+    if (line.length > MAX_LINE) this.res.malformedLines++;
+    else this.onLine(line, this.lineNo);
   }
 
-  private setHeader(cols: string[]): void {
-    this.header = cols;
-    this.datedRecords = /^date-?time$/i.test(cols[0] ?? '');
-    this.index = new Map(cols.map((h, i) => [h.toLowerCase(), i]));
+  private every(s: string, start: number, last: number): void {
+    let a = start;
+    for (let nl = s.indexOf('\n', a); nl >= 0 && nl <= last; nl = s.indexOf('\n', a)) {
+      this.emit(s.slice(a, s.charCodeAt(nl - 1) === 13 && nl > a ? nl - 1 : nl));
+      a = nl + 1;
+    }
   }
 
-  private csv(line: string, full = false): void {
+  /** Only lines holding a needle (or starting with #) are cut out; the others are only counted. */
+  private matching(s: string, start: number, last: number): void {
+    const lower = s.toLowerCase();
+    const same = lower.length === s.length;
+    const re = same ? this.needles!.lower : this.needles!.anyCase;
+    const hay = same ? lower : s;
+    let pos = start;
+    re.lastIndex = start;
+    for (let m = re.exec(hay); m && m.index <= last; m = re.exec(hay)) {
+      const ls = s.lastIndexOf('\n', m.index - 1) + 1;
+      const le = s.indexOf('\n', m.index);
+      this.skipLines(s, pos, ls);
+      this.emit(s.slice(ls, s.charCodeAt(le - 1) === 13 && le > ls ? le - 1 : le));
+      pos = le + 1;
+      re.lastIndex = pos;
+    }
+    this.skipLines(s, pos, last + 1);
+  }
+
+  private skipLines(s: string, from: number, to: number): void {
+    let n = 0;
+    for (let nl = s.indexOf('\n', from); nl >= 0 && nl < to; nl = s.indexOf('\n', nl + 1)) n++;
+    this.lineNo += n;
+    this.res.lines += n;
+  }
+}
+
+/** CSV logs with a header (#Fields: or a first row): HttpProxy, Test-ProxyLogon's exports, event-log exports. */
+class CsvRecords {
+  private header: Map<string, number> | undefined;
+  private width = 0;
+  private pending = '';
+  private pendingLine = 0;
+  constructor(
+    private readonly judge: Judge,
+    private readonly res: UnitResult,
+    private readonly multiline: boolean,
+  ) {}
+
+  line(line: string, no: number): void {
+    if (this.pending) {
+      this.pending += `\n${line}`;
+      if (this.pending.length > MAX_EVENT) {
+        this.res.malformedLines++;
+        this.pending = '';
+        return;
+      }
+      if (quotes(this.pending) % 2 === 1) return;
+      const rec = this.pending;
+      this.pending = '';
+      this.record(rec, this.pendingLine);
+      return;
+    }
     if (line.startsWith('#Fields:')) {
       const h = splitCsv(line.slice(8).trim());
       if (h) this.setHeader(h);
       return;
     }
     if (line.startsWith('#') || line === '') return;
+    if (this.multiline && quotes(line) % 2 === 1) {
+      this.pending = line;
+      this.pendingLine = no;
+      return;
+    }
+    this.record(line, no);
+  }
+
+  end(): void {
+    if (this.pending) this.res.malformedLines++; // a cut-off record
+  }
+
+  private setHeader(cols: string[]): void {
+    this.header = new Map(cols.map((h, i) => [h.trim().toLowerCase(), i]));
+    this.width = cols.length;
+  }
+
+  private record(line: string, no: number): void {
     if (!this.header) {
       const h = splitCsv(line);
       if (h) this.setHeader(h);
       else this.res.malformedLines++;
       return;
     }
-    // Quoting never hides a needle, percent-encoding may: such a line is always parsed.
-    if (!full && this.prefilter && !line.includes('%') && !this.prefilter.test(line)) {
-      // Cannot match any rule: only a cheap shape check (a record starts with its DateTime and has room for every
-      // column). Records that can match are parsed and checked against the header's column count below.
-      if (this.datedRecords && (line.length < this.header.length - 1 || !isDigit(line.charCodeAt(0))))
-        this.res.malformedLines++;
-      return;
-    }
-    const quoted = line.includes('"');
-    if (!quoted && plainFieldCount(line) !== this.header.length) {
+    const cols = line.includes('"') ? splitCsv(line) : line.split(',');
+    if (!cols || cols.length !== this.width) {
       this.res.malformedLines++;
       return;
     }
-    const cols = quoted ? splitCsv(line) : line.split(',');
-    if (!cols || cols.length !== this.header.length) {
-      this.res.malformedLines++;
-      return;
-    }
-    const row: Row = (f) => {
-      const i = this.index.get(f.toLowerCase());
+    const header = this.header;
+    const row = rowOf((f) => {
+      const i = header.get(f);
       return i === undefined ? undefined : cols[i];
-    };
-    for (const c of this.rules) if (rowMatches(c, row)) this.res.hits.push(hit(c, this.name, this.lineNo, line, row));
+    });
+    this.judge.record(line, no, row);
   }
+}
 
-  private text(line: string): void {
-    for (const c of this.rules) {
-      const m = c.regex?.exec(line);
-      if (!m) continue;
-      if (c.ind.captureNotContains && (m[1] ?? '').toLowerCase().includes(c.ind.captureNotContains.toLowerCase()))
-        continue;
-      this.res.hits.push(hit(c, this.name, this.lineNo, line));
+function quotes(s: string): number {
+  let n = 0;
+  for (let i = s.indexOf('"'); i >= 0; i = s.indexOf('"', i + 1)) n++;
+  return n;
+}
+
+/** IIS W3C logs: space-separated, columns from the latest #Fields line. */
+class W3cRecords {
+  private header: Map<string, number> | undefined;
+  private width = 0;
+  constructor(
+    private readonly judge: Judge,
+    private readonly res: UnitResult,
+  ) {}
+  line(line: string, no: number): void {
+    if (line.startsWith('#')) {
+      if (line.startsWith('#Fields:')) {
+        const cols = line.slice(8).trim().split(/ +/);
+        this.header = new Map(cols.map((h, i) => [h.toLowerCase(), i]));
+        this.width = cols.length;
+      }
+      return;
     }
-  }
-
-  /** One <Event> of an Event Viewer XML export, judged with the event-log rules by field name. */
-  event(xml: string): void {
-    this.lineNo++;
-    this.res.lines++;
-    let ev: Record<string, unknown>;
-    try {
-      ev = (eventParser.parse(xml) as { Event?: Record<string, unknown> }).Event ?? {};
-    } catch {
+    if (line === '') return;
+    const cols = line.split(' ');
+    if (!this.header || cols.length !== this.width) {
       this.res.malformedLines++;
       return;
     }
-    const sys = (ev['System'] ?? {}) as Record<string, unknown>;
-    const provider = (sys['Provider'] ?? {}) as Record<string, unknown>;
-    const rendering = (ev['RenderingInfo'] ?? {}) as Record<string, unknown>;
-    const data = ([] as unknown[]).concat(((ev['EventData'] ?? {}) as Record<string, unknown>)['Data'] ?? []);
-    const text = (v: unknown): string =>
-      v && typeof v === 'object'
-        ? String((v as Record<string, unknown>)['#text'] ?? '')
-        : v === undefined
-          ? ''
-          : String(v);
-    const fields: Record<string, string> = {
-      source: String(provider['@Name'] ?? ''),
-      providername: String(provider['@Name'] ?? ''),
-      eventid: text(sys['EventID']),
-      level: text(sys['Level']),
-      timecreated: String(((sys['TimeCreated'] ?? {}) as Record<string, unknown>)['@SystemTime'] ?? ''),
-      message: text(rendering['Message']) || data.map(text).join(' '),
-    };
-    if (!fields['source'] && !fields['eventid']) {
-      this.res.malformedLines++;
-      return;
-    }
-    const row: Row = (f) => fields[f.toLowerCase()];
-    for (const c of this.rules) if (rowMatches(c, row)) this.res.hits.push(hit(c, this.name, this.lineNo, xml, row));
+    const header = this.header;
+    this.judge.record(
+      line,
+      no,
+      rowOf((f) => {
+        const i = header.get(f);
+        return i === undefined ? undefined : cols[i];
+      }),
+    );
   }
 }
 
@@ -205,179 +334,266 @@ const eventParser = new XMLParser({
   processEntities: true,
 });
 
-/**
- * Cuts bytes into lines (LF or CRLF) without ever holding more than MAX_LINE of one line. Chunks are fed as they
- * come (kept at 64 KiB: V8 slices and searches much larger strings far more slowly); `end` flushes the rest.
- */
-class LineCutter {
-  private decoder: StringDecoder | undefined;
-  private carry = '';
-  private skipping = false; // inside an over-long line: drop until its end
-  private xml = false;
-  private first = true;
+const textOf = (v: unknown): string =>
+  v && typeof v === 'object' ? String((v as Record<string, unknown>)['#text'] ?? '') : v === undefined ? '' : String(v);
 
+/** An event's fields (from XML or EVTX) as a row, and its text: every field and data value. */
+export function eventRecord(fields: Record<string, string>, data: string[]): { text: string; row: Row } {
+  if (!fields['message']) fields['message'] = data.join(' ');
+  const text = Object.values(fields).join(' ');
+  return { text, row: rowOf((f) => fields[f]) };
+}
+
+/** One <Event> of an Event Viewer or wevtutil XML export. */
+function xmlEvent(xml: string, judge: Judge, res: UnitResult, no: number): void {
+  let ev: Record<string, unknown>;
+  try {
+    ev = (eventParser.parse(xml) as { Event?: Record<string, unknown> }).Event ?? {};
+  } catch {
+    res.malformedLines++;
+    return;
+  }
+  const sys = (ev['System'] ?? {}) as Record<string, unknown>;
+  const provider = (sys['Provider'] ?? {}) as Record<string, unknown>;
+  const rendering = (ev['RenderingInfo'] ?? {}) as Record<string, unknown>;
+  const data = ([] as unknown[]).concat(((ev['EventData'] ?? {}) as Record<string, unknown>)['Data'] ?? []);
+  const fields: Record<string, string> = {
+    providername: String(provider['@Name'] ?? ''),
+    eventid: textOf(sys['EventID']),
+    level: textOf(sys['Level']),
+    channel: textOf(sys['Channel']),
+    timecreated: String(((sys['TimeCreated'] ?? {}) as Record<string, unknown>)['@SystemTime'] ?? ''),
+    message: textOf(rendering['Message']),
+  };
+  if (!fields['providername'] && !fields['eventid']) {
+    res.malformedLines++;
+    return;
+  }
+  const { row } = eventRecord(fields, data.map(textOf));
+  judge.record(xml, no, row);
+}
+
+/** Complete <Event>…</Event> elements from a text stream; the line number is the event's ordinal. */
+class XmlEvents {
+  private carry = '';
+  private n = 0;
   constructor(
-    private readonly scanner: RecordScanner,
+    private readonly judge: Judge,
     private readonly res: UnitResult,
   ) {}
-
-  /** Returns false once the scanner wants no more (a file it does not understand). */
-  feed(chunk: Buffer): boolean {
-    const { scanner } = this;
-    this.res.bytes += chunk.length;
-    let buf = chunk;
-    if (!this.decoder) {
-      // Event Viewer saves XML as UTF-16 LE with a BOM; everything else here is UTF-8 or ASCII.
-      const utf16 = buf.length >= 2 && buf[0] === 0xff && buf[1] === 0xfe;
-      this.decoder = new StringDecoder(utf16 ? 'utf16le' : 'utf8');
-      if (utf16) buf = buf.subarray(2);
-    }
-    let text = this.carry + this.decoder.write(buf);
-    if (this.first) {
-      text = text.replace(/^\uFEFF/, '');
-      this.first = false;
-      if (scanner.name.toLowerCase().endsWith('.xml')) {
-        this.xml = true;
-        scanner.begin(text.replace(/^\s*<\?xml[^>]*>\s*/, '').slice(0, 200));
-        if (scanner.done) return false;
+  feed(text: string): void {
+    const s = this.carry + text;
+    let pos = 0;
+    for (;;) {
+      const open = s.indexOf('<Event', pos);
+      if (open < 0) {
+        this.carry = s.slice(Math.max(pos, s.length - 6)); // a tag cut between chunks
+        return;
       }
+      if (s.charAt(open + 6) === 's') {
+        pos = open + 7; // the <Events> root
+        continue;
+      }
+      const close = s.indexOf('</Event>', open);
+      if (close < 0) {
+        this.carry = s.slice(open);
+        if (this.carry.length > MAX_EVENT) {
+          this.res.malformedLines++;
+          this.carry = '';
+        }
+        return;
+      }
+      this.n++;
+      this.res.lines++;
+      xmlEvent(s.slice(open, close + 8), this.judge, this.res, this.n);
+      pos = close + 8;
     }
-    if (this.xml) {
-      this.carry = events(text, scanner);
-      return !scanner.done;
-    }
-    let start = 0;
-    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
-      if (this.skipping) this.skipping = false;
-      else if (nl - start > MAX_LINE) scanner.malformed();
-      else scanner.line(text.charCodeAt(nl - 1) === 13 ? text.slice(start, nl - 1) : text.slice(start, nl));
-      start = nl + 1;
-      if (scanner.done) return false;
-    }
-    this.carry = this.skipping ? '' : text.slice(start); // still inside an over-long line: nothing to keep
-    if (this.carry.length > MAX_LINE) {
-      scanner.malformed(); // a huge line is not a log record
-      this.skipping = true;
-      this.carry = '';
-    }
-    return true;
   }
-
   end(): void {
-    const rest = this.carry + (this.decoder?.end() ?? '');
-    if (this.xml) {
-      events(rest, this.scanner);
-      return;
+    if (this.carry.includes('<Event ') || this.carry.includes('<Event>')) {
+      this.res.lines++;
+      this.res.malformedLines++; // a cut-off event
     }
-    if (rest && !this.skipping) this.scanner.lastLine(rest.endsWith('\r') ? rest.slice(0, -1) : rest);
   }
 }
 
-const CHUNK = 64 * 1024;
-
-/** Feeds complete <Event>…</Event> records to the scanner; returns the unfinished remainder. */
-function events(text: string, scanner: RecordScanner): string {
-  let pos = 0;
-  for (;;) {
-    const open = text.indexOf('<Event', pos);
-    if (open < 0) return '';
-    const next = text.charAt(open + 6);
-    if (next === 's') {
-      pos = open + 7;
-      continue;
-    } // <Events> root
-    const close = text.indexOf('</Event>', open);
-    if (close < 0) {
-      const rest = text.slice(open);
-      if (rest.length > MAX_EVENT) {
-        scanner.malformed();
-        return '';
-      }
-      return rest;
-    }
-    scanner.event(text.slice(open, close + 8));
-    pos = close + 8;
-  }
-}
-
-async function scanStream(name: string, input: Readable, compiled: Compiled[], res: UnitResult): Promise<void> {
-  const cutter = new LineCutter(new RecordScanner(name, compiled, res), res);
-  try {
-    let more = true;
-    for await (const chunk of input as AsyncIterable<Buffer>) if (!(more = cutter.feed(chunk))) break;
-    if (more) cutter.end();
-  } catch (err) {
-    res.unreadable.push({ file: name, error: errorMessage(err) });
-  } finally {
-    input.destroy();
-  }
+interface Decoder {
+  write(b: Buffer): string;
+  end(): string;
 }
 
 /**
- * A plain file, read with synchronous 64 KiB reads into one buffer: in a sweep thread nothing else waits, and
- * it avoids a thread-pool round trip per chunk, which dominated the time of stream reads.
+ * UTF-8 chunks decoded by Buffer#toString up to the last complete character, the cut-off bytes kept for the next
+ * chunk: an order of magnitude faster than StringDecoder on log-sized chunks.
  */
-function scanPlainFile(file: string, compiled: Compiled[], res: UnitResult): void {
-  const cutter = new LineCutter(new RecordScanner(file, compiled, res), res);
-  let fd: number | undefined;
+class Utf8Decoder implements Decoder {
+  private rest: Buffer | undefined;
+  write(chunk: Buffer): string {
+    const b = this.rest ? Buffer.concat([this.rest, chunk]) : chunk;
+    let cut = b.length;
+    let i = b.length - 1;
+    while (i >= 0 && b.length - i <= 4 && (b[i]! & 0xc0) === 0x80) i--;
+    if (i >= 0 && b[i]! >= 0xc0) {
+      const need = b[i]! >= 0xf0 ? 4 : b[i]! >= 0xe0 ? 3 : 2;
+      if (b.length - i < need) cut = i;
+    }
+    this.rest = cut < b.length ? Buffer.from(b.subarray(cut)) : undefined;
+    return b.toString('utf8', 0, cut);
+  }
+  end(): string {
+    const r = this.rest?.toString('utf8') ?? '';
+    this.rest = undefined;
+    return r;
+  }
+}
+
+/** Decodes bytes to text: UTF-8 (BOM or not) or UTF-16 LE (BOM, or zero high bytes at the start). */
+function decoderFor(head: Buffer): { decoder: Decoder; skip: number } {
+  if (head[0] === 0xff && head[1] === 0xfe) return { decoder: new StringDecoder('utf16le'), skip: 2 };
+  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return { decoder: new Utf8Decoder(), skip: 3 };
+  let zeros = 0;
+  for (let i = 1; i < Math.min(head.length, 64); i += 2) if (head[i] === 0) zeros++;
+  const utf16 = head.length >= 8 && zeros >= Math.min(head.length, 64) / 2 - 2 && head[0] !== 0;
+  return { decoder: utf16 ? new StringDecoder('utf16le') : new Utf8Decoder(), skip: 0 };
+}
+
+type Sink = { feed(text: string): void; end(): void };
+
+/** Builds the record pipeline for one input once its kind is known; undefined: nothing reads it. */
+function pipeline(
+  kind: Kind,
+  listing: Layout | undefined,
+  judge: Judge,
+  set: RuleSet,
+  res: UnitResult,
+): Sink | undefined {
+  if (kind === 'aspx') {
+    let text = '';
+    let over = false;
+    return {
+      feed(t) {
+        if (text.length < MAX_PAGE) text += t.slice(0, MAX_PAGE - text.length);
+        else over = true;
+      },
+      end() {
+        if (over || text.length >= MAX_PAGE)
+          res.unreadable.push({
+            file: judge.name,
+            error: `a page larger than ${MAX_PAGE / 1024 / 1024} MiB: only its first ${MAX_PAGE / 1024 / 1024} MiB were judged`,
+          });
+        res.lines += countLines(text);
+        let sq: string | undefined;
+        judge.record(text, 1, undefined, () => (sq ??= squeeze(text)));
+      },
+    };
+  }
+  if (kind === 'eventlog' && listing === undefined && judge.name.toLowerCase().endsWith('.xml')) {
+    return new XmlEvents(judge, res);
+  }
+  let onLine: (line: string, no: number) => void;
+  let finish = () => {};
+  if (
+    kind === 'httpproxy' ||
+    kind === 'eventlog' ||
+    (kind === 'tplexport' && judge.name.toLowerCase().endsWith('.csv'))
+  ) {
+    const csv = new CsvRecords(judge, res, kind !== 'httpproxy');
+    onLine = (l, n) => csv.line(l, n);
+    finish = () => csv.end();
+  } else if (kind === 'iis') {
+    const w3c = new W3cRecords(judge, res);
+    onLine = (l, n) => w3c.line(l, n);
+  } else if (kind === 'path') {
+    const parser = new ListingParser(listing ?? 'paths');
+    onLine = (l, n) => {
+      const p = parser.line(l);
+      if (p) judge.record(p, n);
+    };
+  } else {
+    onLine = (l, n) => {
+      if (l.trim() !== '') judge.record(l, n);
+    };
+  }
+  const cutter = new LineCutter(onLine, res, set.needles.get(kind));
+  return {
+    feed: (t) => cutter.feed(t),
+    end: () => {
+      cutter.end();
+      finish();
+    },
+  };
+}
+
+function countLines(s: string): number {
+  let n = s.length && !s.endsWith('\n') ? 1 : 0;
+  for (let i = s.indexOf('\n'); i >= 0; i = s.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+/**
+ * Sweeps one input given as chunks of bytes. `size` is what the walk or the archive said (rules with maxBytes
+ * need it); `res.bytes` counts what was read.
+ */
+export async function scanChunks(
+  name: string,
+  size: number | undefined,
+  chunks: Iterable<Buffer> | AsyncIterable<Buffer>,
+  set: RuleSet,
+  res: UnitResult,
+): Promise<void> {
+  res.files++;
+  // The path itself: files found on disk or in an archive are judged by where they are.
+  const pathRules = set.rules('path');
+  if (pathRules.length) new Judge(name, size, pathRules, res).record(slashed(name), 0);
+  let head: Buffer[] = [];
+  let headLen = 0;
+  let sink: Sink | undefined;
+  let evtx: EvtxReader | undefined;
+  let decoder: Decoder | undefined;
+  let done = false;
+  const start = (buf: Buffer): void => {
+    if (buf.length >= EVTX_MAGIC.length && buf.subarray(0, EVTX_MAGIC.length).equals(EVTX_MAGIC)) {
+      const rules = set.rules('eventlog');
+      if (!rules.length) return void (done = true);
+      const judge = new Judge(name, size, rules, res);
+      evtx = new EvtxReader({ event: (xml, no) => xmlEvent(xml, judge, res, no) }, res);
+      evtx.feed(buf);
+      return;
+    }
+    const d = decoderFor(buf);
+    decoder = d.decoder;
+    const text = decoder.write(buf.subarray(d.skip));
+    const sniff = kindOf(name, text.slice(0, HEAD));
+    const kind = sniff.kind === 'evtx' ? undefined : sniff.kind;
+    const rules = kind ? set.rules(kind) : [];
+    sink =
+      kind && rules.length ? pipeline(kind, sniff.listing, new Judge(name, size, rules, res), set, res) : undefined;
+    if (!sink) return void (done = true); // not an input any rule reads: its path was judged
+    sink.feed(text);
+  };
   try {
-    fd = openSync(file, 'r');
-    const buf = Buffer.allocUnsafe(CHUNK);
-    let more = true;
-    for (let n = readSync(fd, buf, 0, CHUNK, null); n > 0; n = readSync(fd, buf, 0, CHUNK, null))
-      if (!(more = cutter.feed(buf.subarray(0, n)))) break;
-    if (more) cutter.end();
-  } catch (err) {
-    res.unreadable.push({ file, error: errorMessage(err) });
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
-
-const gunzipIf = (name: string, s: Readable): Readable => {
-  if (!name.toLowerCase().endsWith('.gz')) return s;
-  const z = createGunzip();
-  s.on('error', (err) => z.destroy(err));
-  return s.pipe(z);
-};
-
-/** One input on disk: a plain or gzip file, or a zip archive whose entries are each swept. */
-export async function scanPath(file: string, compiled: Compiled[]): Promise<UnitResult> {
-  const res = emptyUnit();
-  if (file.toLowerCase().endsWith('.zip')) {
-    let entries;
-    try {
-      entries = await readZipEntries(file);
-    } catch (err) {
-      res.unreadable.push({ file, error: errorMessage(err) });
-      return res;
-    }
-    for (const e of entries) {
-      if (e.directory) continue;
-      const name = `${file}!/${e.name}`;
-      res.files++;
-      let stream: Readable;
-      try {
-        stream = await openZipEntry(file, e);
-      } catch (err) {
-        res.unreadable.push({ file: name, error: errorMessage(err) });
-        continue;
+    for await (const chunk of chunks) {
+      res.bytes += chunk.length;
+      if (evtx) evtx.feed(chunk);
+      else if (sink) sink.feed(decoder!.write(chunk));
+      else {
+        head.push(chunk);
+        headLen += chunk.length;
+        if (headLen >= HEAD) {
+          start(Buffer.concat(head));
+          head = [];
+        }
       }
-      await scanStream(name.replace(/\.gz$/i, ''), gunzipIf(e.name, stream), compiled, res);
+      if (done) break;
     }
-    return res;
+    if (!done && !sink && !evtx && head.length) start(Buffer.concat(head));
+    if (evtx) evtx.end();
+    if (sink) {
+      const rest = decoder!.end();
+      if (rest) sink.feed(rest);
+      sink.end();
+    }
+  } catch (err) {
+    res.unreadable.push({ file: name, error: errorMessage(err) });
   }
-  res.files++;
-  if (file.toLowerCase().endsWith('.gz'))
-    await scanStream(file.slice(0, -3), gunzipIf(file, createReadStream(file)), compiled, res);
-  else scanPlainFile(file, compiled, res);
-  return res;
-}
-
-/** A stream from elsewhere (an SFTP read): swept like a file of that name. */
-export async function scanRemoteStream(name: string, input: Readable, compiled: Compiled[]): Promise<UnitResult> {
-  const res = emptyUnit();
-  res.files++;
-  await scanStream(name.replace(/\.gz$/i, ''), gunzipIf(name, input), compiled, res);
-  return res;
 }

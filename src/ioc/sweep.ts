@@ -1,20 +1,23 @@
 /**
- * The compromise sweep: expands folders into inputs, spreads them over worker threads (at most the machine's
- * available parallelism, never more than there are inputs), and merges the per-input results in a stable order
- * (by input, then line), so the output is the same whatever the thread count. Small sweeps run in this thread:
- * starting workers costs more than it saves there.
+ * The compromise sweep: walks the paths (src/ioc/walk.ts), spreads the files over worker threads (at most the
+ * machine's available parallelism, never more than there are files), and merges the per-file results in a stable
+ * order (by file, then line), so the output is the same whatever the thread count. Small sweeps run in this thread:
+ * starting workers costs more than it saves there. A sweep may belong to a server (`target`): its hits say so.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { errorMessage } from '../util/errors.js';
 import type { IocHit } from '../contract.js';
 import { compile, type Indicator } from './rules.js';
 import { getCatalog } from '../catalog/catalog.js';
 import { DEFAULT_RULES_DIR } from '../util/tool.js';
-import { emptyUnit, scanPath, type UnitResult } from './scan-unit.js';
+import { emptyUnit, RuleSet, type UnitResult } from './scan-unit.js';
+import { scanPath } from './inputs.js';
+import { walk, WALK_LIMITS, type WalkedFile, type WalkLimits } from './walk.js';
+import { ZIP_LIMITS, type ZipLimits } from './zip.js';
+import { PAGE_EXT } from './kinds.js';
+import { yaraScan, type YaraSource } from './yara.js';
 
 export { splitCsv } from './rules.js';
 export type { Indicator } from './rules.js';
@@ -41,40 +44,20 @@ export interface SweepOptions {
   indicators?: Indicator[];
   /** Worker threads; 0 or 1 sweeps in this thread. Default: available parallelism. */
   jobs?: number;
+  /** The server these files came from: every hit names it. */
+  target?: string;
+  walk?: WalkLimits;
+  zip?: ZipLimits;
+  /** YARA rules over file contents: web pages, or every file with `allFiles` (users' rules). */
+  yara?: { sources: YaraSource[]; allFiles: boolean; timeoutMs: number; maxBytes: number };
+  /** Called once the walk is done, with the bytes to read (for a progress bar). */
+  onStart?: (bytes: number) => void;
+  /** Called as each file is done, with its size (for a progress bar). */
+  onFile?: (bytes: number) => void;
 }
 
 /** Below this total size the sweep stays in this thread. */
 const INLINE_BYTES = 8 * 1024 * 1024;
-
-interface Input {
-  file: string;
-  size: number;
-}
-
-function walk(paths: string[], onError: (file: string, err: unknown) => void): Input[] {
-  const files: Input[] = [];
-  const visit = (p: string) => {
-    let st;
-    try {
-      st = statSync(p);
-    } catch (err) {
-      onError(p, err);
-      return;
-    }
-    if (st.isDirectory()) {
-      let names: string[];
-      try {
-        names = readdirSync(p).sort();
-      } catch (err) {
-        onError(p, err);
-        return;
-      }
-      for (const f of names) visit(join(p, f));
-    } else files.push({ file: p, size: st.size });
-  };
-  paths.forEach(visit);
-  return files;
-}
 
 /** The compiled worker next to this module; under the test runner (TypeScript sources) the built copy in dist/. */
 function workerUrl(): URL {
@@ -83,7 +66,12 @@ function workerUrl(): URL {
   return new URL('../../dist/src/ioc/worker.js', import.meta.url);
 }
 
-async function inPool(inputs: Input[], indicators: Indicator[], jobs: number): Promise<UnitResult[]> {
+export interface WorkerInit {
+  indicators: Indicator[];
+  zip: ZipLimits;
+}
+
+async function inPool(inputs: WalkedFile[], init: WorkerInit, jobs: number, onFile?: (n: number) => void) {
   const results: UnitResult[] = new Array(inputs.length);
   // Largest first, so one big file does not start last and leave the other threads idle at the end.
   const order = inputs.map((_, i) => i).sort((a, b) => inputs[b]!.size - inputs[a]!.size);
@@ -93,21 +81,22 @@ async function inPool(inputs: Input[], indicators: Indicator[], jobs: number): P
     Array.from(
       { length: jobs },
       () =>
-        new Promise<void>((resolve, reject) => {
-          const w = new Worker(url, { workerData: { indicators }, execArgv: [] }); // not the parent's flags (--input-type breaks workers)
+        new Promise<void>((resolve) => {
+          const w = new Worker(url, { workerData: init, execArgv: [] }); // not the parent's flags (--input-type breaks workers)
           const feed = () => {
             if (next >= order.length) {
               w.postMessage('stop');
               return;
             }
             const id = order[next++]!;
-            w.postMessage({ id, file: inputs[id]!.file });
+            w.postMessage({ id, file: inputs[id]!.file, size: inputs[id]!.size });
           };
           w.on('message', (m: { id: number; result: UnitResult }) => {
             results[m.id] = m.result;
+            onFile?.(inputs[m.id]!.size);
             feed();
           });
-          w.on('error', reject);
+          w.on('error', () => resolve()); // its files are reported below
           w.on('exit', () => resolve());
           feed();
         }),
@@ -126,19 +115,36 @@ async function inPool(inputs: Input[], indicators: Indicator[], jobs: number): P
 
 export async function sweep(paths: string[], opts: SweepOptions = {}): Promise<SweepResult> {
   const indicators = opts.indicators ?? loadIndicators();
-  const unreadable: SweepSummary['unreadable'] = [];
-  const inputs = walk(paths, (file, err) => unreadable.push({ file, error: errorMessage(err) }));
-  const total = inputs.reduce((n, i) => n + i.size, 0);
-  const jobs = Math.min(opts.jobs ?? availableParallelism(), inputs.length);
+  const { files, problems } = walk(paths, opts.walk ?? WALK_LIMITS);
+  const total = files.reduce((n, i) => n + i.size, 0);
+  opts.onStart?.(total);
+  const jobs = Math.min(opts.jobs ?? availableParallelism(), files.length);
+  const zip = opts.zip ?? ZIP_LIMITS;
   let units: UnitResult[];
   if (jobs <= 1 || (opts.jobs === undefined && total < INLINE_BYTES)) {
-    const compiled = indicators.map(compile);
+    const set = new RuleSet(indicators.map(compile));
     units = [];
-    for (const i of inputs) units.push(await scanPath(i.file, compiled));
+    for (const i of files) {
+      units.push(await scanPath(i.file, i.size, set, zip));
+      opts.onFile?.(i.size);
+    }
   } else {
-    units = await inPool(inputs, indicators, jobs);
+    units = await inPool(files, { indicators, zip }, jobs, opts.onFile);
   }
-  return merge(units, unreadable);
+  const r = merge(units, problems);
+  if (opts.yara) {
+    const y = yaraScan(
+      files.filter((f) => opts.yara!.allFiles || PAGE_EXT.test(f.file)).map((f) => f.file),
+      opts.yara.sources,
+      opts.yara,
+    );
+    const { hits, unreadable } = await y;
+    r.hits.push(...hits);
+    r.summary.unreadable.push(...unreadable);
+    r.summary.hits = r.hits.length;
+  }
+  if (opts.target) for (const h of r.hits) h.target = opts.target;
+  return r;
 }
 
 /** Sums the per-input results in input order (hits stay in line order within an input). */

@@ -1,29 +1,21 @@
 /**
- * Zip archives of triage folders, read entry by entry as streams: the central directory gives each entry's
- * name, method, sizes and offset (zip64 included); stored entries are streamed as they are, deflated ones
- * through inflateRaw. Memory stays flat whatever the archive's size. Encrypted entries and other methods are
- * reported per entry, never fatal; an entry that inflates beyond the size its header declares is cut off there.
+ * Zip archives of triage folders, through yauzl (central directory read entry by entry, zip64, entry data checked
+ * against the file's real size, inflated size checked against the declared size), with what yauzl leaves to its
+ * caller: a cap on the number of entries, overlapping entries refused (the "better zip bomb" reuses one compressed
+ * stream for every entry), and a cap on the bytes inflated from one archive. A damaged archive is one reported
+ * problem; entries already swept keep their hits.
  */
-import { createReadStream } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
-import { Readable, Transform } from 'node:stream';
-import { createInflateRaw } from 'node:zlib';
+import { open as openFile } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import yauzl, { type Entry, type ZipFile } from 'yauzl';
 
-export interface ZipEntry {
-  name: string;
-  method: number;
-  compressedSize: number;
-  size: number;
-  localHeaderOffset: number;
-  encrypted: boolean;
-  directory: boolean;
+export interface ZipLimits {
+  /** Entries read from one archive. */
+  maxEntries: number;
+  /** Bytes inflated from one archive, all entries together. */
+  maxInflated: number;
 }
-
-const EOCD = 0x06054b50;
-const EOCD64_LOCATOR = 0x07064b50;
-const EOCD64 = 0x06064b50;
-const CENTRAL = 0x02014b50;
-const LOCAL = 0x04034b50;
+export const ZIP_LIMITS: ZipLimits = { maxEntries: 100_000, maxInflated: 8 * 1024 ** 3 };
 
 export class ZipError extends Error {
   constructor(message: string) {
@@ -32,133 +24,94 @@ export class ZipError extends Error {
   }
 }
 
-async function readAt(fh: FileHandle, position: number, length: number): Promise<Buffer> {
-  const buf = Buffer.alloc(length);
-  const { bytesRead } = await fh.read(buf, 0, length, position);
-  return buf.subarray(0, bytesRead);
+export interface ZipMember {
+  name: string;
+  size: number;
+  /** The entry's bytes, inflated, counted against the archive's cap. */
+  open(): Promise<Readable>;
 }
 
-const u64 = (b: Buffer, at: number): number => {
-  const v = b.readBigUInt64LE(at);
-  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new ZipError('zip64 value beyond 2^53');
-  return Number(v);
-};
+const openZip = (file: string) =>
+  new Promise<ZipFile>((resolve, reject) =>
+    yauzl.open(
+      file,
+      { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false, decodeStrings: true },
+      (err, zip) => (err ? reject(err) : resolve(zip)),
+    ),
+  );
 
-/** The archive's entries from its central directory. */
-export async function readZipEntries(file: string): Promise<ZipEntry[]> {
-  const fh = await open(file, 'r');
-  try {
-    const size = (await fh.stat()).size;
-    // The end record is at most 22 bytes plus a 65,535-byte comment from the end.
-    const tailLen = Math.min(size, 22 + 0xffff);
-    const tail = await readAt(fh, size - tailLen, tailLen);
-    let at = -1;
-    for (let i = tail.length - 22; i >= 0; i--)
-      if (tail.readUInt32LE(i) === EOCD) {
-        at = i;
-        break;
-      }
-    if (at < 0) throw new ZipError('no end of central directory record (not a zip archive, or truncated)');
-    let count = tail.readUInt16LE(at + 10);
-    let cdSize = tail.readUInt32LE(at + 12);
-    let cdOffset = tail.readUInt32LE(at + 16);
-    if (at >= 20 && tail.readUInt32LE(at - 20) === EOCD64_LOCATOR) {
-      const rec = await readAt(fh, u64(tail, at - 20 + 8), 56);
-      if (rec.length < 56 || rec.readUInt32LE(0) !== EOCD64) throw new ZipError('zip64 end record missing');
-      count = u64(rec, 32);
-      cdSize = u64(rec, 40);
-      cdOffset = u64(rec, 48);
-    }
-    if (cdOffset + cdSize > size)
-      throw new ZipError('central directory lies beyond the end of the file (truncated archive)');
-    const cd = await readAt(fh, cdOffset, cdSize);
-    const entries: ZipEntry[] = [];
-    let p = 0;
-    for (let n = 0; n < count; n++) {
-      if (p + 46 > cd.length || cd.readUInt32LE(p) !== CENTRAL)
-        throw new ZipError(`central directory entry ${n + 1} of ${count} is damaged`);
-      const flags = cd.readUInt16LE(p + 8);
-      const method = cd.readUInt16LE(p + 10);
-      let compressedSize = cd.readUInt32LE(p + 20);
-      let uncompressed = cd.readUInt32LE(p + 24);
-      const nameLen = cd.readUInt16LE(p + 28);
-      const extraLen = cd.readUInt16LE(p + 30);
-      const commentLen = cd.readUInt16LE(p + 32);
-      let offset = cd.readUInt32LE(p + 42);
-      const nameBuf = cd.subarray(p + 46, p + 46 + nameLen);
-      const name = (flags & 0x800 ? nameBuf.toString('utf8') : nameBuf.toString('latin1')).replace(/\\/g, '/');
-      // zip64 extra field (0x0001): the 64-bit values, in order, for the fields set to 0xFFFFFFFF.
-      let e = p + 46 + nameLen;
-      const extraEnd = e + extraLen;
-      while (e + 4 <= extraEnd) {
-        const id = cd.readUInt16LE(e);
-        const len = cd.readUInt16LE(e + 2);
-        if (id === 0x0001) {
-          let q = e + 4;
-          if (uncompressed === 0xffffffff) {
-            uncompressed = u64(cd, q);
-            q += 8;
-          }
-          if (compressedSize === 0xffffffff) {
-            compressedSize = u64(cd, q);
-            q += 8;
-          }
-          if (offset === 0xffffffff) {
-            offset = u64(cd, q);
-          }
-        }
-        e += 4 + len;
-      }
-      entries.push({
-        name,
-        method,
-        compressedSize,
-        size: uncompressed,
-        localHeaderOffset: offset,
-        encrypted: (flags & 1) === 1,
-        directory: name.endsWith('/'),
-      });
-      p = extraEnd + commentLen;
-    }
-    return entries;
-  } finally {
-    await fh.close();
-  }
-}
-
-/** Passes at most `limit` bytes, then fails: an entry may not inflate beyond what its header declares. */
-function capped(limit: number): Transform {
-  let seen = 0;
-  return new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      seen += chunk.length;
-      if (seen > limit) cb(new ZipError(`entry inflates beyond the ${limit} bytes its header declares`));
-      else cb(null, chunk);
-    },
+function entriesOf(zip: ZipFile, max: number): Promise<Entry[]> {
+  return new Promise((resolve, reject) => {
+    const out: Entry[] = [];
+    zip.on('entry', (e: Entry) => {
+      out.push(e);
+      if (out.length > max) {
+        zip.removeAllListeners('entry');
+        reject(new ZipError(`more than ${max} entries`));
+      } else zip.readEntry();
+    });
+    zip.once('end', () => resolve(out));
+    zip.once('error', reject);
+    zip.readEntry();
   });
 }
 
-/** A stream of one entry's content. */
-export async function openZipEntry(file: string, entry: ZipEntry): Promise<Readable> {
-  if (entry.encrypted) throw new ZipError('encrypted entry');
-  if (entry.method !== 0 && entry.method !== 8)
-    throw new ZipError(`compression method ${entry.method} is not supported (stored and deflate are)`);
-  const fh = await open(file, 'r');
-  let header: Buffer;
+/** Where each entry's data ends, from its local header: no two entries may share bytes. */
+async function refuseOverlaps(file: string, entries: Entry[]): Promise<void> {
+  const fh = await openFile(file, 'r');
   try {
-    header = await readAt(fh, entry.localHeaderOffset, 30);
+    const spans: Array<[number, number, string]> = [];
+    const head = Buffer.alloc(30);
+    for (const e of entries) {
+      const { bytesRead } = await fh.read(head, 0, 30, e.relativeOffsetOfLocalHeader);
+      if (bytesRead < 30 || head.readUInt32LE(0) !== 0x04034b50)
+        throw new ZipError(`local header of ${e.fileName} missing (damaged archive)`);
+      const start = e.relativeOffsetOfLocalHeader;
+      spans.push([start, start + 30 + head.readUInt16LE(26) + head.readUInt16LE(28) + e.compressedSize, e.fileName]);
+    }
+    spans.sort((a, b) => a[0] - b[0]);
+    for (let i = 1; i < spans.length; i++)
+      if (spans[i]![0] < spans[i - 1]![1])
+        throw new ZipError(`entries ${spans[i - 1]![2]} and ${spans[i]![2]} overlap (a zip bomb's layout); not read`);
   } finally {
     await fh.close();
   }
-  if (header.length < 30 || header.readUInt32LE(0) !== LOCAL)
-    throw new ZipError('local header missing (damaged archive)');
-  const start = entry.localHeaderOffset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
-  if (entry.compressedSize === 0) return Readable.from([]);
-  const raw = createReadStream(file, { start, end: start + entry.compressedSize - 1 });
-  const body = entry.method === 8 ? raw.pipe(createInflateRaw()) : raw;
-  raw.on('error', (err) => body.destroy(err));
-  const out = body.pipe(capped(entry.size));
-  body.on('error', (err: Error) => out.destroy(err));
-  out.on('close', () => raw.destroy());
-  return out;
+}
+
+/**
+ * The archive's file entries, checked, and a function that closes it. Throws a ZipError (or yauzl's error) for an
+ * archive that cannot be read safely.
+ */
+export async function readZip(
+  file: string,
+  limits: ZipLimits = ZIP_LIMITS,
+): Promise<{ members: ZipMember[]; close(): void }> {
+  const zip = await openZip(file);
+  try {
+    const entries = (await entriesOf(zip, limits.maxEntries)).filter((e) => !e.fileName.endsWith('/'));
+    await refuseOverlaps(file, entries);
+    let inflated = 0;
+    let over = false;
+    const members = entries.map((e): ZipMember => ({
+      name: e.fileName.replace(/\\/g, '/'),
+      size: e.uncompressedSize,
+      open: () =>
+        new Promise<Readable>((resolve, reject) => {
+          if (over || inflated + e.uncompressedSize > limits.maxInflated) {
+            over = true;
+            return reject(
+              new ZipError(
+                `the archive inflates beyond ${limits.maxInflated} bytes; this entry and the rest were not read`,
+              ),
+            );
+          }
+          inflated += e.uncompressedSize; // validateEntrySizes stops an entry at its declared size
+          zip.openReadStream(e, (err, stream) => (err ? reject(err) : resolve(stream)));
+        }),
+    }));
+    return { members, close: () => zip.close() };
+  } catch (err) {
+    zip.close();
+    throw err;
+  }
 }

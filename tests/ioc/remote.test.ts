@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSshLab, type SshLab } from '../../src/lab/ssh/server.js';
 import { sweepOverSsh } from '../../src/ioc/remote.js';
 import { compile } from '../../src/ioc/rules.js';
+import { RuleSet } from '../../src/ioc/scan-unit.js';
 import { loadIndicators } from '../../src/ioc/sweep.js';
 import { sweep } from '../../src/ioc/sweep.js';
 import { ResultDocument } from '../../src/contract.js';
@@ -18,7 +19,7 @@ import { haveSshd, startSshd, type Sshd } from '../helpers/sshd.js';
 
 const LOGS = join(import.meta.dirname, '../../fixtures/logs');
 const V15 = 'C:/Program Files/Microsoft/Exchange Server/V15';
-const compiled = loadIndicators().map(compile);
+const compiled = new RuleSet(loadIndicators().map(compile));
 
 /** A fake C: drive with the logs where Exchange keeps them. */
 function exchangeDrive(root: string): void {
@@ -137,6 +138,25 @@ describe('ioc --ssh over SFTP (in-process server)', () => {
       [`127.0.0.1:${dead}`, 'unreachable'],
     ]);
     expect(doc.ioc!.hits.some((h) => h.indicator === 'proxylogon-serverinfo-anchor')).toBe(true);
+    // The server it read names every hit and its sweep; the unreachable one has no sweep (never covered).
+    const server = `127.0.0.1:${lab.servers[0]!.port}`;
+    expect(doc.ioc!.hits.every((h) => h.target === server)).toBe(true);
+    expect(doc.ioc!.sweeps).toEqual([
+      {
+        target: server,
+        source: 'ssh',
+        paths: [
+          '/C:/Program Files/Microsoft/Exchange Server/V15/Logging/HttpProxy',
+          '/C:/Program Files/Microsoft/Exchange Server/V15/Logging/ECP/Server',
+          '/C:/Program Files/Microsoft/Exchange Server/V15/Logging/OABGeneratorLog',
+          '/C:/Program Files/Microsoft/Exchange Server/V15/FrontEnd/HttpProxy/owa/auth',
+        ],
+        files: expect.any(Number),
+        lines: expect.any(Number),
+        hits: doc.ioc!.hits.length,
+        unreadable: 0,
+      },
+    ]);
     expect(c.stderr).toMatch(/unreachable|ECONNREFUSED/);
   });
 });
