@@ -60,13 +60,14 @@ describe.runIf(enabled)('fresh clone', () => {
     expect([0, 1], demo.stderr).toContain(demo.status);
     expect(demo.stdout).toMatch(/exaudit-demo/);
     const out = join(cwd, 'exaudit-demo');
-    const doc = ResultDocument.parse(JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')));
+    const doc = ResultDocument.parse(JSON.parse(readFileSync(join(out, 'exaudit.json'), 'utf8')));
     expect(doc.targets.length).toBeGreaterThan(3);
     expect(JSON.parse(readFileSync(join(out, 'exaudit.sarif'), 'utf8')).version).toBe('2.1.0');
-    expect(readFileSync(join(out, 'TEST-exaudit.xml'), 'utf8')).toMatch(/<testsuites/);
+    expect(readFileSync(join(out, 'exaudit.junit.xml'), 'utf8')).toMatch(/<testsuites/);
     expect(readFileSync(join(out, 'exaudit.csv'), 'utf8')).toMatch(/^target,checkId,status/);
     expect(existsSync(join(out, 'exaudit.txt'))).toBe(true);
-    const verify = spawnSync('npx', ['exaudit', 'verify', join(out, 'evidence')], {
+    expect(readFileSync(join(out, 'exaudit.html'), 'utf8')).toMatch(/<!doctype html>/i);
+    const verify = spawnSync('npx', ['exaudit', 'verify', out], {
       cwd,
       encoding: 'utf8',
       timeout: 60_000,
