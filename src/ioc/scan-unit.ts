@@ -8,7 +8,8 @@
  * an unreadable input becomes an `unreadable` item and the sweep goes on.
  */
 import { StringDecoder } from 'node:string_decoder';
-import { XMLParser } from 'fast-xml-parser';
+import { createRequire } from 'node:module';
+import type { XMLParser } from 'fast-xml-parser';
 import type { IocHit } from '../contract.js';
 import { errorMessage } from '../util/errors.js';
 import { hit, literalsSource, matches, splitCsv, type Compiled, type Kind, type Rec, type Row } from './rules.js';
@@ -16,6 +17,7 @@ import { kindOf } from './kinds.js';
 import { ListingParser, slashed, type Layout } from './listing.js';
 import { EvtxReader, EVTX_MAGIC } from './evtx.js';
 import { squeeze } from './squeeze.js';
+import { CandidateLines } from './candidates.js';
 
 export const MAX_LINE = 1024 * 1024;
 const MAX_EVENT = 4 * 1024 * 1024;
@@ -54,10 +56,9 @@ export class RuleSet {
       // '#' at a line start: IIS writes a new #Fields header whenever it restarts, so headers are never skipped.
       // A percent-escaped letter could hide a needle (%50owershell): such lines are always parsed and decoded.
       const all = [...new Set(rules.flatMap((c) => c.ind.prefilter!.map((n) => n.toLowerCase())))];
-      const src = literalsSource(all);
       this.needles.set(k, {
-        lower: new RegExp(`^#|${LETTER_ESCAPE}|${src}`, 'gm'),
-        anyCase: new RegExp(`^#|${LETTER_ESCAPE}|${src}`, 'gim'),
+        list: all,
+        anyCase: new RegExp(`^#|${LETTER_ESCAPE}|${literalsSource(all)}`, 'gim'),
       });
     }
   }
@@ -69,11 +70,11 @@ const FAST_KINDS = new Set<Kind>(['httpproxy', 'iis', 'ecp', 'oabgen']);
 const LETTER_ESCAPE = '%(?:4[1-9a-f]|5[0-9a]|6[1-9a-f]|7[0-9a])';
 
 /**
- * The literal search for a log kind: over the lower-cased chunk with a case-sensitive pattern (several times faster
- * in V8 than a case-insensitive one), or, when lower-casing changed the chunk's length, case-insensitive.
+ * The literal search for a log kind: over the lower-cased chunk by rare characters (src/ioc/candidates.ts), or,
+ * when lower-casing changed the chunk's length (so offsets differ), with a case-insensitive regex.
  */
 interface Needles {
-  lower: RegExp;
+  list: string[];
   anyCase: RegExp;
 }
 
@@ -125,9 +126,8 @@ class Judge {
     readonly res: UnitResult,
   ) {}
   record(text: string, line: number, row?: Row, squeezed?: () => string): void {
-    const rec: Rec = { text, file: this.name, ...(this.size !== undefined ? { size: this.size } : {}) };
-    if (row) rec.row = row;
-    if (squeezed) rec.squeezed = squeezed;
+    // One shape for every record, so the judging code stays monomorphic.
+    const rec: Rec = { text, row, file: this.name, size: this.size, squeezed };
     for (const c of this.rules) if (matches(c, rec)) this.res.hits.push(hit(c, this.name, line, text, row));
   }
 }
@@ -136,6 +136,8 @@ class Judge {
 class LineCutter {
   private carry = '';
   private skipping = false;
+  /** The search for this input's candidate lines, tuned on its first chunk. */
+  private candidates: CandidateLines | undefined;
   lineNo = 0;
   constructor(
     private readonly onLine: (line: string, no: number) => void,
@@ -191,18 +193,22 @@ class LineCutter {
   /** Only lines holding a needle (or starting with #) are cut out; the others are only counted. */
   private matching(s: string, start: number, last: number): void {
     const lower = s.toLowerCase();
-    const same = lower.length === s.length;
-    const re = same ? this.needles!.lower : this.needles!.anyCase;
-    const hay = same ? lower : s;
     let pos = start;
-    re.lastIndex = start;
-    for (let m = re.exec(hay); m && m.index <= last; m = re.exec(hay)) {
-      const ls = s.lastIndexOf('\n', m.index - 1) + 1;
-      const le = s.indexOf('\n', m.index);
+    const take = (ls: number, le: number) => {
       this.skipLines(s, pos, ls);
       this.emit(s.slice(ls, s.charCodeAt(le - 1) === 13 && le > ls ? le - 1 : le));
       pos = le + 1;
-      re.lastIndex = pos;
+    };
+    if (lower.length === s.length) {
+      this.candidates ??= new CandidateLines(this.needles!.list, lower);
+      this.candidates.each(lower, start, last, take);
+    } else {
+      const re = this.needles!.anyCase;
+      re.lastIndex = start;
+      for (let m = re.exec(s); m && m.index <= last; m = re.exec(s)) {
+        take(s.lastIndexOf('\n', m.index - 1) + 1, s.indexOf('\n', m.index));
+        re.lastIndex = pos;
+      }
     }
     this.skipLines(s, pos, last + 1);
   }
@@ -326,13 +332,19 @@ class W3cRecords {
   }
 }
 
-const eventParser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@',
-  parseTagValue: false,
-  removeNSPrefix: true,
-  processEntities: true,
-});
+/** fast-xml-parser's CommonJS build, loaded with the first XML event (its ES module build takes 5× as long to load). */
+let parser: XMLParser | undefined;
+function eventParser(): XMLParser {
+  if (parser) return parser;
+  const { XMLParser } = createRequire(import.meta.url)('fast-xml-parser') as typeof import('fast-xml-parser');
+  return (parser = new XMLParser({
+    ignoreAttributes: false,
+    attributeNamePrefix: '@',
+    parseTagValue: false,
+    removeNSPrefix: true,
+    processEntities: true,
+  }));
+}
 
 const textOf = (v: unknown): string =>
   v && typeof v === 'object' ? String((v as Record<string, unknown>)['#text'] ?? '') : v === undefined ? '' : String(v);
@@ -348,7 +360,7 @@ export function eventRecord(fields: Record<string, string>, data: string[]): { t
 function xmlEvent(xml: string, judge: Judge, res: UnitResult, no: number): void {
   let ev: Record<string, unknown>;
   try {
-    ev = (eventParser.parse(xml) as { Event?: Record<string, unknown> }).Event ?? {};
+    ev = (eventParser().parse(xml) as { Event?: Record<string, unknown> }).Event ?? {};
   } catch {
     res.malformedLines++;
     return;
