@@ -25,9 +25,13 @@ let cache: Check[] | undefined;
 export async function loadChecks(dir = CHECKS_DIR): Promise<Check[]> {
   if (cache && dir === CHECKS_DIR) return cache;
   const checks: Check[] = [];
-  for (const file of checkFiles(dir)) {
-    const mod = (await import(pathToFileURL(join(dir, file)).href)) as { default?: Check };
-    const check = mod.default;
+  const files = checkFiles(dir);
+  // Imported together (the module loader reads and compiles them in one go), validated in file order.
+  const mods = (await Promise.all(files.map((file) => import(pathToFileURL(join(dir, file)).href)))) as {
+    default?: Check;
+  }[];
+  for (const [i, file] of files.entries()) {
+    const check = mods[i]!.default;
     const id = basename(file, extname(file));
     if (!check || typeof check.evaluate !== 'function' || !check.meta)
       throw new Error(`checks/${file} does not default-export defineCheck(...)`);
