@@ -3,23 +3,20 @@
  * (startedAt/finishedAt come from the caller), so the same facts give the same findings and fingerprints.
  */
 import type { Facts } from '../facts/schema.js';
-import { factAt } from '../facts/schema.js';
+import { factAt } from '../facts/path.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { catalogStamp } from '../catalog/age.js';
 import { buildInfoFromFacts, currentUpdate } from '../catalog/lookup.js';
-import {
-  RESULT_SCHEMA_ID,
-  RESULT_SCHEMA_VERSION,
-  SEVERITY_ORDER,
-  STATUS_ORDER,
-  type Check,
-  type CheckContext,
-  type CollectedTarget,
-  type Finding,
-  type ResultDocument,
-  type Summary,
-  type TargetResult,
+import type {
+  Check,
+  CheckContext,
+  CollectedTarget,
+  Finding,
+  ResultDocument,
+  Summary,
+  TargetResult,
 } from '../contract.js';
+import { RESULT_SCHEMA_ID, RESULT_SCHEMA_VERSION, SEVERITY_ORDER, STATUS_ORDER } from '../contract/check.js';
 import { TOOL_VERSION } from '../util/tool.js';
 import { sha256 } from '../util/hash.js';
 import { errorMessage } from '../util/errors.js';
