@@ -3,8 +3,8 @@
  * at their start (a header) or a percent-escaped letter (which could hide a needle). The same lines as the regex
  * `^#|%(?:4[1-9a-f]|5[0-9a]|6[1-9a-f]|7[0-9a])|needle|…` (flag m) finds, in less time: a V8 regex over many
  * literals stops at every position where some needle's first letter is, and letters are most of a log. Here each
- * needle is found by one of its characters that is rare in the input (an "anchor", chosen from a sample of it), with
- * V8's memchr-backed String#indexOf, and checked where that character is. Linear: every anchor occurrence is visited
+ * needle is found by one or two of its characters that are rare in the input (an "anchor", chosen from a sample of
+ * it), with V8's memchr-backed String#indexOf, and checked where they are. Linear: every anchor occurrence is visited
  * once and checks at most the needles anchored on it.
  */
 
@@ -15,7 +15,8 @@ interface Anchored {
 }
 
 interface Anchor {
-  ch: string;
+  /** One character, or two: V8 finds a two-character string by its first character without returning to us. */
+  key: string;
   /** The needles by the character after the anchor (ASCII codes; `afterOther` for the rest), and by the one before. */
   after: (Anchored[] | undefined)[];
   afterOther: Map<number, Anchored[]>;
@@ -24,12 +25,18 @@ interface Anchor {
   /** '#': a header line; '%': a percent-escaped letter (besides the needles anchored there). */
   header: boolean;
   escape: boolean;
-  /** A needle of this one character is there: every occurrence is a candidate. */
+  /** The anchor is a needle itself: every occurrence is a candidate. */
   alone: boolean;
 }
 
-/** One pass over a chunk costs about as much as checking this many anchor occurrences (measured with Node 20's V8). */
-const PASS_COST = 200;
+/**
+ * What searching a 64 KiB chunk costs, in nanoseconds (measured with Node 20's V8 on the bench machine): a pass, each
+ * occurrence of an anchor (String#indexOf returns it and the needles there are checked), and each occurrence of a
+ * two-character anchor's first character that V8 skips on its own.
+ */
+const PASS_NS = 2000;
+const RETURN_NS = 9;
+const SKIP_NS = 1.5;
 /** Characters of an input's first chunk counted to choose its anchors. */
 const SAMPLE = 64 * 1024;
 
@@ -46,9 +53,9 @@ function escapedLetter(hay: string, p: number): boolean {
   return false;
 }
 
-function anchor(ch: string, kind: { header?: boolean; escape?: boolean }): Anchor {
+function anchor(key: string, kind: { header?: boolean; escape?: boolean }): Anchor {
   return {
-    ch,
+    key,
     after: new Array<Anchored[] | undefined>(128),
     afterOther: new Map(),
     before: new Array<Anchored[] | undefined>(128),
@@ -76,63 +83,72 @@ export class CandidateLines {
 
   /**
    * One per input (it keeps search state): the anchors are chosen from a sample of the input's lower-cased text by
-   * a greedy weighted set cover, where a character costs one pass plus its occurrences in the sample and covers the
-   * needles holding it. '#' and '%' are always searched (headers, escapes), so needles holding '%' ride on that pass.
+   * a greedy weighted set cover over the needles' characters and character pairs, each costing what searching a chunk
+   * for it would cost by the sample's counts, and covering the needles holding it. '#' and '%' are always searched
+   * (headers, escapes), so needles holding '%' ride on that pass.
    */
   constructor(needles: string[], sample: string) {
     const words = [...new Set(needles.map((n) => n.toLowerCase()))];
     this.needles = words.filter((w) => !words.some((o) => o !== w && w.includes(o)));
-    // ASCII characters counted in the first SAMPLE characters (others count as rare: logs are mostly ASCII).
-    const ascii = new Uint32Array(128);
-    for (let i = 0, n = Math.min(sample.length, SAMPLE); i < n; i++) {
+    // ASCII characters and pairs counted in the first SAMPLE characters (others count as rare: logs are mostly ASCII).
+    const ones = new Uint32Array(128);
+    const pairs = new Uint32Array(128 * 128);
+    for (let i = 0, prev = 128, n = Math.min(sample.length, SAMPLE); i < n; i++) {
       const c = sample.charCodeAt(i);
-      if (c < 128) ascii[c]!++;
+      if (c < 128) {
+        ones[c]!++;
+        if (prev < 128) pairs[prev * 128 + c]!++;
+      }
+      prev = c;
     }
-    const count = (ch: string) => (ch.charCodeAt(0) < 128 ? ascii[ch.charCodeAt(0)]! : 0);
+    const count1 = (k: string) => (k.charCodeAt(0) < 128 ? ones[k.charCodeAt(0)]! : 0);
+    const count2 = (k: string) =>
+      k.charCodeAt(0) < 128 && k.charCodeAt(1) < 128 ? pairs[k.charCodeAt(0) * 128 + k.charCodeAt(1)]! : 0;
+    const cost = (k: string) =>
+      k.length === 1 ? PASS_NS + RETURN_NS * count1(k) : PASS_NS + SKIP_NS * count1(k[0]!) + RETURN_NS * count2(k);
     const header = anchor('#', { header: true });
     const escape = anchor('%', { escape: true });
-    const chosen = new Map<string, Anchor>([
-      ['#', header],
-      ['%', escape],
-    ]);
+    const chosen = [header, escape];
     let left = [...this.needles];
     const place = (a: Anchor) => {
-      const covered = left.filter((n) => n.includes(a.ch));
+      const covered = left.filter((n) => n.includes(a.key));
       for (const n of covered) {
-        const offset = n.indexOf(a.ch);
+        const offset = n.indexOf(a.key);
         const one: Anchored = { needle: n, offset };
-        if (n.length === 1) {
+        if (n.length === a.key.length) {
           a.alone = true; // the anchor is the needle
           continue;
         }
         // Checked only where the character next to the anchor is the needle's.
+        const end = offset + a.key.length;
         const [code, table, other] =
-          offset + 1 < n.length
-            ? [n.charCodeAt(offset + 1), a.after, a.afterOther]
+          end < n.length
+            ? [n.charCodeAt(end), a.after, a.afterOther]
             : [n.charCodeAt(offset - 1), a.before, a.beforeOther];
         if (code < 128) (table[code] ??= []).push(one);
         else other.set(code, [...(other.get(code) ?? []), one]);
       }
-      left = left.filter((n) => !n.includes(a.ch));
+      left = left.filter((n) => !n.includes(a.key));
     };
     place(header);
     place(escape);
     while (left.length) {
+      const keys = new Set<string>();
+      for (const n of left) for (let i = 0; i < n.length; i++) keys.add(n[i]!).add(n.slice(i, i + 2));
       let best: string | undefined;
       let bestCost = Infinity;
-      for (const ch of new Set(left.join(''))) {
-        const covers = left.filter((n) => n.includes(ch)).length;
-        const cost = (PASS_COST + count(ch)) / covers;
-        if (cost < bestCost || (cost === bestCost && ch < best!)) {
-          best = ch;
-          bestCost = cost;
+      for (const k of keys) {
+        const c = cost(k) / left.filter((n) => n.includes(k)).length;
+        if (c < bestCost || (c === bestCost && k < best!)) {
+          best = k;
+          bestCost = c;
         }
       }
       const a = anchor(best!, {});
-      chosen.set(best!, a);
+      chosen.push(a);
       place(a);
     }
-    this.anchors = [...chosen.values()];
+    this.anchors = chosen;
     this.next = new Float64Array(this.anchors.length);
   }
 
@@ -161,11 +177,11 @@ export class CandidateLines {
 
   /** The first occurrence at or after `from` (and not past `last`) of the anchor where a candidate is. */
   private find(a: Anchor, hay: string, from: number, last: number): number {
-    for (let p = hay.indexOf(a.ch, from); p >= 0 && p <= last; p = hay.indexOf(a.ch, p + 1)) {
+    for (let p = hay.indexOf(a.key, from); p >= 0 && p <= last; p = hay.indexOf(a.key, p + 1)) {
       if (a.alone) return p;
       if (a.header && (p === 0 || isLineBreak(hay.charCodeAt(p - 1)))) return p;
       if (a.escape && escapedLetter(hay, p)) return p;
-      const next = hay.charCodeAt(p + 1);
+      const next = hay.charCodeAt(p + a.key.length);
       const prev = hay.charCodeAt(p - 1);
       const after = next < 128 ? a.after[next] : a.afterOther.get(next);
       const before = prev < 128 ? a.before[prev] : a.beforeOther.get(prev);

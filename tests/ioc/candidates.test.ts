@@ -109,7 +109,7 @@ describe('candidate lines', () => {
   it('are the lines the needle regex finds, with random needle sets', () => {
     const r = rng(2);
     const alphabet = 'abcxyz=/&~?@.-_%#3';
-    for (let round = 0; round < 300; round++) {
+    for (let round = 0; round < 2000; round++) {
       const needles = Array.from({ length: 1 + Math.floor(r() * 8) }, () =>
         Array.from({ length: 1 + Math.floor(r() * 5) }, () => alphabet[Math.floor(r() * alphabet.length)]).join(''),
       );
