@@ -1,4 +1,4 @@
-/** `npm run bench [name] [-- options]`: start, fleet (--sizes), scan (--servers N --rounds R --nmap-script FILE --nmap-sv --no-nmap), ioc (--gib G --fresh); ratios against a reference run in the same process. */
+/** `npm run bench [name] [-- options]`: start, fleet (--sizes), scan (--servers N --rounds R --nmap-script FILE --nmap-sv --no-nmap), ioc (--gib G --rounds R --fresh); ratios against a reference run in the same process. */
 import { runScanBench } from './scan.js';
 import { runIocBench } from './ioc.js';
 import { runStartBench } from './start.js';
@@ -34,7 +34,12 @@ const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
   },
   ioc: async (args) => {
     const i = args.indexOf('--gib');
-    await runIocBench({ gib: i >= 0 ? Number(args[i + 1]) : 1, fresh: args.includes('--fresh') });
+    const r = args.indexOf('--rounds');
+    await runIocBench({
+      gib: i >= 0 ? Number(args[i + 1]) : 1,
+      fresh: args.includes('--fresh'),
+      ...(r >= 0 ? { rounds: Number(args[r + 1]) } : {}),
+    });
   },
 };
 

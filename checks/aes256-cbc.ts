@@ -5,7 +5,7 @@
  * the August 2023 SU and is judged unsupported (HealthChecker's build test counts a product without the SU as
  * having it; Microsoft added AES256-CBC support to 2016 and 2019 only).
  */
-import { defineCheck } from '../src/contract.js';
+import { defineCheck } from '../src/contract/check.js';
 import { updateState } from '../src/catalog/lookup.js';
 import { notCollected, withBuild, withSettingRules } from './_shared.js';
 

@@ -4,7 +4,7 @@
  * Enabled=false override turns it off (the server's effective overrides first, see _overrides.ts). exaudit also
  * reports, as a separate finding, a server where no AMSI provider is registered.
  */
-import { defineCheck, type CheckResult } from '../src/contract.js';
+import { defineCheck, type CheckResult } from '../src/contract/check.js';
 import { withBuild } from './_shared.js';
 import { overrideSource, overrideValue, readOverride } from './_overrides.js';
 

@@ -4,7 +4,7 @@
  * bits, a SHA-1/MD5-family signature, and on a server that is not Edge a current Auth certificate that has not
  * expired. Lifetimes are counted to --as-of, so a saved facts file gives the same answer on the same date.
  */
-import { defineCheck, type CheckResult } from '../src/contract.js';
+import { defineCheck, type CheckResult } from '../src/contract/check.js';
 import { isEdge, notCollected, withSettingRules } from './_shared.js';
 
 const DAY = 86_400_000;

@@ -1,5 +1,5 @@
 /** Edge Transport servers: which checks do not apply (HealthChecker skips them), and that the build is judged. */
-import { defineCheck } from '../src/contract.js';
+import { defineCheck } from '../src/contract/check.js';
 import { isEdge, outOfScope } from './_shared.js';
 
 const SKIPPED = ['extended-protection', 'emergency-mitigation-service', 'amsi', 'serialization-signing'];

@@ -2,7 +2,7 @@
  * EEMS (2016 ≥ CU22, 2019 ≥ CU11, SE): enabled at org and server level, service running, nothing blocked; the
  * mitigations applied are listed. A pass needs every one of those facts; a missing one is indeterminate.
  */
-import { defineCheck } from '../src/contract.js';
+import { defineCheck } from '../src/contract/check.js';
 import { eemsAvailable, withBuild } from './_shared.js';
 
 export default defineCheck({

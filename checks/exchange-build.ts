@@ -2,7 +2,7 @@
  * Is the build identified, and how precisely? Unknown builds and imprecise sources are flagged (indeterminate);
  * a pre-2013 build (Exchange 2010 and older) fails: it is known to be out of support and unpatchable.
  */
-import { defineCheck } from '../src/contract.js';
+import { defineCheck } from '../src/contract/check.js';
 import { buildEvidence, buildOf } from './_shared.js';
 
 export default defineCheck({

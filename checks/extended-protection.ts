@@ -3,7 +3,7 @@
  * (rules/extended-protection.yaml), LSA SuppressExtendedProtection is 0, and SSL offloading (which EP does not
  * support) is off. Closes CVE-2022-24516, -21979, -21980, -24477, -30134 and CVE-2024-21410.
  */
-import { defineCheck, type CheckResult } from '../src/contract.js';
+import { defineCheck, type CheckResult } from '../src/contract/check.js';
 import { buildEvidence, withBuild } from './_shared.js';
 import { judgeExtendedProtection } from './_ep.js';
 

@@ -4,7 +4,7 @@
  * Exchange), max-age of at least a year, and not configured both natively and as a custom header. A server without
  * HSTS is not judged (HSTS is optional).
  */
-import { defineCheck, type CheckResult } from '../src/contract.js';
+import { defineCheck, type CheckResult } from '../src/contract/check.js';
 import { failsInto, notCollected, withSettingRules } from './_shared.js';
 
 export default defineCheck({

@@ -3,7 +3,7 @@
  * application (exactly one Global\ExchangeOnpremAsThirdPartyAppId Enabled=true override, an EvoSTS auth server
  * with a GUID ApplicationIdentifier) and the shared service principal's keyCredentials cleaned up.
  */
-import { defineCheck } from '../src/contract.js';
+import { defineCheck } from '../src/contract/check.js';
 import { withBuild } from './_shared.js';
 import { assessHybridApp } from './_hybrid.js';
 

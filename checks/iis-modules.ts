@@ -4,7 +4,7 @@
  * native module); one signed by someone other than Microsoft is Yellow. exaudit also fails a signature that no longer
  * matches the file or does not chain to a trusted root (HealthChecker: Yellow), as a tampered Microsoft module would.
  */
-import { defineCheck } from '../src/contract.js';
+import { defineCheck } from '../src/contract/check.js';
 import { notCollected, withSettingRules } from './_shared.js';
 
 /** Get-AuthenticodeSignature statuses that mean "not signed" in HealthChecker's terms. */

@@ -4,7 +4,7 @@
  * date a 2016/2019 server passes only while an Extended Security Update period covers its CU and the server shows
  * enrollment: an ESU-only update of the current period installed, or enrollment attested in exchange.esuEnrolled.
  */
-import { defineCheck, type CheckResult } from '../src/contract.js';
+import { defineCheck, type CheckResult } from '../src/contract/check.js';
 import { updateState, type BuildInfo } from '../src/catalog/lookup.js';
 import type { Catalog } from '../src/catalog/catalog.js';
 import type { Facts } from '../src/facts/schema.js';

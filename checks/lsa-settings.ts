@@ -3,7 +3,7 @@
  * (exaudit fails a level below 3, which still sends LM or NTLMv1 responses), Credential Guard (not supported on an
  * Exchange server: HealthChecker Red) and the FIPS algorithm policy (recorded, not judged, as HealthChecker does).
  */
-import { defineCheck, type CheckResult } from '../src/contract.js';
+import { defineCheck, type CheckResult } from '../src/contract/check.js';
 import { notCollected, withSettingRules } from './_shared.js';
 
 export default defineCheck({

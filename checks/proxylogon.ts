@@ -1,5 +1,5 @@
 /** ProxyLogon / HAFNIUM (ED 21-02): exposure by build and the advisory's interim mitigations (rules/advisories/proxylogon.yaml). */
-import { defineCheck } from '../src/contract.js';
+import { defineCheck } from '../src/contract/check.js';
 import { evaluateAdvisory } from './_advisory.js';
 
 export default defineCheck({

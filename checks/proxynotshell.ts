@@ -1,5 +1,5 @@
 /** ProxyNotShell: exposure by build and the advisory's interim mitigations (rules/advisories/proxynotshell.yaml). */
-import { defineCheck } from '../src/contract.js';
+import { defineCheck } from '../src/contract/check.js';
 import { evaluateAdvisory } from './_advisory.js';
 
 export default defineCheck({

@@ -1,5 +1,5 @@
 /** ProxyShell and ProxyToken: exposure by build and the advisory's interim mitigations (rules/advisories/proxyshell.yaml). */
-import { defineCheck } from '../src/contract.js';
+import { defineCheck } from '../src/contract/check.js';
 import { evaluateAdvisory } from './_advisory.js';
 
 export default defineCheck({

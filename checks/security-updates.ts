@@ -1,5 +1,5 @@
 /** Is the newest update for the server's CU installed? One finding per missing update, with KB and date. */
-import { defineCheck } from '../src/contract.js';
+import { defineCheck } from '../src/contract/check.js';
 import { currentUpdate, updateState } from '../src/catalog/lookup.js';
 import { installText } from '../src/util/text.js';
 import { buildEvidence, severityFromCvss, withBuild } from './_shared.js';

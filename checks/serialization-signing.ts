@@ -4,7 +4,7 @@
  * override reader in _overrides.ts) and by the Diagnostics registry value on 2013; from the November 2023 SU it is on
  * by default on 2016/2019/SE. The November 2023 SU's CVEs stay open below that SU even with signing on.
  */
-import { defineCheck, type CheckResult } from '../src/contract.js';
+import { defineCheck, type CheckResult } from '../src/contract/check.js';
 import { updateState } from '../src/catalog/lookup.js';
 import { withBuild } from './_shared.js';
 import { overrideSource, overrideValue, readOverride } from './_overrides.js';

@@ -2,7 +2,7 @@
  * Setting overrides and registry values that re-open patched CVEs or switch protections off (HealthChecker's
  * override table, Strict Mode, AMSI, signing, base type check). One finding per harmful override.
  */
-import { defineCheck, type CheckResult } from '../src/contract.js';
+import { defineCheck, type CheckResult } from '../src/contract/check.js';
 import { withBuild } from './_shared.js';
 import { applicableOverrides, overrideSource, readOverride } from './_overrides.js';
 

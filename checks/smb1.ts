@@ -3,7 +3,7 @@
  * feature should not be installed and the server should refuse SMB1 (Get-SmbServerConfiguration
  * EnableSMB1Protocol false).
  */
-import { defineCheck, type CheckResult } from '../src/contract.js';
+import { defineCheck, type CheckResult } from '../src/contract/check.js';
 import { notCollected, outOfScope } from './_shared.js';
 
 export default defineCheck({

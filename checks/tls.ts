@@ -5,7 +5,7 @@
  * 1.0/1.1 disabled (a recommendation), .NET v4 SystemDefaultTlsVersions and SchUseStrongCrypto set, and (exaudit's
  * addition) no weak cipher suite.
  */
-import { defineCheck, type CheckResult } from '../src/contract.js';
+import { defineCheck, type CheckResult } from '../src/contract/check.js';
 import { buildInfoFromFacts, canTakeStep, type BuildInfo } from '../src/catalog/lookup.js';
 import type { Facts } from '../src/facts/schema.js';
 import type { SecuritySettingsRules } from '../src/catalog/schema.js';

@@ -3,7 +3,7 @@
  * File"): every applicationHost.config and web.config the collector read must be well-formed XML. A file IIS cannot
  * parse breaks the sites or applications under it, and hides what it configures (rewrite rules, Extended Protection).
  */
-import { defineCheck } from '../src/contract.js';
+import { defineCheck } from '../src/contract/check.js';
 import { edgeNotApplicable, notCollected, outOfScope } from './_shared.js';
 
 export default defineCheck({

@@ -4,32 +4,31 @@
  * A leaf: it imports only the facts schema (and the catalog's type, for the check signature), so collectors,
  * checks, the IOC sweep and renderers depend on it rather than on the engine.
  * The result document is published as reports/schema/result.schema.json (generated from these zod schemas).
+ * What judging needs at run time without zod (defineCheck, the orders, the document's ids) is in
+ * src/contract/check.ts and re-exported here.
  */
 import { z } from 'zod';
 import { Facts } from './facts/schema.js';
 import type { Catalog } from './catalog/catalog.js';
 import { SEVERITIES, STATUSES } from './util/levels.js';
+import { ACTION_STATUSES, RESULT_SCHEMA_VERSION } from './contract/check.js';
 
-export const RESULT_SCHEMA_VERSION = '1.0';
-export const RESULT_SCHEMA_ID = 'https://exaudit.dev/schema/result.schema.json';
+// The zod-free part (check definition, orders, ids), shared with the judging path that must not load zod.
+export {
+  ACTION_STATUSES,
+  defineCheck,
+  hitServer,
+  RESULT_SCHEMA_ID,
+  RESULT_SCHEMA_VERSION,
+  SEVERITY_ORDER,
+  STATUS_ORDER,
+} from './contract/check.js';
 
 export const Status = z.enum(STATUSES);
 export type Status = z.infer<typeof Status>;
 
 export const Severity = z.enum(SEVERITIES);
 export type Severity = z.infer<typeof Severity>;
-
-/** Most severe first: used for sorting and --fail-on thresholds. */
-export const SEVERITY_ORDER: readonly Severity[] = SEVERITIES;
-/** Worst first, for "worst first" console ordering. */
-export const STATUS_ORDER: readonly Status[] = [
-  'error',
-  'fail',
-  'indeterminate',
-  'mitigated',
-  'pass',
-  'not_applicable',
-];
 
 export const Evidence = z.object({
   fact: z.string().describe('Dotted fact path or a short name of what was looked at'),
@@ -136,30 +135,9 @@ export const IocSweep = z.object({
 });
 export type IocSweep = z.infer<typeof IocSweep>;
 
-/**
- * The server a hit was found on: its `target`, else a remote sweep's "server:path" file name; a local path's hit
- * without --target names none.
- */
-export function hitServer(h: Pick<IocHit, 'file' | 'target'>, servers: string[]): string | undefined {
-  return h.target ?? servers.find((s) => h.file.startsWith(`${s}:`));
-}
-
 // Directive evidence (DESIGN.md §6): each required action's status per server, judged by the engine
 // (src/engine/directives.ts) and stored in the document, so every renderer only renders it.
 
-/** Worst first. "action required": indicators were found, so the action applies; "needs evidence": nothing shows it. */
-export const ACTION_STATUSES = [
-  'not met',
-  'action required',
-  'waived',
-  'not assessed',
-  'needs evidence',
-  'indeterminate',
-  'mitigated (interim)',
-  'needs attestation',
-  'met',
-  'not applicable',
-] as const;
 export const ActionStatus = z.enum(ACTION_STATUSES);
 export type ActionStatus = z.infer<typeof ActionStatus>;
 
@@ -317,7 +295,7 @@ export interface CollectedTarget {
 }
 
 // The check contract (DESIGN.md §4). A check is a pure synchronous function of (facts, catalog): no I/O, no
-// clock, no network. `defineCheck` validates metadata at load so a bad check fails early.
+// clock, no network. The loader validates each check's metadata (CheckMeta) so a bad check fails early.
 
 export const CheckMeta = z.object({
   id: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'check ids are kebab-case and equal the file name'),
@@ -358,8 +336,4 @@ export interface CheckContext {
 export interface Check {
   meta: CheckMeta;
   evaluate(facts: Facts, catalog: Catalog, ctx: CheckContext): CheckResult[];
-}
-
-export function defineCheck(def: { meta: CheckMetaInput; evaluate: Check['evaluate'] }): Check {
-  return { meta: CheckMeta.parse(def.meta), evaluate: def.evaluate };
 }

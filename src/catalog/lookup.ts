@@ -635,12 +635,25 @@ export interface CurrentUpdateInfo {
   unknown: number;
 }
 
+/** Per frozen build description: its update. */
+const updates = new WeakMap<BuildInfo, { catalog: Catalog; update: CurrentUpdateInfo | undefined }>();
+
 /**
  * The one build to install: the latest of the server's CU when that CU received every missing update, else the
  * latest of the product's newest CU. Security updates are cumulative within a CU, so that one install closes every
  * CVE a missing update leaves open. undefined when nothing is missing or unknown.
+ * Worked out once per build description (those of buildInfoFromFacts are frozen and made once per catalog and
+ * build: a fleet shares few builds, and each target asks several times); each caller gets its own copy.
  */
 export function currentUpdate(catalog: Catalog, info: BuildInfo): CurrentUpdateInfo | undefined {
+  if (!Object.isFrozen(info)) return findUpdate(catalog, info);
+  let memo = updates.get(info);
+  if (!memo || memo.catalog !== catalog) updates.set(info, (memo = { catalog, update: findUpdate(catalog, info) }));
+  const u = memo.update;
+  return u && { ...u, closes: [...u.closes], kev: [...u.kev] };
+}
+
+function findUpdate(catalog: Catalog, info: BuildInfo): CurrentUpdateInfo | undefined {
   const states = cveStates(catalog, info);
   const closes = states.filter((s) => s.state === 'open' && s.missingUpdates.length).map((s) => s.id);
   const unknown = states.filter((s) => s.state === 'indeterminate' && s.missingUpdates.length).length;

@@ -288,9 +288,8 @@ export async function startRun(
   options?: Record<string, unknown>,
 ): Promise<RunSetup> {
   // The pipeline, checks, waivers and outputs load here, for the commands that run them only.
-  const [{ loadChecks, selectChecks }, { loadWaivers }, { openOutput }] = await Promise.all([
+  const [{ loadChecks, selectChecks }, { openOutput }] = await Promise.all([
     import('../engine/loader.js'),
-    import('../engine/waivers.js'),
     import('../output/write.js'),
   ]);
   const startedAt = new Date().toISOString();
@@ -299,7 +298,8 @@ export async function startRun(
   // The IOC sweep judges no facts: it loads no checks.
   const checks =
     command === 'ioc' ? [] : selectChecks(await loadChecks(), splitList(opts.checks), splitList(opts.skip));
-  const waivers = opts.waivers ? loadWaivers(opts.waivers) : undefined;
+  // The waivers file's reader (yaml, zod) loads only when there is one.
+  const waivers = opts.waivers ? (await import('../engine/waivers-file.js')).loadWaivers(opts.waivers) : undefined;
   const output = openOutput(opts);
   const directive = opts.directive ? catalog.directive(opts.directive) : undefined;
   return {

@@ -10,19 +10,18 @@
  * ever "met". Indicator actions say "action required" only for a server whose own files hold hits, "met" only where
  * a sweep read that server's files and found nothing, and "needs evidence" otherwise.
  */
-import {
-  ACTION_STATUSES,
-  hitServer,
-  type ActionRow,
-  type ActionStatus,
-  type DirectiveResult,
-  type DirectiveScope,
-  type EvidenceFact,
-  type Finding,
-  type IocSection,
-  type RemainingWork,
-  type TargetResult,
+import type {
+  ActionRow,
+  ActionStatus,
+  DirectiveResult,
+  DirectiveScope,
+  EvidenceFact,
+  Finding,
+  IocSection,
+  RemainingWork,
+  TargetResult,
 } from '../contract.js';
+import { ACTION_STATUSES, hitServer } from '../contract/check.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { Directive, DirectiveAction, EvidenceRule } from '../catalog/schema.js';
 import { buildInfoFromFacts } from '../catalog/lookup.js';

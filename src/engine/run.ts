@@ -3,23 +3,20 @@
  * (startedAt/finishedAt come from the caller), so the same facts give the same findings and fingerprints.
  */
 import type { Facts } from '../facts/schema.js';
-import { factAt } from '../facts/schema.js';
+import { factAt } from '../facts/path.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { catalogStamp } from '../catalog/age.js';
 import { buildInfoFromFacts, currentUpdate } from '../catalog/lookup.js';
-import {
-  RESULT_SCHEMA_ID,
-  RESULT_SCHEMA_VERSION,
-  SEVERITY_ORDER,
-  STATUS_ORDER,
-  type Check,
-  type CheckContext,
-  type CollectedTarget,
-  type Finding,
-  type ResultDocument,
-  type Summary,
-  type TargetResult,
+import type {
+  Check,
+  CheckContext,
+  CollectedTarget,
+  Finding,
+  ResultDocument,
+  Summary,
+  TargetResult,
 } from '../contract.js';
+import { RESULT_SCHEMA_ID, RESULT_SCHEMA_VERSION, SEVERITY_ORDER, STATUS_ORDER } from '../contract/check.js';
 import { TOOL_VERSION } from '../util/tool.js';
 import { sha256 } from '../util/hash.js';
 import { errorMessage } from '../util/errors.js';
@@ -54,16 +51,26 @@ export function fingerprint(checkId: string, target: string, code: string, key =
   return sha256([checkId, target.toLowerCase(), code, key].join('|')).slice(0, 32);
 }
 
+/** A check's references without repeats, worked out once per check (a scan judges every check per target). */
+const uniqueRefs = new WeakMap<Check, string[]>();
+function referencesOf(check: Check, extra: string[] | undefined): string[] {
+  let refs = uniqueRefs.get(check);
+  if (!refs) uniqueRefs.set(check, (refs = [...new Set(check.meta.references)]));
+  return extra?.length ? [...new Set([...refs, ...extra])] : refs.slice();
+}
+
 export function runChecks(facts: Facts, catalog: Catalog, checks: Check[], ctx: CheckContext): Finding[] {
   const findings: Finding[] = [];
   const target = facts.target.name;
   for (const check of checks) {
     const { meta } = check;
     const missing = meta.requires.filter((p) => factAt(facts, p) === undefined);
-    const base = { checkId: meta.id, title: meta.title, references: [...meta.references] };
+    // Keys in one order for every finding: checkId, title, references, then the rest (as the document has them).
     if (missing.length) {
       findings.push({
-        ...base,
+        checkId: meta.id,
+        title: meta.title,
+        references: [...meta.references],
         status: 'indeterminate',
         severity: meta.severity,
         code: 'missing-facts',
@@ -78,8 +85,9 @@ export function runChecks(facts: Facts, catalog: Catalog, checks: Check[], ctx: 
     try {
       for (const r of check.evaluate(facts, catalog, ctx)) {
         findings.push({
-          ...base,
+          checkId: meta.id,
           title: r.title ?? meta.title,
+          references: referencesOf(check, r.references),
           status: r.status,
           severity: r.severity ?? meta.severity,
           code: r.code,
@@ -87,13 +95,14 @@ export function runChecks(facts: Facts, catalog: Catalog, checks: Check[], ctx: 
           cves: r.cves ?? [],
           evidence: r.evidence ?? [],
           remediation: r.remediation ?? null,
-          references: [...new Set([...meta.references, ...(r.references ?? [])])],
           fingerprint: fingerprint(meta.id, target, r.code, r.key ?? ''),
         });
       }
     } catch (err) {
       findings.push({
-        ...base,
+        checkId: meta.id,
+        title: meta.title,
+        references: [...meta.references],
         status: 'error',
         severity: meta.severity,
         code: 'check-error',
@@ -110,16 +119,22 @@ export function runChecks(facts: Facts, catalog: Catalog, checks: Check[], ctx: 
 
 /** Titles in natural order ("CVE-2021-2" before "CVE-2021-10"); one collator, not one per comparison. */
 const TITLE_ORDER = new Intl.Collator('en', { numeric: true });
+/** What String#localeCompare does with no arguments (ECMA-402: a default Intl.Collator), made once. */
+const DEFAULT_ORDER = new Intl.Collator();
+const STATUS_RANK = new Map(STATUS_ORDER.map((s, i) => [s, i]));
+const SEVERITY_RANK = new Map(SEVERITY_ORDER.map((s, i) => [s, i]));
+/** Array#indexOf's answer for a value not in the list. */
+const rank = (m: Map<string, number>, k: string) => m.get(k) ?? -1;
 
 export function sortFindings(findings: Finding[]): Finding[] {
   return findings.sort(
     (a, b) =>
-      STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status) ||
-      SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity) ||
-      a.checkId.localeCompare(b.checkId) ||
-      a.code.localeCompare(b.code) ||
+      rank(STATUS_RANK, a.status) - rank(STATUS_RANK, b.status) ||
+      rank(SEVERITY_RANK, a.severity) - rank(SEVERITY_RANK, b.severity) ||
+      DEFAULT_ORDER.compare(a.checkId, b.checkId) ||
+      DEFAULT_ORDER.compare(a.code, b.code) ||
       TITLE_ORDER.compare(a.title, b.title) ||
-      a.fingerprint.localeCompare(b.fingerprint),
+      DEFAULT_ORDER.compare(a.fingerprint, b.fingerprint),
   );
 }
 

@@ -533,12 +533,4 @@ export type HttpObservation = z.infer<typeof HttpObservation>;
 export type MitigationProbe = z.infer<typeof MitigationProbe>;
 export type BuildObservation = z.infer<typeof BuildObservation>;
 
-/** Reads a dotted path ("exchange.build") from facts; used by the engine's `requires` test. */
-export function factAt(facts: unknown, path: string): unknown {
-  let cur: unknown = facts;
-  for (const key of path.split('.')) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[key];
-  }
-  return cur;
-}
+export { factAt } from './path.js';

@@ -70,27 +70,111 @@ export function likeMatch(pattern: string, text: string): boolean {
   return j === p.length;
 }
 
-export interface Compiled {
-  ind: Indicator;
-  needles?: RegExp;
-  regex?: RE2JS;
-  allOf: RE2JS[];
-  anyOf: RE2JS[];
-  noneOf: RE2JS[];
-  flowFrom?: RE2JS;
-  fileName?: RE2JS;
+/**
+ * What `matches` reads of an indicator, in one shape for every rule (indicators loaded from the catalog differ in
+ * which keys they have, and a rule-shaped object per rule made V8 recompile `matches` again and again), with the
+ * wanted values lower-cased once.
+ */
+export interface Criteria {
+  fileName: boolean;
+  maxBytes: number | undefined;
+  field: string | undefined;
+  like: string[] | undefined;
+  notLike: string[] | undefined;
+  equals: [string, string][];
+  oneOf: [string, string[]][];
+  contains: [string, string][];
+  level: string | undefined;
+  /** Whether any text criterion (regex, allOf, anyOf, noneOf, flow) is there. */
+  text: boolean;
+  squeeze: boolean;
+  fields: string[] | undefined;
+  captureNotContains: string | undefined;
 }
 
-export const compile = (ind: Indicator): Compiled => ({
-  ind,
-  ...(ind.prefilter?.length ? { needles: literalsRe(ind.prefilter) } : {}),
-  ...(ind.regex ? { regex: re2(ind.regex) } : {}),
-  allOf: (ind.allOf ?? []).map(re2),
-  anyOf: (ind.anyOf ?? []).map(re2),
-  noneOf: (ind.noneOf ?? []).map(re2),
-  ...(ind.flow ? { flowFrom: re2(ind.flow.from) } : {}),
-  ...(ind.fileName ? { fileName: re2(ind.fileName) } : {}),
-});
+function criteriaOf(i: Indicator): Criteria {
+  const lower = (o: Record<string, string> | undefined): [string, string][] =>
+    Object.entries(o ?? {}).map(([f, v]) => [f, v.toLowerCase()]);
+  return {
+    fileName: !!i.fileName,
+    maxBytes: i.maxBytes,
+    field: i.field,
+    like: i.like,
+    notLike: i.notLike,
+    equals: lower(i.equals),
+    oneOf: Object.entries(i.oneOf ?? {}).map(([f, vs]) => [f, vs.map((v) => v.toLowerCase())]),
+    contains: lower(i.contains),
+    level: i.level?.toLowerCase(),
+    text: !!(i.regex || i.allOf?.length || i.anyOf?.length || i.noneOf?.length || i.flow),
+    squeeze: !!i.squeeze,
+    fields: i.fields,
+    captureNotContains: i.captureNotContains?.toLowerCase(),
+  };
+}
+
+export interface Compiled {
+  readonly ind: Indicator;
+  readonly criteria: Criteria;
+  readonly needles: RegExp | undefined;
+  readonly regex: RE2JS | undefined;
+  readonly allOf: RE2JS[];
+  readonly anyOf: RE2JS[];
+  readonly noneOf: RE2JS[];
+  readonly flowFrom: RE2JS | undefined;
+  readonly fileName: RE2JS | undefined;
+}
+
+/**
+ * A rule with its patterns compiled on first use: a sweep thread reads only some kinds of input, and compiling every
+ * rule's patterns up front (RE2 is compiled in JavaScript) cost each thread about 50 ms. The patterns were validated
+ * when the catalog loaded.
+ */
+class LazyCompiled implements Compiled {
+  // undefined: not compiled yet; null: the rule has no such pattern.
+  private re?: RE2JS | null;
+  private lists?: { allOf: RE2JS[]; anyOf: RE2JS[]; noneOf: RE2JS[] };
+  private from?: RE2JS | null;
+  private name?: RE2JS | null;
+  private literals?: RegExp | null;
+  readonly criteria: Criteria;
+  constructor(readonly ind: Indicator) {
+    this.criteria = criteriaOf(ind);
+  }
+  get needles(): RegExp | undefined {
+    if (this.literals === undefined) this.literals = this.ind.prefilter?.length ? literalsRe(this.ind.prefilter) : null;
+    return this.literals ?? undefined;
+  }
+  get regex(): RE2JS | undefined {
+    if (this.re === undefined) this.re = this.ind.regex ? re2(this.ind.regex) : null;
+    return this.re ?? undefined;
+  }
+  private get patterns() {
+    return (this.lists ??= {
+      allOf: (this.ind.allOf ?? []).map(re2),
+      anyOf: (this.ind.anyOf ?? []).map(re2),
+      noneOf: (this.ind.noneOf ?? []).map(re2),
+    });
+  }
+  get allOf(): RE2JS[] {
+    return this.patterns.allOf;
+  }
+  get anyOf(): RE2JS[] {
+    return this.patterns.anyOf;
+  }
+  get noneOf(): RE2JS[] {
+    return this.patterns.noneOf;
+  }
+  get flowFrom(): RE2JS | undefined {
+    if (this.from === undefined) this.from = this.ind.flow ? re2(this.ind.flow.from) : null;
+    return this.from ?? undefined;
+  }
+  get fileName(): RE2JS | undefined {
+    if (this.name === undefined) this.name = this.ind.fileName ? re2(this.ind.fileName) : null;
+    return this.name ?? undefined;
+  }
+}
+
+export const compile = (ind: Indicator): Compiled => new LazyCompiled(ind);
 
 // eslint-disable-next-line no-control-regex
 const excerptOf = (s: string) => s.replace(/[\x00-\x1f\x7f]/g, ' ').slice(0, 240);
@@ -162,38 +246,37 @@ const levelName = (v: string) => levelNames[v.trim()] ?? v.trim().toLowerCase();
 const baseName = (f: string) => f.slice(Math.max(f.lastIndexOf('/'), f.lastIndexOf('\\'), f.lastIndexOf('!') + 1) + 1);
 
 function textOf(c: Compiled, r: Rec): string {
-  const i = c.ind;
-  if (i.squeeze && r.squeezed) return r.squeezed();
-  if (i.fields && r.row) return percentDecode(i.fields.map((f) => r.row!(f) ?? '').join(' '));
+  const k = c.criteria;
+  if (k.squeeze && r.squeezed) return r.squeezed();
+  if (k.fields && r.row) return percentDecode(k.fields.map((f) => r.row!(f) ?? '').join(' '));
   return percentDecode(r.text);
 }
 
+const noRow: Row = () => undefined;
+
 export function matches(c: Compiled, r: Rec): boolean {
-  const i = c.ind;
-  if (c.fileName && !c.fileName.test(baseName(r.file))) return false;
-  if (i.maxBytes !== undefined && (r.size === undefined || r.size >= i.maxBytes)) return false;
-  const row = r.row ?? (() => undefined);
-  if (i.field) {
-    const v = row(i.field) ?? '';
-    if (i.like && !i.like.some((p) => likeMatch(p, v))) return false;
-    if (i.notLike?.some((p) => likeMatch(p, v))) return false;
+  const k = c.criteria;
+  if (k.fileName && !c.fileName!.test(baseName(r.file))) return false;
+  if (k.maxBytes !== undefined && (r.size === undefined || r.size >= k.maxBytes)) return false;
+  const row = r.row ?? noRow;
+  if (k.field) {
+    const v = row(k.field) ?? '';
+    if (k.like && !k.like.some((p) => likeMatch(p, v))) return false;
+    if (k.notLike?.some((p) => likeMatch(p, v))) return false;
   }
-  for (const [f, want] of Object.entries(i.equals ?? {}))
-    if ((row(f) ?? '').toLowerCase() !== want.toLowerCase()) return false;
-  for (const [f, wants] of Object.entries(i.oneOf ?? {})) {
+  for (const [f, want] of k.equals) if ((row(f) ?? '').toLowerCase() !== want) return false;
+  for (const [f, wants] of k.oneOf) {
     const v = (row(f) ?? '').toLowerCase();
-    if (!wants.some((w) => w.toLowerCase() === v)) return false;
+    if (!wants.some((w) => w === v)) return false;
   }
-  for (const [f, want] of Object.entries(i.contains ?? {}))
-    if (!(row(f) ?? '').toLowerCase().includes(want.toLowerCase())) return false;
-  if (i.level && levelName(row('Level') ?? '') !== i.level.toLowerCase()) return false;
-  if (!(c.regex || c.allOf.length || c.anyOf.length || c.noneOf.length || c.flowFrom)) return true;
+  for (const [f, want] of k.contains) if (!(row(f) ?? '').toLowerCase().includes(want)) return false;
+  if (k.level && levelName(row('Level') ?? '') !== k.level) return false;
+  if (!k.text) return true;
   const text = textOf(c, r);
   if (c.regex) {
     const m = c.regex.matcher(text);
     if (!m.find()) return false;
-    if (i.captureNotContains && (m.group(1) ?? '').toLowerCase().includes(i.captureNotContains.toLowerCase()))
-      return false;
+    if (k.captureNotContains && (m.group(1) ?? '').toLowerCase().includes(k.captureNotContains)) return false;
   }
   if (!c.allOf.every((re) => re.test(text))) return false;
   if (c.anyOf.length && !c.anyOf.some((re) => re.test(text))) return false;

@@ -7,7 +7,12 @@
  */
 import { open as openFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import yauzl, { type Entry, type ZipFile } from 'yauzl';
+import { createRequire } from 'node:module';
+import type { Entry, ZipFile } from 'yauzl';
+
+/** yauzl loads with the first archive: a sweep thread that meets none skips parsing its CommonJS source. */
+let yauzl: typeof import('yauzl') | undefined;
+const zipLib = () => (yauzl ??= createRequire(import.meta.url)('yauzl') as typeof import('yauzl'));
 
 export interface ZipLimits {
   /** Entries read from one archive. */
@@ -33,7 +38,7 @@ export interface ZipMember {
 
 const openZip = (file: string) =>
   new Promise<ZipFile>((resolve, reject) =>
-    yauzl.open(
+    zipLib().open(
       file,
       { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false, decodeStrings: true },
       (err, zip) => (err ? reject(err) : resolve(zip)),

@@ -6,7 +6,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CHECKS_DIR, checkFiles, loadChecks, selectChecks } from '../../src/engine/loader.js';
+import { CHECK_MANIFEST, CHECKS_DIR, checkFiles, loadChecks, selectChecks } from '../../src/engine/loader.js';
+import { writeCheckManifest } from '../../src/engine/checks-manifest.js';
 import { InputError } from '../../src/util/errors.js';
 
 /** The checks of DESIGN.md / issue 4 §3; each must exist. */
@@ -85,6 +86,35 @@ describe('check parity', () => {
       rmSync(join(dir, 'named-right.ts'));
       writeFileSync(join(dir, 'not-a-check.ts'), 'export const x = 1;\n');
       await expect(loadChecks(dir)).rejects.toThrow(/does not default-export defineCheck/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("takes the build's record of valid metadata while a check is as built, and validates it again once changed", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'exaudit-checks-'));
+    const module = (id: string, title: string, severity = 'low') =>
+      `export default { meta: { id: '${id}', title: '${title}', severity: '${severity}', requires: [] }, evaluate: () => [] };\n`;
+    type Manifest = Record<string, { raw: string; meta: { id: string; title: string; references: string[] } }>;
+    const manifestFile = join(dir, CHECK_MANIFEST);
+    try {
+      writeFileSync(join(dir, 'one.ts'), module('one', 'As built'));
+      await writeCheckManifest(dir);
+      const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as Manifest;
+      // The record holds the validated metadata, defaults filled in.
+      expect(manifest['one']!.meta).toMatchObject({ title: 'As built', references: [] });
+      // A record that says something else shows which one the loader used: the record, for an unchanged module.
+      manifest['one']!.meta.title = 'From the record';
+      // A module changed since the build (its record is of other metadata) is validated again, and refused.
+      manifest['two'] = { raw: manifest['one']!.raw, meta: { ...manifest['one']!.meta, id: 'two' } };
+      writeFileSync(manifestFile, JSON.stringify(manifest));
+      expect((await loadChecks(dir))[0]!.meta.title).toBe('From the record');
+      writeFileSync(join(dir, 'two.ts'), module('two', 'Changed', 'urgent'));
+      await expect(loadChecks(dir)).rejects.toThrow(/checks\/two\.ts: invalid metadata at meta\.severity/);
+      // The build refuses to record invalid metadata.
+      rmSync(manifestFile);
+      await expect(writeCheckManifest(dir)).rejects.toThrow(/invalid metadata/);
+      expect(existsSync(manifestFile)).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

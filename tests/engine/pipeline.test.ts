@@ -109,6 +109,9 @@ describe('streamed outputs', () => {
     expect(withoutTimes(streamed)).toEqual(withoutTimes(kept.doc!));
     const rendered = JSON.parse(RENDERERS['json']!.render(kept.doc!, {})) as ResultDocument;
     expect(withoutTimes(JSON.parse(readFileSync(file, 'utf8')) as ResultDocument)).toEqual(withoutTimes(rendered));
+    // Byte for byte: the json renderer writes the streamed document as the stream wrote it.
+    const text = readFileSync(file, 'utf8');
+    expect(RENDERERS['json']!.render(JSON.parse(text) as ResultDocument, {})).toBe(text);
     // No targets at all is still a valid document.
     const empty = join(dir, 'empty.json');
     await runPipeline(

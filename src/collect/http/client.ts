@@ -84,7 +84,12 @@ const contexts = new Map<string, SecureContext>();
 export function trustContext(ca: string): SecureContext {
   let ctx = contexts.get(ca);
   if (!ctx) {
-    ctx = createSecureContext({ ca: [...rootCertificates, ca] });
+    ctx = createSecureContext();
+    // The default context holds Node's root store, parsed once per process in C++; adding the CA to it (the native
+    // context copies the store first) costs about 1 ms, where passing every root's PEM again costs 15 to 25 ms.
+    const native = (ctx as SecureContext & { context?: { addCACert?(pem: string): void } }).context;
+    if (typeof native?.addCACert === 'function') native.addCACert(ca);
+    else ctx = createSecureContext({ ca: [...rootCertificates, ca] });
     contexts.set(ca, ctx);
   }
   return ctx;
