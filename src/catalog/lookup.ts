@@ -244,7 +244,8 @@ function cveState(catalog: Catalog, info: BuildInfo, cve: CveEntry): CveState {
         state: 'open',
         missingUpdates: [],
         conditions,
-        reason: `this build cannot take the required step: ${c.description}`,
+        // Reasons are clauses: the checks end the sentence.
+        reason: `this build cannot take the required step: ${c.description.replace(/\.$/, '')}`,
       };
     if (can === undefined)
       return {
