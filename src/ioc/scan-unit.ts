@@ -17,6 +17,7 @@ import { kindOf } from './kinds.js';
 import { ListingParser, slashed, type Layout } from './listing.js';
 import { EvtxReader, EVTX_MAGIC } from './evtx.js';
 import { squeeze } from './squeeze.js';
+import { ByteCandidates, ByteLineCutter } from './byte-lines.js';
 import { CandidateLines } from './candidates.js';
 
 export const MAX_LINE = 1024 * 1024;
@@ -49,7 +50,11 @@ export class RuleSet {
   /** Per log kind: the literal search that finds the lines worth parsing (undefined: parse every line). */
   readonly needles = new Map<Kind, Needles>();
 
-  constructor(readonly all: Compiled[]) {
+  /** `bytes: false` keeps every input on the text search (tests compare the two). */
+  constructor(
+    readonly all: Compiled[],
+    private readonly opts: { bytes?: boolean } = {},
+  ) {
     for (const c of all) for (const k of c.ind.source) this.byKind.set(k, [...(this.byKind.get(k) ?? []), c]);
     for (const [k, rules] of this.byKind) {
       if (!FAST_KINDS.has(k) || !rules.every((c) => c.ind.prefilter?.length)) continue;
@@ -65,7 +70,19 @@ export class RuleSet {
   rules(k: Kind): Compiled[] {
     return this.byKind.get(k) ?? [];
   }
+  /**
+   * The byte search for a log kind, made once per sweep thread from the first input's head (again once from a later
+   * head if that one was too short to say which bytes are rare).
+   */
+  byteSearch(k: Kind, head: Buffer): ByteCandidates | undefined {
+    const n = this.needles.get(k);
+    if (!n || this.opts.bytes === false) return undefined;
+    if (n.bytes === undefined || (n.bytes && n.bytes.sampled < SAMPLE_ENOUGH && head.length >= SAMPLE_ENOUGH))
+      n.bytes = ByteCandidates.of(n.list, head) ?? null;
+    return n.bytes ?? undefined;
+  }
 }
+const SAMPLE_ENOUGH = 16 * 1024;
 const FAST_KINDS = new Set<Kind>(['httpproxy', 'iis', 'ecp', 'oabgen']);
 const LETTER_ESCAPE = '%(?:4[1-9a-f]|5[0-9a]|6[1-9a-f]|7[0-9a])';
 
@@ -76,6 +93,8 @@ const LETTER_ESCAPE = '%(?:4[1-9a-f]|5[0-9a]|6[1-9a-f]|7[0-9a])';
 interface Needles {
   list: string[];
   anyCase: RegExp;
+  /** The byte search's tables (src/ioc/byte-lines.ts), made from the first input's sample; null: not possible. */
+  bytes?: ByteCandidates | null;
 }
 
 /** Field names that mean the same across log shapes, so one rule reads HttpProxy and IIS, or any event export. */
@@ -497,7 +516,8 @@ function decoderFor(head: Buffer): { decoder: Decoder; skip: number } {
   return { decoder: utf16 ? new StringDecoder('utf16le') : new Utf8Decoder(), skip: 0 };
 }
 
-type Sink = { feed(text: string): void; end(): void };
+/** Takes an input's text, or for the byte search its UTF-8 bytes as read. */
+type Sink = { feed(text: string): void; end(): void; bytes?: undefined } | { bytes(b: Buffer): void; end(): void };
 
 /** Builds the record pipeline for one input once its kind is known; undefined: nothing reads it. */
 function pipeline(
@@ -506,6 +526,7 @@ function pipeline(
   judge: Judge,
   set: RuleSet,
   res: UnitResult,
+  utf8Head: Buffer | undefined,
 ): Sink | undefined {
   if (kind === 'aspx') {
     let text = '';
@@ -554,6 +575,16 @@ function pipeline(
       if (l.trim() !== '') judge.record(l, n);
     };
   }
+  const search = utf8Head && set.byteSearch(kind, utf8Head);
+  const byLine = search && ByteLineCutter.open(search, onLine, res, MAX_LINE);
+  if (byLine)
+    return {
+      bytes: (b) => byLine.feed(b),
+      end: () => {
+        byLine.end();
+        finish();
+      },
+    };
   const cutter = new LineCutter(onLine, res, set.needles.get(kind));
   return {
     feed: (t) => cutter.feed(t),
@@ -602,19 +633,25 @@ export async function scanChunks(
     }
     const d = decoderFor(buf);
     decoder = d.decoder;
-    const text = decoder.write(buf.subarray(d.skip));
+    const body = buf.subarray(d.skip);
+    const text = decoder.write(body);
     const sniff = kindOf(name, text.slice(0, HEAD));
     const kind = sniff.kind === 'evtx' ? undefined : sniff.kind;
     const rules = kind ? set.rules(kind) : [];
+    const utf8 = d.decoder instanceof Utf8Decoder ? body : undefined;
     sink =
-      kind && rules.length ? pipeline(kind, sniff.listing, new Judge(name, size, rules, res), set, res) : undefined;
+      kind && rules.length
+        ? pipeline(kind, sniff.listing, new Judge(name, size, rules, res), set, res, utf8)
+        : undefined;
     if (!sink) return void (done = true); // not an input any rule reads: its path was judged
-    sink.feed(text);
+    if (sink.bytes) sink.bytes(body);
+    else sink.feed(text);
   };
   try {
     for await (const chunk of chunks) {
       res.bytes += chunk.length;
       if (evtx) evtx.feed(chunk);
+      else if (sink?.bytes) sink.bytes(chunk);
       else if (sink) sink.feed(decoder!.write(chunk));
       else {
         head.push(chunk);
@@ -628,11 +665,11 @@ export async function scanChunks(
     }
     if (!done && !sink && !evtx && head.length) start(Buffer.concat(head));
     if (evtx) evtx.end();
-    if (sink) {
+    if (sink && !sink.bytes) {
       const rest = decoder!.end();
       if (rest) sink.feed(rest);
-      sink.end();
     }
+    sink?.end();
   } catch (err) {
     res.unreadable.push({ file: name, error: errorMessage(err) });
   }

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { CandidateLines } from '../../src/ioc/candidates.js';
 import { literalsSource } from '../../src/ioc/rules.js';
 import { loadIndicators } from '../../src/ioc/sweep.js';
+import { rng, text } from './_texts.js';
 
 const LETTER_ESCAPE = '%(?:4[1-9a-f]|5[0-9a]|6[1-9a-f]|7[0-9a])';
 
@@ -29,54 +30,6 @@ function byAnchors(needles: string[], sample: string, hay: string, from: number,
   const out: [number, number][] = [];
   new CandidateLines(needles, sample).each(hay, from, last, (s, e) => out.push([s, e]));
   return out;
-}
-
-/** A small deterministic generator (mulberry32). */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function text(r: () => number, needles: string[], n: number): string {
-  const pieces = [
-    '\n',
-    '\r\n',
-    '\r',
-    '\u2028',
-    '#',
-    '%',
-    '%4',
-    '%5a',
-    '%40',
-    '%7B',
-    '%6A',
-    'a',
-    'B',
-    '=',
-    '/',
-    ' ',
-    ',',
-    'ſ',
-    'é',
-    'x',
-    '0',
-    'f',
-  ];
-  let s = '';
-  while (s.length < n) {
-    const k = r();
-    if (k < 0.25) {
-      const nd = needles[Math.floor(r() * needles.length)]!;
-      // a whole needle, one cut short, or one in upper case
-      const cut = r() < 0.5 ? nd : nd.slice(0, Math.max(1, Math.floor(r() * nd.length)));
-      s += r() < 0.3 ? cut.toUpperCase() : cut;
-    } else s += pieces[Math.floor(r() * pieces.length)]!;
-  }
-  return s;
 }
 
 const shipped = [
