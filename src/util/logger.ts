@@ -3,8 +3,11 @@
  * Secrets never reach the log: known secret fields are redacted by path, and command lines
  * are scrubbed of -EncodedCommand payloads and Authorization headers by a serializer.
  */
+import { writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { Writable } from 'node:stream';
 import type { Logger, LevelWithSilent, pino as Pino } from 'pino';
+import { stripTerminal } from './text.js';
 
 // pino (and its worker-thread transports) loads only when a command logs: `build`, `rules` and the like never do.
 const load = (): typeof Pino => (createRequire(import.meta.url)('pino') as { pino: typeof Pino }).pino;
@@ -36,6 +39,26 @@ export function scrubText(text: string): string {
   return text.replace(ENCODED, '$1[REDACTED]').replace(AUTH, '$1[REDACTED]');
 }
 
+const C1 = /[\u007f-\u009f]/g;
+/**
+ * A JSON log line with DEL and the C1 controls escaped: pino escapes C0 in strings but writes C1 as is, and a
+ * terminal may act on them (0x9B starts a CSI sequence). Escaped, the line is the same JSON.
+ */
+export const escapeC1 = (line: string): string =>
+  line.replace(C1, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+/** Where pino-pretty writes: its lines, rebuilt from the JSON, without terminal control sequences. */
+function safeText(to: NodeJS.WritableStream | undefined): Writable {
+  return new Writable({
+    write(chunk: Buffer | string, _enc, done) {
+      const text = stripTerminal(String(chunk));
+      if (to) to.write(text);
+      else writeSync(2, text);
+      done();
+    },
+  });
+}
+
 export interface LogOptions {
   level?: LevelWithSilent;
   format?: 'json' | 'pretty';
@@ -52,6 +75,7 @@ export function createLogger(opts: LogOptions = {}): Logger {
     redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
     serializers: { command: (c: unknown) => (typeof c === 'string' ? scrubText(c) : c) },
     hooks: {
+      streamWrite: escapeC1,
       logMethod(this: Logger, args: unknown[], method: (...a: unknown[]) => void) {
         method.apply(
           this,
@@ -65,7 +89,7 @@ export function createLogger(opts: LogOptions = {}): Logger {
     opts.format === 'pretty'
       ? // --log-format pretty: pino-pretty's readable lines, written synchronously like the JSON ones.
         (createRequire(import.meta.url)('pino-pretty') as (o: object) => NodeJS.WritableStream)({
-          destination: opts.destination ?? 2,
+          destination: safeText(opts.destination),
           sync: true,
           colorize: false,
         })

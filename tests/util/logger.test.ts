@@ -31,4 +31,19 @@ describe('logger', () => {
     expect(text).not.toMatch(/abc123|SGVsbG8gd29ybGQ=/);
     expect(text).toMatch(/\[REDACTED\]/);
   });
+
+  it('never writes terminal controls a server sent: C1 escaped in JSON (same value), removed in pretty lines', () => {
+    const hostile = 'banner \u009b2J\u001b]0;owned\u0007 \u0085end\u007f';
+    const json = capture();
+    createLogger({ level: 'info', destination: json.s }).warn({ banner: hostile }, `server said ${hostile}`);
+    // eslint-disable-next-line no-control-regex
+    expect(json.text()).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    const line = JSON.parse(json.text()) as Record<string, unknown>;
+    expect(line).toMatchObject({ banner: hostile, msg: `server said ${hostile}` });
+    const pretty = capture();
+    createLogger({ level: 'info', format: 'pretty', destination: pretty.s }).warn({ banner: hostile }, hostile);
+    expect(pretty.text()).toMatch(/banner/);
+    // eslint-disable-next-line no-control-regex
+    expect(pretty.text()).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+  });
 });
