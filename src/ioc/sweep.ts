@@ -15,9 +15,9 @@ import { DEFAULT_RULES_DIR } from '../util/tool.js';
 import { emptyUnit, RuleSet, type UnitResult } from './scan-unit.js';
 import { scanPath } from './inputs.js';
 import { walk, WALK_LIMITS, type WalkedFile, type WalkLimits } from './walk.js';
-import { ZIP_LIMITS, type ZipLimits } from './zip.js';
+import { readZip, ZIP_LIMITS, type ZipLimits } from './zip.js';
 import { PAGE_EXT } from './kinds.js';
-import { yaraScan, type YaraSource } from './yara.js';
+import { yaraScan, type YaraItem, type YaraSource } from './yara.js';
 
 export { splitCsv } from './rules.js';
 export type { Indicator } from './rules.js';
@@ -133,11 +133,7 @@ export async function sweep(paths: string[], opts: SweepOptions = {}): Promise<S
   }
   const r = merge(units, problems);
   if (opts.yara) {
-    const y = yaraScan(
-      files.filter((f) => opts.yara!.allFiles || PAGE_EXT.test(f.file)).map((f) => f.file),
-      opts.yara.sources,
-      opts.yara,
-    );
+    const y = yaraScan(await yaraItems(files, opts.yara.allFiles, zip), opts.yara.sources, opts.yara);
     const { hits, unreadable } = await y;
     r.hits.push(...hits);
     r.summary.unreadable.push(...unreadable);
@@ -145,6 +141,34 @@ export async function sweep(paths: string[], opts: SweepOptions = {}): Promise<S
   }
   if (opts.target) for (const h of r.hits) h.target = opts.target;
   return r;
+}
+
+/**
+ * What YARA reads: the web pages (every file with `allFiles`), on disk and inside zip archives, and .gz files
+ * gunzipped. An archive that cannot be read was reported by the line sweep; its entries are left out here.
+ */
+async function yaraItems(files: WalkedFile[], allFiles: boolean, limits: ZipLimits): Promise<YaraItem[]> {
+  const wanted = (name: string) => allFiles || PAGE_EXT.test(name.replace(/\.gz$/i, ''));
+  const items: YaraItem[] = [];
+  for (const { file } of files) {
+    const gz = /\.gz$/i.test(file);
+    if (wanted(file)) items.push(gz ? { name: file.slice(0, -3), file, gz } : { name: file, file });
+    if (!/\.zip$/i.test(file)) continue;
+    let zip;
+    try {
+      zip = await readZip(file, limits);
+    } catch {
+      continue;
+    }
+    for (const [entry, m] of zip.members.entries()) {
+      const name = `${file}!/${m.name}`;
+      const inner = /\.gz$/i.test(m.name);
+      if (!/\.zip$/i.test(m.name) && wanted(name))
+        items.push({ name: inner ? name.slice(0, -3) : name, file, entry, ...(inner ? { gz: true } : {}) });
+    }
+    zip.close();
+  }
+  return items;
 }
 
 /** Sums the per-input results in input order (hits stay in line order within an input). */

@@ -24,6 +24,17 @@ export interface YaraInit {
   sources: YaraSource[];
   maxBytes: number;
 }
+/**
+ * What one YARA scan reads: a file, or the entry of a zip archive at `entry` in its member list (by position: two
+ * entries may share a name), gunzipped when `gz`. `name` is how hits name it, as the line sweep does
+ * (`archive.zip!/path/in/it`, without `.gz`).
+ */
+export interface YaraItem {
+  name: string;
+  file: string;
+  entry?: number;
+  gz?: boolean;
+}
 export interface YaraMatch {
   rule: string;
   namespace: string;
@@ -123,9 +134,9 @@ function workerUrl(): URL {
   return new URL('../../dist/src/ioc/yara-worker.js', import.meta.url);
 }
 
-/** Scans the files in a YARA thread, one at a time, each within the time budget. */
+/** Scans the items in a YARA thread, one at a time, each within the time budget. */
 export async function yaraScan(
-  files: string[],
+  files: YaraItem[],
   sources: YaraSource[],
   opts: Pick<YaraOptions, 'timeoutMs' | 'maxBytes'>,
 ): Promise<{ hits: IocHit[]; unreadable: { file: string; error: string }[] }> {
@@ -143,7 +154,8 @@ export async function yaraScan(
       w.once('error', reject);
     });
   try {
-    for (const [id, file] of files.entries()) {
+    for (const [id, item] of files.entries()) {
+      const file = item.name;
       worker ??= await start();
       const w = worker;
       const answer = await new Promise<{ matches: YaraMatch[]; error?: string } | 'timeout' | 'died'>((resolve) => {
@@ -160,7 +172,7 @@ export async function yaraScan(
         const onExit = () => done('died');
         w.on('message', onMsg);
         w.once('exit', onExit);
-        w.postMessage({ id, file });
+        w.postMessage({ id, item });
       });
       if (answer === 'timeout' || answer === 'died') {
         await w.terminate();
@@ -178,7 +190,19 @@ export async function yaraScan(
       for (const m of answer.matches) hits.push(yaraHit(file, m));
     }
   } finally {
-    if (worker) await worker.terminate();
+    // Asked to stop, the thread closes the archive it holds open; terminated, it would leave the file open.
+    if (worker) {
+      const w = worker;
+      const stopped = new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), 1000);
+        w.once('exit', () => {
+          clearTimeout(timer);
+          resolve(true);
+        });
+      });
+      w.postMessage('stop');
+      if (!(await stopped)) await w.terminate();
+    }
   }
   return { hits, unreadable };
 }

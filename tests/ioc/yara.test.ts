@@ -2,13 +2,15 @@
  * YARA over file contents (YARA-X as WebAssembly): exaudit's own rules (rules/yara/) on web pages, users' rules
  * (--yara DIR) on every file, and a user's rule that is too slow stopped by the watchdog without losing the rest.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sweep } from '../../src/ioc/sweep.js';
 import { readYaraSources, SHIPPED_YARA, YARA_DEFAULTS } from '../../src/ioc/yara.js';
 import { runCli } from '../helpers/cli.js';
+import { zipFile } from '../helpers/zip.js';
 
 const SHELLS = join(import.meta.dirname, '../../fixtures/ioc-webshells');
 const tmp = mkdtempSync(join(tmpdir(), 'exaudit-yara-'));
@@ -83,5 +85,47 @@ describe('users’ YARA rules (--yara DIR)', () => {
       { file: join(files, 'a.txt'), error: expect.stringMatching(/^YARA scan stopped after 3000 ms/) },
     ]);
     expect(r.hits.map((h) => h.indicator)).toEqual(['yara:marker/marker']);
+  }, 60_000);
+
+  it('read web pages and, with users’ rules, every file inside zip archives and .gz files', async () => {
+    const d = join(tmp, 'entries-rules');
+    mkdirSync(d);
+    writeFileSync(join(d, 'marker.yar'), 'rule marker { strings: $m = "MARKER-9" condition: $m }');
+    const files = join(tmp, 'triage');
+    mkdirSync(files);
+    const chopper = readFileSync(join(SHELLS, 'malicious/chopper-oneline.aspx'));
+    const decoy = readFileSync(join(SHELLS, 'decoys/client-eval.aspx'));
+    writeFileSync(
+      join(files, 'collection.zip'),
+      zipFile([
+        { name: 'inetpub/wwwroot/aspnet_client/x.aspx', data: chopper },
+        { name: 'inetpub/wwwroot/ok.aspx', data: decoy },
+        { name: 'logs/notes.txt', data: Buffer.from('seen MARKER-9\n') },
+        { name: 'logs/old.log.gz', data: gzipSync('later MARKER-9\n'), method: 0 },
+        // Two entries of one name: each is read (a benign twin cannot hide the first).
+        { name: 'inetpub/wwwroot/twin.aspx', data: chopper },
+        { name: 'inetpub/wwwroot/twin.aspx', data: decoy },
+      ]),
+    );
+    writeFileSync(join(files, 'single.txt.gz'), gzipSync('gz MARKER-9\n'));
+    const zip = join(files, 'collection.zip');
+    const yaraHits = async (sources: ReturnType<typeof readYaraSources>, allFiles: boolean) => {
+      const r = await sweep([files], { jobs: 1, yara: { sources, allFiles, ...YARA_DEFAULTS } });
+      expect(r.summary.unreadable).toEqual([]);
+      return r.hits.filter((h) => h.indicator.startsWith('yara:')).map((h) => [h.indicator, h.file]);
+    };
+    // Shipped rules: web pages only, inside the archive too; the decoy page is left alone.
+    expect(await yaraHits(readYaraSources([SHIPPED_YARA]), false)).toEqual([
+      ['yara:exchange-webshells/exaudit_chopper_jscript_eval', `${zip}!/inetpub/wwwroot/aspnet_client/x.aspx`],
+      ['yara:exchange-webshells/exaudit_chopper_jscript_eval', `${zip}!/inetpub/wwwroot/twin.aspx`],
+    ]);
+    // Users' rules: every entry, gunzipped where it is a .gz, named as the line sweep names them.
+    expect((await yaraHits(readYaraSources([d]), true)).sort()).toEqual(
+      [
+        ['yara:marker/marker', `${zip}!/logs/notes.txt`],
+        ['yara:marker/marker', `${zip}!/logs/old.log`],
+        ['yara:marker/marker', join(files, 'single.txt')],
+      ].sort(),
+    );
   }, 60_000);
 });
