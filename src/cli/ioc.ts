@@ -25,7 +25,7 @@ import { DEFAULT_REMOTE_PATHS, sweepOverSsh } from '../ioc/remote.js';
 import { WALK_LIMITS } from '../ioc/walk.js';
 import { ZIP_LIMITS } from '../ioc/zip.js';
 import { progressBar } from './progress.js';
-import { compileYara, readYaraSources, SHIPPED_YARA, YARA_DEFAULTS } from '../ioc/yara.js';
+import { compileYara, readYaraSources, SHIPPED_YARA, YARA_DEFAULTS, YaraScanner } from '../ioc/yara.js';
 import type { IocSweep } from '../contract.js';
 import { parseSshTarget } from '../collect/ssh/index.js';
 import { InputError, type ExitCode } from '../util/errors.js';
@@ -75,7 +75,7 @@ export function register(program: Command): Command {
     )
     .option(
       '--yara <dirs...>',
-      "also run these folders' YARA rules (.yar, .yara; YARA-X) over every file of a local sweep, besides exaudit's own web shell rules over web pages",
+      "also run these folders' YARA rules (.yar, .yara; YARA-X) over every file swept (on disk, in zip archives, over --ssh), besides exaudit's own web shell rules over web pages",
     )
     .option('--no-yara', "no YARA rules at all, not even exaudit's own")
     .option(
@@ -227,7 +227,14 @@ export async function runIoc(paths: string[], opts: IocOptions): Promise<ExitCod
     if (servers.length) {
       const set = new RuleSet(indicators.map(compile));
       const limit = pLimit(opts.concurrency ?? 8);
-      const swept = await Promise.all(servers.map((t) => limit(() => sweepOverSsh(t, sshOpts!, set))));
+      // One YARA thread for the fleet: the servers' files take turns (pages are small; users' rules read every file).
+      const scanner = yara && new YaraScanner(yara.sources, yara);
+      const withYara = scanner
+        ? { ...sshOpts!, yara: { scanner, allFiles: yara.allFiles, maxBytes: yara.maxBytes } }
+        : sshOpts!;
+      const swept = await Promise.all(servers.map((t) => limit(() => sweepOverSsh(t, withYara, set)))).finally(() =>
+        scanner?.close(),
+      );
       remote = merge(swept.flatMap((s) => (s.result ? [s.result] : [])));
       // A swept server is a target without findings: assessed, or why it could not be.
       for (const s of swept) {

@@ -5,11 +5,12 @@
  * bounded (depth, file count) and every file is streamed, so memory stays flat.
  */
 import type { SFTPWrapper } from 'ssh2';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { errorMessage } from '../util/errors.js';
 import { withSshConnection, type SshFailure, type SshOptions, type SshTarget } from '../collect/ssh/index.js';
 import { emptyUnit, type RuleSet, type UnitResult } from './scan-unit.js';
 import { scanStream } from './inputs.js';
+import { yaraWants, type YaraScanner } from './yara.js';
 
 const V15 = '/C:/Program Files/Microsoft/Exchange Server/V15';
 /** Where Exchange keeps what the indicators read (Test-ProxyLogon's locations), on the default install path. */
@@ -26,6 +27,27 @@ export interface RemoteSweepOptions extends SshOptions {
   paths?: string[];
   maxFiles?: number;
   maxDepth?: number;
+  /** YARA over the files read (web pages, or every file with users' rules), their first `maxBytes` each. */
+  yara?: { scanner: YaraScanner; allFiles: boolean; maxBytes: number };
+}
+
+/** The stream passed on as it comes, its first `max` bytes also kept (for YARA): memory stays bounded. */
+function keepHead(input: Readable, max: number): { stream: Readable; head: () => Buffer } {
+  const kept: Buffer[] = [];
+  let size = 0;
+  const stream = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      if (size < max) {
+        const part = Buffer.from(chunk.subarray(0, max - size));
+        kept.push(part);
+        size += part.length;
+      }
+      done(null, chunk);
+    },
+  });
+  input.on('error', (e) => stream.destroy(e));
+  input.pipe(stream);
+  return { stream, head: () => Buffer.concat(kept, size) };
 }
 
 export interface RemoteSweep {
@@ -171,9 +193,18 @@ async function sweepFolders(
         stream.once('close', resolve);
         stream.on('error', () => resolve());
       });
-      const u = await scanStream(`${t.name}:${f}`, size, stream, set);
+      const name = `${t.name}:${f}`;
+      const yara = opts.yara && yaraWants(f, opts.yara.allFiles) ? opts.yara : undefined;
+      const tee = yara ? keepHead(stream, yara.maxBytes) : undefined;
+      const u = await scanStream(name, size, tee?.stream ?? stream, set);
       stream.destroy();
       await closed;
+      if (yara && tee) {
+        const gz = /\.gz$/i.test(f);
+        const y = await yara.scanner.scan({ name: gz ? name.slice(0, -3) : name, file: name, data: tee.head(), gz });
+        u.hits.push(...y.hits);
+        u.unreadable.push(...y.unreadable);
+      }
       res.files += u.files;
       res.bytes += u.bytes;
       res.lines += u.lines;

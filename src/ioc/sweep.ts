@@ -16,8 +16,7 @@ import { emptyUnit, RuleSet, type UnitResult } from './scan-unit.js';
 import { scanPath } from './inputs.js';
 import { walk, WALK_LIMITS, type WalkedFile, type WalkLimits } from './walk.js';
 import { readZip, ZIP_LIMITS, type ZipLimits } from './zip.js';
-import { PAGE_EXT } from './kinds.js';
-import { yaraScan, type YaraItem, type YaraSource } from './yara.js';
+import { yaraScan, yaraWants, type YaraItem, type YaraSource } from './yara.js';
 
 export { splitCsv } from './rules.js';
 export type { Indicator } from './rules.js';
@@ -148,7 +147,7 @@ export async function sweep(paths: string[], opts: SweepOptions = {}): Promise<S
  * gunzipped. An archive that cannot be read was reported by the line sweep; its entries are left out here.
  */
 async function yaraItems(files: WalkedFile[], allFiles: boolean, limits: ZipLimits): Promise<YaraItem[]> {
-  const wanted = (name: string) => allFiles || PAGE_EXT.test(name.replace(/\.gz$/i, ''));
+  const wanted = (name: string) => yaraWants(name, allFiles);
   const items: YaraItem[] = [];
   for (const { file } of files) {
     const gz = /\.gz$/i.test(file);

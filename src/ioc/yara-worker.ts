@@ -5,7 +5,7 @@
  * one.
  */
 import { closeSync, constants, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { parentPort, workerData } from 'node:worker_threads';
 import { compileYara, type YaraInit, type YaraItem, type YaraMatch } from './yara.js';
@@ -67,7 +67,8 @@ async function member(file: string, entry: number): Promise<ZipMember> {
   return m;
 }
 
-async function read(item: YaraItem, max: number): Promise<Buffer> {
+async function read(item: YaraItem, max: number): Promise<Uint8Array> {
+  if (item.data) return item.gz ? readStream(Readable.from([item.data]), true, max) : item.data.subarray(0, max);
   if (item.entry !== undefined) return readStream(await (await member(item.file, item.entry)).open(), !!item.gz, max);
   if (item.gz) return readStream(createReadStream(item.file), true, max);
   return readFile(item.file, max);

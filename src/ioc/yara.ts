@@ -12,6 +12,7 @@ import { Worker } from 'node:worker_threads';
 import type { IocHit } from '../contract.js';
 import { InputError } from '../util/errors.js';
 import { PROJECT_ROOT } from '../util/tool.js';
+import { PAGE_EXT } from './kinds.js';
 
 /** The rules exaudit ships. */
 export const SHIPPED_YARA = join(PROJECT_ROOT, 'rules', 'yara');
@@ -34,6 +35,8 @@ export interface YaraItem {
   file: string;
   entry?: number;
   gz?: boolean;
+  /** The bytes themselves, read elsewhere (a file read over SFTP). */
+  data?: Uint8Array;
 }
 export interface YaraMatch {
   rule: string;
@@ -134,75 +137,114 @@ function workerUrl(): URL {
   return new URL('../../dist/src/ioc/yara-worker.js', import.meta.url);
 }
 
-/** Scans the items in a YARA thread, one at a time, each within the time budget. */
-export async function yaraScan(
-  files: YaraItem[],
-  sources: YaraSource[],
-  opts: Pick<YaraOptions, 'timeoutMs' | 'maxBytes'>,
-): Promise<{ hits: IocHit[]; unreadable: { file: string; error: string }[] }> {
-  const hits: IocHit[] = [];
-  const unreadable: { file: string; error: string }[] = [];
-  if (!files.length || !sources.length) return { hits, unreadable };
-  let worker: Worker | undefined;
-  const start = () =>
-    new Promise<Worker>((resolve, reject) => {
+/** Whether YARA reads a file or entry of this name: web pages (also gzipped), or every one with users' rules. */
+export const yaraWants = (name: string, allFiles: boolean): boolean =>
+  allFiles || PAGE_EXT.test(name.replace(/\.gz$/i, ''));
+
+type YaraFound = { hits: IocHit[]; unreadable: { file: string; error: string }[] };
+
+/**
+ * A YARA thread that scans items one at a time, each within the time budget: a scan past it (or a thread that dies)
+ * stops the thread, the item is listed as unreadable and a new thread takes the next item. Calls may overlap (a
+ * fleet of SSH sweeps): they are served in turn.
+ */
+export class YaraScanner {
+  private worker: Worker | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private next = 0;
+
+  constructor(
+    private readonly sources: YaraSource[],
+    private readonly opts: Pick<YaraOptions, 'timeoutMs' | 'maxBytes'>,
+  ) {}
+
+  scan(item: YaraItem): Promise<YaraFound> {
+    const run = this.queue.then(() => this.one(item));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Asked to stop, the thread closes the archive it holds open; terminated, it would leave the file open. */
+  async close(): Promise<void> {
+    await this.queue;
+    const w = this.worker;
+    this.worker = undefined;
+    if (!w) return;
+    const stopped = new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 1000);
+      w.once('exit', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+    w.postMessage('stop');
+    if (!(await stopped)) await w.terminate();
+  }
+
+  private start(): Promise<Worker> {
+    return new Promise<Worker>((resolve, reject) => {
       const w = new Worker(workerUrl(), {
-        workerData: { sources, maxBytes: opts.maxBytes } satisfies YaraInit,
+        workerData: { sources: this.sources, maxBytes: this.opts.maxBytes } satisfies YaraInit,
         execArgv: [],
       });
       w.once('message', () => resolve(w));
       w.once('error', reject);
     });
+  }
+
+  private async one(item: YaraItem): Promise<YaraFound> {
+    const file = item.name;
+    const id = this.next++;
+    const w = (this.worker ??= await this.start());
+    const answer = await new Promise<{ matches: YaraMatch[]; error?: string } | 'timeout' | 'died'>((resolve) => {
+      const timer = setTimeout(() => resolve('timeout'), this.opts.timeoutMs);
+      const done = (v: { id: number; matches: YaraMatch[]; error?: string } | 'died') => {
+        clearTimeout(timer);
+        w.off('message', onMsg);
+        w.off('exit', onExit);
+        resolve(v);
+      };
+      const onMsg = (m: { id: number; matches: YaraMatch[]; error?: string }) => {
+        if (m.id === id) done(m);
+      };
+      const onExit = () => done('died');
+      w.on('message', onMsg);
+      w.once('exit', onExit);
+      w.postMessage({ id, item });
+    });
+    if (answer === 'timeout' || answer === 'died') {
+      await w.terminate();
+      this.worker = undefined;
+      const error =
+        answer === 'timeout'
+          ? `YARA scan stopped after ${this.opts.timeoutMs} ms (a rule is too slow on this file); the other rules' results for it are lost`
+          : 'the YARA thread stopped on this file';
+      return { hits: [], unreadable: [{ file, error }] };
+    }
+    return {
+      hits: answer.matches.map((m) => yaraHit(file, m)),
+      unreadable: answer.error ? [{ file, error: `YARA: ${answer.error}` }] : [],
+    };
+  }
+}
+
+/** Scans the items in one YARA thread, in order. */
+export async function yaraScan(
+  files: YaraItem[],
+  sources: YaraSource[],
+  opts: Pick<YaraOptions, 'timeoutMs' | 'maxBytes'>,
+): Promise<YaraFound> {
+  const found: YaraFound = { hits: [], unreadable: [] };
+  if (!files.length || !sources.length) return found;
+  const scanner = new YaraScanner(sources, opts);
   try {
-    for (const [id, item] of files.entries()) {
-      const file = item.name;
-      worker ??= await start();
-      const w = worker;
-      const answer = await new Promise<{ matches: YaraMatch[]; error?: string } | 'timeout' | 'died'>((resolve) => {
-        const timer = setTimeout(() => resolve('timeout'), opts.timeoutMs);
-        const done = (v: { id: number; matches: YaraMatch[]; error?: string } | 'died') => {
-          clearTimeout(timer);
-          w.off('message', onMsg);
-          w.off('exit', onExit);
-          resolve(v === 'died' ? v : v);
-        };
-        const onMsg = (m: { id: number; matches: YaraMatch[]; error?: string }) => {
-          if (m.id === id) done(m);
-        };
-        const onExit = () => done('died');
-        w.on('message', onMsg);
-        w.once('exit', onExit);
-        w.postMessage({ id, item });
-      });
-      if (answer === 'timeout' || answer === 'died') {
-        await w.terminate();
-        worker = undefined;
-        unreadable.push({
-          file,
-          error:
-            answer === 'timeout'
-              ? `YARA scan stopped after ${opts.timeoutMs} ms (a rule is too slow on this file); the other rules' results for it are lost`
-              : 'the YARA thread stopped on this file',
-        });
-        continue;
-      }
-      if (answer.error) unreadable.push({ file, error: `YARA: ${answer.error}` });
-      for (const m of answer.matches) hits.push(yaraHit(file, m));
+    for (const item of files) {
+      const r = await scanner.scan(item);
+      found.hits.push(...r.hits);
+      found.unreadable.push(...r.unreadable);
     }
   } finally {
-    // Asked to stop, the thread closes the archive it holds open; terminated, it would leave the file open.
-    if (worker) {
-      const w = worker;
-      const stopped = new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => resolve(false), 1000);
-        w.once('exit', () => {
-          clearTimeout(timer);
-          resolve(true);
-        });
-      });
-      w.postMessage('stop');
-      if (!(await stopped)) await w.terminate();
-    }
+    await scanner.close();
   }
-  return { hits, unreadable };
+  return found;
 }

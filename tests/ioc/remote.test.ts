@@ -13,6 +13,7 @@ import { compile } from '../../src/ioc/rules.js';
 import { RuleSet } from '../../src/ioc/scan-unit.js';
 import { loadIndicators } from '../../src/ioc/sweep.js';
 import { sweep } from '../../src/ioc/sweep.js';
+import { readYaraSources, SHIPPED_YARA, YARA_DEFAULTS, YaraScanner } from '../../src/ioc/yara.js';
 import { ResultDocument } from '../../src/contract.js';
 import { runCliAsync } from '../helpers/cli.js';
 import { haveSshd, startSshd, type Sshd } from '../helpers/sshd.js';
@@ -110,6 +111,41 @@ describe('ioc --ssh over SFTP (in-process server)', () => {
     writeFileSync(empty, '');
     const r = await sweepOverSsh(target(0), { ...opts(), knownHostsFile: empty }, compiled);
     expect(r.failure!.error).toMatch(/unknown host key SHA256:.* add it to .* or pass --accept-new-host-key/);
+  });
+  it("runs YARA on what it reads: the same YARA hits as a local sweep, .gz logs gunzipped for users' rules", async () => {
+    const shipped = { sources: readYaraSources([SHIPPED_YARA]), allFiles: false, ...YARA_DEFAULTS };
+    const scanner = new YaraScanner(shipped.sources, shipped);
+    const r = await sweepOverSsh(
+      target(0),
+      { ...opts(), yara: { scanner, allFiles: false, maxBytes: 1 << 24 } },
+      compiled,
+    );
+    await scanner.close();
+    const yaraKeys = (hits: { indicator: string; line: number; file: string }[]) =>
+      hits.filter((h) => h.indicator.startsWith('yara:')).map(key);
+    const local = await sweep([join(drive, V15, 'Logging'), join(drive, V15, 'FrontEnd')], { jobs: 1, yara: shipped });
+    expect(yaraKeys(r.result!.hits)).toEqual(['yara:exchange-webshells/exaudit_chopper_jscript_eval:discover.aspx:0']);
+    expect(yaraKeys(r.result!.hits)).toEqual(yaraKeys(local.hits));
+    expect(r.result!.hits.filter((h) => h.indicator.startsWith('yara:'))[0]).toMatchObject({ target: 'ex01' });
+
+    const dir = mkdtempSync(join(tmpdir(), 'exaudit-yara-ssh-'));
+    writeFileSync(
+      join(dir, 'header.yar'),
+      'rule exchange_log { strings: $h = "#Software: Microsoft Exchange" condition: $h }',
+    );
+    const mine = new YaraScanner(readYaraSources([dir]), YARA_DEFAULTS);
+    const paths = [`/${V15}/Logging/HttpProxy/Autodiscover`];
+    const u = await sweepOverSsh(
+      target(0),
+      { ...opts(), paths, yara: { scanner: mine, allFiles: true, maxBytes: 1 << 24 } },
+      compiled,
+    );
+    await mine.close();
+    rmSync(dir, { recursive: true, force: true });
+    expect(u.result!.unreadable).toEqual([]);
+    expect(
+      u.result!.hits.filter((h) => h.indicator === 'yara:header/exchange_log').map((h) => h.file.split('/').pop()),
+    ).toEqual(['HttpProxy_2022092910-1.LOG', 'HttpProxy_2022092911-1.LOG']);
   });
   it('the CLI reports hits from every server and exit 1; an unreachable server is in the result', async () => {
     const dead = await new Promise<number>((resolve) => {
