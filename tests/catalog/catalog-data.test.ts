@@ -113,6 +113,17 @@ describe('smaller corrections, each from its source', () => {
     expect(catalog.build('15.0.1395.8')).toMatchObject({ kb: 'KB4459266', releaseDate: '2018-10-09' });
   });
 
+  it('updates of 2018-2021 carry the day a Microsoft KB article or CVE record gives; the rest stay month-only', () => {
+    expect(catalog.update('Mar18SU')).toMatchObject({ releaseDate: '2018-03-13', verified: true, kbs: ['KB4073392'] });
+    expect(catalog.update('Jul19SU')).toMatchObject({ releaseDate: '2019-07-09', verified: true });
+    expect(catalog.update('Feb21SU')).toMatchObject({ releaseDate: '2021-02-09', verified: true });
+    expect(catalog.build('15.1.1531.6')).toMatchObject({ update: 'Aug18SU', releaseDate: '2018-08-14' });
+    const monthOnly = catalog.updates.filter((u) => u.notes?.some((n) => /the day is a placeholder/.test(n)));
+    expect(monthOnly.map((u) => u.id)).toEqual(['Apr19SU', 'Sep19SU', 'Feb20SU', 'Mar20SU']);
+    for (const u of monthOnly) expect([u.id, u.verified, u.releaseDate.slice(8)]).toEqual([u.id, false, '01']);
+    expect(catalog.update('Mar20SU')!.kbs).toEqual(['KB4540123']);
+  });
+
   it("CVE-2026-42897's KEV due date is not invented: empty and marked unverified", () => {
     expect(catalog.cve('CVE-2026-42897')!.kev).toEqual({
       dateAdded: '2026-05-15',
