@@ -18,9 +18,6 @@ const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
  * each position), without the literals that contain another one. A literal alternation never backtracks beyond
  * the longest literal, so the search is linear.
  */
-export function literalsRe(needles: string[], flags = 'i'): RegExp {
-  return new RegExp(literalsSource(needles), flags);
-}
 export function literalsSource(needles: string[]): string {
   const words = [...new Set(needles)];
   const kept = words.filter((w) => !words.some((o) => o !== w && w.includes(o)));
@@ -115,7 +112,8 @@ function criteriaOf(i: Indicator): Criteria {
 export interface Compiled {
   readonly ind: Indicator;
   readonly criteria: Criteria;
-  readonly needles: RegExp | undefined;
+  /** The rule's prefilter needles, lower-cased: a record it matches holds one (or an escaped letter hiding one). */
+  readonly needleWords: readonly string[];
   readonly regex: RE2JS | undefined;
   readonly allOf: RE2JS[];
   readonly anyOf: RE2JS[];
@@ -135,14 +133,11 @@ class LazyCompiled implements Compiled {
   private lists?: { allOf: RE2JS[]; anyOf: RE2JS[]; noneOf: RE2JS[] };
   private from?: RE2JS | null;
   private name?: RE2JS | null;
-  private literals?: RegExp | null;
   readonly criteria: Criteria;
+  readonly needleWords: readonly string[];
   constructor(readonly ind: Indicator) {
     this.criteria = criteriaOf(ind);
-  }
-  get needles(): RegExp | undefined {
-    if (this.literals === undefined) this.literals = this.ind.prefilter?.length ? literalsRe(this.ind.prefilter) : null;
-    return this.literals ?? undefined;
+    this.needleWords = (ind.prefilter ?? []).map((n) => n.toLowerCase());
   }
   get regex(): RE2JS | undefined {
     if (this.re === undefined) this.re = this.ind.regex ? re2(this.ind.regex) : null;

@@ -85,6 +85,7 @@ export class RuleSet {
 const SAMPLE_ENOUGH = 16 * 1024;
 const FAST_KINDS = new Set<Kind>(['httpproxy', 'iis', 'ecp', 'oabgen']);
 const LETTER_ESCAPE = '%(?:4[1-9a-f]|5[0-9a]|6[1-9a-f]|7[0-9a])';
+const ESCAPED_LETTER = new RegExp(LETTER_ESCAPE);
 
 /**
  * The literal search for a log kind: over the lower-cased chunk by rare characters (src/ioc/candidates.ts), or,
@@ -144,10 +145,27 @@ class Judge {
     readonly rules: Compiled[],
     readonly res: UnitResult,
   ) {}
+  /**
+   * Set where lines are picked by the rules' needles (HttpProxy, IIS, ECP, OAB logs): then a rule judges only the
+   * records holding one of its own needles or an escaped letter, as if it were the only rule. A line picked for
+   * another rule's needle cannot match it (its prefilter says so), and skipping it spares most of the judging.
+   */
+  gated = false;
   record(text: string, line: number, row?: Row, squeezed?: () => string): void {
     // One shape for every record, so the judging code stays monomorphic.
     const rec: Rec = { text, row, file: this.name, size: this.size, squeezed };
-    for (const c of this.rules) if (matches(c, rec)) this.res.hits.push(hit(c, this.name, line, text, row));
+    let lower: string | undefined;
+    let escaped = false;
+    for (const c of this.rules) {
+      if (this.gated && c.needleWords.length) {
+        if (lower === undefined) {
+          lower = text.toLowerCase();
+          escaped = ESCAPED_LETTER.test(lower);
+        }
+        if (!escaped && !c.needleWords.some((n) => lower!.includes(n))) continue;
+      }
+      if (matches(c, rec)) this.res.hits.push(hit(c, this.name, line, text, row));
+    }
   }
 }
 
@@ -575,6 +593,7 @@ function pipeline(
       if (l.trim() !== '') judge.record(l, n);
     };
   }
+  judge.gated = set.needles.has(kind);
   const search = utf8Head && set.byteSearch(kind, utf8Head);
   const byLine = search && ByteLineCutter.open(search, onLine, res, MAX_LINE);
   if (byLine)
