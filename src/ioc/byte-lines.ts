@@ -135,11 +135,12 @@ export class ByteCandidates {
       let added = Infinity;
       for (let b = 0; b < 7; b++) {
         const trial = this.with(f.bytes, b);
-        const c = passes(trial, b, s) - cost[b]!;
+        // Counting stops once this bucket is no better than the best so far (the best is always counted whole).
+        const c = passes(trial, b, s, cost[b]! + added) - cost[b]!;
         if (c < added) [bucket, added] = [b, c];
       }
       this.add(f.bytes, bucket);
-      cost[bucket] = passes(this.tables, bucket, s);
+      cost[bucket]! += added;
     }
   }
 
@@ -205,11 +206,11 @@ export class ByteCandidates {
   }
 }
 
-/** How many sample positions bucket `b` of tables `t` passes. */
-function passes(t: Uint8Array, b: number, s: Uint8Array): number {
+/** How many sample positions bucket `b` of tables `t` passes (or a number above `limit`, once it is passed). */
+function passes(t: Uint8Array, b: number, s: Uint8Array, limit: number): number {
   const bit = 1 << b;
   let n = 0;
-  for (let i = 0; i + 2 < s.length; i++) {
+  for (let i = 0; i + 2 < s.length && n <= limit; i++) {
     let ok = true;
     for (let j = 0; j < 3 && ok; j++) {
       const x = s[i + j]!;
