@@ -1,4 +1,14 @@
 /** Generated log-like texts for the candidate-line tests (src/ioc/candidates.ts, src/ioc/byte-lines.ts). */
+import { loadIndicators } from '../../src/ioc/sweep.js';
+
+/** The needles of the shipped HttpProxy rules. */
+export const shippedNeedles = (): string[] => [
+  ...new Set(
+    loadIndicators()
+      .filter((i) => i.source.includes('httpproxy'))
+      .flatMap((i) => i.prefilter ?? []),
+  ),
+];
 
 /** A small deterministic generator (mulberry32). */
 export function rng(seed: number): () => number {

@@ -14,7 +14,7 @@ import { compile, literalsSource } from '../../src/ioc/rules.js';
 import { emptyUnit, MAX_LINE, RuleSet, scanChunks } from '../../src/ioc/scan-unit.js';
 import { loadIndicators } from '../../src/ioc/sweep.js';
 import { TEDDY_WASM } from '../../src/ioc/teddy-wasm.js';
-import { rng, text } from './_texts.js';
+import { rng, shippedNeedles, text } from './_texts.js';
 
 const LETTER_ESCAPE = '%(?:4[1-9a-f]|5[0-9a]|6[1-9a-f]|7[0-9a])';
 
@@ -48,13 +48,7 @@ function byBytes(needles: string[], hay: string, sample: string, sizes: number[]
 
 const lineCount = (hay: string) => hay.split('\n').length - (hay.endsWith('\n') ? 1 : 0);
 
-const shipped = [
-  ...new Set(
-    loadIndicators()
-      .filter((i) => i.source.includes('httpproxy'))
-      .flatMap((i) => i.prefilter ?? []),
-  ),
-];
+const shipped = shippedNeedles();
 
 describe('byte search', () => {
   it('hands on the lines the regex finds, with the shipped HttpProxy needles, however the bytes are cut', () => {

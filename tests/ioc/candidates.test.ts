@@ -7,8 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { CandidateLines } from '../../src/ioc/candidates.js';
 import { literalsSource } from '../../src/ioc/rules.js';
-import { loadIndicators } from '../../src/ioc/sweep.js';
-import { rng, text } from './_texts.js';
+import { rng, shippedNeedles, text } from './_texts.js';
 
 const LETTER_ESCAPE = '%(?:4[1-9a-f]|5[0-9a]|6[1-9a-f]|7[0-9a])';
 
@@ -32,13 +31,7 @@ function byAnchors(needles: string[], sample: string, hay: string, from: number,
   return out;
 }
 
-const shipped = [
-  ...new Set(
-    loadIndicators()
-      .filter((i) => i.source.includes('httpproxy'))
-      .flatMap((i) => i.prefilter ?? []),
-  ),
-];
+const shipped = shippedNeedles();
 
 describe('candidate lines', () => {
   it('are the lines the needle regex finds, with the shipped HttpProxy needles', () => {
