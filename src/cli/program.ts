@@ -46,7 +46,8 @@ function oneLineErrors(command: string) {
 export async function buildProgram(argv: string[] = process.argv): Promise<Command> {
   const program = new Command('exaudit')
     .description(
-      'Exchange exposure checker and mitigation auditor: which build, which updates and CVEs are missing,\n' +
+      // One paragraph: commander wraps it to the terminal; a hard line break would break the wrapped lines oddly.
+      'Exchange exposure checker and mitigation auditor: which build, which updates and CVEs are missing, ' +
         'are the advisory mitigations in place, any sign of compromise, and what a CISA directive asks.',
     )
     .version(TOOL_VERSION, '-V, --version')
