@@ -230,6 +230,8 @@ export class ByteLineCutter {
   /** Bytes held at DATA: the start of a line not yet ended. */
   private held = 0;
   private skipping = false;
+  /** Ended: the kernel went back to the idle list and may serve another input. */
+  private ended = false;
   lineNo = 0;
 
   private constructor(
@@ -256,10 +258,13 @@ export class ByteLineCutter {
   }
 
   feed(b: Buffer): void {
+    if (this.ended) throw new Error('bytes fed after the end of the input');
     for (let i = 0; i < b.length; i += PIECE) this.piece(b.subarray(i, Math.min(b.length, i + PIECE)));
   }
 
   end(): void {
+    if (this.ended) return;
+    this.ended = true;
     if (this.held && !this.skipping) {
       const k = this.k;
       let e = DATA + this.held;
