@@ -121,6 +121,36 @@ describe('catalog import', () => {
     expect(cve('CVE-2026-62911').notes!.join(' ')).toMatch(/sources name Jul26SU and Aug26SU; the later \(Aug26SU\)/);
   });
 
+  it('a record naming an earlier update than the one used does not verify a single-source listing', () => {
+    // CVE-2021-33766 is listed for Jul21SU by one source (curated, singleSource); its record gives April 2021 SU builds.
+    const snap = readSnapshots(DEFAULT_RULES_DIR);
+    const curated = readCurated(DEFAULT_RULES_DIR);
+    const record = snap.cvelist.records.find((x) => x.id === 'CVE-2021-33766')!;
+    const judge = (ranges: [string, string, string][]) => {
+      record.affected = ranges.map(([product, cu, fixedAt]) => ({ product: product as '2013', cu, fixedAt }));
+      return importCatalog(snap, curated).cves.find((c) => c.id === 'CVE-2021-33766')!;
+    };
+    const april = judge([
+      ['2013', 'CU23', '15.0.1497.15'],
+      ['2016', 'CU19', '15.1.2176.12'],
+      ['2016', 'CU20', '15.1.2242.8'],
+      ['2019', 'CU8', '15.2.792.13'],
+      ['2019', 'CU9', '15.2.858.10'],
+    ]);
+    expect(april.fixedBy).toEqual([{ update: 'Jul21SU', products: ['2013', '2016', '2019'] }]);
+    expect(april.verified).toBe(false);
+    expect(april.notes!.join(' ')).toMatch(/sources name Apr21SU and Jul21SU; the later \(Jul21SU\) is used/);
+    const july = judge([
+      ['2013', 'CU23', '15.0.1497.23'],
+      ['2016', 'CU20', '15.1.2242.12'],
+      ['2016', 'CU21', '15.1.2308.14'],
+      ['2019', 'CU9', '15.2.858.15'],
+      ['2019', 'CU10', '15.2.922.13'],
+    ]);
+    expect(july.fixedBy).toEqual([{ update: 'Jul21SU', products: ['2013', '2016', '2019'] }]);
+    expect(july.verified).toBe(true);
+  });
+
   it('reports, never guesses, a record threshold that no update has', () => {
     const snap = readSnapshots(DEFAULT_RULES_DIR);
     const out = importCatalog(snap, readCurated(DEFAULT_RULES_DIR));
