@@ -154,11 +154,26 @@ describe('catalog import', () => {
   it('reports, never guesses, a record threshold that no update has', () => {
     const snap = readSnapshots(DEFAULT_RULES_DIR);
     const out = importCatalog(snap, readCurated(DEFAULT_RULES_DIR));
-    expect(out.warnings).toContain(
-      'CVE-2021-42321: no update has build 15.2.792.19 on 2019 CU10; that range is not used',
+    const unused = (id: string, build: string, where: string) =>
+      `${id}: no update has build ${build} on ${where}; that range is not used`;
+    // The March 2021 records (2026-08-19 versions) give a 2016 build for 2019 CU1 and swap the 2019 CU4/CU6 builds;
+    // three November 2021 records give a 2019 CU8 build for CU10; CVE-2024-21410 a CU14 build for 2019 CU13.
+    expect(out.warnings.filter((w) => w.includes('that range is not used')).sort()).toEqual(
+      [
+        ...['CVE-2021-26855', 'CVE-2021-26857', 'CVE-2021-26858', 'CVE-2021-27065'].flatMap((id) => [
+          unused(id, '15.1.1979.6', '2019 CU1'),
+          unused(id, '15.2.659.12', '2019 CU4'),
+          unused(id, '15.2.529.13', '2019 CU6'),
+        ]),
+        ...['CVE-2021-41349', 'CVE-2021-42305', 'CVE-2021-42321'].map((id) => unused(id, '15.2.792.19', '2019 CU10')),
+        unused('CVE-2024-21410', '15.2.1544.4', '2019 CU13'),
+      ].sort(),
     );
     expect(out.cves.find((c) => c.id === 'CVE-2021-42321')!.fixedBy).toEqual([
       { update: 'Nov21SU', products: ['2016', '2019'] },
+    ]);
+    expect(out.cves.find((c) => c.id === 'CVE-2021-26858')!.fixedBy).toEqual([
+      { update: 'Mar21SU', products: ['2013', '2016', '2019'] },
     ]);
   });
 });
