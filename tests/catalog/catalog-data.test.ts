@@ -176,3 +176,73 @@ describe('smaller corrections, each from its source', () => {
     expect(compared).toBeGreaterThan(150);
   });
 });
+
+describe('the 2018-2021 records, re-read for their fix thresholds', () => {
+  const old = records.filter((r) => r.id < 'CVE-2022');
+  const withRanges = old.filter((r) => (r.affected ?? []).some((a) => a.cu && a.fixedAt)).map((r) => r.id);
+
+  it('26 more of them give build thresholds (March to November 2021); the others say why they give none', () => {
+    expect(withRanges).toHaveLength(29);
+    expect(withRanges).toEqual(expect.arrayContaining(['CVE-2021-26855', 'CVE-2021-26857', 'CVE-2021-33766']));
+    for (const r of old) {
+      if (r.id === 'CVE-2020-0796' || r.id === 'CVE-2020-1147') continue; // Windows and .NET, not re-read
+      expect(r.commit, r.id).toMatch(/^[0-9a-f]{40}$/);
+      if (!withRanges.includes(r.id)) expect(r.notes?.join(' '), r.id).toMatch(/no threshold|no fixed build/);
+    }
+  });
+
+  it.each(withRanges)('%s: every build below a threshold on its CU is open; the threshold build closes it', (id) => {
+    const r = records.find((x) => x.id === id)!;
+    const used = catalog.cve(id)!.fixedBy;
+    for (const a of r.affected!) {
+      const fix = a.cu && a.fixedAt ? catalog.build(a.fixedAt) : undefined;
+      if (!fix || fix.product !== a.product || fix.cu !== a.cu) continue; // a range no build on that CU has: ignored
+      for (const b of catalog.builds.filter((x) => x.product === a.product && x.cu === a.cu)) {
+        if (compareBuilds(b.build, a.fixedAt!) >= 0) continue;
+        expect(lookupBuild(catalog, b.build, AS_OF).cves, `${id} on ${b.build}`).toContain(id);
+      }
+      const kept = used.find((u) => u.products.includes(a.product as '2013'))?.update;
+      if (!fix.update || kept === fix.update) {
+        // The update the record names (or the CU itself, CVE-2021-34470 on 2016 CU21 and 2019 CU10) closes it.
+        expect(lookupBuild(catalog, fix.build, AS_OF).cves, `${id} on ${fix.build}`).not.toContain(id);
+      } else {
+        // Another source names a later update: the CVE stays open until that one (never patched early).
+        expect(catalog.update(kept!)!.releaseDate > catalog.update(fix.update)!.releaseDate, id).toBe(true);
+        expect(lookupBuild(catalog, fix.build, AS_OF).cves, `${id} on ${fix.build}`).toContain(id);
+      }
+    }
+  });
+
+  it('the ranges that point at a build no update has on that CU are the known record errors', () => {
+    const unmatched = old.flatMap((r) =>
+      (r.affected ?? [])
+        .filter((a) => a.cu && a.fixedAt)
+        .filter((a) => {
+          const b = catalog.build(a.fixedAt!);
+          return !b || b.product !== a.product || b.cu !== a.cu;
+        })
+        .map((a) => `${r.id} ${a.product} ${a.cu} < ${a.fixedAt}`),
+    );
+    const proxyLogon = ['CVE-2021-26855', 'CVE-2021-26857', 'CVE-2021-26858', 'CVE-2021-27065'].flatMap((id) => [
+      `${id} 2019 CU1 < 15.1.1979.6`, // a 2016 CU16 build
+      `${id} 2019 CU4 < 15.2.659.12`, // the CU6 build
+      `${id} 2019 CU6 < 15.2.529.13`, // the CU4 build
+    ]);
+    const nov21 = ['CVE-2021-41349', 'CVE-2021-42305', 'CVE-2021-42321'].map((id) => `${id} 2019 CU10 < 15.2.792.19`);
+    expect(unmatched.sort()).toEqual([...proxyLogon, ...nov21].sort());
+    // So those CUs keep the update HealthChecker and the release notes name.
+    for (const id of ['CVE-2021-26855', 'CVE-2021-27065']) {
+      expect(catalog.cve(id)!.fixedBy).toEqual([{ update: 'Mar21SU', products: ['2013', '2016', '2019'] }]);
+      expect(lookupBuild(catalog, '15.2.529.5', AS_OF).cves).toContain(id); // 2019 CU4 without Mar21SU
+      expect(lookupBuild(catalog, '15.2.529.13', AS_OF).cves).not.toContain(id); // its Mar21SU
+    }
+  });
+
+  it("CVE-2021-33766's record names the April 2021 SU, the release notes July: July is kept, unverified", () => {
+    expect(catalog.cve('CVE-2021-33766')).toMatchObject({
+      fixedBy: [{ update: 'Jul21SU', products: ['2013', '2016', '2019'] }],
+      verified: false,
+    });
+    expect(lookupBuild(catalog, '15.2.858.12', AS_OF).cves).toContain('CVE-2021-33766'); // 2019 CU9 May21SU
+  });
+});

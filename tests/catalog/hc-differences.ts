@@ -31,8 +31,8 @@ export const DIFFERENCES: Difference[] = [
     matches: (c) => c === 'CVE-2021-34473' || c === 'CVE-2021-34523',
   },
   {
-    why: "ProxyToken CVE-2021-33766 (KEV): fixed by the July 2021 SU; absent from HealthChecker's dictionary.",
-    source: 'cvelistV5 CVE-2021-33766.json; CISA KEV',
+    why: "ProxyToken CVE-2021-33766 (KEV): absent from HealthChecker's dictionary; its record gives the April 2021 SU builds, the July 2021 release notes list it, and the later (July) is kept.",
+    source: 'cvelistV5 CVE-2021-33766.json; CISA KEV; July 2021 SU release',
     matches: (c) => c === 'CVE-2021-33766',
   },
   {

@@ -121,14 +121,59 @@ describe('catalog import', () => {
     expect(cve('CVE-2026-62911').notes!.join(' ')).toMatch(/sources name Jul26SU and Aug26SU; the later \(Aug26SU\)/);
   });
 
+  it('a record naming an earlier update than the one used does not verify a single-source listing', () => {
+    // CVE-2021-33766 is listed for Jul21SU by one source (curated, singleSource); its record gives April 2021 SU builds.
+    const snap = readSnapshots(DEFAULT_RULES_DIR);
+    const curated = readCurated(DEFAULT_RULES_DIR);
+    const record = snap.cvelist.records.find((x) => x.id === 'CVE-2021-33766')!;
+    const judge = (ranges: [string, string, string][]) => {
+      record.affected = ranges.map(([product, cu, fixedAt]) => ({ product: product as '2013', cu, fixedAt }));
+      return importCatalog(snap, curated).cves.find((c) => c.id === 'CVE-2021-33766')!;
+    };
+    const april = judge([
+      ['2013', 'CU23', '15.0.1497.15'],
+      ['2016', 'CU19', '15.1.2176.12'],
+      ['2016', 'CU20', '15.1.2242.8'],
+      ['2019', 'CU8', '15.2.792.13'],
+      ['2019', 'CU9', '15.2.858.10'],
+    ]);
+    expect(april.fixedBy).toEqual([{ update: 'Jul21SU', products: ['2013', '2016', '2019'] }]);
+    expect(april.verified).toBe(false);
+    expect(april.notes!.join(' ')).toMatch(/sources name Apr21SU and Jul21SU; the later \(Jul21SU\) is used/);
+    const july = judge([
+      ['2013', 'CU23', '15.0.1497.23'],
+      ['2016', 'CU20', '15.1.2242.12'],
+      ['2016', 'CU21', '15.1.2308.14'],
+      ['2019', 'CU9', '15.2.858.15'],
+      ['2019', 'CU10', '15.2.922.13'],
+    ]);
+    expect(july.fixedBy).toEqual([{ update: 'Jul21SU', products: ['2013', '2016', '2019'] }]);
+    expect(july.verified).toBe(true);
+  });
+
   it('reports, never guesses, a record threshold that no update has', () => {
     const snap = readSnapshots(DEFAULT_RULES_DIR);
     const out = importCatalog(snap, readCurated(DEFAULT_RULES_DIR));
-    expect(out.warnings).toContain(
-      'CVE-2021-42321: no update has build 15.2.792.19 on 2019 CU10; that range is not used',
+    const unused = (id: string, build: string, where: string) =>
+      `${id}: no update has build ${build} on ${where}; that range is not used`;
+    // The March 2021 records (2026-08-19 versions) give a 2016 build for 2019 CU1 and swap the 2019 CU4/CU6 builds;
+    // three November 2021 records give a 2019 CU8 build for CU10; CVE-2024-21410 a CU14 build for 2019 CU13.
+    expect(out.warnings.filter((w) => w.includes('that range is not used')).sort()).toEqual(
+      [
+        ...['CVE-2021-26855', 'CVE-2021-26857', 'CVE-2021-26858', 'CVE-2021-27065'].flatMap((id) => [
+          unused(id, '15.1.1979.6', '2019 CU1'),
+          unused(id, '15.2.659.12', '2019 CU4'),
+          unused(id, '15.2.529.13', '2019 CU6'),
+        ]),
+        ...['CVE-2021-41349', 'CVE-2021-42305', 'CVE-2021-42321'].map((id) => unused(id, '15.2.792.19', '2019 CU10')),
+        unused('CVE-2024-21410', '15.2.1544.4', '2019 CU13'),
+      ].sort(),
     );
     expect(out.cves.find((c) => c.id === 'CVE-2021-42321')!.fixedBy).toEqual([
       { update: 'Nov21SU', products: ['2016', '2019'] },
+    ]);
+    expect(out.cves.find((c) => c.id === 'CVE-2021-26858')!.fixedBy).toEqual([
+      { update: 'Mar21SU', products: ['2013', '2016', '2019'] },
     ]);
   });
 });

@@ -119,7 +119,8 @@ interface WorkCve {
   notes: string[];
   conditions: CveCondition[];
   singleSource: boolean;
-  confirmedByRecord: boolean;
+  /** "product update" pairs a cvelistV5 threshold maps to (a record confirms only the update it names). */
+  recordFixes: Set<string>;
   /** "earlier later" → products where two sources name different updates (the later wins). */
   conflicts: Map<string, Product[]>;
 }
@@ -375,7 +376,7 @@ export function importCatalog(snap: Snapshots, curated: CuratedFiles): ImportRes
         notes: [],
         conditions: [],
         singleSource: false,
-        confirmedByRecord: false,
+        recordFixes: new Set(),
         conflicts: new Map(),
       };
       cves.set(id, c);
@@ -430,6 +431,7 @@ export function importCatalog(snap: Snapshots, curated: CuratedFiles): ImportRes
       );
       if (hit) {
         addFix(r.id, hit.id, [a.product], 'cvelist');
+        c.recordFixes.add(`${a.product} ${hit.id}`);
         used.push(`${where} < ${a.fixedAt} (${hit.id})`);
       } else if (cuBase(a.product, a.cu) === a.fixedAt) {
         used.push(`${where} < ${a.fixedAt} (the CU itself: every ${where} build has the fix)`);
@@ -439,7 +441,6 @@ export function importCatalog(snap: Snapshots, curated: CuratedFiles): ImportRes
       }
     }
     if (used.length) {
-      c.confirmedByRecord = true;
       const updated = r.dateUpdated ? `, updated ${r.dateUpdated}` : '';
       push(c.notes, `cvelistV5 (Microsoft's CNA record${updated}) gives the fix thresholds ${used.join(', ')}.`);
     }
@@ -515,7 +516,9 @@ export function importCatalog(snap: Snapshots, curated: CuratedFiles): ImportRes
             : 'No CVE record was read for it; no CVSS score is given.',
       );
     if (!c.fixedBy.size && !c.conditions.length) warnings.push(`${id} has neither a fixing update nor a condition`);
-    const verified = cc?.verified ?? !(c.singleSource && !c.confirmedByRecord);
+    // A single-source listing is confirmed only where the record names the update used (not an earlier one).
+    const confirmed = PRODUCTS.some((p) => c.recordFixes.has(`${p} ${c.fixedBy.get(p)}`));
+    const verified = cc?.verified ?? !(c.singleSource && !confirmed);
     cveOut.push({
       id,
       title: r?.title ?? cc?.title ?? null,
