@@ -325,6 +325,35 @@ describe('catalog refresh parsers (samples written here)', () => {
     ]);
   });
 
+  it('a cvelistV5 record without a fixed build keeps no ranges and says what it lists; a title loses a closing full stop', () => {
+    const old = (affected: unknown[]) => ({
+      cveMetadata: { cveId: 'CVE-2099-0002', datePublished: '2099-01-02T17:00:00Z' },
+      containers: { cna: { title: 'Microsoft Exchange Information Disclosure Vulnerability.', affected } },
+    });
+    const publication = parseCveRecord(
+      old([
+        {
+          product: 'Microsoft Exchange Server 2019 Cumulative Update 6',
+          versions: [{ version: '15.02.0', lessThan: 'publication', status: 'affected' }],
+        },
+      ]),
+      null,
+    );
+    expect(publication).toMatchObject({
+      title: 'Microsoft Exchange Information Disclosure Vulnerability',
+      affected: null,
+      notes: ['The record gives no fixed build (2019 CU6 publication), so no threshold.'],
+    });
+    const converted = parseCveRecord(
+      old([{ product: 'Exchange Server', versions: [{ version: '2013 CU18, 2016 CU7', status: 'affected' }] }]),
+      null,
+    );
+    expect(converted.affected).toBeNull();
+    expect(converted.notes).toEqual([
+      "The record's affected list names no Exchange Server version by CU (Exchange Server), so no threshold.",
+    ]);
+  });
+
   it('a cvelistV5 record: CU from the product name or the CPE, thresholds without padding, CISA-ADP SSVC, KEV and CVSS', () => {
     const record = {
       cveMetadata: {

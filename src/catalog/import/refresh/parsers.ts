@@ -256,6 +256,14 @@ function productOf(
   return undefined;
 }
 
+/** Why a record gives no threshold: what it lists instead. */
+function noThreshold(listed: string[], products: string[]): string {
+  if (listed.length) return `The record gives no fixed build (${listed.join('; ')}), so no threshold.`;
+  return products.length
+    ? `The record's affected list names no Exchange Server version by CU (${[...new Set(products)].join('; ')}), so no threshold.`
+    : 'The record has no affected list, so no threshold.';
+}
+
 /** A cvelistV5 record (JSON 5.x) → our extract: title, CVSS, dates, CISA-ADP SSVC/KEV, affected ranges per CU. */
 export function parseCveRecord(json: CveRecordJson, commit: string | null): CveRecord {
   const meta = json.cveMetadata ?? {};
@@ -287,16 +295,31 @@ export function parseCveRecord(json: CveRecordJson, commit: string | null): CveR
     : adpMetric?.vectorString
       ? { score: adpMetric.baseScore!, vector: adpMetric.vectorString, by: 'CISA-ADP' as const }
       : null;
+  // A record with no fixed build anywhere (an old-format record listing versions, or lessThan "publication") gives
+  // no threshold: affected is null and a note says what it lists, as the hand extracts do.
+  const thresholds = affected.some((a) => a.fixedAt);
+  const listed = [...new Set(affected.map((a) => `${a.product}${a.cu ? ` ${a.cu}` : ''} ${a.raw ?? '?'}`))];
+  const title = cna.title ?? aka ?? null;
   return {
     id,
     commit,
-    title: cna.title ?? aka ?? null,
+    title: title?.replace(/\.$/, '') ?? null,
     datePublished: day(meta.datePublished),
     dateUpdated: day(meta.dateUpdated),
     cvss,
     exploitation: exploitation === 'none' || exploitation === 'poc' || exploitation === 'active' ? exploitation : null,
     kevDateAdded: day(kevAdded ?? undefined),
-    affected: affected.length ? affected : null,
+    affected: thresholds ? affected : null,
+    ...(thresholds
+      ? {}
+      : {
+          notes: [
+            noThreshold(
+              listed,
+              (cna.affected ?? []).map((a) => a.product ?? '?'),
+            ),
+          ],
+        }),
   };
 }
 
