@@ -5,6 +5,7 @@
  * `--format ndjson` streams one target result per line as each finishes, then a summary line.
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { X509Certificate } from 'node:crypto';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import {
@@ -33,7 +34,7 @@ export interface ScanCliOptions extends CommonOptions {
   requestTimeout: number;
   samples: number;
   rate?: number;
-  workers: number;
+  workers: number | 'auto';
   probe?: string[];
   checks?: string;
   skip?: string;
@@ -65,6 +66,13 @@ function parseConcurrency(value: string): number {
 
 export const MAX_RATE = 10_000;
 export const MAX_WORKERS = 16;
+/** Targets a scan thread should have before another one pays for its start (about 0.2 s of CPU each). */
+const TARGETS_PER_WORKER = 64;
+
+/** --workers auto: one thread per 64 targets, at most one per core (and MAX_WORKERS); one below 128 targets. */
+export function autoWorkers(targets: number, cores: number = availableParallelism()): number {
+  return Math.max(1, Math.min(cores, MAX_WORKERS, Math.floor(targets / TARGETS_PER_WORKER)));
+}
 
 /** --rate: requests per second, a positive number (0.5 is one request every two seconds). */
 export function parseRate(value: string): number {
@@ -74,7 +82,8 @@ export function parseRate(value: string): number {
   return n;
 }
 
-function parseWorkers(value: string): number {
+function parseWorkers(value: string): number | 'auto' {
+  if (value.trim().toLowerCase() === 'auto') return 'auto';
   const n = parsePositiveInt(value);
   if (n > MAX_WORKERS) throw new InvalidArgumentError(`expected 1 to ${MAX_WORKERS} threads`);
   return n;
@@ -132,9 +141,10 @@ export function register(program: Command): Command {
     )
     .option(
       '--workers <n>',
-      `spread the targets over N threads (1-${MAX_WORKERS}), for fleets where exaudit's own CPU is the limit`,
+      `spread the targets over N threads (1-${MAX_WORKERS}), for fleets where exaudit's own CPU is the limit; ` +
+        `auto: one per ${TARGETS_PER_WORKER} targets, at most one per core`,
       parseWorkers,
-      1,
+      'auto',
     )
     .option('--checks <ids>', 'run only these checks (comma-separated)')
     .option('--skip <ids>', 'skip these checks (comma-separated)');
@@ -230,6 +240,7 @@ export async function runScan(targetArgs: string[], opts: ScanCliOptions): Promi
   checkHostHeader(opts.hostHeader);
   const ca = opts.ca ? readCa(opts.ca) : undefined;
   const probes = opts.probe ?? [];
+  const workers = opts.workers === 'auto' ? autoWorkers(targets.length) : opts.workers;
   const scanOpts: FleetOptions = {
     ...(ca ? { ca } : {}),
     insecure: !!opts.insecure,
@@ -240,7 +251,7 @@ export async function runScan(targetArgs: string[], opts: ScanCliOptions): Promi
     samples: opts.samples,
     concurrency: opts.concurrency,
     ...(opts.rate ? { rate: opts.rate } : {}),
-    workers: opts.workers,
+    workers,
   };
   const recorded = {
     insecure: !!opts.insecure,
@@ -250,7 +261,7 @@ export async function runScan(targetArgs: string[], opts: ScanCliOptions): Promi
     concurrency: opts.concurrency,
     samples: opts.samples,
     ...(opts.rate ? { rate: opts.rate } : {}),
-    ...(opts.workers > 1 ? { workers: opts.workers } : {}),
+    ...(workers > 1 ? { workers } : {}),
     timeoutMs: opts.timeout,
     requestTimeoutMs: opts.requestTimeout,
   };

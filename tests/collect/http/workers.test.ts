@@ -3,6 +3,7 @@
  * ids aside) at the same input indexes as one thread, for every kind of target, and the same document in the same
  * order from `exaudit scan --workers 2`. The workers run the compiled code (npm test builds it first).
  */
+import { autoWorkers } from '../../../src/cli/scan.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpLab, type HttpLab, type LabServerSpec } from '../../../src/lab/index.js';
 import { scanTargets } from '../../../src/collect/http/scan.js';
@@ -118,5 +119,16 @@ describe('worker threads', () => {
     expect(two.targets.map((t) => t.target)).toEqual(lab.targets());
     expect(stable(two.targets)).toEqual(stable(one.targets));
     expect(two.options.workers).toBe(2);
+    // auto: the lab's few targets stay on one thread (recorded as no workers option).
+    expect((await run('auto')).options.workers).toBeUndefined();
   }, 90_000);
+
+  it('--workers auto: one thread per 64 targets, at most one per core and 16', () => {
+    expect(autoWorkers(1, 8)).toBe(1);
+    expect(autoWorkers(127, 8)).toBe(1);
+    expect(autoWorkers(128, 8)).toBe(2);
+    expect(autoWorkers(200, 2)).toBe(2);
+    expect(autoWorkers(10_000, 4)).toBe(4);
+    expect(autoWorkers(100_000, 64)).toBe(16);
+  });
 });
