@@ -29,6 +29,13 @@ const SAMPLE = 16 * 1024;
 const FOLD = Uint8Array.from({ length: 256 }, (_, b) => (b >= 65 && b <= 90 ? b | 32 : b));
 const HASH = 35;
 const PERCENT = 37;
+/**
+ * U+017F (long s, C5 BF) and U+212A (Kelvin sign, E2 84 AA): the two letters outside ASCII whose case folding is an
+ * ASCII letter (s and k; .NET's ordinal ignore-case comparison upper-cases long s to S). Like an escaped letter, they
+ * could hide a needle, so a line holding one is always a candidate.
+ */
+const LONG_S = Uint8Array.of(0xc5, 0xbf);
+const KELVIN = Uint8Array.of(0xe2, 0x84, 0xaa);
 const LF = 10;
 const CR = 13;
 
@@ -110,7 +117,7 @@ export class ByteCandidates {
       counts.set(key, (counts.get(key) ?? 0) + 1);
     }
     const wide: { bytes: Uint8Array; count: number }[] = [];
-    const narrow: Uint8Array[] = [Uint8Array.of(HASH), Uint8Array.of(PERCENT)];
+    const narrow: Uint8Array[] = [Uint8Array.of(HASH), Uint8Array.of(PERCENT), LONG_S, KELVIN];
     for (const n of needles) {
       if (n.length < 3) {
         narrow.push(n);
@@ -182,8 +189,8 @@ export class ByteCandidates {
 
   /**
    * Whether a candidate starts at `p` (a lane the kernel reported): a needle is there, or '#' starts a line (after a
-   * line feed, a carriage return or U+2028/U+2029, as `^` with flag m), or '%' escapes a letter. `from` is the start
-   * of the region's first line.
+   * line feed, a carriage return or U+2028/U+2029, as `^` with flag m), or '%' escapes a letter, or a long s or a
+   * Kelvin sign is there. `from` is the start of the region's first line.
    */
   holds(b: Buffer, p: number, from: number): boolean {
     const c = FOLD[b[p]!]!;
@@ -193,6 +200,8 @@ export class ByteCandidates {
       if (prev === LF || prev === CR) return true;
       if (p - 3 >= from && b[p - 3] === 0xe2 && b[p - 2] === 0x80 && (prev === 0xa8 || prev === 0xa9)) return true;
     } else if (c === PERCENT && escapedLetter(b, p)) return true;
+    else if (c === 0xc5 && b[p + 1] === 0xbf) return true;
+    else if (c === 0xe2 && b[p + 1] === 0x84 && b[p + 2] === 0xaa) return true;
     const list = this.at[c];
     if (!list) return false;
     for (const { needle, offset } of list) {

@@ -63,7 +63,7 @@ export class RuleSet {
       const all = [...new Set(rules.flatMap((c) => c.ind.prefilter!.map((n) => n.toLowerCase())))];
       this.needles.set(k, {
         list: all,
-        anyCase: new RegExp(`^#|${LETTER_ESCAPE}|${literalsSource(all)}`, 'gim'),
+        anyCase: new RegExp(`^#|${LETTER_ESCAPE}|${FOLDS_TO_ASCII}|${literalsSource(all)}`, 'gim'),
       });
     }
   }
@@ -85,7 +85,12 @@ export class RuleSet {
 const SAMPLE_ENOUGH = 16 * 1024;
 const FAST_KINDS = new Set<Kind>(['httpproxy', 'iis', 'ecp', 'oabgen']);
 const LETTER_ESCAPE = '%(?:4[1-9a-f]|5[0-9a]|6[1-9a-f]|7[0-9a])';
-const ESCAPED_LETTER = new RegExp(LETTER_ESCAPE);
+/**
+ * Long s and the Kelvin sign fold to ASCII letters (s, k): they could hide a needle as an escape can, so lines with
+ * them are always picked and judged (src/ioc/byte-lines.ts). Lower-casing turns the Kelvin sign into k already.
+ */
+const FOLDS_TO_ASCII = '\u017f|\u212a';
+const HIDES_A_NEEDLE = new RegExp(`${LETTER_ESCAPE}|${FOLDS_TO_ASCII}`);
 
 /**
  * The literal search for a log kind: over the lower-cased chunk by rare characters (src/ioc/candidates.ts), or,
@@ -160,7 +165,7 @@ class Judge {
       if (this.gated && c.needleWords.length) {
         if (lower === undefined) {
           lower = text.toLowerCase();
-          escaped = ESCAPED_LETTER.test(lower);
+          escaped = HIDES_A_NEEDLE.test(lower);
         }
         if (!escaped && !c.needleWords.some((n) => lower!.includes(n))) continue;
       }
@@ -264,7 +269,7 @@ class LineCutter {
         pos = le + 1;
       };
       if (same) {
-        this.candidates ??= new CandidateLines(this.needles!.list, lowers[i]!);
+        this.candidates ??= new CandidateLines([...this.needles!.list, '\u017f'], lowers[i]!);
         this.candidates.each(lowers[i]!, start, last, take);
       } else {
         const re = this.needles!.anyCase;

@@ -20,7 +20,11 @@ const LETTER_ESCAPE = '%(?:4[1-9a-f]|5[0-9a]|6[1-9a-f]|7[0-9a])';
 
 /** What the text search hands on: [line number, line without its CR LF] of each line the regex matches. */
 function byRegex(needles: string[], hay: string): [number, string][] {
-  const re = new RegExp(`^#|${LETTER_ESCAPE}|${literalsSource(needles.map((n) => n.toLowerCase()))}`, 'im');
+  // A long s or a Kelvin sign could hide an s or a k of a needle: such lines are always handed on.
+  const re = new RegExp(
+    `^#|${LETTER_ESCAPE}|\u017f|\u212a|${literalsSource(needles.map((n) => n.toLowerCase()))}`,
+    'im',
+  );
   const lines = hay.split('\n');
   if (lines.at(-1) === '') lines.pop();
   const out: [number, string][] = [];
@@ -80,13 +84,14 @@ describe('byte search', () => {
     }
   });
 
-  it('folds ASCII letters only, as .NET and IIS compare (no Kelvin sign for k, no dotted İ for i)', () => {
-    const hay = 'GET /ECP/x\nsecurityto\u212aen=1\nsecuritytoken=1\np\u0130ng\nP%4Fwershell\n';
+  it('folds ASCII letters; a long s or a Kelvin sign (which fold to s and k) makes a line a candidate, a dotted İ not', () => {
+    const hay = 'GET /ECP/x\nsecurityto\u212aen=1\nplain=1\np\u0130ng\nP%4Fwershell\npower\u017fhell\n';
     const got = byBytes(['/ecp/', 'securitytoken', 'ping'], hay, hay, [7]);
     expect(got.out).toEqual([
       [1, 'GET /ECP/x'],
-      [3, 'securitytoken=1'],
+      [2, 'securityto\u212aen=1'],
       [5, 'P%4Fwershell'],
+      [6, 'power\u017fhell'],
     ]);
   });
 

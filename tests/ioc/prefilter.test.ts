@@ -39,4 +39,26 @@ describe('prefilter needles', () => {
       expect(res.lines).toBe(4);
     }
   });
+
+  it('a long s or a Kelvin sign cannot hide a needle: the OWASSRF and web-shell command rules still see the request', async () => {
+    const rules = loadIndicators().map(compile);
+    // Neither line holds any rule's needle as written (powerſhell, tasKlist): only the two letters make them
+    // candidates, and the rules' case-insensitive patterns fold them to s and k.
+    const log = [
+      '#Fields: DateTime,ClientIpAddress,AnchorMailbox,UrlStem,UrlQuery,Method,HttpStatus,UserAgent',
+      '2022-12-01T10:00:00Z,203.0.113.9,,/owa/victim@contoso.com/power\u017fhell,,POST,200,python-requests/2.28',
+      '2022-12-01T10:00:01Z,203.0.113.9,,/owa/service.svc,q=tas\u212alist,GET,200,python-requests/2.28',
+      '2022-12-01T10:00:02Z,10.0.0.5,,/owa/,,GET,200,Mozilla/5.0',
+      '',
+    ].join('\r\n');
+    for (const bytes of [true, false]) {
+      const res = emptyUnit();
+      const set = new RuleSet(rules, { bytes });
+      await scanChunks('Logging/HttpProxy/Owa/HttpProxy_2.LOG', undefined, [Buffer.from(log)], set, res);
+      expect(
+        res.hits.map((h) => `${h.indicator}:${h.line}`),
+        `bytes: ${bytes}`,
+      ).toEqual(['owassrf-owa-powershell:2', 'webshell-command-in-url:3']);
+    }
+  });
 });
