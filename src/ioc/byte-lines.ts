@@ -116,8 +116,13 @@ export class ByteCandidates {
       const key = (FOLD[s[i]!]! << 16) | (FOLD[s[i + 1]!]! << 8) | FOLD[s[i + 2]!]!;
       counts.set(key, (counts.get(key) ?? 0) + 1);
     }
-    const wide: { bytes: Uint8Array; count: number }[] = [];
-    const narrow: Uint8Array[] = [Uint8Array.of(HASH), Uint8Array.of(PERCENT), LONG_S, KELVIN];
+    const narrow: Uint8Array[] = [Uint8Array.of(HASH), Uint8Array.of(PERCENT)];
+    // In the greedy buckets, not the last one: its wildcards would let through every byte sharing a nibble with them
+    // (0xC3 of accented letters, 0xE3 of CJK text).
+    const wide: { bytes: Uint8Array; count: number }[] = [
+      { bytes: LONG_S, count: 0 },
+      { bytes: KELVIN, count: 0 },
+    ];
     for (const n of needles) {
       if (n.length < 3) {
         narrow.push(n);
