@@ -3,7 +3,7 @@
  * (startedAt/finishedAt come from the caller), so the same facts give the same findings and fingerprints.
  */
 import type { Facts } from '../facts/schema.js';
-import { factAt } from '../facts/path.js';
+import { factAt, OUTSIDE_THE_SERVER } from '../facts/path.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { catalogStamp } from '../catalog/age.js';
 import { buildInfoFromFacts, currentUpdate } from '../catalog/lookup.js';
@@ -152,7 +152,8 @@ export function assessTarget(
   }
   const findings = runChecks(t.facts, opts.catalog, opts.checks, { asOf: opts.asOf });
   const partial =
-    (t.facts.collectors ?? []).some((c) => (c.errors ?? []).length > 0) || (t.facts.notCollected ?? []).length > 0;
+    (t.facts.collectors ?? []).some((c) => (c.errors ?? []).length > 0) ||
+    (t.facts.notCollected ?? []).some((n) => !OUTSIDE_THE_SERVER.has(n.group));
   const update = updateFor(t.facts, opts.catalog, opts.asOf);
   return {
     target: t.target,

@@ -9,3 +9,10 @@ export function factAt(facts: unknown, path: string): unknown {
   }
   return cur;
 }
+
+/**
+ * Facts that live outside the server (in the Microsoft Entra tenant): a collector on the server never reads them, so
+ * their absence is no gap in the server's collection (the target is not `partial` for it); the checks that need them
+ * say `indeterminate` until they are supplied.
+ */
+export const OUTSIDE_THE_SERVER: ReadonlySet<string> = new Set(['hybrid.firstPartySpKeyCredentials']);

@@ -154,4 +154,22 @@ describe('engine', () => {
     expect(doc.targets[0]).toMatchObject({ error: 'connect ECONNREFUSED 127.0.0.1:1', findings: [] });
     expect(doc.summary.targetsByStatus).toMatchObject({ unreachable: 1, assessed: 1 });
   });
+
+  it('a target is partial for a fact the server did not give, not for one that lives in the tenant', async () => {
+    const checks = await loadChecks();
+    const tenant = { group: 'hybrid.firstPartySpKeyCredentials', reason: 'in the Microsoft Entra tenant' };
+    const server = { group: 'iis.virtualDirectories', reason: 'the WebAdministration module is not loaded' };
+    const statusOf = (notCollected: { group: string; reason: string }[]) =>
+      assess([{ target: 'ex01', facts: { ...facts('15.2.1748.53'), notCollected } }], {
+        catalog: cat(),
+        checks,
+        command: 'audit',
+        startedAt: 't0',
+        finishedAt: 't1',
+        asOf: AS_OF,
+      }).targets[0]!.status;
+    expect(statusOf([])).toBe('assessed');
+    expect(statusOf([tenant])).toBe('assessed');
+    expect(statusOf([tenant, server])).toBe('partial');
+  });
 });
