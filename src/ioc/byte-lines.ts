@@ -3,9 +3,9 @@
  * sweep's time went to decoding every chunk, lower-casing it and searching it once per anchor; here the bytes are
  * searched as they were read, by a SIMD filter in WebAssembly (src/ioc/teddy.wat) that also counts the lines, and only
  * the lines holding a candidate are decoded. The lines found are those of the regex
- * `^#|%(?:4[1-9a-f]|5[0-9a]|6[1-9a-f]|7[0-9a])|needle|…` with flags `gim` over the decoded text (ASCII case-insensitive,
- * as .NET and IIS compare): tests/ioc/byte-lines.test.ts compares them. Needles that are not printable ASCII fall back
- * to the text search (src/ioc/candidates.ts).
+ * `^#|%(?:4[1-9a-f]|5[0-9a]|6[1-9a-f]|7[0-9a])|ſ|K|needle|…` with flags `im` over the decoded text (ASCII
+ * case-insensitive; long s and Kelvin sign below): tests/ioc/byte-lines.test.ts compares them. Needles that are not
+ * printable ASCII fall back to the text search (src/ioc/candidates.ts).
  */
 import { TEDDY_WASM } from './teddy-wasm.js';
 
