@@ -10,6 +10,7 @@ import { createGunzip } from 'node:zlib';
 import { errorMessage } from '../util/errors.js';
 import { emptyUnit, scanChunks, type RuleSet, type UnitResult } from './scan-unit.js';
 import { readZip, ZIP_LIMITS, type ZipLimits } from './zip.js';
+import { GZ, stripGz } from './kinds.js';
 
 const CHUNK = 64 * 1024;
 
@@ -52,8 +53,6 @@ function* fileChunks(file: string): Generator<Buffer> {
   }
 }
 
-const stripGz = (name: string) => name.replace(/\.gz$/i, '');
-
 export async function scanPath(
   file: string,
   size: number,
@@ -90,9 +89,7 @@ export async function scanPath(
           res.unreadable.push({ file: name, error: errorMessage(err) });
           continue;
         }
-        const chunks = /\.gz$/i.test(m.name)
-          ? gunzip(stream, zipLimits.maxInflated)
-          : capped(stream, m.size, 'the entry');
+        const chunks = GZ.test(m.name) ? gunzip(stream, zipLimits.maxInflated) : capped(stream, m.size, 'the entry');
         await scanChunks(stripGz(name), undefined, chunks, set, res);
       }
     } finally {
@@ -119,7 +116,7 @@ export async function scanPath(
 /** A stream from elsewhere (an SFTP read): swept like a file of that name. */
 export async function scanStream(name: string, size: number | undefined, input: Readable, set: RuleSet) {
   const res = emptyUnit();
-  const chunks = /\.gz$/i.test(name) ? gunzip(input, ZIP_LIMITS.maxInflated) : capped(input, Infinity, name);
-  await scanChunks(stripGz(name), /\.gz$/i.test(name) ? undefined : size, chunks, set, res);
+  const chunks = GZ.test(name) ? gunzip(input, ZIP_LIMITS.maxInflated) : capped(input, Infinity, name);
+  await scanChunks(stripGz(name), GZ.test(name) ? undefined : size, chunks, set, res);
   return res;
 }

@@ -5,6 +5,10 @@
  */
 import type { Kind } from './rules.js';
 
+/** A gzipped input: read gunzipped, and named (in hits) without its .gz. */
+export const GZ = /\.gz$/i;
+export const stripGz = (name: string): string => name.replace(GZ, '');
+
 /** Web pages and configuration that IIS executes or reads: their contents are judged whole. */
 export const PAGE_EXT = /\.(aspx|ashx|asmx|asax|config|asp|cshtml|svc)$/i;
 /** Test-ProxyLogon's exports: <Computer>-Cve-2021-NNNNN[-What].csv|log and <Computer>-other.csv. */

@@ -10,7 +10,7 @@ import { errorMessage } from '../util/errors.js';
 import { withSshConnection, type SshFailure, type SshOptions, type SshTarget } from '../collect/ssh/index.js';
 import { emptyUnit, type RuleSet, type UnitResult } from './scan-unit.js';
 import { scanStream } from './inputs.js';
-import { yaraWants, type YaraScanner } from './yara.js';
+import { yaraItem, yaraWants, type YaraScanner } from './yara.js';
 
 const V15 = '/C:/Program Files/Microsoft/Exchange Server/V15';
 /** Where Exchange keeps what the indicators read (Test-ProxyLogon's locations), on the default install path. */
@@ -200,8 +200,7 @@ async function sweepFolders(
       stream.destroy();
       await closed;
       if (yara && tee) {
-        const gz = /\.gz$/i.test(f);
-        const y = await yara.scanner.scan({ name: gz ? name.slice(0, -3) : name, file: name, data: tee.head(), gz });
+        const y = await yara.scanner.scan(yaraItem(name, { file: name, data: tee.head() }));
         u.hits.push(...y.hits);
         u.unreadable.push(...y.unreadable);
       }

@@ -16,7 +16,7 @@ import { emptyUnit, RuleSet, type UnitResult } from './scan-unit.js';
 import { scanPath } from './inputs.js';
 import { walk, WALK_LIMITS, type WalkedFile, type WalkLimits } from './walk.js';
 import { readZip, ZIP_LIMITS, type ZipLimits } from './zip.js';
-import { yaraScan, yaraWants, type YaraItem, type YaraSource } from './yara.js';
+import { yaraItem, yaraScan, yaraWants, type YaraItem, type YaraSource } from './yara.js';
 
 export { splitCsv } from './rules.js';
 export type { Indicator } from './rules.js';
@@ -150,8 +150,7 @@ async function yaraItems(files: WalkedFile[], allFiles: boolean, limits: ZipLimi
   const wanted = (name: string) => yaraWants(name, allFiles);
   const items: YaraItem[] = [];
   for (const { file } of files) {
-    const gz = /\.gz$/i.test(file);
-    if (wanted(file)) items.push(gz ? { name: file.slice(0, -3), file, gz } : { name: file, file });
+    if (wanted(file)) items.push(yaraItem(file, { file }));
     if (!/\.zip$/i.test(file)) continue;
     let zip;
     try {
@@ -161,9 +160,7 @@ async function yaraItems(files: WalkedFile[], allFiles: boolean, limits: ZipLimi
     }
     for (const [entry, m] of zip.members.entries()) {
       const name = `${file}!/${m.name}`;
-      const inner = /\.gz$/i.test(m.name);
-      if (!/\.zip$/i.test(m.name) && wanted(name))
-        items.push({ name: inner ? name.slice(0, -3) : name, file, entry, ...(inner ? { gz: true } : {}) });
+      if (!/\.zip$/i.test(m.name) && wanted(name)) items.push(yaraItem(name, { file, entry }));
     }
     zip.close();
   }

@@ -12,7 +12,7 @@ import { Worker } from 'node:worker_threads';
 import type { IocHit } from '../contract.js';
 import { InputError } from '../util/errors.js';
 import { PROJECT_ROOT } from '../util/tool.js';
-import { PAGE_EXT } from './kinds.js';
+import { GZ, PAGE_EXT, stripGz } from './kinds.js';
 
 /** The rules exaudit ships. */
 export const SHIPPED_YARA = join(PROJECT_ROOT, 'rules', 'yara');
@@ -138,8 +138,12 @@ function workerUrl(): URL {
 }
 
 /** Whether YARA reads a file or entry of this name: web pages (also gzipped), or every one with users' rules. */
-export const yaraWants = (name: string, allFiles: boolean): boolean =>
-  allFiles || PAGE_EXT.test(name.replace(/\.gz$/i, ''));
+export const yaraWants = (name: string, allFiles: boolean): boolean => allFiles || PAGE_EXT.test(stripGz(name));
+
+/** The YARA item for an input named `name`: a .gz is read gunzipped and named without .gz, as the line sweep does. */
+export function yaraItem(name: string, from: Omit<YaraItem, 'name' | 'gz'>): YaraItem {
+  return GZ.test(name) ? { ...from, name: stripGz(name), gz: true } : { ...from, name };
+}
 
 type YaraFound = { hits: IocHit[]; unreadable: { file: string; error: string }[] };
 

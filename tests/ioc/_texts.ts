@@ -57,3 +57,10 @@ export function text(r: () => number, needles: string[], n: number): string {
   }
   return s;
 }
+
+/** 1 to 8 random needles of 1 to 5 characters from `alphabet`. */
+export function randomNeedles(r: () => number, alphabet: string): string[] {
+  return Array.from({ length: 1 + Math.floor(r() * 8) }, () =>
+    Array.from({ length: 1 + Math.floor(r() * 5) }, () => alphabet[Math.floor(r() * alphabet.length)]).join(''),
+  );
+}

@@ -14,7 +14,7 @@ import { compile, literalsSource } from '../../src/ioc/rules.js';
 import { emptyUnit, MAX_LINE, RuleSet, scanChunks } from '../../src/ioc/scan-unit.js';
 import { loadIndicators } from '../../src/ioc/sweep.js';
 import { TEDDY_WASM } from '../../src/ioc/teddy-wasm.js';
-import { rng, shippedNeedles, text } from './_texts.js';
+import { randomNeedles, rng, shippedNeedles, text } from './_texts.js';
 
 const LETTER_ESCAPE = '%(?:4[1-9a-f]|5[0-9a]|6[1-9a-f]|7[0-9a])';
 
@@ -75,9 +75,7 @@ describe('byte search', () => {
     const r = rng(12);
     const alphabet = 'abcxyzKk=/&~?@.-_%#3';
     for (let round = 0; round < 1500; round++) {
-      const needles = Array.from({ length: 1 + Math.floor(r() * 8) }, () =>
-        Array.from({ length: 1 + Math.floor(r() * 5) }, () => alphabet[Math.floor(r() * alphabet.length)]).join(''),
-      );
+      const needles = randomNeedles(r, alphabet);
       const hay = text(r, needles, 300 + Math.floor(r() * 700)) + '\n';
       const got = byBytes(needles, hay, hay.slice(0, 200), [1 + Math.floor(r() * 300)]);
       expect(got.out).toEqual(byRegex(needles, hay));

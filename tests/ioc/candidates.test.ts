@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { CandidateLines } from '../../src/ioc/candidates.js';
 import { literalsSource } from '../../src/ioc/rules.js';
-import { rng, shippedNeedles, text } from './_texts.js';
+import { randomNeedles, rng, shippedNeedles, text } from './_texts.js';
 
 const LETTER_ESCAPE = '%(?:4[1-9a-f]|5[0-9a]|6[1-9a-f]|7[0-9a])';
 
@@ -56,9 +56,7 @@ describe('candidate lines', () => {
     const r = rng(2);
     const alphabet = 'abcxyz=/&~?@.-_%#3';
     for (let round = 0; round < 2000; round++) {
-      const needles = Array.from({ length: 1 + Math.floor(r() * 8) }, () =>
-        Array.from({ length: 1 + Math.floor(r() * 5) }, () => alphabet[Math.floor(r() * alphabet.length)]).join(''),
-      );
+      const needles = randomNeedles(r, alphabet);
       const hay = text(r, needles, 300 + Math.floor(r() * 700)).toLowerCase();
       const last = hay.lastIndexOf('\n');
       if (last < 0) continue;

@@ -4,7 +4,7 @@
  * finds never depends on the other rules' needles picking a line for it.
  */
 import { describe, expect, it } from 'vitest';
-import { compile, type Indicator } from '../../src/ioc/rules.js';
+import { compile, type Compiled, type Indicator } from '../../src/ioc/rules.js';
 import { emptyUnit, RuleSet, scanChunks } from '../../src/ioc/scan-unit.js';
 import { loadIndicators } from '../../src/ioc/sweep.js';
 
@@ -18,6 +18,23 @@ const rule = (id: string, anyOf: string[], prefilter: string[]): Indicator => ({
   fields: undefined,
 });
 
+/** Sweeps one HttpProxy log with the byte search, then with the text search: hits as indicator:line, and lines read. */
+async function bothWays(rules: Compiled[], log: string) {
+  const out: { bytes: boolean; hits: string[]; lines: number }[] = [];
+  for (const bytes of [true, false]) {
+    const res = emptyUnit();
+    await scanChunks(
+      'Logging/HttpProxy/Owa/HttpProxy_1.LOG',
+      undefined,
+      [Buffer.from(log)],
+      new RuleSet(rules, { bytes }),
+      res,
+    );
+    out.push({ bytes, hits: res.hits.map((h) => `${h.indicator}:${h.line}`), lines: res.lines });
+  }
+  return out;
+}
+
 describe('prefilter needles', () => {
   it("gate each rule in needle-searched logs: a line picked for another rule's needle is not judged by this one", async () => {
     // "wide" claims its records hold "alpha-mark" but matches "beta-mark" alone: only lines with its needle count.
@@ -29,15 +46,10 @@ describe('prefilter needles', () => {
       '2021-03-01T00:00:02Z,/owa/,beta-mark %41lpha',
       '',
     ].join('\r\n');
-    for (const bytes of [true, false]) {
-      const res = emptyUnit();
-      const set = new RuleSet(rules.map(compile), { bytes });
-      await scanChunks('Logging/HttpProxy/Owa/HttpProxy_1.LOG', log.length, [Buffer.from(log)], set, res);
-      // Line 2 holds "wide"'s needle and line 4 an escaped letter that could hide it; line 3 is picked only for
-      // "other"'s needle, so "wide" leaves it alone.
-      expect(res.hits.map((h) => `${h.indicator}:${h.line}`)).toEqual(['wide:2', 'wide:4']);
-      expect(res.lines).toBe(4);
-    }
+    // Line 2 holds "wide"'s needle and line 4 an escaped letter that could hide it; line 3 is picked only for
+    // "other"'s needle, so "wide" leaves it alone.
+    for (const way of await bothWays(rules.map(compile), log))
+      expect(way, `bytes: ${way.bytes}`).toEqual({ bytes: way.bytes, hits: ['wide:2', 'wide:4'], lines: 4 });
   });
 
   it('a long s or a Kelvin sign cannot hide a needle: the OWASSRF and web-shell command rules still see the request', async () => {
@@ -51,14 +63,7 @@ describe('prefilter needles', () => {
       '2022-12-01T10:00:02Z,10.0.0.5,,/owa/,,GET,200,Mozilla/5.0',
       '',
     ].join('\r\n');
-    for (const bytes of [true, false]) {
-      const res = emptyUnit();
-      const set = new RuleSet(rules, { bytes });
-      await scanChunks('Logging/HttpProxy/Owa/HttpProxy_2.LOG', undefined, [Buffer.from(log)], set, res);
-      expect(
-        res.hits.map((h) => `${h.indicator}:${h.line}`),
-        `bytes: ${bytes}`,
-      ).toEqual(['owassrf-owa-powershell:2', 'webshell-command-in-url:3']);
-    }
+    for (const way of await bothWays(rules, log))
+      expect(way.hits, `bytes: ${way.bytes}`).toEqual(['owassrf-owa-powershell:2', 'webshell-command-in-url:3']);
   });
 });
