@@ -70,6 +70,13 @@ export async function scanPath(
       res.unreadable.push({ file, error: `not swept: ${errorMessage(err)}` });
       return res;
     }
+    if (!zip.members.length) {
+      // An archive whose directory lists no file (empty, or a directory that lies about its entries) proves nothing.
+      zip.close();
+      res.files++;
+      res.unreadable.push({ file, error: 'the archive lists no file: nothing in it was swept' });
+      return res;
+    }
     try {
       for (const m of zip.members) {
         const name = `${file}!/${m.name}`;

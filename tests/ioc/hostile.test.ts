@@ -167,6 +167,11 @@ describe('archives', () => {
       join(d, 'many.zip'),
       zipFile(Array.from({ length: 20 }, (_, i) => ({ name: `${i}.log`, data: Buffer.from('a') }))),
     );
+    // A bare end-of-directory record whose directory size lies: an archive that lists nothing is listed, not "clean".
+    const nothing = Buffer.alloc(22);
+    nothing.writeUInt32LE(0x06054b50, 0);
+    nothing.writeUInt32LE(0xffffffff, 12);
+    writeFileSync(join(d, 'lists-nothing.zip'), nothing);
     writeFileSync(join(d, 'shell.aspx'), SHELL);
     const r = await sweep([d], { jobs: 1, zip: { maxEntries: 10, maxInflated: MB } });
     expect(r.hits.filter((h) => h.file.endsWith('shell.aspx'))).toHaveLength(2);
@@ -175,7 +180,13 @@ describe('archives', () => {
     expect(r.hits.filter((h) => h.file.includes('huge-directory.zip!/')).map((h) => h.indicator)).toContain(
       'page-in-aspnet-client',
     );
-    expect(Object.keys(why).sort()).toEqual(['inflates-beyond.zip!/files-listing.txt', 'lying-size.zip', 'many.zip']);
+    expect(Object.keys(why).sort()).toEqual([
+      'inflates-beyond.zip!/files-listing.txt',
+      'lists-nothing.zip',
+      'lying-size.zip',
+      'many.zip',
+    ]);
+    expect(why['lists-nothing.zip']).toBe('the archive lists no file: nothing in it was swept');
     expect(why['inflates-beyond.zip!/files-listing.txt']).toMatch(/too many bytes in the stream/);
     expect(why['many.zip']).toBe('not swept: more than 10 entries');
     expect(why['lying-size.zip']).toMatch(/^not swept: .*size/i);
